@@ -1,0 +1,305 @@
+#include "app/cli.h"
+
+#include <cmath>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/algos/registry.h"
+#include "core/evaluate.h"
+#include "core/files.h"
+#include "core/run_store.h"
+#include "core/tabular.h"
+#include "envs/registry.h"
+
+namespace dl {
+
+RunConfig load_run_config_file(const std::string& path);
+
+const char* kUsage = R"(dreamlab — a desktop lab for reinforcement learning
+
+usage:
+  dreamlab [gui] [--preset NAME] [--frames N --screenshot FILE.png] [--record FILE.mp4] [--font-scale X]
+  dreamlab list [--json]
+  dreamlab train --env ID [--env-arg k=v]... --algo ID [--set k=v]... [--seed N] [--config FILE]
+                 --out DIR [--overwrite] [--quiet]
+  dreamlab eval  --run DIR [--episodes N] [--seed N] [--json]
+  dreamlab eval  --env ID [--env-arg k=v]... --policy random [--episodes N] [--seed N] [--json]
+  dreamlab bench [--json] [--quick]
+  dreamlab help
+)";
+
+namespace {
+
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// A tiny option reader: "--name value" pairs, repeated "--env-arg"/"--set", and boolean switches.
+class Options {
+public:
+    Options(const std::vector<std::string>& args, size_t from, std::vector<std::string> valued,
+            std::vector<std::string> switches) {
+        for (size_t i = from; i < args.size(); ++i) {
+            const std::string& a = args[i];
+            std::string name = a, value;
+            const auto eq = a.find('=');
+            if (a.rfind("--", 0) == 0 && eq != std::string::npos) name = a.substr(0, eq), value = a.substr(eq + 1);
+            if (std::find(switches.begin(), switches.end(), name) != switches.end()) {
+                flags_.push_back(name);
+            } else if (std::find(valued.begin(), valued.end(), name) != valued.end()) {
+                if (eq == std::string::npos || a.rfind("--", 0) != 0) {
+                    if (i + 1 >= args.size()) throw UsageError("option " + name + " needs a value");
+                    value = args[++i];
+                }
+                values_.push_back({name, value});
+            } else {
+                std::string known;
+                for (const auto& v : valued) known += " " + v;
+                for (const auto& s : switches) known += " " + s;
+                throw UsageError("unknown option '" + a + "'; this command takes:" + known);
+            }
+        }
+    }
+    bool has(const std::string& n) const {
+        for (const auto& [k, v] : values_)
+            if (k == n) return true;
+        return std::find(flags_.begin(), flags_.end(), n) != flags_.end();
+    }
+    std::string get(const std::string& n, const std::string& def = {}) const {
+        for (auto it = values_.rbegin(); it != values_.rend(); ++it)
+            if (it->first == n) return it->second;
+        return def;
+    }
+    std::vector<std::string> all(const std::string& n) const {
+        std::vector<std::string> r;
+        for (const auto& [k, v] : values_)
+            if (k == n) r.push_back(v);
+        return r;
+    }
+
+private:
+    std::vector<std::pair<std::string, std::string>> values_;
+    std::vector<std::string> flags_;
+};
+
+std::map<std::string, std::string> parse_assignments(const std::vector<std::string>& items, const char* option) {
+    std::map<std::string, std::string> m;
+    for (const auto& s : items) {
+        const auto eq = s.find('=');
+        if (eq == std::string::npos || eq == 0)
+            throw UsageError(std::string(option) + " '" + s + "' must look like name=value");
+        m[s.substr(0, eq)] = s.substr(eq + 1);
+    }
+    return m;
+}
+
+int64_t parse_count(const std::string& name, const std::string& v, int64_t lo, int64_t hi) {
+    try {
+        size_t pos = 0;
+        const long long x = std::stoll(v, &pos);
+        if (pos == v.size() && x >= lo && x <= hi) return x;
+    } catch (...) {
+    }
+    throw UsageError(name + "=" + v + " is not allowed: expected an integer in [" + std::to_string(lo) + ", " +
+                     std::to_string(hi) + "]");
+}
+
+const char* type_name(ParamType t) {
+    switch (t) {
+        case ParamType::Real: return "real";
+        case ParamType::Integer: return "int";
+        case ParamType::Flag: return "bool";
+        case ParamType::Choice: return "choice";
+        default: return "text";
+    }
+}
+
+std::string allowed_text(const ParamSpec& s) {
+    switch (s.type) {
+        case ParamType::Real:
+        case ParamType::Integer: return "[" + format_number(s.lo) + ", " + format_number(s.hi) + "]";
+        case ParamType::Flag: return "true|false";
+        case ParamType::Choice: {
+            std::string r;
+            for (const auto& c : s.choices) r += (r.empty() ? "" : "|") + c;
+            return r;
+        }
+        default: return "text";
+    }
+}
+
+nlohmann::json spec_json(const ParamSpec& s) {
+    nlohmann::json j = {{"name", s.name}, {"type", type_name(s.type)}, {"default", s.default_value},
+                        {"doc", s.doc},   {"applies", s.apply == Apply::Now ? "now" : "restart"}};
+    if (s.type == ParamType::Real || s.type == ParamType::Integer) j["range"] = {s.lo, s.hi};
+    if (s.type == ParamType::Choice) j["choices"] = s.choices;
+    return j;
+}
+
+void print_specs(std::ostream& out, ArgsBase& a) {
+    for (const auto& s : describe(a))
+        out << "    " << std::left << std::setw(24) << s.name << std::setw(8) << type_name(s.type) << std::setw(14)
+            << s.default_value << std::setw(26) << allowed_text(s) << (s.apply == Apply::Now ? "[now]     " : "[restart] ")
+            << s.doc << "\n";
+}
+
+int cmd_list(const Options& o, std::ostream& out) {
+    if (o.has("--json")) {
+        nlohmann::json j = {{"environments", nlohmann::json::array()}, {"algorithms", nlohmann::json::array()}};
+        for (const auto& e : env_registry()) {
+            auto a = e.make_args();
+            nlohmann::json args = nlohmann::json::array();
+            for (const auto& s : describe(*a)) args.push_back(spec_json(s));
+            j["environments"].push_back({{"id", e.id}, {"summary", e.summary}, {"args", args}});
+        }
+        for (const auto& al : algo_registry()) {
+            auto a = al.make_args();
+            nlohmann::json args = nlohmann::json::array();
+            for (const auto& s : describe(*a)) args.push_back(spec_json(s));
+            j["algorithms"].push_back({{"id", al.id}, {"title", al.title}, {"summary", al.summary},
+                                       {"tabular", al.tabular}, {"planner", al.planner}, {"hyperparameters", args}});
+        }
+        out << j.dump() << "\n";
+        return 0;
+    }
+    out << "ENVIRONMENTS   (--env ID, --env-arg name=value)\n";
+    out << "    " << std::left << std::setw(24) << "name" << std::setw(8) << "type" << std::setw(14) << "default"
+        << std::setw(26) << "allowed" << "applies   doc\n";
+    for (const auto& e : env_registry()) {
+        out << "\n  " << e.id << " — " << e.summary << "\n";
+        auto a = e.make_args();
+        print_specs(out, *a);
+    }
+    out << "\nALGORITHMS     (--algo ID, --set name=value)\n";
+    for (const auto& al : algo_registry()) {
+        out << "\n  " << al.id << " — " << al.title << ": " << al.summary << "\n";
+        auto a = al.make_args();
+        print_specs(out, *a);
+    }
+    return 0;
+}
+
+uint64_t parse_seed(const Options& o, uint64_t def) {
+    if (!o.has("--seed")) return def;
+    return uint64_t(parse_count("--seed", o.get("--seed"), 0, int64_t(1) << 53));
+}
+
+int cmd_train(const Options& o, std::ostream& out, std::ostream& err) {
+    RunConfig cfg;
+    if (o.has("--config")) cfg = load_run_config_file(o.get("--config"));
+    if (o.has("--env") && o.get("--env") != cfg.env_id) {
+        cfg.env_id = o.get("--env");
+        cfg.env_args.clear();  // the old env's args mean nothing for another env
+    }
+    if (o.has("--algo") && o.get("--algo") != cfg.algo_id) {
+        cfg.algo_id = o.get("--algo");
+        cfg.algo_args.clear();
+    }
+    if (!o.has("--config") && (!o.has("--env") || !o.has("--algo")))
+        throw UsageError("train needs --env ID and --algo ID (or --config FILE); see 'dreamlab list'");
+    for (const auto& [k, v] : parse_assignments(o.all("--env-arg"), "--env-arg")) cfg.env_args[k] = v;
+    for (const auto& [k, v] : parse_assignments(o.all("--set"), "--set")) cfg.algo_args[k] = v;
+    cfg.seed = parse_seed(o, cfg.seed);
+    if (!o.has("--out")) throw UsageError("train needs --out DIR (where config.json, metrics.csv, model.json go)");
+    cfg.validate();
+
+    StagedDir dir(o.get("--out"), o.has("--overwrite"));  // fails now, before training, if unwritable
+    auto ctx = run_headless(cfg);
+    save_run(dir.path(), *ctx);
+    dir.commit();
+
+    if (!o.has("--quiet")) {
+        const Snapshot s = ctx->snapshot_now();
+        out << "trained " << cfg.algo_id << " on " << cfg.env_id << " (seed " << cfg.seed << "): " << s.episodes
+            << " episodes, " << s.env_steps << " env steps, " << s.updates << " sweeps in " << std::fixed
+            << std::setprecision(3) << ctx->wall_seconds() << " s -> " << o.get("--out") << "\n";
+    }
+    (void)err;
+    return 0;
+}
+
+int cmd_eval(const Options& o, std::ostream& out) {
+    const int64_t episodes = o.has("--episodes") ? parse_count("--episodes", o.get("--episodes"), 1, 100000000) : 1000;
+    const uint64_t seed = parse_seed(o, 1);
+    EvalResult r;
+    if (o.has("--run")) {
+        if (o.has("--env") || o.has("--policy"))
+            throw UsageError("eval takes either --run DIR (the run's greedy policy) or --env ID --policy random");
+        const std::filesystem::path dir = o.get("--run");
+        const RunConfig cfg = load_run_config(dir);
+        const TabularModelFile m = load_tabular_model(dir);
+        auto env = make_env(cfg.env_id, *make_env_args(cfg.env_id, cfg.env_args));
+        if (int(env->observation_space().n) != m.nS)
+            throw ParamError("model.json has nS=" + std::to_string(m.nS) + " but the environment has " +
+                             std::to_string(env->observation_space().n) + " states");
+        r = evaluate_policy(*env, [&](const Obs& obs, Rng&) { return m.policy[size_t(obs[0])]; }, episodes, seed);
+    } else if (o.has("--env")) {
+        const std::string policy = o.get("--policy", "random");
+        if (policy != "random") throw UsageError("--policy=" + policy + " is not allowed: expected random");
+        const std::string id = o.get("--env");
+        auto env = make_env(id, *make_env_args(id, parse_assignments(o.all("--env-arg"), "--env-arg")));
+        const int n = env->action_space().n;
+        r = evaluate_policy(*env, [n](const Obs&, Rng& rng) { return int(rng.below(uint32_t(n))); }, episodes, seed);
+    } else {
+        throw UsageError("eval needs --run DIR or --env ID --policy random");
+    }
+    if (o.has("--json")) out << r.to_json().dump() << "\n";
+    else {
+        out << "episodes     " << r.episodes << "\nmean_return  " << r.mean_return << "\nstd_return   " << r.std_return
+            << "\nmean_length  " << r.mean_length << "\n";
+        if (r.has_success) out << "success_rate " << r.success_rate << "\n";
+    }
+    return 0;
+}
+
+}  // namespace
+
+int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    try {
+        if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+            out << kUsage;
+            return 0;
+        }
+        const std::string& cmd = args[0];
+        if (cmd == "list") return cmd_list(Options(args, 1, {}, {"--json"}), out);
+        if (cmd == "train")
+            return cmd_train(Options(args, 1, {"--env", "--env-arg", "--algo", "--set", "--seed", "--out", "--config"},
+                                     {"--overwrite", "--quiet"}),
+                             out, err);
+        if (cmd == "eval")
+            return cmd_eval(
+                Options(args, 1, {"--run", "--env", "--env-arg", "--policy", "--episodes", "--seed"}, {"--json"}), out);
+        if (cmd == "bench") {
+            Options o(args, 1, {}, {"--json", "--quick"});
+            return run_bench(o.has("--json"), o.has("--quick"), out, err);
+        }
+        throw UsageError("unknown command '" + cmd + "': commands are gui, list, train, eval, bench, help");
+    } catch (const UsageError& e) {
+        err << "dreamlab: " << e.what() << "\n\n" << kUsage;
+        return 2;
+    } catch (const ParamError& e) {
+        err << "dreamlab: " << e.what() << "\n";
+        return 2;
+    } catch (const IoError& e) {
+        err << "dreamlab: " << e.what() << "\n";
+        return 1;
+    } catch (const std::exception& e) {
+        err << "dreamlab: error: " << e.what() << "\n";
+        return 1;
+    }
+}
+
+RunConfig load_run_config_file(const std::string& path) {
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(read_file(path));
+    } catch (const nlohmann::json::exception& e) {
+        throw ParamError(path + " is not valid JSON: " + e.what());
+    }
+    return RunConfig::from_json(j);
+}
+
+}  // namespace dl

@@ -1,0 +1,27 @@
+// dreamlab — one binary: no subcommand (or `gui`) opens the window; list/train/eval/bench run headless.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "app/cli.h"
+
+#ifdef DREAMLAB_WITH_GUI
+namespace dl {
+int run_gui(const std::vector<std::string>& args);
+}
+#endif
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    const bool gui = args.empty() || args[0] == "gui" || (args[0].rfind("--", 0) == 0 && args[0] != "--help");
+    if (gui) {
+        if (!args.empty() && args[0] == "gui") args.erase(args.begin());
+#ifdef DREAMLAB_WITH_GUI
+        return dl::run_gui(args);
+#else
+        std::cerr << "dreamlab: this build has no GUI (configured with -DDREAMLAB_GUI=OFF); use list/train/eval/bench\n";
+        return 2;
+#endif
+    }
+    return dl::run_cli(args, std::cout, std::cerr);
+}

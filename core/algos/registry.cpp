@@ -1,0 +1,44 @@
+#include "core/algos/registry.h"
+
+namespace dl {
+
+const std::vector<AlgoInfo>& algo_registry() {
+    static const std::vector<AlgoInfo> algos = {
+        value_iteration_info(), policy_iteration_info(), mc_control_info(), sarsa_info(),
+        expected_sarsa_info(),  q_learning_info(),       sarsa_lambda_info(), dyna_q_info(),
+    };
+    return algos;
+}
+
+const AlgoInfo& find_algo(const std::string& id) {
+    std::string known;
+    for (const auto& a : algo_registry()) {
+        if (a.id == id) return a;
+        known += (known.empty() ? "" : ", ") + a.id;
+    }
+    throw ParamError("unknown algorithm '" + id + "': known algorithms are " + known);
+}
+
+std::unique_ptr<ArgsBase> make_algo_args(const std::string& id, const std::map<std::string, std::string>& overrides) {
+    auto a = find_algo(id).make_args();
+    for (const auto& [k, v] : overrides) {
+        try {
+            set_param(*a, k, v);
+        } catch (const ParamError& e) {
+            throw ParamError("algorithm " + id + ": " + e.what());
+        }
+    }
+    return a;
+}
+
+std::unique_ptr<RunContext> run_headless(const RunConfig& cfg) {
+    cfg.validate();
+    auto args = make_algo_args(cfg.algo_id, cfg.algo_args);
+    auto ctx = std::make_unique<RunContext>(cfg);
+    ctx->bind_args(args.get());
+    find_algo(cfg.algo_id).run(*args, *ctx);
+    ctx->finish();
+    return ctx;
+}
+
+}  // namespace dl

@@ -1,0 +1,59 @@
+// The algorithm registry: one entry per file in core/algos/, listed explicitly in registry.cpp (no static
+// initialisers that a linker could drop).
+#pragma once
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/params.h"
+#include "core/run.h"
+
+namespace dl {
+
+struct AlgoInfo {
+    std::string id;        // e.g. "q_learning"
+    std::string title;     // e.g. "Q-learning"
+    std::string summary;   // one line for `dreamlab list` and the GUI
+    bool tabular = true;   // needs a DiscreteEnv
+    bool planner = false;  // uses the exact model and no env steps (DP)
+    Tick step_unit = Tick::EnvStep;  // what one "step" of the speed limit is
+    std::function<std::unique_ptr<ArgsBase>()> make_args;
+    std::function<void(ArgsBase&, RunContext&)> run;
+};
+
+// Helper that builds an entry from an Args type and its run function.
+template <class A>
+AlgoInfo make_algo_info(std::string id, std::string title, std::string summary, bool planner,
+                        void (*run)(A&, RunContext&)) {
+    AlgoInfo info;
+    info.id = std::move(id);
+    info.title = std::move(title);
+    info.summary = std::move(summary);
+    info.planner = planner;
+    info.step_unit = planner ? Tick::Update : Tick::EnvStep;
+    info.make_args = [] { return std::unique_ptr<ArgsBase>(std::make_unique<A>()); };
+    info.run = [run](ArgsBase& a, RunContext& ctx) { run(static_cast<A&>(a), ctx); };
+    return info;
+}
+
+const std::vector<AlgoInfo>& algo_registry();
+const AlgoInfo& find_algo(const std::string& id);  // throws ParamError listing the known ids
+std::unique_ptr<ArgsBase> make_algo_args(const std::string& id, const std::map<std::string, std::string>& overrides);
+
+// Each algorithm file defines one of these.
+AlgoInfo value_iteration_info();
+AlgoInfo policy_iteration_info();
+AlgoInfo mc_control_info();
+AlgoInfo sarsa_info();
+AlgoInfo expected_sarsa_info();
+AlgoInfo q_learning_info();
+AlgoInfo sarsa_lambda_info();
+AlgoInfo dyna_q_info();
+
+// Runs `cfg` to completion on the calling thread (CLI, tests, benchmarks). The context holds the metrics and
+// the final snapshot afterwards. Throws ParamError on a bad config.
+std::unique_ptr<RunContext> run_headless(const RunConfig& cfg);
+
+}  // namespace dl

@@ -1,0 +1,63 @@
+// Value iteration — dynamic programming on the known model. Sutton & Barto, 2nd ed., section 4.4.
+//
+//   repeat (one sweep = one visible step):  V_{k+1}(s) = max_a Σ_{s',r} p(s',r|s,a) [ r + γ V_k(s') ]
+//   until max_s |V_{k+1}(s) − V_k(s)| < θ;  then π(s) = argmax_a of the same lookahead.
+// Sweeps are synchronous (Jacobi: every state reads V_k), as in the golden data.
+#include <algorithm>
+#include <cmath>
+
+#include "core/algos/registry.h"
+#include "core/tabular.h"
+
+namespace dl {
+
+struct ValueIterationArgs : Args<ValueIterationArgs> {
+    double gamma = 0.99;        // discount factor
+    double theta = 1e-10;       // stop when the largest change of a sweep is below this
+    int64_t max_sweeps = 10000; // hard limit on sweeps
+
+    void visit(ParamVisitor& v) override {
+        v.real("gamma", gamma, 0, 1, "discount factor γ (must be < 1 unless every policy ends)", Apply::Now);
+        v.real("theta", theta, 1e-15, 1, "stop when max |ΔV| of a sweep is below θ", Apply::Now, true);
+        v.integer("max_sweeps", max_sweeps, 1, 10000000, "hard limit on the number of sweeps", Apply::Now);
+    }
+};
+
+void run_value_iteration(ValueIterationArgs& args, RunContext& ctx) {
+    DiscreteEnv& env = ctx.make_tabular_env();
+    const TabularModel& P = env.model();
+    const int nS = env.num_states(), nA = env.num_actions();
+
+    std::vector<double> V(nS, 0.0), V_next(nS);
+    auto view = ctx.on_view([&](TabularView& view) {
+        view.nS = nS, view.nA = nA, view.v = V;
+        view.q = q_from_v(P, V, args.gamma);
+        view.pi.assign(size_t(nS) * nA, 0.0);
+        for (int s = 0; s < nS; ++s) view.pi[size_t(s) * nA + argmax_first(&view.q[size_t(s) * nA], nA)] = 1.0;
+    });
+
+    for (int64_t sweep = 0; sweep < args.max_sweeps; ++sweep) {
+        // --- one Bellman optimality sweep ---
+        double delta = 0;
+        for (int s = 0; s < nS; ++s) {
+            double best = -INFINITY;
+            for (int a = 0; a < nA; ++a) best = std::max(best, lookahead(P, V, args.gamma, s, a));
+            V_next[s] = best;
+            delta = std::max(delta, std::fabs(V_next[s] - V[s]));
+        }
+        V.swap(V_next);
+
+        ctx.log("delta", delta);
+        ctx.log("v_start", V[env.state()]);
+        if (!ctx.tick(Tick::Update)) return;
+        if (delta < args.theta) break;
+    }
+}
+
+AlgoInfo value_iteration_info() {
+    return make_algo_info<ValueIterationArgs>("value_iteration", "Value iteration",
+                                              "DP: Bellman optimality sweeps on the known model", true,
+                                              run_value_iteration);
+}
+
+}  // namespace dl

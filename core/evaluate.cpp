@@ -1,0 +1,47 @@
+#include "core/evaluate.h"
+
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+namespace dl {
+
+nlohmann::json EvalResult::to_json() const {
+    nlohmann::json j = {{"episodes", episodes},
+                        {"mean_return", mean_return},
+                        {"std_return", std_return},
+                        {"mean_length", mean_length}};
+    if (has_success) j["success_rate"] = success_rate;
+    return j;
+}
+
+EvalResult evaluate_policy(Env& env, const std::function<int(const Obs&, Rng&)>& policy, int64_t episodes,
+                           uint64_t seed) {
+    Rng rng(Rng::derive(seed, 7));
+    EvalResult r;
+    r.episodes = episodes;
+    r.has_success = env.defines_success();
+    double sum = 0, sum2 = 0, len = 0, wins = 0;
+    for (int64_t e = 0; e < episodes; ++e) {
+        Obs obs = env.reset(e == 0 ? std::optional<uint64_t>(seed) : std::nullopt);
+        double G = 0;
+        int64_t t = 0;
+        for (bool done = false; !done; ++t) {
+            StepResult s = env.step(policy(obs, rng));
+            G += s.reward;
+            obs = std::move(s.obs);
+            done = s.terminated || s.truncated;
+        }
+        sum += G, sum2 += G * G, len += double(t);
+        wins += env.last_success() ? 1 : 0;
+    }
+    if (episodes > 0) {
+        r.mean_return = sum / double(episodes);
+        r.std_return = std::sqrt(std::max(0.0, sum2 / double(episodes) - r.mean_return * r.mean_return));
+        r.mean_length = len / double(episodes);
+        r.success_rate = wins / double(episodes);
+    }
+    return r;
+}
+
+}  // namespace dl

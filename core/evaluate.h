@@ -1,0 +1,26 @@
+// Evaluation of a fixed policy by running episodes: the numbers `dreamlab eval` prints.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "core/rng.h"
+#include "envs/env.h"
+
+namespace dl {
+
+struct EvalResult {
+    int64_t episodes = 0;
+    double mean_return = 0, std_return = 0, mean_length = 0;
+    bool has_success = false;
+    double success_rate = 0;
+    nlohmann::json to_json() const;
+};
+
+// Policy: observation → action. The env is reset with `seed` first, then continues its own stream.
+EvalResult evaluate_policy(Env& env, const std::function<int(const Obs&, Rng&)>& policy, int64_t episodes,
+                           uint64_t seed);
+
+}  // namespace dl

@@ -1,0 +1,279 @@
+#include "core/run.h"
+
+#include <cmath>
+#include <cstdio>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "core/algos/registry.h"
+#include "envs/registry.h"
+
+namespace dl {
+
+// [SECTION] RunConfig
+
+nlohmann::json RunConfig::to_json() const {
+    auto env_args_full = make_env_args(env_id, env_args);
+    auto algo_args_full = make_algo_args(algo_id, algo_args);
+    return {{"format", "dreamlab-run-1"},
+            {"env", {{"id", env_id}, {"args", params_to_json(*env_args_full)}}},
+            {"algo", {{"id", algo_id}, {"args", params_to_json(*algo_args_full)}}},
+            {"seed", seed}};
+}
+
+RunConfig RunConfig::from_json(const nlohmann::json& j) {
+    try {
+        RunConfig c;
+        c.env_id = j.at("env").at("id").get<std::string>();
+        c.algo_id = j.at("algo").at("id").get<std::string>();
+        c.seed = j.at("seed").get<uint64_t>();
+        auto to_map = [](const nlohmann::json& args) {
+            std::map<std::string, std::string> m;
+            for (const auto& [k, v] : args.items())
+                m[k] = v.is_string() ? v.get<std::string>()
+                       : v.is_boolean() ? (v.get<bool>() ? "true" : "false")
+                       : v.is_number_integer() ? std::to_string(v.get<int64_t>())
+                                               : format_number(v.get<double>());
+            return m;
+        };
+        c.env_args = to_map(j.at("env").at("args"));
+        c.algo_args = to_map(j.at("algo").at("args"));
+        c.validate();
+        return c;
+    } catch (const nlohmann::json::exception& e) {
+        throw ParamError(std::string("config.json is malformed: ") + e.what());
+    }
+}
+
+void RunConfig::validate() const {
+    make_env_args(env_id, env_args);
+    make_algo_args(algo_id, algo_args);
+    const AlgoInfo& algo = find_algo(algo_id);
+    auto env = make_env(env_id, *make_env_args(env_id, env_args));
+    if (algo.tabular && !dynamic_cast<DiscreteEnv*>(env.get()))
+        throw ParamError("algorithm " + algo_id + " needs a tabular environment (Discrete states); " + env_id +
+                         " is not one");
+}
+
+// [SECTION] Metrics
+
+int MetricsTable::find(std::string_view name) const {
+    for (size_t i = 0; i < names_.size(); ++i)
+        if (names_[i] == name) return int(i);
+    return -1;
+}
+
+int MetricsTable::column(std::string_view name) {
+    int i = find(name);
+    if (i >= 0) return i;
+    names_.emplace_back(name);
+    current_.push_back(NAN);
+    for (auto& r : rows_) r.push_back(NAN);
+    return int(names_.size()) - 1;
+}
+
+void MetricsTable::set(int col, double v) { current_[col] = v; }
+
+void MetricsTable::commit() {
+    rows_.push_back(current_);
+    std::fill(current_.begin(), current_.end(), NAN);
+}
+
+void MetricsTable::append_from(const MetricsTable& src, size_t from) {
+    std::vector<int> map(src.names_.size());
+    for (size_t i = 0; i < src.names_.size(); ++i) map[i] = column(src.names_[i]);
+    for (size_t r = from; r < src.rows_.size(); ++r) {
+        std::vector<double> row(names_.size(), NAN);
+        for (size_t i = 0; i < src.rows_[r].size(); ++i) row[map[i]] = src.rows_[r][i];
+        rows_.push_back(std::move(row));
+    }
+}
+
+std::string MetricsTable::to_csv() const {
+    std::string s;
+    for (size_t i = 0; i < names_.size(); ++i) s += (i ? "," : "") + names_[i];
+    s += '\n';
+    for (const auto& r : rows_) {
+        for (size_t i = 0; i < r.size(); ++i) {
+            if (i) s += ',';
+            if (!std::isnan(r[i])) s += format_number(r[i]);
+        }
+        s += '\n';
+    }
+    return s;
+}
+
+// [SECTION] RunContext
+
+RunContext::RunContext(RunConfig cfg) : cfg_(std::move(cfg)), start_(std::chrono::steady_clock::now()) {
+    col_episode_ = metrics_.column("episode");
+    col_env_step_ = metrics_.column("env_step");
+    col_update_ = metrics_.column("update");
+    rate_t0_ = start_;
+}
+
+RunContext::~RunContext() = default;
+
+Env& RunContext::make_env() {
+    envs_.push_back(dl::make_env(cfg_.env_id, *make_env_args(cfg_.env_id, cfg_.env_args)));
+    if (!shown_env_) shown_env_ = envs_.back().get();
+    return *envs_.back();
+}
+
+DiscreteEnv& RunContext::make_tabular_env() {
+    auto* d = dynamic_cast<DiscreteEnv*>(&make_env());
+    if (!d) throw ParamError("environment " + cfg_.env_id + " is not tabular (needs Discrete states)");
+    return *d;
+}
+
+void RunContext::close_view() {
+    if (view_fn_) {
+        TabularView v;
+        view_fn_(v);
+        last_view_ = std::move(v);
+    }
+    view_fn_ = nullptr;
+}
+
+void RunContext::log(std::string_view name, double value) {
+    std::lock_guard lk(metrics_m_);
+    metrics_.set(metrics_.column(name), value);
+}
+
+void RunContext::commit_row() {
+    std::lock_guard lk(metrics_m_);
+    metrics_.set(col_episode_, double(counters_[1]));
+    metrics_.set(col_env_step_, double(counters_[0]));
+    metrics_.set(col_update_, double(counters_[2]));
+    metrics_.commit();
+}
+
+double RunContext::wall_seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
+void RunContext::attach(RunControls* controls, Tick step_unit) {
+    controls_ = controls;
+    controlled_ = controls != nullptr;
+    step_unit_ = step_unit;
+}
+
+void RunContext::apply_pending() {
+    std::vector<std::pair<std::string, std::string>> changes;
+    {
+        std::lock_guard lk(controls_->m);
+        changes.swap(controls_->pending);
+        controls_->has_pending = false;
+    }
+    for (const auto& [name, value] : changes) {
+        std::string text = name + "=" + value;
+        try {
+            if (args_) set_param(*args_, name, value);
+        } catch (const ParamError& e) {
+            text = std::string("rejected: ") + e.what();
+        }
+        std::lock_guard lk(metrics_m_);
+        markers_.push_back({int64_t(metrics_.size()), text});
+    }
+}
+
+Snapshot RunContext::snapshot_now() {
+    Snapshot s;
+    s.env_steps = counters_[0];
+    s.episodes = counters_[1];
+    s.updates = counters_[2];
+    s.wall_s = wall_seconds();
+    s.steps_per_s = steps_per_s_;
+    if (shown_env_) s.env = shown_env_->clone();
+    if (view_fn_) view_fn_(s.tab);
+    else s.tab = last_view_;
+    return s;
+}
+
+void RunContext::publish() {
+    // Throughput over the last stretch, for the status line.
+    const auto now = std::chrono::steady_clock::now();
+    const double dt = std::chrono::duration<double>(now - rate_t0_).count();
+    const int64_t unit = counters_[int(step_unit_)];
+    if (dt > 0.25) {
+        steps_per_s_ = double(unit - rate_steps_) / dt;
+        rate_steps_ = unit;
+        rate_t0_ = now;
+    }
+    Snapshot s = snapshot_now();
+    s.paused = controls_ && controls_->paused;
+    std::lock_guard lk(snap_m_);
+    latest_ = std::move(s);
+    ++snap_seq_;
+}
+
+void RunContext::finish(const std::string& error) {
+    steps_per_s_ = 0;
+    Snapshot s = snapshot_now();
+    s.finished = true;
+    s.error = error;
+    std::lock_guard lk(snap_m_);
+    latest_ = std::move(s);
+    ++snap_seq_;
+}
+
+bool RunContext::poll_snapshot(uint64_t& seq, Snapshot& out) {
+    std::unique_lock lk(snap_m_, std::try_to_lock);
+    if (!lk.owns_lock() || snap_seq_ == seq) return false;
+    out = latest_;
+    seq = snap_seq_;
+    return true;
+}
+
+bool RunContext::poll_metrics(MetricsTable& dst, std::vector<Marker>& markers) {
+    std::unique_lock lk(metrics_m_, std::try_to_lock);
+    if (!lk.owns_lock()) return false;
+    if (metrics_.size() > dst.size()) dst.append_from(metrics_, dst.size());
+    if (markers_.size() > markers.size()) markers.insert(markers.end(), markers_.begin() + markers.size(), markers_.end());
+    return true;
+}
+
+bool RunContext::tick_slow(Tick t) {
+    RunControls& c = *controls_;
+    if (c.has_pending.load(std::memory_order_relaxed)) apply_pending();
+    if (c.step_to.load(std::memory_order_relaxed) == int(t)) {
+        c.step_to = -1;
+        c.paused = true;
+    }
+    if (c.want_snapshot.load(std::memory_order_relaxed)) {
+        c.want_snapshot = false;
+        publish();
+    }
+    if (c.paused.load(std::memory_order_relaxed)) {
+        publish();
+        std::unique_lock lk(c.m);
+        while (c.paused && !c.stop && c.step_to < 0) {
+            c.cv.wait_for(lk, std::chrono::milliseconds(30));
+            if (c.has_pending) {
+                lk.unlock();
+                apply_pending();
+                publish();
+                lk.lock();
+            }
+        }
+        next_allowed_ = std::chrono::steady_clock::now();
+    }
+    // Speed limit: ticks of the step unit are spaced 1/speed seconds apart.
+    const double speed = c.speed.load(std::memory_order_relaxed);
+    if (speed > 0 && t == step_unit_) {
+        const auto now = std::chrono::steady_clock::now();
+        const auto gap = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+            std::chrono::duration<double>(1.0 / speed));
+        if (next_allowed_ < now - gap * 4) next_allowed_ = now;  // fell behind (or resumed): don't burst
+        next_allowed_ += gap;
+        if (next_allowed_ > now) {
+            if (gap > std::chrono::milliseconds(20)) publish();  // slow motion: show every step
+            std::unique_lock lk(c.m);
+            c.cv.wait_until(lk, next_allowed_, [&] { return c.stop.load() || c.paused.load(); });
+        }
+    }
+    return !c.stop.load(std::memory_order_relaxed);
+}
+
+}  // namespace dl

@@ -1,0 +1,198 @@
+// A run: its configuration, the RunContext through which an algorithm meets the world, and what a run
+// publishes (metrics rows, view snapshots).
+//
+// [SECTION] RunConfig   — env id + args, algo id + args, seed: everything needed to reproduce a run
+// [SECTION] Metrics     — a table of named columns, one row per episode (learners) or per sweep (planners)
+// [SECTION] Snapshot    — what the UI draws: a copy of the env, V/Q/π tables, counters
+// [SECTION] RunContext  — the algorithm's only door: tick(), log(), make_env(), on_view()
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "core/params.h"
+#include "envs/env.h"
+
+namespace dl {
+
+// [SECTION] RunConfig
+
+struct RunConfig {
+    std::string env_id = "FrozenLake-v1";
+    std::map<std::string, std::string> env_args;   // overrides of the env's defaults
+    std::string algo_id = "q_learning";
+    std::map<std::string, std::string> algo_args;  // overrides of the algorithm's defaults
+    uint64_t seed = 1;
+
+    // Every argument resolved (defaults included), so the file alone reproduces the run.
+    nlohmann::json to_json() const;
+    static RunConfig from_json(const nlohmann::json& j);  // throws ParamError on bad content
+    // Throws ParamError naming the first bad id, name or value.
+    void validate() const;
+};
+
+// [SECTION] Metrics
+
+class MetricsTable {
+public:
+    int column(std::string_view name);     // index of a column, created on first use
+    void set(int col, double v);           // value in the row being filled
+    void commit();                         // closes the row being filled
+    const std::vector<std::string>& names() const { return names_; }
+    const std::vector<std::vector<double>>& rows() const { return rows_; }
+    // Appends rows [from, size()) of `src`, adding columns as needed (the UI's incremental copy).
+    void append_from(const MetricsTable& src, size_t from);
+    std::string to_csv() const;            // header + rows; empty cells for values a row did not log
+    size_t size() const { return rows_.size(); }
+    int find(std::string_view name) const; // -1 if absent
+
+private:
+    std::vector<std::string> names_;
+    std::vector<std::vector<double>> rows_;
+    std::vector<double> current_;
+};
+
+// A live hyperparameter change, drawn on the curves where it happened.
+struct Marker {
+    int64_t row = 0;  // metrics row index at which it took effect
+    std::string text;
+};
+
+// [SECTION] Snapshot
+
+// What a tabular algorithm shows: any of V, Q and π may be empty. q and pi are nS x nA, row-major.
+struct TabularView {
+    int nS = 0, nA = 0;
+    std::vector<double> v, q, pi;
+};
+
+struct Snapshot {
+    int64_t env_steps = 0, episodes = 0, updates = 0;
+    double wall_s = 0;
+    double steps_per_s = 0;
+    bool paused = false;
+    bool finished = false;
+    std::string error;
+    std::shared_ptr<const Env> env;   // a copy of the shown env at publish time
+    TabularView tab;
+};
+
+// [SECTION] RunContext
+
+enum class Tick { EnvStep = 0, Episode = 1, Update = 2 };
+
+// The owner's side: shared between the worker thread and whoever drives it (GUI, CLI).
+struct RunControls {
+    std::atomic<bool> stop{false};
+    std::atomic<bool> paused{false};
+    std::atomic<int> step_to{-1};          // pause again at the next tick of this kind (-1: none)
+    std::atomic<double> speed{0};          // ticks of the step unit per second; 0 = unthrottled
+    std::atomic<bool> want_snapshot{false};
+    std::mutex m;
+    std::condition_variable cv;
+    std::vector<std::pair<std::string, std::string>> pending;  // live parameter changes, guarded by m
+    std::atomic<bool> has_pending{false};
+
+    void wake() { cv.notify_all(); }
+};
+
+class RunContext {
+public:
+    explicit RunContext(RunConfig cfg);
+    ~RunContext();
+
+    // ---- for the algorithm ----
+    uint64_t seed() const { return cfg_.seed; }
+    const RunConfig& config() const { return cfg_; }
+    // Builds the configured env, owned by the context (so the views can still show it after the algorithm
+    // returned); the first one made is the one the views show.
+    Env& make_env();
+    // The configured env as a tabular one; throws ParamError if it is not tabular.
+    DiscreteEnv& make_tabular_env();
+    // Pause / single-step / speed limit / stop / live hyperparameter changes all happen here.
+    // Episode and Update ticks also close the current metrics row. Returns false when the run must stop.
+    bool tick(Tick t) {
+        counters_[int(t)]++;
+        if (t != Tick::EnvStep) commit_row();
+        if (!controlled_) return true;  // headless: nothing else to do, keep the hot loop tight
+        return tick_slow(t);
+    }
+    void log(std::string_view name, double value);
+    // The algorithm's view of its tables, called (on the worker thread) whenever a snapshot is taken. Keep the
+    // returned scope alive as long as the tables the function reads; when it ends, the last view is kept.
+    class [[nodiscard]] ViewScope {
+    public:
+        explicit ViewScope(RunContext* c) : ctx_(c) {}
+        ViewScope(const ViewScope&) = delete;
+        ViewScope& operator=(const ViewScope&) = delete;
+        ~ViewScope() { ctx_->close_view(); }
+    private:
+        RunContext* ctx_;
+    };
+    ViewScope on_view(std::function<void(TabularView&)> fn) {
+        view_fn_ = std::move(fn);
+        return ViewScope(this);
+    }
+    int64_t env_steps() const { return counters_[0]; }
+    int64_t episodes() const { return counters_[1]; }
+
+    // ---- for the owner ----
+    // Lets live changes reach `args` (the algorithm's own struct) at the next tick.
+    void bind_args(ArgsBase* args) { args_ = args; }
+    // Turns on pause/step/speed/snapshot handling (the GUI); headless runs leave it off.
+    void attach(RunControls* controls, Tick step_unit);
+    // Latest snapshot if a newer one was published since `seq` (never blocks: try_lock).
+    bool poll_snapshot(uint64_t& seq, Snapshot& out);
+    // Copies metrics rows beyond dst.size() into dst (never blocks; returns false if busy).
+    bool poll_metrics(MetricsTable& dst, std::vector<Marker>& markers);
+    // Publishes a final snapshot (call after the algorithm returned, on the same thread).
+    void finish(const std::string& error = {});
+    Snapshot snapshot_now();  // builds one on the calling thread (the worker's, or after finish)
+    const MetricsTable& metrics() const { return metrics_; }
+    const std::vector<Marker>& markers() const { return markers_; }
+    double wall_seconds() const;
+
+private:
+    bool tick_slow(Tick t);
+    void close_view();
+    void commit_row();
+    void publish();
+    void apply_pending();
+
+    RunConfig cfg_;
+    ArgsBase* args_ = nullptr;
+    RunControls* controls_ = nullptr;
+    bool controlled_ = false;
+    Tick step_unit_ = Tick::EnvStep;
+    int64_t counters_[3] = {0, 0, 0};
+    std::vector<std::unique_ptr<Env>> envs_;
+    const Env* shown_env_ = nullptr;
+    std::function<void(TabularView&)> view_fn_;
+    TabularView last_view_;  // kept when the algorithm's tables go away
+    std::chrono::steady_clock::time_point start_;
+    std::chrono::steady_clock::time_point next_allowed_;
+    int64_t rate_steps_ = 0;
+    std::chrono::steady_clock::time_point rate_t0_;
+    double steps_per_s_ = 0;
+
+    std::mutex metrics_m_;
+    MetricsTable metrics_;
+    std::vector<Marker> markers_;
+    int col_episode_ = -1, col_env_step_ = -1, col_update_ = -1;
+
+    std::mutex snap_m_;
+    Snapshot latest_;
+    uint64_t snap_seq_ = 0;
+};
+
+}  // namespace dl

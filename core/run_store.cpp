@@ -1,0 +1,73 @@
+#include "core/run_store.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/files.h"
+#include "core/tabular.h"
+
+namespace dl {
+
+namespace fs = std::filesystem;
+
+void save_run(const fs::path& dir, RunContext& ctx) {
+    const Snapshot snap = ctx.snapshot_now();
+    write_file_atomic(dir / "config.json", ctx.config().to_json().dump(2) + "\n");
+    write_file_atomic(dir / "metrics.csv", ctx.metrics().to_csv());
+    const TabularView& t = snap.tab;
+    if (t.nS > 0) {
+        nlohmann::json m = {{"format", "dreamlab-tabular-1"}, {"nS", t.nS}, {"nA", t.nA}, {"V", t.v}};
+        nlohmann::json q = nlohmann::json::array(), pi = nlohmann::json::array();
+        for (int s = 0; s < t.nS; ++s) {
+            if (!t.q.empty()) q.push_back(std::vector<double>(t.q.begin() + size_t(s) * t.nA, t.q.begin() + size_t(s + 1) * t.nA));
+            if (!t.pi.empty()) pi.push_back(std::vector<double>(t.pi.begin() + size_t(s) * t.nA, t.pi.begin() + size_t(s + 1) * t.nA));
+        }
+        m["Q"] = q;
+        m["pi"] = pi;
+        m["policy"] = t.q.empty() ? std::vector<int>() : greedy_policy(t.q, t.nS, t.nA);
+        write_file_atomic(dir / "model.json", m.dump() + "\n");
+    }
+    const nlohmann::json summary = {{"env_steps", snap.env_steps},
+                                    {"episodes", snap.episodes},
+                                    {"updates", snap.updates},
+                                    {"wall_s", snap.wall_s},
+                                    {"env_steps_per_s", snap.wall_s > 0 ? double(snap.env_steps) / snap.wall_s : 0.0}};
+    write_file_atomic(dir / "summary.json", summary.dump(2) + "\n");
+}
+
+RunConfig load_run_config(const fs::path& dir) {
+    if (!fs::is_directory(dir)) throw IoError("run directory " + dir.string() + " does not exist");
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(read_file(dir / "config.json"));
+    } catch (const nlohmann::json::exception& e) {
+        throw ParamError((dir / "config.json").string() + " is not valid JSON: " + e.what());
+    }
+    return RunConfig::from_json(j);
+}
+
+TabularModelFile load_tabular_model(const fs::path& dir) {
+    const fs::path file = dir / "model.json";
+    try {
+        const auto j = nlohmann::json::parse(read_file(file));
+        TabularModelFile m;
+        m.nS = j.at("nS").get<int>();
+        m.nA = j.at("nA").get<int>();
+        m.v = j.at("V").get<std::vector<double>>();
+        m.policy = j.at("policy").get<std::vector<int>>();
+        for (const auto& row : j.at("Q")) {
+            auto r = row.get<std::vector<double>>();
+            m.q.insert(m.q.end(), r.begin(), r.end());
+        }
+        if (int(m.policy.size()) != m.nS) throw ParamError(file.string() + ": policy has " +
+                                                           std::to_string(m.policy.size()) + " entries, expected nS=" +
+                                                           std::to_string(m.nS));
+        for (int a : m.policy)
+            if (a < 0 || a >= m.nA) throw ParamError(file.string() + ": policy action " + std::to_string(a) +
+                                                     " outside [0, " + std::to_string(m.nA - 1) + "]");
+        return m;
+    } catch (const nlohmann::json::exception& e) {
+        throw ParamError(file.string() + " is malformed: " + e.what());
+    }
+}
+
+}  // namespace dl

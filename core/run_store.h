@@ -1,0 +1,26 @@
+// runs/<name>/ on disk:
+//   config.json   everything needed to reproduce the run (env id + every arg, algo id + every arg, seed)
+//   metrics.csv   one row per episode (learners) or sweep (planners): episode, env_step, update, then every
+//                 logged series. No wall-clock column, so the same seed and config give a byte-identical file.
+//   model.json    the learned table: V, Q, π(a|s), and the greedy policy (lowest action among ties)
+//   summary.json  wall time, counters, throughput
+#pragma once
+#include <filesystem>
+#include <vector>
+
+#include "core/run.h"
+
+namespace dl {
+
+struct TabularModelFile {
+    int nS = 0, nA = 0;
+    std::vector<double> v, q, pi;
+    std::vector<int> policy;
+};
+
+// Writes a finished run's files into `dir` (each atomically).
+void save_run(const std::filesystem::path& dir, RunContext& ctx);
+RunConfig load_run_config(const std::filesystem::path& dir);       // throws IoError / ParamError
+TabularModelFile load_tabular_model(const std::filesystem::path& dir);
+
+}  // namespace dl

@@ -1,0 +1,101 @@
+// Env — an environment with Gymnasium's semantics.
+//
+//   obs = env.reset(seed)            seeds the env's own RNG when a seed is given (Gymnasium's reset(seed=...))
+//   r   = env.step(action)           -> obs, reward, terminated (a terminal state), truncated (time limit)
+//
+// Tabular environments also implement DiscreteEnv: integer states, and the exact model P[s][a] for planners
+// and for the ground-truth views.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/image.h"
+
+namespace dl {
+
+struct Space {
+    enum Kind { Discrete, Box } kind = Discrete;
+    int n = 0;                           // Discrete: number of values
+    std::vector<int> shape;              // Box
+    std::vector<float> low, high;        // Box bounds
+    static Space discrete(int n) { return {Discrete, n, {}, {}, {}}; }
+};
+
+using Obs = std::vector<float>;  // Discrete observations hold one value: the index
+
+struct StepResult {
+    Obs obs;
+    double reward = 0;
+    bool terminated = false;
+    bool truncated = false;
+};
+
+// One outcome of taking action a in state s.
+struct Transition {
+    double prob;
+    int next;
+    double reward;
+    bool terminated;
+};
+// P[s][a] = every outcome, in the env's own order (the order Gymnasium lists them).
+using TabularModel = std::vector<std::vector<std::vector<Transition>>>;
+
+// How a tabular state maps onto a picture of the world: layer (e.g. coin taken or not), row, column.
+struct GridLayout {
+    int rows = 0, cols = 0, layers = 1;
+    std::vector<std::string> layer_names;
+    int state(int layer, int row, int col) const { return layer * rows * cols + row * cols + col; }
+};
+
+class Env {
+public:
+    virtual ~Env() = default;
+    virtual std::string id() const = 0;
+    virtual Space observation_space() const = 0;
+    virtual Space action_space() const = 0;
+    virtual Obs reset(std::optional<uint64_t> seed = std::nullopt) = 0;
+    virtual StepResult step(int action) = 0;
+    // Draws the current state (and the current episode's trail) into img, resizing it.
+    virtual void render(Image& img) const = 0;
+    virtual std::unique_ptr<Env> clone() const = 0;
+    // Does this env define success (reaching a goal)? If so, last_success() tells after an episode ends.
+    virtual bool defines_success() const { return false; }
+    virtual bool last_success() const { return false; }
+    virtual std::vector<std::string> action_names() const { return {}; }
+};
+
+struct DiscreteStep {
+    int obs;
+    double reward;
+    bool terminated;
+    bool truncated;
+};
+
+// A tabular environment: states and actions are small integers and the model is known exactly.
+class DiscreteEnv : public Env {
+public:
+    virtual int num_states() const = 0;
+    virtual int num_actions() const = 0;
+    virtual int reset_state(std::optional<uint64_t> seed = std::nullopt) = 0;
+    virtual DiscreteStep step_state(int action) = 0;
+    virtual const TabularModel& model() const = 0;
+    virtual GridLayout layout() const = 0;
+    virtual int state() const = 0;
+    // States where every action ends the episode (holes, goal): their value is 0 by definition.
+    virtual bool is_terminal(int s) const = 0;
+    // The start-state distribution (for exact evaluation of a policy).
+    virtual std::vector<double> initial_distribution() const = 0;
+
+    Space observation_space() const override { return Space::discrete(num_states()); }
+    Space action_space() const override { return Space::discrete(num_actions()); }
+    Obs reset(std::optional<uint64_t> seed = std::nullopt) override { return {float(reset_state(seed))}; }
+    StepResult step(int action) override {
+        const DiscreteStep r = step_state(action);
+        return {{float(r.obs)}, r.reward, r.terminated, r.truncated};
+    }
+};
+
+}  // namespace dl

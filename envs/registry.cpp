@@ -1,0 +1,68 @@
+#include "envs/registry.h"
+
+#include "envs/frozen_lake.h"
+
+namespace dl {
+
+namespace {
+
+template <class A>
+EnvInfo tabular_entry(std::string id, std::string summary, std::function<void(A&)> defaults,
+                      std::function<std::unique_ptr<Env>(const A&)> make) {
+    return {std::move(id), std::move(summary),
+            [defaults] {
+                auto a = std::make_unique<A>();
+                defaults(*a);
+                return std::unique_ptr<ArgsBase>(std::move(a));
+            },
+            [make](const ArgsBase& a) { return make(static_cast<const A&>(a)); }};
+}
+
+std::unique_ptr<Env> make_lake(const FrozenLakeArgs& a) { return std::make_unique<FrozenLake>(a); }
+
+}  // namespace
+
+const std::vector<EnvInfo>& env_registry() {
+    static const std::vector<EnvInfo> envs = {
+        tabular_entry<FrozenLakeArgs>("FrozenLake-v1", "Gymnasium's Frozen Lake: reach G without falling into a hole",
+                                      [](FrozenLakeArgs&) {}, make_lake),
+        tabular_entry<FrozenLakeArgs>("FrozenLake8x8-v1", "FrozenLake-v1 on Gymnasium's 8x8 map (200-step limit)",
+                                      [](FrozenLakeArgs& a) { a.map = "8x8"; }, make_lake),
+        tabular_entry<FrozenLakeArgs>(
+            "FrozenLakeLecture-v0",
+            "the lecture variant: home +10, holes -10, one coin worth +1 (collected once; state includes it)",
+            [](FrozenLakeArgs& a) {
+                a.map = "SFFF/FHCH/FFFH/HFFG";
+                a.reward_goal = 10;
+                a.reward_hole = -10;
+                a.reward_coin = 1;
+            },
+            make_lake),
+    };
+    return envs;
+}
+
+const EnvInfo& find_env(const std::string& id) {
+    std::string known;
+    for (const auto& e : env_registry()) {
+        if (e.id == id) return e;
+        known += (known.empty() ? "" : ", ") + e.id;
+    }
+    throw ParamError("unknown environment '" + id + "': known environments are " + known);
+}
+
+std::unique_ptr<ArgsBase> make_env_args(const std::string& id, const std::map<std::string, std::string>& overrides) {
+    auto a = find_env(id).make_args();
+    for (const auto& [k, v] : overrides) {
+        try {
+            set_param(*a, k, v);
+        } catch (const ParamError& e) {
+            throw ParamError("environment " + id + ": " + e.what());
+        }
+    }
+    return a;
+}
+
+std::unique_ptr<Env> make_env(const std::string& id, const ArgsBase& args) { return find_env(id).make(args); }
+
+}  // namespace dl

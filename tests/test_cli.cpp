@@ -1,0 +1,120 @@
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "app/cli.h"
+#include "core/files.h"
+
+using namespace dl;
+namespace fs = std::filesystem;
+
+namespace {
+struct Cli {
+    int code;
+    std::string out, err;
+};
+Cli cli(std::vector<std::string> args) {
+    std::ostringstream o, e;
+    const int code = run_cli(args, o, e);
+    return {code, o.str(), e.str()};
+}
+fs::path temp_dir(const std::string& name) {
+    fs::path p = fs::temp_directory_path() / ("dreamlab-test-" + name + "-" + std::to_string(::getpid()));
+    fs::remove_all(p);
+    return p;
+}
+}  // namespace
+
+TEST_CASE("list names every env with its args and every algorithm with its hyperparameters") {
+    Cli r = cli({"list"});
+    CHECK(r.code == 0);
+    for (const char* s : {"FrozenLake-v1", "FrozenLake8x8-v1", "FrozenLakeLecture-v0", "is_slippery", "value_iteration",
+                          "policy_iteration", "mc_control", "sarsa", "expected_sarsa", "q_learning", "sarsa_lambda",
+                          "dyna_q", "planning_steps", "epsilon_schedule", "lambda"})
+        CHECK_MESSAGE(r.out.find(s) != std::string::npos, s);
+    Cli j = cli({"list", "--json"});
+    const auto parsed = nlohmann::json::parse(j.out);
+    CHECK(parsed["algorithms"].size() == 8);
+}
+
+TEST_CASE("train writes config/metrics/model atomically; eval --run reads them back") {
+    const fs::path out = temp_dir("train");
+    Cli r = cli({"train", "--env", "FrozenLake-v1", "--env-arg", "is_slippery=false", "--algo", "q_learning", "--set",
+                 "alpha=0.2", "--set", "episodes=500", "--seed", "3", "--out", out.string()});
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+    for (const char* f : {"config.json", "metrics.csv", "model.json", "summary.json"}) CHECK(fs::exists(out / f));
+    const auto cfg = nlohmann::json::parse(read_file(out / "config.json"));
+    CHECK(cfg["algo"]["args"]["alpha"].get<double>() == 0.2);
+    CHECK(cfg["env"]["args"]["is_slippery"].get<bool>() == false);
+    CHECK(cfg["seed"].get<int>() == 3);
+    const std::string csv = read_file(out / "metrics.csv");
+    CHECK(csv.rfind("episode,env_step,update,return,length,success,epsilon,td_error\n", 0) == 0);
+    CHECK(std::count(csv.begin(), csv.end(), '\n') == 501);  // header + one row per episode
+
+    Cli e = cli({"eval", "--run", out.string(), "--episodes", "200", "--json"});
+    REQUIRE(e.code == 0);
+    CHECK(std::count(e.out.begin(), e.out.end(), '\n') == 1);  // one JSON object on one line
+    const auto j = nlohmann::json::parse(e.out);
+    for (const char* k : {"episodes", "mean_return", "std_return", "mean_length", "success_rate"}) CHECK(j.contains(k));
+    CHECK(j["episodes"] == 200);
+    CHECK(j["success_rate"].get<double>() == 1.0);  // deterministic lake, 500 episodes suffice
+
+    // Same out dir again: refused, old results untouched; --overwrite replaces.
+    Cli again = cli({"train", "--env", "FrozenLake-v1", "--algo", "sarsa", "--out", out.string()});
+    CHECK(again.code != 0);
+    CHECK(again.err.find("already exists") != std::string::npos);
+    CHECK(read_file(out / "metrics.csv") == csv);
+
+    // --config reproduces the run exactly.
+    const fs::path out2 = temp_dir("train2");
+    Cli r2 = cli({"train", "--config", (out / "config.json").string(), "--out", out2.string()});
+    REQUIRE(r2.code == 0);
+    CHECK(read_file(out2 / "metrics.csv") == csv);
+    fs::remove_all(out);
+    fs::remove_all(out2);
+}
+
+TEST_CASE("eval --policy random gives the baseline on any env") {
+    Cli r = cli({"eval", "--env", "FrozenLake-v1", "--policy", "random", "--episodes", "2000", "--seed", "1", "--json"});
+    REQUIRE(r.code == 0);
+    const auto j = nlohmann::json::parse(r.out);
+    CHECK(j["success_rate"].get<double>() > 0.0);
+    CHECK(j["success_rate"].get<double>() < 0.05);  // ~1.4% for a uniform random walk on slippery 4x4
+    CHECK(j["mean_length"].get<double>() > 3.0);
+}
+
+TEST_CASE("bad input: clear error, non-zero exit, nothing written") {
+    const fs::path out = temp_dir("bad");
+    auto expect_error = [&](std::vector<std::string> args, const std::string& needle) {
+        Cli r = cli(args);
+        CHECK(r.code != 0);
+        CHECK_MESSAGE(r.err.find(needle) != std::string::npos, r.err);
+        CHECK_FALSE(fs::exists(out));
+    };
+    expect_error({"train", "--env", "FrozenLake-v9", "--algo", "q_learning", "--out", out}, "unknown environment 'FrozenLake-v9'");
+    expect_error({"train", "--env", "FrozenLake-v1", "--algo", "qlearn", "--out", out}, "unknown algorithm 'qlearn'");
+    expect_error({"train", "--env", "FrozenLake-v1", "--algo", "q_learning", "--set", "alpha=7", "--out", out},
+                 "alpha=7 is not allowed: expected a number in [0, 1]");
+    expect_error({"train", "--env", "FrozenLake-v1", "--algo", "q_learning", "--set", "beta=1", "--out", out},
+                 "unknown parameter 'beta'");
+    expect_error({"train", "--env", "FrozenLake-v1", "--env-arg", "map=SFX", "--algo", "q_learning", "--out", out},
+                 "unknown cell 'X'");
+    expect_error({"train", "--env", "FrozenLake-v1", "--algo", "q_learning", "--seed", "-1", "--out", out}, "--seed=-1");
+    expect_error({"train", "--env", "FrozenLake-v1", "--algo", "q_learning"}, "needs --out");
+    expect_error({"train", "--env", "FrozenLake-v1", "--algo", "q_learning", "--bogus", "1", "--out", out},
+                 "unknown option '--bogus'");
+    expect_error({"frobnicate"}, "unknown command 'frobnicate'");
+    expect_error({"eval", "--run", out.string()}, "does not exist");
+    expect_error({"eval", "--env", "FrozenLake-v1", "--policy", "clever"}, "--policy=clever");
+    // An unwritable location: a path below a regular file.
+    const fs::path file = temp_dir("file");
+    write_file_atomic(file, "x");
+    Cli r = cli({"train", "--env", "FrozenLake-v1", "--algo", "q_learning", "--out", (file / "sub").string()});
+    CHECK(r.code == 1);
+    CHECK(r.err.find("cannot") != std::string::npos);
+    fs::remove(file);
+}
