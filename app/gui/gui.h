@@ -1,0 +1,119 @@
+// The GUI's state and its panels (one panel per file). The App owns the runs; each run's worker thread
+// publishes snapshots that panels read without waiting.
+//
+// [SECTION] RunSlot   — one run shown in the GUI (config, live session, what it last published)
+// [SECTION] App       — every run, transport settings, view settings, window services
+// [SECTION] Panels    — one function per panel, each in its own file
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <imgui.h>
+
+#include "core/run.h"
+#include "core/session.h"
+#include "render/media.h"
+#include "render/texture.h"
+
+namespace dl {
+
+// [SECTION] RunSlot
+
+struct RunSlot {
+    int id = 0;
+    ImU32 color = 0;
+    RunConfig cfg;                         // what the session runs (live changes are mirrored here)
+    std::unique_ptr<Session> session;
+    Snapshot snap;
+    uint64_t snap_seq = 0;
+    MetricsTable metrics;                  // the UI's incremental copy
+    std::vector<Marker> markers;
+    std::string error;
+    bool visible = true;
+
+    std::string label() const;             // "q_learning #1"
+};
+
+// [SECTION] App
+
+struct GroundTruth {
+    std::string key;                       // env args + gamma it was solved for
+    std::vector<double> v, q, pi;          // V*, Q*, greedy π* (one-hot, lowest-index ties)
+};
+
+struct App {
+    std::vector<std::unique_ptr<RunSlot>> runs;
+    int selected = 0;
+    int next_id = 1;
+
+    // Transport: applies to every run, so compared runs stay in step.
+    bool playing = false;
+    bool unthrottled = false;
+    float speed = 30;                      // steps per second (the selected algorithm's step unit)
+
+    // Draft of the selected run's configuration, edited by the setup panel.
+    std::unique_ptr<ArgsBase> draft_env, draft_algo;
+    std::string draft_env_id, draft_algo_id;
+    uint64_t draft_seed = 1;
+    bool restart_needed = false;
+    std::string setup_error;
+
+    // Views.
+    float ema = 0.98f;
+    bool show_error_map = false;           // |V − V*| instead of V*
+    bool edit_map = false;
+    char brush = 'H';
+    int hovered_state = -1;
+    GroundTruth truth;
+    Image env_image;
+    Texture env_texture;
+
+    // Window services.
+    float font_scale = 1.0f;
+    bool font_dirty = true;
+    std::string screenshot_request;        // path; taken after the next frame is drawn
+    VideoWriter video;
+    double video_t0 = 0;
+    int video_fps = 30;
+    std::string toast;                     // a short message at the bottom
+    double toast_until = 0;
+    double fps = 0;
+
+    RunSlot* current() { return runs.empty() ? nullptr : runs[size_t(std::clamp(selected, 0, int(runs.size()) - 1))].get(); }
+    void notify(const std::string& msg, double seconds = 4.0);
+};
+
+// Run management (runs.cpp).
+void add_run(App& app, const RunConfig& cfg);                // starts it with the app's transport state
+void restart_run(App& app, RunSlot& run, const RunConfig& cfg);
+void poll_runs(App& app);                                    // pulls snapshots and metrics, never blocks
+void apply_transport(App& app);                              // pushes play/pause/speed to every session
+void step_all(App& app, Tick unit);
+void load_draft(App& app);                                   // draft ← selected run's config
+RunConfig draft_config(const App& app);
+// Presets: ready lecture scenarios (the demo is documentation).
+struct Preset {
+    std::string name, description;
+    std::vector<RunConfig> runs;
+    bool play = false;
+    float speed = 30;
+    bool unthrottled = false;
+};
+const std::vector<Preset>& presets();
+void load_preset(App& app, const Preset& p);                 // replaces every run
+const GroundTruth& ground_truth(App& app, const RunSlot& run);
+
+// [SECTION] Panels
+void panel_setup(App& app);
+void panel_transport(App& app);
+void panel_environment(App& app);
+void panel_values(App& app);
+void panel_plots(App& app);
+
+// Widgets shared by panels.
+bool param_editor(ArgsBase& args, std::vector<std::pair<std::string, std::string>>& changed, bool show_apply);
+void help_marker(const char* text);
+
+}  // namespace dl

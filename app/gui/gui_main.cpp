@@ -1,0 +1,345 @@
+// The window: GLFW + OpenGL 3 (through libepoxy) + Dear ImGui 1.86. Lays the panels out as a dashboard that
+// fills the window, and provides screenshots (PNG), recording (MP4) and the font scale.
+//
+// `dreamlab gui --frames N --screenshot out.png` renders N frames, writes the picture and exits (for tests).
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include <epoxy/gl.h>
+#include <GLFW/glfw3.h>
+#include <imgui.h>
+#include <imgui_impl_glfw.h>
+#include <imgui_impl_opengl3.h>
+
+#include "app/cli.h"
+#include "app/gui/gui.h"
+#include "core/files.h"
+
+namespace dl {
+
+namespace {
+
+struct GuiOptions {
+    int frames = 0;                 // 0 = run until closed
+    std::string screenshot;         // written after the last frame (with --frames) or at once on F12
+    std::string record;             // MP4 recorded from the first frame
+    std::string preset = "lake";
+    bool play = false, play_set = false;
+    float font_scale = 1.0f;
+    int width = 1600, height = 960;
+};
+
+[[noreturn]] void usage_error(const std::string& msg) {
+    std::cerr << "dreamlab: " << msg << "\n\n" << kUsage;
+    std::exit(2);
+}
+
+GuiOptions parse_gui_args(const std::vector<std::string>& args) {
+    GuiOptions o;
+    auto value = [&](size_t& i) -> const std::string& {
+        if (i + 1 >= args.size()) usage_error("option " + args[i] + " needs a value");
+        return args[++i];
+    };
+    auto number = [&](const std::string& name, const std::string& v, double lo, double hi) {
+        char* end = nullptr;
+        const double x = std::strtod(v.c_str(), &end);
+        if (v.empty() || *end || !(x >= lo && x <= hi))
+            usage_error(name + "=" + v + " is not allowed: expected a number in [" + format_number(lo) + ", " + format_number(hi) + "]");
+        return x;
+    };
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a == "--frames") o.frames = int(number("--frames", value(i), 1, 1e7));
+        else if (a == "--screenshot") o.screenshot = value(i);
+        else if (a == "--record") o.record = value(i);
+        else if (a == "--preset") o.preset = value(i);
+        else if (a == "--play") o.play = o.play_set = true;
+        else if (a == "--paused") o.play = false, o.play_set = true;
+        else if (a == "--font-scale") o.font_scale = float(number("--font-scale", value(i), 0.5, 4));
+        else if (a == "--size") {
+            const std::string v = value(i);
+            if (std::sscanf(v.c_str(), "%dx%d", &o.width, &o.height) != 2 || o.width < 320 || o.height < 240 || o.width > 8192 || o.height > 8192)
+                usage_error("--size=" + v + " is not allowed: expected WIDTHxHEIGHT, e.g. 1600x960 (at least 320x240)");
+        } else usage_error("unknown GUI option '" + a + "'");
+    }
+    bool known = false;
+    std::string names;
+    for (const auto& p : presets()) known |= p.name == o.preset, names += " " + p.name;
+    if (!known) usage_error("--preset=" + o.preset + " is not allowed: presets are" + names);
+    return o;
+}
+
+std::string timestamped(const char* dir, const char* ext) {
+    std::filesystem::create_directories(dir);
+    char buf[64];
+    const std::time_t t = std::time(nullptr);
+    std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", std::localtime(&t));
+    return std::string(dir) + "/dreamlab-" + buf + ext;
+}
+
+// Reads the back buffer as RGB rows, bottom row first.
+std::vector<uint8_t> read_framebuffer(int w, int h) {
+    std::vector<uint8_t> px(size_t(w) * h * 3);
+    glPixelStorei(GL_PACK_ALIGNMENT, 1);
+    glReadBuffer(GL_BACK);
+    glReadPixels(0, 0, w, h, GL_RGB, GL_UNSIGNED_BYTE, px.data());
+    return px;
+}
+
+void rebuild_fonts(App& app) {
+    ImGuiIO& io = ImGui::GetIO();
+    io.Fonts->Clear();
+    static ImVector<ImWchar> ranges;
+    if (ranges.empty()) {
+        ImFontGlyphRangesBuilder b;
+        b.AddRanges(io.Fonts->GetGlyphRangesDefault());
+        static const ImWchar extra[] = {0x0370, 0x03FF, 0x2010, 0x2044, 0x2190, 0x21FF, 0x2200, 0x22FF, 0x25A0, 0x25FF, 0};
+        b.AddRanges(extra);
+        b.BuildRanges(&ranges);
+    }
+    const char* font = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+    const float size = std::round(15.0f * app.font_scale);
+    if (std::filesystem::exists(font)) io.Fonts->AddFontFromFileTTF(font, size, nullptr, ranges.Data);
+    else {
+        ImFontConfig cfg;
+        cfg.SizePixels = size;
+        io.Fonts->AddFontDefault(&cfg);
+    }
+    ImGui_ImplOpenGL3_DestroyFontsTexture();
+    ImGui_ImplOpenGL3_CreateFontsTexture();
+    ImGuiStyle style;
+    ImGui::StyleColorsDark(&style);
+    style.WindowRounding = 4, style.FrameRounding = 3, style.GrabRounding = 3;
+    style.ScaleAllSizes(app.font_scale);
+    ImGui::GetStyle() = style;
+    app.font_dirty = false;
+}
+
+void menu_bar(App& app, bool& quit) {
+    if (!ImGui::BeginMainMenuBar()) return;
+    if (ImGui::BeginMenu("File")) {
+        if (ImGui::MenuItem("Screenshot", "F12")) app.screenshot_request = timestamped("screenshots", ".png");
+        if (ImGui::MenuItem(app.video.is_open() ? "Stop recording" : "Record MP4", "F9")) {
+            if (app.video.is_open()) {
+                const std::string p = app.video.path();
+                app.video.close();
+                app.notify("saved " + p);
+            } else app.screenshot_request = "record:" + timestamped("recordings", ".mp4");
+        }
+        ImGui::Separator();
+        if (ImGui::MenuItem("Quit", "Ctrl+Q")) quit = true;
+        ImGui::EndMenu();
+    }
+    if (ImGui::BeginMenu("Lessons")) {
+        for (const auto& p : presets()) {
+            if (ImGui::MenuItem(p.name.c_str())) load_preset(app, p);
+            if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", p.description.c_str());
+        }
+        ImGui::EndMenu();
+    }
+    if (ImGui::BeginMenu("View")) {
+        float s = app.font_scale;
+        if (ImGui::SliderFloat("font scale", &s, 0.75f, 3.0f, "%.2f")) app.font_scale = s;
+        if (ImGui::IsItemDeactivatedAfterEdit()) app.font_dirty = true;
+        ImGui::Checkbox("show |V - V*| instead of V*", &app.show_error_map);
+        ImGui::EndMenu();
+    }
+    ImGui::SameLine(ImGui::GetWindowWidth() - ImGui::CalcTextSize("000 FPS   REC 00000").x - 20);
+    if (app.video.is_open()) ImGui::TextColored(ImVec4(1, 0.3f, 0.3f, 1), "REC %lld", (long long)app.video.frames());
+    else ImGui::TextDisabled("       ");
+    ImGui::SameLine();
+    ImGui::TextDisabled("%.0f FPS", app.fps);
+    ImGui::EndMainMenuBar();
+}
+
+// The dashboard: setup + transport on the left, env / values on top, plots below.
+void layout_and_draw(App& app) {
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    const ImVec2 o = vp->WorkPos, sz = vp->WorkSize;
+    const float left = std::min(420.0f * app.font_scale, sz.x * 0.32f);
+    const float transport_h = 190.0f * app.font_scale;
+    const float top_h = std::max(sz.y * 0.55f, 300.0f);
+    const ImGuiWindowFlags flags = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse;
+    auto place = [&](float x, float y, float w, float h) {
+        ImGui::SetNextWindowPos(ImVec2(o.x + x, o.y + y));
+        ImGui::SetNextWindowSize(ImVec2(w, h));
+    };
+    place(0, 0, left, transport_h);
+    if (ImGui::Begin("Transport", nullptr, flags)) panel_transport(app);
+    ImGui::End();
+    place(0, transport_h, left, sz.y - transport_h);
+    if (ImGui::Begin("Run setup", nullptr, flags)) panel_setup(app);
+    ImGui::End();
+    const float env_w = std::min((sz.x - left) * 0.34f, top_h * 0.95f);
+    place(left, 0, env_w, top_h);
+    if (ImGui::Begin("Environment", nullptr, flags)) panel_environment(app);
+    ImGui::End();
+    place(left + env_w, 0, sz.x - left - env_w, top_h);
+    if (ImGui::Begin("Values and policy", nullptr, flags)) panel_values(app);
+    ImGui::End();
+    place(left, top_h, sz.x - left, sz.y - top_h);
+    if (ImGui::Begin("Plots", nullptr, flags)) panel_plots(app);
+    ImGui::End();
+    if (!app.toast.empty() && ImGui::GetTime() < app.toast_until) {
+        ImGui::SetNextWindowPos(ImVec2(o.x + sz.x * 0.5f, o.y + sz.y - 40), 0, ImVec2(0.5f, 1));
+        ImGui::SetNextWindowBgAlpha(0.85f);
+        ImGui::Begin("##toast", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoInputs);
+        ImGui::TextUnformatted(app.toast.c_str());
+        ImGui::End();
+    }
+}
+
+}  // namespace
+
+int run_gui(const std::vector<std::string>& args) {
+    const GuiOptions opt = parse_gui_args(args);
+    const char* display = std::getenv("DISPLAY");
+    const char* wayland = std::getenv("WAYLAND_DISPLAY");
+    if ((!display || !*display) && (!wayland || !*wayland)) {
+        std::cerr << "dreamlab: no display found (DISPLAY is not set), so the GUI cannot open a window.\n"
+                     "  - to render off-screen: xvfb-run -a dreamlab gui --frames 120 --screenshot out.png\n"
+                     "  - or use the headless commands: dreamlab list | train | eval | bench  (see dreamlab help)\n";
+        return 3;
+    }
+    glfwSetErrorCallback([](int code, const char* msg) { std::cerr << "dreamlab: GLFW error " << code << ": " << msg << "\n"; });
+    if (!glfwInit()) {
+        std::cerr << "dreamlab: cannot initialise the windowing system on display '" << (display ? display : "")
+                  << "'. Try: xvfb-run -a dreamlab gui …, or the headless commands (dreamlab help).\n";
+        return 3;
+    }
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+    glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+    GLFWwindow* window = glfwCreateWindow(opt.width, opt.height, "Dreamlab — reinforcement learning lab", nullptr, nullptr);
+    if (!window) {
+        std::cerr << "dreamlab: cannot create an OpenGL 3.3 window (is Mesa's libgl1-mesa-dri installed?)\n";
+        glfwTerminate();
+        return 3;
+    }
+    glfwMakeContextCurrent(window);
+    glfwSwapInterval(opt.frames > 0 ? 0 : 1);  // vsync when interactive
+
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext();
+    ImGui::GetIO().IniFilename = nullptr;  // the layout is computed, not saved
+    ImGui_ImplGlfw_InitForOpenGL(window, true);
+    ImGui_ImplOpenGL3_Init("#version 330 core");
+
+    int rc = 0;
+    {
+        App app;
+        app.font_scale = opt.font_scale;
+        for (const auto& p : presets())
+            if (p.name == opt.preset) load_preset(app, p);
+        if (opt.play_set) {
+            app.playing = opt.play;
+            apply_transport(app);
+        }
+        if (!opt.record.empty()) app.screenshot_request = "record:" + opt.record;
+
+        bool quit = false;
+        int frame = 0;
+        auto last = std::chrono::steady_clock::now();
+        while (!glfwWindowShouldClose(window) && !quit) {
+            glfwPollEvents();
+            if (app.font_dirty) rebuild_fonts(app);
+            ImGui_ImplOpenGL3_NewFrame();
+            ImGui_ImplGlfw_NewFrame();
+            ImGui::NewFrame();
+
+            const auto now = std::chrono::steady_clock::now();
+            const double dt = std::chrono::duration<double>(now - last).count();
+            last = now;
+            app.fps = app.fps == 0 ? 1.0 / std::max(dt, 1e-6) : 0.95 * app.fps + 0.05 / std::max(dt, 1e-6);
+
+            // Keyboard: Space play/pause, N one step, E one episode, F12 screenshot, F9 record.
+            const ImGuiIO& io = ImGui::GetIO();
+            if (!io.WantTextInput) {
+                // ImGui 1.86 indexes keys by the backend's codes (GLFW's here).
+                if (ImGui::IsKeyPressed(GLFW_KEY_SPACE, false)) app.playing = !app.playing, apply_transport(app);
+                if (ImGui::IsKeyPressed(GLFW_KEY_N)) step_all(app, Tick::EnvStep);
+                if (ImGui::IsKeyPressed(GLFW_KEY_E)) step_all(app, Tick::Episode);
+            }
+            if (ImGui::IsKeyPressed(GLFW_KEY_F12, false)) app.screenshot_request = timestamped("screenshots", ".png");
+            if (ImGui::IsKeyPressed(GLFW_KEY_F9, false)) {
+                if (app.video.is_open()) app.video.close(), app.notify("recording saved");
+                else app.screenshot_request = "record:" + timestamped("recordings", ".mp4");
+            }
+            if (io.KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_Q, false)) quit = true;
+
+            poll_runs(app);
+            menu_bar(app, quit);
+            layout_and_draw(app);
+
+            ImGui::Render();
+            int w, h;
+            glfwGetFramebufferSize(window, &w, &h);
+            glViewport(0, 0, w, h);
+            glClearColor(0.08f, 0.09f, 0.11f, 1.0f);
+            glClear(GL_COLOR_BUFFER_BIT);
+            ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+
+            // Recording and screenshots read the finished frame before it is shown.
+            ++frame;
+            const bool last_frame = opt.frames > 0 && frame >= opt.frames;
+            try {
+                if (app.screenshot_request.rfind("record:", 0) == 0) {
+                    app.video.open(app.screenshot_request.substr(7), w, h, app.video_fps);
+                    app.video_t0 = ImGui::GetTime();
+                    app.notify("recording to " + app.video.path() + " (F9 stops)");
+                    app.screenshot_request.clear();
+                }
+                if (app.video.is_open()) {
+                    const auto px = read_framebuffer(w, h);
+                    // Fixed frame rate: in test mode one video frame per rendered frame; live, by the clock.
+                    int64_t due = opt.frames > 0 ? 1 : int64_t((ImGui::GetTime() - app.video_t0) * app.video_fps) + 1 - app.video.frames();
+                    for (int64_t k = 0; k < std::min<int64_t>(due, 4); ++k) app.video.add_frame(px.data(), true);
+                }
+                std::string shot = app.screenshot_request;
+                if (last_frame && !opt.screenshot.empty()) shot = opt.screenshot;
+                if (!shot.empty() && (shot != opt.screenshot || last_frame)) {
+                    auto px = read_framebuffer(w, h);
+                    std::vector<uint8_t> flipped(px.size());
+                    for (int y = 0; y < h; ++y) std::copy_n(&px[size_t(h - 1 - y) * w * 3], size_t(w) * 3, &flipped[size_t(y) * w * 3]);
+                    write_png(shot, w, h, flipped.data());
+                    app.notify("saved " + shot);
+                    if (shot == app.screenshot_request) app.screenshot_request.clear();
+                    if (last_frame) std::cout << "dreamlab: wrote " << shot << " (" << w << "x" << h << ", " << frame << " frames)\n";
+                }
+            } catch (const std::exception& e) {
+                app.notify(e.what(), 8);
+                app.screenshot_request.clear();
+                std::cerr << "dreamlab: " << e.what() << "\n";
+                if (opt.frames > 0) rc = 1;
+            }
+            glfwSwapBuffers(window);
+            if (last_frame) break;
+            if (opt.frames > 0) std::this_thread::sleep_for(std::chrono::milliseconds(16));  // let the workers run
+        }
+        if (app.video.is_open()) {
+            const std::string p = app.video.path();
+            try {
+                app.video.close();
+                if (opt.frames > 0) std::cout << "dreamlab: wrote " << p << "\n";
+            } catch (const std::exception& e) {
+                std::cerr << "dreamlab: " << e.what() << "\n";
+                rc = 1;
+            }
+        }
+        app.runs.clear();  // join workers before the GL context goes
+    }
+    ImGui_ImplOpenGL3_Shutdown();
+    ImGui_ImplGlfw_Shutdown();
+    ImGui::DestroyContext();
+    glfwDestroyWindow(window);
+    glfwTerminate();
+    return rc;
+}
+
+}  // namespace dl

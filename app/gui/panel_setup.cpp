@@ -1,0 +1,227 @@
+// Run setup: the runs being compared, and the selected run's environment, algorithm and hyperparameters.
+// Every control is generated from the parameter declarations (name, range, doc, applies now / restart).
+#include <cstring>
+
+#include "app/gui/gui.h"
+#include "core/algos/registry.h"
+#include "envs/registry.h"
+
+namespace dl {
+
+void help_marker(const char* text) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("(?)");
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", text);
+}
+
+namespace {
+
+// Draws one widget per declared parameter; records (name, new value) for each edit.
+class ImGuiParamEditor : public ParamVisitor {
+public:
+    ImGuiParamEditor(std::vector<std::pair<std::string, std::string>>& changed, bool show_apply)
+        : changed_(changed), show_apply_(show_apply) {}
+
+    void real(const char* name, double& v, double lo, double hi, const char* doc, Apply a, bool log_scale) override {
+        begin(name);
+        double x = v;
+        const bool log = log_scale && hi / std::max(lo, 1e-12) > 50;
+        if (ImGui::SliderScalar("##v", ImGuiDataType_Double, &x, &lo, &hi, "%.4g",
+                                (log ? ImGuiSliderFlags_Logarithmic : 0) | ImGuiSliderFlags_AlwaysClamp))
+            v = x, changed_.push_back({name, format_number(v)});
+        end(name, doc, a, format_number(lo) + " … " + format_number(hi));
+    }
+    void integer(const char* name, int64_t& v, int64_t lo, int64_t hi, const char* doc, Apply a) override {
+        begin(name);
+        int64_t x = v;
+        const int64_t step = 1, fast = std::max<int64_t>(1, (hi - lo) / 100 > 1000 ? 1000 : 10);
+        if (ImGui::InputScalar("##v", ImGuiDataType_S64, &x, &step, &fast)) {
+            x = std::clamp(x, lo, hi);
+            if (x != v) v = x, changed_.push_back({name, std::to_string(v)});
+        }
+        end(name, doc, a, std::to_string(lo) + " … " + std::to_string(hi));
+    }
+    void flag(const char* name, bool& v, const char* doc, Apply a) override {
+        begin(name);
+        if (ImGui::Checkbox("##v", &v)) changed_.push_back({name, v ? "true" : "false"});
+        end(name, doc, a, "on / off");
+    }
+    void choice(const char* name, std::string& v, const std::vector<std::string>& options, const char* doc, Apply a) override {
+        begin(name);
+        if (ImGui::BeginCombo("##v", v.c_str())) {
+            for (const auto& o : options)
+                if (ImGui::Selectable(o.c_str(), o == v) && o != v) v = o, changed_.push_back({name, v});
+            ImGui::EndCombo();
+        }
+        std::string all;
+        for (const auto& o : options) all += (all.empty() ? "" : ", ") + o;
+        end(name, doc, a, all);
+    }
+    void text(const char* name, std::string& v, const char* doc, Apply a) override {
+        begin(name);
+        char buf[1024];
+        std::snprintf(buf, sizeof buf, "%s", v.c_str());
+        if (ImGui::InputText("##v", buf, sizeof buf, ImGuiInputTextFlags_EnterReturnsTrue)) v = buf, changed_.push_back({name, v});
+        end(name, doc, a, "text (Enter to apply)");
+    }
+
+private:
+    void begin(const char* name) {
+        ImGui::PushID(name);
+        ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x * 0.55f);
+    }
+    void end(const char* name, const char* doc, Apply a, const std::string& range) {
+        const bool hovered = ImGui::IsItemHovered();
+        ImGui::SameLine();
+        ImGui::TextUnformatted(name);
+        const bool label_hovered = ImGui::IsItemHovered();
+        if (show_apply_) {
+            ImGui::SameLine();
+            if (a == Apply::Now) ImGui::TextColored(ImVec4(0.45f, 0.85f, 0.45f, 1), "now");
+            else ImGui::TextColored(ImVec4(0.95f, 0.65f, 0.3f, 1), "restart");
+        }
+        if (hovered || label_hovered || ImGui::IsItemHovered())
+            ImGui::SetTooltip("%s\nallowed: %s\n%s", doc, range.c_str(),
+                              a == Apply::Now ? "applies now, while the run goes on" : "needs a restart of the run");
+        ImGui::PopID();
+    }
+    std::vector<std::pair<std::string, std::string>>& changed_;
+    bool show_apply_;
+};
+
+}  // namespace
+
+bool param_editor(ArgsBase& args, std::vector<std::pair<std::string, std::string>>& changed, bool show_apply) {
+    ImGuiParamEditor ed(changed, show_apply);
+    args.visit(ed);
+    return !changed.empty();
+}
+
+void panel_setup(App& app) {
+    const float fs = ImGui::GetFontSize();
+    // --- the runs ---
+    ImGui::TextDisabled("RUNS (curves overlaid; click to edit)");
+    for (int i = 0; i < int(app.runs.size()); ++i) {
+        RunSlot& r = *app.runs[i];
+        ImGui::PushID(r.id);
+        ImGui::Checkbox("##vis", &r.visible);
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("show this run's curves");
+        ImGui::SameLine();
+        ImGui::ColorButton("##c", ImGui::ColorConvertU32ToFloat4(r.color), ImGuiColorEditFlags_NoTooltip, ImVec2(fs * 0.8f, fs * 0.8f));
+        ImGui::SameLine();
+        const std::string text = r.label() + "  on " + r.cfg.env_id + "  seed " + std::to_string(r.cfg.seed);
+        if (ImGui::Selectable(text.c_str(), app.selected == i)) {
+            app.selected = i;
+            load_draft(app);
+        }
+        ImGui::PopID();
+    }
+    if (ImGui::Button("+ Add run") && app.current()) {
+        RunConfig c = app.current()->cfg;
+        add_run(app, c);
+        app.selected = int(app.runs.size()) - 1;
+        load_draft(app);
+    }
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("a copy of the selected run; change one thing to compare");
+    ImGui::SameLine();
+    if (ImGui::Button("+ Seed") && app.current()) {
+        RunConfig c = app.current()->cfg;
+        c.seed += 1;
+        for (bool clash = true; clash;) {
+            clash = false;
+            for (auto& r : app.runs) clash |= r->cfg.seed == c.seed && r->cfg.algo_id == c.algo_id;
+            if (clash) ++c.seed;
+        }
+        add_run(app, c);
+    }
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("the same run with another seed (runs differing only by seed are averaged as mean ± std)");
+    ImGui::SameLine();
+    ImGui::BeginDisabled(app.runs.size() <= 1);
+    if (ImGui::Button("Remove")) {
+        app.runs.erase(app.runs.begin() + app.selected);
+        app.selected = std::max(0, app.selected - 1);
+        load_draft(app);
+    }
+    ImGui::EndDisabled();
+    ImGui::Separator();
+
+    RunSlot* run = app.current();
+    if (!run || !app.draft_env || !app.draft_algo) return;
+    std::vector<std::pair<std::string, std::string>> changed;
+
+    // --- environment ---
+    ImGui::TextDisabled("ENVIRONMENT");
+    ImGui::SetNextItemWidth(-1);
+    if (ImGui::BeginCombo("##env", app.draft_env_id.c_str())) {
+        for (const auto& e : env_registry()) {
+            if (ImGui::Selectable(e.id.c_str(), e.id == app.draft_env_id) && e.id != app.draft_env_id) {
+                app.draft_env_id = e.id;
+                app.draft_env = e.make_args();
+                app.restart_needed = true;
+            }
+            if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", e.summary.c_str());
+        }
+        ImGui::EndCombo();
+    }
+    if (ImGui::TreeNodeEx("environment arguments", ImGuiTreeNodeFlags_None)) {
+        if (param_editor(*app.draft_env, changed, false)) app.restart_needed = true;
+        ImGui::TreePop();
+    }
+    changed.clear();
+
+    // --- algorithm ---
+    ImGui::Spacing();
+    ImGui::TextDisabled("ALGORITHM");
+    ImGui::SetNextItemWidth(-1);
+    if (ImGui::BeginCombo("##algo", find_algo(app.draft_algo_id).title.c_str())) {
+        for (const auto& a : algo_registry()) {
+            if (ImGui::Selectable(a.title.c_str(), a.id == app.draft_algo_id) && a.id != app.draft_algo_id) {
+                app.draft_algo_id = a.id;
+                app.draft_algo = a.make_args();
+                app.restart_needed = true;
+            }
+            if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", a.summary.c_str());
+        }
+        ImGui::EndCombo();
+    }
+    ImGui::TextWrapped("%s", find_algo(app.draft_algo_id).summary.c_str());
+    param_editor(*app.draft_algo, changed, true);
+    // "now" parameters reach the running session at its next tick; the rest wait for a restart.
+    const bool same_algo = app.draft_algo_id == run->cfg.algo_id && app.draft_env_id == run->cfg.env_id;
+    for (const auto& [name, value] : changed) {
+        bool live = false;
+        for (const auto& s : describe(*app.draft_algo))
+            if (s.name == name) live = s.apply == Apply::Now;
+        if (live && same_algo && run->session && !run->snap.finished) {
+            run->session->set_live(name, value);
+            run->cfg.algo_args[name] = value;
+        } else {
+            app.restart_needed = true;
+        }
+    }
+    int64_t seed = int64_t(app.draft_seed);
+    ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x * 0.55f);
+    if (ImGui::InputScalar("seed", ImGuiDataType_S64, &seed)) {
+        app.draft_seed = uint64_t(std::max<int64_t>(0, seed));
+        app.restart_needed = true;
+    }
+
+    ImGui::Spacing();
+    if (app.restart_needed) ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(0.85f, 0.45f, 0.15f, 1));
+    if (ImGui::Button("Apply and restart this run", ImVec2(-1, fs * 1.8f))) {
+        try {
+            RunConfig c = draft_config(app);
+            c.validate();
+            restart_run(app, *run, c);
+            app.restart_needed = false;
+            app.setup_error.clear();
+        } catch (const std::exception& e) {
+            app.setup_error = e.what();
+        }
+    }
+    if (app.restart_needed) ImGui::PopStyleColor();
+    if (!app.setup_error.empty()) ImGui::TextColored(ImVec4(1, 0.4f, 0.4f, 1), "%s", app.setup_error.c_str());
+    else if (app.restart_needed) ImGui::TextColored(ImVec4(0.95f, 0.65f, 0.3f, 1), "changes wait for a restart");
+}
+
+}  // namespace dl

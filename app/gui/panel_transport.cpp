@@ -1,0 +1,56 @@
+// Transport: play/pause, single steps (env step, episode, sweep), speed from 1 step/s to unthrottled, and
+// what every run is doing right now.
+#include <cmath>
+
+#include "app/gui/gui.h"
+
+namespace dl {
+
+void panel_transport(App& app) {
+    const float fs = ImGui::GetFontSize();
+    if (ImGui::Button(app.playing ? "Pause" : "Play", ImVec2(fs * 5, fs * 1.8f))) {
+        app.playing = !app.playing;
+        apply_transport(app);
+    }
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Space: play / pause every run");
+    ImGui::SameLine();
+    if (ImGui::Button("Step", ImVec2(0, fs * 1.8f))) step_all(app, Tick::EnvStep);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("N: one env step (a planner does one sweep)");
+    ImGui::SameLine();
+    if (ImGui::Button("Episode", ImVec2(0, fs * 1.8f))) step_all(app, Tick::Episode);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("E: run to the end of the current episode");
+    ImGui::SameLine();
+    if (ImGui::Button("Sweep", ImVec2(0, fs * 1.8f))) step_all(app, Tick::Update);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("one sweep of value / policy iteration");
+    ImGui::SameLine();
+    if (ImGui::Button("Restart", ImVec2(0, fs * 1.8f)))
+        for (auto& r : app.runs) restart_run(app, *r, r->cfg);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("start every run again from scratch (same seeds)");
+
+    // Speed: logarithmic from 1 to 100k steps per second, or no limit at all.
+    ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x - fs * 8);
+    if (ImGui::SliderFloat("##speed", &app.speed, 1.0f, 100000.0f, app.unthrottled ? "unthrottled" : "%.0f steps/s",
+                           ImGuiSliderFlags_Logarithmic)) {
+        app.unthrottled = false;
+        apply_transport(app);
+    }
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("steps per second (sweeps per second for planners)");
+    ImGui::SameLine();
+    if (ImGui::Checkbox("no limit", &app.unthrottled)) apply_transport(app);
+
+    ImGui::Separator();
+    for (auto& r : app.runs) {
+        const Snapshot& s = r->snap;
+        ImGui::ColorButton("##c", ImGui::ColorConvertU32ToFloat4(r->color), ImGuiColorEditFlags_NoTooltip, ImVec2(fs * 0.8f, fs * 0.8f));
+        ImGui::SameLine();
+        const char* state = !r->error.empty() ? "error" : s.finished ? "done" : s.paused || !app.playing ? "paused" : "running";
+        if (r->session && r->session->algo().planner)
+            ImGui::Text("%-18s %-7s sweep %lld", r->label().c_str(), state, (long long)s.updates);
+        else
+            ImGui::Text("%-18s %-7s ep %lld  step %lld  %.3g/s", r->label().c_str(), state, (long long)s.episodes,
+                        (long long)s.env_steps, s.steps_per_s);
+        if (!r->error.empty()) ImGui::TextColored(ImVec4(1, 0.4f, 0.4f, 1), "%s", r->error.c_str());
+    }
+}
+
+}  // namespace dl

@@ -1,0 +1,119 @@
+// Values and policy: the learner's V(s) as a heatmap with numbers and π(a|s) arrows, beside the ground truth
+// V* (or |V − V*|) solved by DP on the same map, a shared colour bar, and Q(s,·) of the hovered cell.
+// Maps with a coin show both layers (coin still on the ice / coin taken).
+#include <cmath>
+
+#include "app/gui/gui.h"
+#include "envs/frozen_lake.h"
+#include "render/grid_view.h"
+
+namespace dl {
+
+namespace {
+
+void q_readout(const App& app, const RunSlot& run, const GroundTruth& truth, const std::vector<std::string>& names) {
+    const TabularView& t = run.snap.tab;
+    const int s = app.hovered_state;
+    if (s < 0 || s >= t.nS) {
+        ImGui::TextDisabled("hover a cell to see Q(s, a) for each action");
+        return;
+    }
+    ImGui::Text("state %d", s);
+    const float fs = ImGui::GetFontSize();
+    double lo = 0, hi = 1e-9;
+    for (int a = 0; a < t.nA; ++a) {
+        if (!t.q.empty()) lo = std::min(lo, t.q[size_t(s) * t.nA + a]), hi = std::max(hi, t.q[size_t(s) * t.nA + a]);
+        if (!truth.q.empty()) lo = std::min(lo, truth.q[size_t(s) * t.nA + a]), hi = std::max(hi, truth.q[size_t(s) * t.nA + a]);
+    }
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    for (int a = 0; a < t.nA; ++a) {
+        const double q = t.q.empty() ? NAN : t.q[size_t(s) * t.nA + a];
+        const double qs = truth.q.empty() ? NAN : truth.q[size_t(s) * t.nA + a];
+        const double p = t.pi.empty() ? NAN : t.pi[size_t(s) * t.nA + a];
+        ImGui::Text("%-5s Q %7.3f  Q* %7.3f  π %.2f", a < int(names.size()) ? names[a].c_str() : "?", q, qs, p);
+        ImGui::SameLine();
+        const ImVec2 o = ImGui::GetCursorScreenPos();
+        const float w = fs * 6;
+        const float zero = float(o.x + w * (0 - lo) / (hi - lo));
+        if (std::isfinite(q)) dl->AddRectFilled(ImVec2(zero, o.y + 2), ImVec2(float(o.x + w * (q - lo) / (hi - lo)), o.y + fs * 0.45f), run.color);
+        if (std::isfinite(qs)) dl->AddRectFilled(ImVec2(zero, o.y + fs * 0.5f), ImVec2(float(o.x + w * (qs - lo) / (hi - lo)), o.y + fs * 0.9f), IM_COL32(200, 200, 200, 200));
+        ImGui::Dummy(ImVec2(w, fs));
+    }
+}
+
+}  // namespace
+
+void panel_values(App& app) {
+    RunSlot* run = app.current();
+    if (!run || !run->snap.env) return;
+    const auto* denv = dynamic_cast<const DiscreteEnv*>(run->snap.env.get());
+    const TabularView& t = run->snap.tab;
+    if (!denv || t.nS == 0) {
+        ImGui::TextDisabled("no tabular values yet");
+        return;
+    }
+    const auto* lake = dynamic_cast<const FrozenLake*>(denv);
+    const std::vector<std::string> map = lake ? lake->rows() : std::vector<std::string>{};
+    const GridLayout g = denv->layout();
+    const GroundTruth& truth = ground_truth(app, *run);
+
+    // Right-hand picture: V* or |V − V*|.
+    std::vector<double> right = truth.v;
+    if (app.show_error_map && truth.v.size() == t.v.size())
+        for (size_t s = 0; s < right.size(); ++s) right[s] = std::fabs(t.v[s] - truth.v[s]);
+    double lo = INFINITY, hi = -INFINITY;
+    for (double v : t.v) lo = std::min(lo, v), hi = std::max(hi, v);
+    if (!app.show_error_map)
+        for (double v : truth.v) lo = std::min(lo, v), hi = std::max(hi, v);
+    if (!(hi > lo)) hi = lo + 1;
+    const bool diverging = lo < 0;
+
+    ImGui::Checkbox("|V − V*|", &app.show_error_map);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("right-hand map: the learner's distance from the optimum");
+    ImGui::SameLine();
+    double err = 0;
+    for (size_t s = 0; s < t.v.size() && s < truth.v.size(); ++s) err = std::max(err, std::fabs(t.v[s] - truth.v[s]));
+    ImGui::TextDisabled("max |V − V*| = %.4f   (γ as the run's; arrows: π(a|s))", err);
+
+    const float fs = ImGui::GetFontSize();
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    const float readout_w = fs * 22;
+    const float cell = std::max(12.0f, std::min((avail.x - readout_w - fs * 6) / (2.0f * g.cols + 0.5f),
+                                                (avail.y - fs * 2.4f * g.layers) / float(g.rows * g.layers)));
+    GridViewOptions o;
+    o.cell = cell;
+    o.vmin = lo, o.vmax = hi;
+    o.diverging = diverging;
+    o.highlight_state = denv->state();
+    int hovered = -1;
+    ImGui::BeginGroup();
+    for (int layer = 0; layer < g.layers; ++layer) {
+        ImGui::BeginGroup();
+        ImGui::Text("V (learned)%s%s", g.layers > 1 ? " · " : "", g.layers > 1 ? g.layer_names[layer].c_str() : "");
+        ImGui::PushID(layer);  // ids per layer (a pushed int, not a built string)
+        auto r1 = value_grid("learned", g, layer, map, t.v, t.pi, t.nA, o);
+        ImGui::EndGroup();
+        ImGui::SameLine();
+        ImGui::BeginGroup();
+        ImGui::Text("%s", app.show_error_map ? "|V − V*|" : "V* (dynamic programming)");
+        GridViewOptions o2 = o;
+        o2.arrows = !app.show_error_map;
+        if (app.show_error_map) o2.vmin = 0, o2.vmax = std::max(err, 1e-9), o2.diverging = false;
+        auto r2 = value_grid("truth", g, layer, map, right, truth.pi, t.nA, o2);
+        ImGui::EndGroup();
+        ImGui::PopID();
+        if (r1.hovered_state >= 0) hovered = r1.hovered_state;
+        if (r2.hovered_state >= 0) hovered = r2.hovered_state;
+    }
+    ImGui::EndGroup();
+    if (hovered >= 0) app.hovered_state = hovered;
+    ImGui::SameLine();
+    colour_bar("bar", lo, hi, diverging, std::min(avail.y - fs * 2, cell * g.rows * g.layers));
+    ImGui::SameLine();
+    ImGui::BeginGroup();
+    ImGui::TextDisabled("Q(s, a) of the hovered cell");
+    q_readout(app, *run, truth, denv->action_names());
+    ImGui::EndGroup();
+}
+
+}  // namespace dl

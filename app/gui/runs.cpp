@@ -1,0 +1,183 @@
+// Run management for the GUI: starting, restarting and polling sessions; presets; ground truth by DP.
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include "app/gui/gui.h"
+#include "core/tabular.h"
+#include "envs/registry.h"
+
+namespace dl {
+
+namespace {
+const ImU32 kRunColours[] = {IM_COL32(80, 170, 255, 255), IM_COL32(255, 130, 60, 255), IM_COL32(110, 210, 110, 255),
+                             IM_COL32(220, 100, 220, 255), IM_COL32(250, 210, 70, 255), IM_COL32(90, 220, 220, 255),
+                             IM_COL32(240, 90, 110, 255), IM_COL32(180, 180, 180, 255)};
+}
+
+std::string RunSlot::label() const { return cfg.algo_id + " #" + std::to_string(id); }
+
+void App::notify(const std::string& msg, double seconds) {
+    toast = msg;
+    toast_until = ImGui::GetTime() + seconds;
+}
+
+void add_run(App& app, const RunConfig& cfg) {
+    auto slot = std::make_unique<RunSlot>();
+    slot->id = app.next_id++;
+    slot->color = kRunColours[(slot->id - 1) % 8];
+    app.runs.push_back(std::move(slot));
+    restart_run(app, *app.runs.back(), cfg);
+}
+
+void restart_run(App& app, RunSlot& run, const RunConfig& cfg) {
+    run.session.reset();  // stops and joins the old worker first
+    run.cfg = cfg;
+    run.snap = {};
+    run.snap_seq = 0;
+    run.metrics = {};
+    run.markers.clear();
+    run.error.clear();
+    try {
+        run.session = std::make_unique<Session>(cfg, !app.playing, app.unthrottled ? 0.0 : app.speed);
+    } catch (const std::exception& e) {
+        run.error = e.what();
+    }
+}
+
+void poll_runs(App& app) {
+    for (auto& r : app.runs) {
+        if (!r->session) continue;
+        r->session->controls().want_snapshot = true;
+        r->session->context().poll_snapshot(r->snap_seq, r->snap);
+        r->session->context().poll_metrics(r->metrics, r->markers);
+        if (!r->snap.error.empty()) r->error = r->snap.error;
+    }
+}
+
+void apply_transport(App& app) {
+    for (auto& r : app.runs) {
+        if (!r->session) continue;
+        RunControls& c = r->session->controls();
+        c.speed = app.unthrottled ? 0.0 : double(app.speed);
+        c.paused = !app.playing;
+        c.wake();
+    }
+}
+
+void step_all(App& app, Tick unit) {
+    app.playing = false;
+    for (auto& r : app.runs) {
+        if (!r->session) continue;
+        RunControls& c = r->session->controls();
+        c.paused = true;
+        // A planner has no env steps: "one step" is one sweep for it.
+        c.step_to = int(r->session->algo().planner ? Tick::Update : unit);
+        c.wake();
+    }
+}
+
+void load_draft(App& app) {
+    RunSlot* r = app.current();
+    if (!r) return;
+    app.draft_env_id = r->cfg.env_id;
+    app.draft_algo_id = r->cfg.algo_id;
+    app.draft_seed = r->cfg.seed;
+    try {
+        app.draft_env = make_env_args(r->cfg.env_id, r->cfg.env_args);
+        app.draft_algo = make_algo_args(r->cfg.algo_id, r->cfg.algo_args);
+    } catch (const std::exception& e) {
+        app.setup_error = e.what();
+    }
+    app.restart_needed = false;
+}
+
+RunConfig draft_config(const App& app) {
+    RunConfig c;
+    c.env_id = app.draft_env_id;
+    c.algo_id = app.draft_algo_id;
+    c.seed = app.draft_seed;
+    // Keep only values that differ from the id's defaults, so config.json stays readable.
+    auto diff = [](ArgsBase& now, ArgsBase& defaults) {
+        std::map<std::string, std::string> m;
+        auto d = describe(defaults);
+        for (const auto& s : describe(now))
+            for (const auto& ds : d)
+                if (ds.name == s.name && ds.default_value != s.default_value) m[s.name] = s.default_value;
+        return m;
+    };
+    if (app.draft_env) c.env_args = diff(*app.draft_env, *find_env(c.env_id).make_args());
+    if (app.draft_algo) c.algo_args = diff(*app.draft_algo, *find_algo(c.algo_id).make_args());
+    return c;
+}
+
+const std::vector<Preset>& presets() {
+    static const std::vector<Preset> p = [] {
+        auto cfg = [](std::string env, std::map<std::string, std::string> env_args, std::string algo,
+                      std::map<std::string, std::string> algo_args, uint64_t seed = 1) {
+            RunConfig c;
+            c.env_id = std::move(env), c.env_args = std::move(env_args);
+            c.algo_id = std::move(algo), c.algo_args = std::move(algo_args);
+            c.seed = seed;
+            return c;
+        };
+        return std::vector<Preset>{
+            {"lake", "Q-learning on the slippery 4x4 lake: press Play and watch V and the arrows form",
+             {cfg("FrozenLake-v1", {}, "q_learning", {})}, false, 30, false},
+            {"qlearning-vs-sarsa", "Q-learning and SARSA side by side on the same slippery lake",
+             {cfg("FrozenLake-v1", {}, "q_learning", {}), cfg("FrozenLake-v1", {}, "sarsa", {})}, true, 30, true},
+            {"value-iteration", "value iteration on the 8x8 lake, one sweep at a time",
+             {cfg("FrozenLake8x8-v1", {}, "value_iteration", {})}, false, 2, false},
+            {"policy-iteration", "policy iteration on the 4x4 lake: evaluation sweeps, then improvement",
+             {cfg("FrozenLake-v1", {}, "policy_iteration", {})}, false, 4, false},
+            {"lecture-coin", "the lecture lake: home +10, holes -10, a coin worth +1 (two value layers)",
+             {cfg("FrozenLakeLecture-v0", {}, "q_learning", {{"gamma", "0.95"}})}, false, 30, false},
+            {"dyna-q", "Dyna-Q vs Q-learning: planning steps make each real step count more",
+             {cfg("FrozenLake-v1", {}, "dyna_q", {{"episodes", "3000"}}),
+              cfg("FrozenLake-v1", {}, "q_learning", {{"episodes", "3000"}})},
+             true, 30, true},
+            {"sarsa-lambda", "SARSA(λ) on the 8x8 lake: traces carry the goal's reward back along the path",
+             {cfg("FrozenLake8x8-v1", {}, "sarsa_lambda", {})}, false, 60, false},
+        };
+    }();
+    return p;
+}
+
+void load_preset(App& app, const Preset& p) {
+    app.runs.clear();
+    app.playing = p.play;
+    app.speed = p.speed;
+    app.unthrottled = p.unthrottled;
+    for (const auto& c : p.runs) add_run(app, c);
+    app.selected = 0;
+    load_draft(app);
+}
+
+const GroundTruth& ground_truth(App& app, const RunSlot& run) {
+    double gamma = 0.99;
+    try {
+        auto a = make_algo_args(run.cfg.algo_id, run.cfg.algo_args);
+        gamma = std::stod(get_param(*a, "gamma"));
+    } catch (...) {
+    }
+    nlohmann::json key = {{"env", run.cfg.env_id}, {"args", run.cfg.env_args}, {"gamma", gamma}};
+    if (app.truth.key == key.dump()) return app.truth;
+    app.truth = {};
+    app.truth.key = key.dump();
+    try {
+        auto env = make_env(run.cfg.env_id, *make_env_args(run.cfg.env_id, run.cfg.env_args));
+        auto* d = dynamic_cast<DiscreteEnv*>(env.get());
+        if (!d) return app.truth;
+        // γ = 1 may not converge on maps where a policy can wander forever: cap the sweeps.
+        app.truth.v = solve_optimal_values(d->model(), std::min(gamma, 0.9999), 1e-10);
+        app.truth.q = q_from_v(d->model(), app.truth.v, std::min(gamma, 0.9999));
+        const int nS = d->num_states(), nA = d->num_actions();
+        const auto pi = greedy_policy(app.truth.q, nS, nA);
+        app.truth.pi.assign(size_t(nS) * nA, 0.0);
+        for (int s = 0; s < nS; ++s) app.truth.pi[size_t(s) * nA + pi[s]] = 1.0;
+    } catch (...) {
+    }
+    return app.truth;
+}
+
+}  // namespace dl

@@ -1,0 +1,42 @@
+#include "core/session.h"
+
+namespace dl {
+
+Session::Session(const RunConfig& cfg, bool paused, double speed) : cfg_(cfg), algo_(&find_algo(cfg.algo_id)) {
+    cfg_.validate();
+    args_ = make_algo_args(cfg_.algo_id, cfg_.algo_args);
+    ctx_ = std::make_unique<RunContext>(cfg_);
+    ctx_->bind_args(args_.get());
+    ctx_->attach(&controls_, algo_->step_unit);
+    controls_.paused = paused;
+    controls_.speed = speed;
+    worker_ = std::thread([this] {
+        std::string error;
+        try {
+            algo_->run(*args_, *ctx_);
+        } catch (const std::exception& e) {
+            error = e.what();
+        }
+        ctx_->finish(error);
+        finished_ = true;
+    });
+}
+
+Session::~Session() { stop(); }
+
+void Session::stop() {
+    controls_.stop = true;
+    controls_.wake();
+    if (worker_.joinable()) worker_.join();
+}
+
+void Session::set_live(const std::string& name, const std::string& value) {
+    {
+        std::lock_guard lk(controls_.m);
+        controls_.pending.push_back({name, value});
+        controls_.has_pending = true;
+    }
+    controls_.wake();
+}
+
+}  // namespace dl

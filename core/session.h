@@ -1,0 +1,40 @@
+// Session — one run on its own worker thread. The algorithm runs unchanged (the same function the CLI
+// calls); the owner steers it through RunControls and reads what it publishes without ever waiting.
+#pragma once
+#include <memory>
+#include <thread>
+
+#include "core/algos/registry.h"
+#include "core/run.h"
+
+namespace dl {
+
+class Session {
+public:
+    // Validates cfg (throws ParamError) and starts the worker; `paused` starts it paused before its first tick.
+    Session(const RunConfig& cfg, bool paused, double speed);
+    ~Session();  // stops the worker and joins it
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    const RunConfig& config() const { return cfg_; }
+    const AlgoInfo& algo() const { return *algo_; }
+    RunControls& controls() { return controls_; }
+    RunContext& context() { return *ctx_; }
+    bool finished() const { return finished_.load(); }
+
+    // Queues a change of an "applies now" hyperparameter; it takes effect at the worker's next tick.
+    void set_live(const std::string& name, const std::string& value);
+    void stop();
+
+private:
+    RunConfig cfg_;
+    const AlgoInfo* algo_;
+    std::unique_ptr<ArgsBase> args_;
+    std::unique_ptr<RunContext> ctx_;
+    RunControls controls_;
+    std::atomic<bool> finished_{false};
+    std::thread worker_;
+};
+
+}  // namespace dl

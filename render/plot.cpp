@@ -1,0 +1,235 @@
+#include "render/plot.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace dl {
+
+std::vector<double> ema_smooth(const std::vector<double>& y, double w) {
+    std::vector<double> out(y.size());
+    double s = 0, norm = 0;
+    for (size_t i = 0; i < y.size(); ++i) {
+        if (std::isnan(y[i])) { out[i] = i ? out[i - 1] : NAN; continue; }
+        s = w * s + (1 - w) * y[i];
+        norm = w * norm + (1 - w);
+        out[i] = s / norm;
+    }
+    return out;
+}
+
+std::vector<double> nice_ticks(double lo, double hi, int target) {
+    std::vector<double> t;
+    if (!(hi > lo) || !std::isfinite(lo) || !std::isfinite(hi)) return t;
+    const double raw = (hi - lo) / std::max(1, target);
+    const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+    const double f = raw / mag;
+    const double step = (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * mag;
+    for (double v = std::ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) t.push_back(std::fabs(v) < step * 1e-9 ? 0 : v);
+    return t;
+}
+
+namespace {
+
+void format_tick(char* buf, size_t n, double v, bool log_y) {
+    if (log_y) std::snprintf(buf, n, "1e%d", int(std::lround(v)));
+    else if (std::fabs(v) >= 1e5 || (std::fabs(v) < 1e-3 && v != 0)) std::snprintf(buf, n, "%.0e", v);
+    else std::snprintf(buf, n, "%g", v);
+}
+
+ImU32 with_alpha(ImU32 c, int a) { return (c & ~IM_COL32_A_MASK) | (ImU32(a) << IM_COL32_A_SHIFT); }
+
+}  // namespace
+
+void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOptions& opt) {
+    ImGui::PushID(title);
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const ImVec2 origin = ImGui::GetCursorScreenPos();
+    ImVec2 size = opt.size;
+    if (size.x <= 0) size.x = ImGui::GetContentRegionAvail().x;
+    ImGui::InvisibleButton("##plot", size);
+    const bool hovered = ImGui::IsItemHovered();
+    const float fs = ImGui::GetFontSize();
+    const ImVec2 p0(origin.x + fs * 3.6f, origin.y + fs * 1.5f);       // plot area
+    const ImVec2 p1(origin.x + size.x - fs * 0.6f, origin.y + size.y - fs * 1.6f);
+    dl->AddRectFilled(origin, ImVec2(origin.x + size.x, origin.y + size.y), IM_COL32(24, 26, 32, 255), 4.0f);
+    dl->AddText(ImVec2(origin.x + fs * 0.5f, origin.y + fs * 0.2f), IM_COL32(230, 230, 230, 255), title);
+    if (p1.x - p0.x < 20 || p1.y - p0.y < 20) { ImGui::PopID(); return; }
+
+    // Transformed data (log y), smoothed copies, and data limits.
+    auto ty = [&](double v) { return opt.log_y ? (v > 0 ? std::log10(v) : NAN) : v; };
+    struct Prepared { std::vector<double> y, ys, lo, hi; };
+    std::vector<Prepared> prep(series.size());
+    double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
+    for (size_t k = 0; k < series.size(); ++k) {
+        const PlotSeries& s = series[k];
+        Prepared& p = prep[k];
+        p.y.resize(s.y.size());
+        for (size_t i = 0; i < s.y.size(); ++i) p.y[i] = ty(s.y[i]);
+        p.ys = (s.smooth && opt.ema > 0) ? ema_smooth(p.y, opt.ema) : p.y;
+        if (!s.lo.empty()) {
+            p.lo.resize(s.lo.size()), p.hi.resize(s.hi.size());
+            for (size_t i = 0; i < s.lo.size(); ++i) p.lo[i] = ty(s.lo[i]), p.hi[i] = ty(s.hi[i]);
+        }
+        if (!s.x.empty()) xmin = std::min(xmin, s.x.front()), xmax = std::max(xmax, s.x.back());
+        const auto& src = (opt.show_raw || !s.smooth || opt.ema <= 0) ? p.y : p.ys;
+        for (double v : src) if (std::isfinite(v)) ymin = std::min(ymin, v), ymax = std::max(ymax, v);
+        for (double v : p.lo) if (std::isfinite(v)) ymin = std::min(ymin, v);
+        for (double v : p.hi) if (std::isfinite(v)) ymax = std::max(ymax, v);
+    }
+    if (!std::isnan(opt.y_min)) ymin = ty(opt.y_min);
+    if (!std::isnan(opt.y_max)) ymax = ty(opt.y_max);
+    const bool empty = !(xmax >= xmin) || !(ymax >= ymin);
+    if (empty) xmin = 0, xmax = 1, ymin = 0, ymax = 1;
+    if (xmax - xmin < 1e-12) xmax = xmin + 1;
+    if (ymax - ymin < 1e-12) ymin -= 0.5, ymax += 0.5;
+    const double pad = (ymax - ymin) * 0.05;
+    if (std::isnan(opt.y_min)) ymin -= pad;
+    if (std::isnan(opt.y_max)) ymax += pad;
+
+    auto X = [&](double x) { return float(p0.x + (x - xmin) / (xmax - xmin) * (p1.x - p0.x)); };
+    auto Y = [&](double y) { return float(p1.y - (y - ymin) / (ymax - ymin) * (p1.y - p0.y)); };
+
+    // Grid, ticks and labels.
+    char buf[32];
+    const ImU32 grid = IM_COL32(60, 64, 72, 255), text = IM_COL32(170, 175, 185, 255);
+    const int ny = std::max(2, int((p1.y - p0.y) / (fs * 2.2f)));
+    std::vector<double> yt = opt.log_y ? nice_ticks(std::floor(ymin), std::ceil(ymax), ny) : nice_ticks(ymin, ymax, ny);
+    for (double v : yt) {
+        if (v < ymin || v > ymax) continue;
+        if (opt.log_y && v != std::round(v)) continue;
+        dl->AddLine(ImVec2(p0.x, Y(v)), ImVec2(p1.x, Y(v)), grid);
+        format_tick(buf, sizeof buf, v, opt.log_y);
+        const ImVec2 ts = ImGui::CalcTextSize(buf);
+        dl->AddText(ImVec2(p0.x - ts.x - fs * 0.3f, Y(v) - ts.y * 0.5f), text, buf);
+    }
+    const int nx = std::max(2, int((p1.x - p0.x) / (fs * 5.0f)));
+    for (double v : nice_ticks(xmin, xmax, nx)) {
+        dl->AddLine(ImVec2(X(v), p0.y), ImVec2(X(v), p1.y), grid);
+        format_tick(buf, sizeof buf, v, false);
+        const ImVec2 ts = ImGui::CalcTextSize(buf);
+        dl->AddText(ImVec2(X(v) - ts.x * 0.5f, p1.y + fs * 0.15f), text, buf);
+    }
+    if (opt.x_label && *opt.x_label) {
+        const ImVec2 ts = ImGui::CalcTextSize(opt.x_label);
+        dl->AddText(ImVec2(p1.x - ts.x, p1.y + fs * 0.15f + ts.y * 0.0f - ts.y - 2), IM_COL32(120, 125, 135, 255), opt.x_label);
+    }
+    dl->AddRect(p0, p1, IM_COL32(90, 95, 105, 255));
+
+    dl->PushClipRect(p0, p1, true);
+    // Event markers (e.g. "alpha=0.5" where a hyperparameter changed).
+    for (const auto& m : opt.markers) {
+        if (m.x < xmin || m.x > xmax) continue;
+        for (float yy = p0.y; yy < p1.y; yy += 6) dl->AddLine(ImVec2(X(m.x), yy), ImVec2(X(m.x), std::min(p1.y, yy + 3)), m.color, 1.5f);
+        dl->AddText(ImVec2(X(m.x) + 3, p0.y + 2), m.color, m.text.c_str());
+    }
+    // Series: band, faint raw envelope, bold smoothed line — decimated to one bucket per pixel column.
+    const int W = std::max(1, int(p1.x - p0.x));
+    for (size_t k = 0; k < series.size(); ++k) {
+        const PlotSeries& s = series[k];
+        const Prepared& p = prep[k];
+        if (s.x.empty()) continue;
+        auto bucket = [&](double x) { return std::clamp(int((x - xmin) / (xmax - xmin) * W), 0, W - 1); };
+        if (!p.lo.empty()) {
+            int last = -1;
+            ImVec2 prev_lo, prev_hi;
+            for (size_t i = 0; i < s.x.size(); ++i) {
+                if (!std::isfinite(p.lo[i]) || !std::isfinite(p.hi[i])) continue;
+                const int b = bucket(s.x[i]);
+                if (b == last && i + 1 < s.x.size()) continue;
+                const ImVec2 lo(X(s.x[i]), Y(p.lo[i])), hi(X(s.x[i]), Y(p.hi[i]));
+                if (last >= 0) {
+                    const ImVec2 quad[4] = {prev_hi, hi, lo, prev_lo};
+                    dl->AddConvexPolyFilled(quad, 4, with_alpha(s.color, 50));
+                }
+                prev_lo = lo, prev_hi = hi, last = b;
+            }
+        }
+        const bool draw_raw = s.smooth && opt.ema > 0 && opt.show_raw;
+        if (draw_raw || !(s.smooth && opt.ema > 0)) {
+            // Per pixel column: the min..max envelope (very faint) and the column mean (a line), so 10⁵ noisy
+            // points read as a band with a trend instead of a solid block.
+            std::vector<float> mn(W, INFINITY), mx(W, -INFINITY), sum(W, 0.0f);
+            std::vector<int> cnt(W, 0);
+            for (size_t i = 0; i < s.x.size(); ++i) {
+                if (!std::isfinite(p.y[i])) continue;
+                const int b = bucket(s.x[i]);
+                mn[b] = std::min(mn[b], float(p.y[i])), mx[b] = std::max(mx[b], float(p.y[i]));
+                sum[b] += float(p.y[i]), cnt[b]++;
+            }
+            const ImU32 c = draw_raw ? with_alpha(s.color, 90) : s.color;
+            std::vector<ImVec2> line;
+            for (int b = 0; b < W; ++b) {
+                if (!cnt[b]) continue;
+                const float x = p0.x + b + 0.5f;
+                if (mx[b] > mn[b]) dl->AddLine(ImVec2(x, Y(mn[b])), ImVec2(x, Y(mx[b])), with_alpha(s.color, draw_raw ? 22 : 60), 1.0f);
+                line.push_back(ImVec2(x, Y(sum[b] / cnt[b])));
+            }
+            if (line.size() == 1) dl->AddCircleFilled(line[0], 2.5f, c);
+            if (line.size() > 1) dl->AddPolyline(line.data(), int(line.size()), c, 0, draw_raw ? 1.0f : 1.8f);
+        }
+        if (s.smooth && opt.ema > 0) {
+            std::vector<ImVec2> line;
+            int last = -1;
+            for (size_t i = 0; i < s.x.size(); ++i) {
+                if (!std::isfinite(p.ys[i])) continue;
+                const int b = bucket(s.x[i]);
+                const ImVec2 pt(X(s.x[i]), Y(p.ys[i]));
+                if (b == last) line.back() = pt;
+                else line.push_back(pt);
+                last = b;
+            }
+            if (line.size() == 1) dl->AddCircleFilled(line[0], 2.5f, s.color);
+            if (line.size() > 1) dl->AddPolyline(line.data(), int(line.size()), s.color, 0, 2.0f);
+        }
+    }
+    dl->PopClipRect();
+
+    // Legend (top-right, inside the frame's title row).
+    float lx = origin.x + size.x - fs * 0.6f;
+    for (size_t k = series.size(); k-- > 0;) {
+        const ImVec2 ts = ImGui::CalcTextSize(series[k].label.c_str());
+        lx -= ts.x + fs * 1.6f;
+        dl->AddRectFilled(ImVec2(lx, origin.y + fs * 0.45f), ImVec2(lx + fs * 0.8f, origin.y + fs * 1.0f), series[k].color, 2.0f);
+        dl->AddText(ImVec2(lx + fs * 1.0f, origin.y + fs * 0.2f), IM_COL32(210, 210, 210, 255), series[k].label.c_str());
+    }
+    if (empty) {
+        const char* msg = "no data yet";
+        const ImVec2 ts = ImGui::CalcTextSize(msg);
+        dl->AddText(ImVec2((p0.x + p1.x - ts.x) * 0.5f, (p0.y + p1.y - ts.y) * 0.5f), text, msg);
+    }
+
+    // Hover readout: a vertical cursor and each series' value (raw and smoothed) at the nearest x.
+    const ImVec2 mouse = ImGui::GetIO().MousePos;
+    if (hovered && !empty && mouse.x >= p0.x && mouse.x <= p1.x) {
+        const double xm = xmin + (mouse.x - p0.x) / (p1.x - p0.x) * (xmax - xmin);
+        dl->AddLine(ImVec2(mouse.x, p0.y), ImVec2(mouse.x, p1.y), IM_COL32(255, 255, 255, 90));
+        ImGui::BeginTooltip();
+        ImGui::Text("%s = %g", *opt.x_label ? opt.x_label : "x", xm);
+        for (size_t k = 0; k < series.size(); ++k) {
+            const PlotSeries& s = series[k];
+            if (s.x.empty()) continue;
+            size_t i = size_t(std::lower_bound(s.x.begin(), s.x.end(), xm) - s.x.begin());
+            if (i >= s.x.size()) i = s.x.size() - 1;
+            if (i > 0 && std::fabs(s.x[i - 1] - xm) < std::fabs(s.x[i] - xm)) --i;
+            ImGui::ColorButton(s.label.c_str(), ImGui::ColorConvertU32ToFloat4(s.color),
+                               ImGuiColorEditFlags_NoTooltip, ImVec2(fs * 0.8f, fs * 0.8f));
+            ImGui::SameLine();
+            const double raw = s.y[i];
+            if (s.smooth && opt.ema > 0) {
+                const double sm = opt.log_y ? std::pow(10.0, prep[k].ys[i]) : prep[k].ys[i];
+                ImGui::Text("%s @ %g: %.4g (smoothed %.4g)", s.label.c_str(), s.x[i], raw, sm);
+            } else {
+                ImGui::Text("%s @ %g: %.4g", s.label.c_str(), s.x[i], raw);
+            }
+            if (!s.lo.empty()) {
+                ImGui::SameLine();
+                ImGui::TextDisabled("[%.4g, %.4g]", s.lo[i], s.hi[i]);
+            }
+        }
+        ImGui::EndTooltip();
+    }
+    ImGui::PopID();
+}
+
+}  // namespace dl

@@ -1,0 +1,27 @@
+# GUI smoke test: the real app under Xvfb (Mesa software GL) renders frames of a two-run lesson while both
+# runs train, writes a screenshot and an MP4, and exits. Also: without a display it explains what to do.
+file(REMOVE_RECURSE ${OUT})
+file(MAKE_DIRECTORY ${OUT})
+execute_process(
+  COMMAND ${XVFB_RUN} -a -s "-screen 0 1600x1000x24" ${DREAMLAB} gui --frames 90 --preset qlearning-vs-sarsa --play
+          --screenshot ${OUT}/shot.png --record ${OUT}/rec.mp4 --size 1600x960
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 240)
+message("${out}${err}")
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "GUI exited with ${rc}")
+endif()
+foreach(f shot.png rec.mp4)
+  if(NOT EXISTS ${OUT}/${f})
+    message(FATAL_ERROR "GUI did not write ${f}")
+  endif()
+  file(SIZE ${OUT}/${f} size)
+  if(size LESS 20000)
+    message(FATAL_ERROR "${f} is suspiciously small (${size} bytes)")
+  endif()
+endforeach()
+# The screenshot must not be a blank frame: PNG of a uniform picture compresses to almost nothing.
+execute_process(COMMAND ${CMAKE_COMMAND} -E env --unset=DISPLAY --unset=WAYLAND_DISPLAY ${DREAMLAB} gui
+                RESULT_VARIABLE rc2 ERROR_VARIABLE err2 OUTPUT_QUIET)
+if(rc2 EQUAL 0 OR NOT err2 MATCHES "xvfb-run")
+  message(FATAL_ERROR "without a display the GUI should fail with a hint to xvfb-run; got ${rc2}: ${err2}")
+endif()
