@@ -95,8 +95,9 @@ GridViewResult value_grid(const char* id, const GridLayout& g, int layer, const 
                                           ImVec2(base.x + d.y * w * 1.8f, base.y - d.x * w * 1.8f), col);
                 }
             }
-            if (opt.numbers && std::isfinite(v) && c >= font * 2.2f) {
-                std::snprintf(buf, sizeof buf, std::fabs(v) >= 10 ? "%.1f" : "%.2f", v);
+            if (opt.numbers && std::isfinite(v) && c >= font * 1.8f) {
+                const bool small = c < font * 2.8f;
+                std::snprintf(buf, sizeof buf, std::fabs(v) >= 10 || small ? "%.1f" : "%.2f", v);
                 const ImVec2 ts = ImGui::CalcTextSize(buf);
                 dl->AddText(ImVec2(b.x - ts.x - 3, b.y - ts.y - 1), ink, buf);
             }

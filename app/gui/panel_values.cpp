@@ -77,9 +77,16 @@ void panel_values(App& app) {
 
     const float fs = ImGui::GetFontSize();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
-    const float readout_w = fs * 22;
-    const float cell = std::max(12.0f, std::min((avail.x - readout_w - fs * 6) / (2.0f * g.cols + 0.5f),
-                                                (avail.y - fs * 2.4f * g.layers) / float(g.rows * g.layers)));
+    const float readout_h = fs * 1.45f * (t.nA + 2);
+    const float label_h = fs * 1.5f;
+    // Two layers (coin maps) go either stacked or side by side, whichever gives bigger cells.
+    const float bar_w = fs * 7 + fs * float(g.layers);  // colour bar, its labels and the gaps
+    const float stacked = std::min((avail.x - bar_w) / (2.0f * g.cols + 0.5f),
+                                   (avail.y - readout_h - label_h * g.layers) / float(g.rows * g.layers));
+    const float side = std::min((avail.x - bar_w) / (2.0f * g.cols * g.layers + 0.5f * g.layers),
+                                (avail.y - readout_h - label_h) / float(g.rows));
+    const bool side_by_side = g.layers > 1 && side > stacked;
+    const float cell = std::max(10.0f, side_by_side ? side : stacked);
     GridViewOptions o;
     o.cell = cell;
     o.vmin = lo, o.vmax = hi;
@@ -88,14 +95,15 @@ void panel_values(App& app) {
     int hovered = -1;
     ImGui::BeginGroup();
     for (int layer = 0; layer < g.layers; ++layer) {
+        if (side_by_side && layer > 0) ImGui::SameLine(0, fs);
+        ImGui::PushID(layer);  // ids per layer (a pushed int, not a built string)
         ImGui::BeginGroup();
         ImGui::Text("V (learned)%s%s", g.layers > 1 ? " · " : "", g.layers > 1 ? g.layer_names[layer].c_str() : "");
-        ImGui::PushID(layer);  // ids per layer (a pushed int, not a built string)
         auto r1 = value_grid("learned", g, layer, map, t.v, t.pi, t.nA, o);
         ImGui::EndGroup();
         ImGui::SameLine();
         ImGui::BeginGroup();
-        ImGui::Text("%s", app.show_error_map ? "|V − V*|" : "V* (dynamic programming)");
+        ImGui::Text("%s", app.show_error_map ? "|V − V*|" : "V* (DP)");
         GridViewOptions o2 = o;
         o2.arrows = !app.show_error_map;
         if (app.show_error_map) o2.vmin = 0, o2.vmax = std::max(err, 1e-9), o2.diverging = false;
@@ -108,12 +116,12 @@ void panel_values(App& app) {
     ImGui::EndGroup();
     if (hovered >= 0) app.hovered_state = hovered;
     ImGui::SameLine();
-    colour_bar("bar", lo, hi, diverging, std::min(avail.y - fs * 2, cell * g.rows * g.layers));
-    ImGui::SameLine();
     ImGui::BeginGroup();
-    ImGui::TextDisabled("Q(s, a) of the hovered cell");
-    q_readout(app, *run, truth, denv->action_names());
+    ImGui::Dummy(ImVec2(1, fs * 0.2f));
+    colour_bar("bar", lo, hi, diverging, cell * g.rows * (side_by_side ? 1 : g.layers));
     ImGui::EndGroup();
+    ImGui::TextDisabled("Q(s, a) of the hovered cell (bars: learned in the run's colour, Q* in grey)");
+    q_readout(app, *run, truth, denv->action_names());
 }
 
 }  // namespace dl
