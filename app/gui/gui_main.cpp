@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <iomanip>
 #include <iostream>
 #include <thread>
 
@@ -246,6 +247,7 @@ int run_gui(const std::vector<std::string>& args) {
         bool quit = false;
         int frame = 0;
         auto last = std::chrono::steady_clock::now();
+        auto t_first = last;  // end of the first frame (start-up excluded from the FPS figure)
         while (!glfwWindowShouldClose(window) && !quit) {
             glfwPollEvents();
             if (app.font_dirty) rebuild_fonts(app);
@@ -310,7 +312,11 @@ int run_gui(const std::vector<std::string>& args) {
                     write_png(shot, w, h, flipped.data());
                     app.notify("saved " + shot);
                     if (shot == app.screenshot_request) app.screenshot_request.clear();
-                    if (last_frame) std::cout << "dreamlab: wrote " << shot << " (" << w << "x" << h << ", " << frame << " frames)\n";
+                    if (last_frame) {
+                        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_first).count();
+                        std::cout << "dreamlab: wrote " << shot << " (" << w << "x" << h << ", " << frame << " frames, mean "
+                                  << std::fixed << std::setprecision(1) << (frame > 1 ? (frame - 1) / secs : 0.0) << " FPS)\n";
+                    }
                 }
             } catch (const std::exception& e) {
                 app.notify(e.what(), 8);
@@ -319,8 +325,8 @@ int run_gui(const std::vector<std::string>& args) {
                 if (opt.frames > 0) rc = 1;
             }
             glfwSwapBuffers(window);
+            if (frame == 1) t_first = std::chrono::steady_clock::now();
             if (last_frame) break;
-            if (opt.frames > 0) std::this_thread::sleep_for(std::chrono::milliseconds(16));  // let the workers run
         }
         if (app.video.is_open()) {
             const std::string p = app.video.path();

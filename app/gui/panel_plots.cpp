@@ -73,7 +73,8 @@ void panel_plots(App& app) {
     const int cols = 3;
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const float w = (avail.x - ImGui::GetStyle().ItemSpacing.x * (cols - 1)) / cols;
-    const float h = (avail.y - ImGui::GetStyle().ItemSpacing.y) / 2;
+    const int rows = (n + cols - 1) / cols;
+    const float h = (avail.y - ImGui::GetStyle().ItemSpacing.y * (rows - 1)) / rows;
     for (int p = 0; p < n; ++p) {
         const PlotDef& d = defs[p];
         std::vector<PlotSeries> series;
@@ -92,7 +93,8 @@ void panel_plots(App& app) {
                 s.label = r->label();
                 s.color = r->color;
                 column_xy(r->metrics, xcol, d.column, s.x, s.y);
-                if (d.column == std::string("epsilon")) s.smooth = false;
+                // Schedules and planners' sweeps are exact, not noisy samples: nothing to smooth.
+                if (d.column == std::string("epsilon") || planner) s.smooth = false;
                 series.push_back(std::move(s));
                 for (const auto& m : r->markers) {
                     const int xi = r->metrics.find(xcol);

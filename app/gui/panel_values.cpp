@@ -98,7 +98,9 @@ void panel_values(App& app) {
         if (side_by_side && layer > 0) ImGui::SameLine(0, fs);
         ImGui::PushID(layer);  // ids per layer (a pushed int, not a built string)
         ImGui::BeginGroup();
-        ImGui::Text("V (learned)%s%s", g.layers > 1 ? " · " : "", g.layers > 1 ? g.layer_names[layer].c_str() : "");
+        const bool planner = run->session && run->session->algo().planner;
+        ImGui::Text("%s%s%s", planner ? "V (this sweep)" : "V (learned)", g.layers > 1 ? " · " : "",
+                    g.layers > 1 ? g.layer_names[layer].c_str() : "");
         auto r1 = value_grid("learned", g, layer, map, t.v, t.pi, t.nA, o);
         ImGui::EndGroup();
         ImGui::SameLine();
