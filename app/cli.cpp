@@ -13,6 +13,7 @@
 #include "core/run_store.h"
 #include "core/tabular.h"
 #include "envs/registry.h"
+#include "render/media.h"
 
 namespace dl {
 
@@ -25,8 +26,8 @@ usage:
   dreamlab list [--json]
   dreamlab train --env ID [--env-arg k=v]... --algo ID [--set k=v]... [--seed N] [--config FILE]
                  --out DIR [--overwrite] [--quiet]
-  dreamlab eval  --run DIR [--episodes N] [--seed N] [--json]
-  dreamlab eval  --env ID [--env-arg k=v]... --policy random [--episodes N] [--seed N] [--json]
+  dreamlab eval  --run DIR [--episodes N] [--seed N] [--json] [--video FILE.mp4 [--video-episodes K] [--fps F]]
+  dreamlab eval  --env ID [--env-arg k=v]... --policy random [--episodes N] [--seed N] [--json] [--video …]
   dreamlab bench [--json] [--quick]
   dreamlab help
 )";
@@ -229,9 +230,34 @@ int cmd_train(const Options& o, std::ostream& out, std::ostream& err) {
     return 0;
 }
 
+// Records the first K evaluation episodes of the env's own software rendering to an MP4 (headless, no GL).
+struct EpisodeRecorder {
+    std::string path;
+    int64_t episodes = 0;
+    int fps = 8;
+    VideoWriter video;
+    Image frame;
+    void operator()(const Env& env, int64_t episode) {
+        if (episode >= episodes) return;
+        env.render(frame);
+        if (!video.is_open()) video.open(path, frame.width(), frame.height(), fps);
+        video.add_frame(frame.data());
+    }
+};
+
 int cmd_eval(const Options& o, std::ostream& out) {
     const int64_t episodes = o.has("--episodes") ? parse_count("--episodes", o.get("--episodes"), 1, 100000000) : 1000;
     const uint64_t seed = parse_seed(o, 1);
+    EpisodeRecorder rec;
+    std::function<void(const Env&, int64_t)> on_frame;
+    if (o.has("--video")) {
+        rec.path = o.get("--video");
+        rec.episodes = o.has("--video-episodes") ? parse_count("--video-episodes", o.get("--video-episodes"), 1, 1000) : 3;
+        rec.fps = int(o.has("--fps") ? parse_count("--fps", o.get("--fps"), 1, 120) : 8);
+        on_frame = std::ref(rec);
+    } else if (o.has("--video-episodes") || o.has("--fps")) {
+        throw UsageError("--video-episodes and --fps only make sense with --video FILE.mp4");
+    }
     EvalResult r;
     if (o.has("--run")) {
         if (o.has("--env") || o.has("--policy"))
@@ -243,17 +269,18 @@ int cmd_eval(const Options& o, std::ostream& out) {
         if (int(env->observation_space().n) != m.nS)
             throw ParamError("model.json has nS=" + std::to_string(m.nS) + " but the environment has " +
                              std::to_string(env->observation_space().n) + " states");
-        r = evaluate_policy(*env, [&](const Obs& obs, Rng&) { return m.policy[size_t(obs[0])]; }, episodes, seed);
+        r = evaluate_policy(*env, [&](const Obs& obs, Rng&) { return m.policy[size_t(obs[0])]; }, episodes, seed, on_frame);
     } else if (o.has("--env")) {
         const std::string policy = o.get("--policy", "random");
         if (policy != "random") throw UsageError("--policy=" + policy + " is not allowed: expected random");
         const std::string id = o.get("--env");
         auto env = make_env(id, *make_env_args(id, parse_assignments(o.all("--env-arg"), "--env-arg")));
         const int n = env->action_space().n;
-        r = evaluate_policy(*env, [n](const Obs&, Rng& rng) { return int(rng.below(uint32_t(n))); }, episodes, seed);
+        r = evaluate_policy(*env, [n](const Obs&, Rng& rng) { return int(rng.below(uint32_t(n))); }, episodes, seed, on_frame);
     } else {
         throw UsageError("eval needs --run DIR or --env ID --policy random");
     }
+    if (rec.video.is_open()) rec.video.close();
     if (o.has("--json")) out << r.to_json().dump() << "\n";
     else {
         out << "episodes     " << r.episodes << "\nmean_return  " << r.mean_return << "\nstd_return   " << r.std_return
@@ -279,7 +306,10 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
                              out, err);
         if (cmd == "eval")
             return cmd_eval(
-                Options(args, 1, {"--run", "--env", "--env-arg", "--policy", "--episodes", "--seed"}, {"--json"}), out);
+                Options(args, 1, {"--run", "--env", "--env-arg", "--policy", "--episodes", "--seed", "--video",
+                                  "--video-episodes", "--fps"},
+                        {"--json"}),
+                out);
         if (cmd == "bench") {
             Options o(args, 1, {}, {"--json", "--quick"});
             return run_bench(o.has("--json"), o.has("--quick"), out, err);

@@ -16,7 +16,7 @@ nlohmann::json EvalResult::to_json() const {
 }
 
 EvalResult evaluate_policy(Env& env, const std::function<int(const Obs&, Rng&)>& policy, int64_t episodes,
-                           uint64_t seed) {
+                           uint64_t seed, const std::function<void(const Env&, int64_t)>& on_frame) {
     Rng rng(Rng::derive(seed, 7));
     EvalResult r;
     r.episodes = episodes;
@@ -26,8 +26,10 @@ EvalResult evaluate_policy(Env& env, const std::function<int(const Obs&, Rng&)>&
         Obs obs = env.reset(e == 0 ? std::optional<uint64_t>(seed) : std::nullopt);
         double G = 0;
         int64_t t = 0;
+        if (on_frame) on_frame(env, e);
         for (bool done = false; !done; ++t) {
             StepResult s = env.step(policy(obs, rng));
+            if (on_frame) on_frame(env, e);
             G += s.reward;
             obs = std::move(s.obs);
             done = s.terminated || s.truncated;

@@ -7,6 +7,7 @@
 
 #include "app/cli.h"
 #include "core/files.h"
+#include "render/media.h"
 
 using namespace dl;
 namespace fs = std::filesystem;
@@ -117,4 +118,25 @@ TEST_CASE("bad input: clear error, non-zero exit, nothing written") {
     CHECK(r.code == 1);
     CHECK(r.err.find("cannot") != std::string::npos);
     fs::remove(file);
+}
+
+TEST_CASE("eval --video records the env's own rendering of the first episodes, headless") {
+    const fs::path out = temp_dir("video");
+    fs::create_directories(out);
+    const std::string video = (out / "eval.mp4").string();
+    Cli r = cli({"eval", "--env", "FrozenLake-v1", "--policy", "random", "--episodes", "10", "--seed", "2", "--video",
+                 video, "--video-episodes", "2", "--fps", "10"});
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+    const VideoInfo info = probe_video(video);
+    CHECK(info.codec == "h264");
+    CHECK(info.width == 4 * 96);  // 4 cells of 96 px (the largest cell size)
+    CHECK(info.frames >= 4);    // at least reset + one step for each of 2 episodes
+    CHECK(info.frames <= 202);  // at most 2 episodes of 100 steps (+ the reset frames)
+    Cli bad = cli({"eval", "--env", "FrozenLake-v1", "--policy", "random", "--fps", "10"});
+    CHECK(bad.code == 2);
+    CHECK(bad.err.find("only make sense with --video") != std::string::npos);
+    Cli unwritable = cli({"eval", "--env", "FrozenLake-v1", "--policy", "random", "--video", "/nonexistent-dir/x.mp4"});
+    CHECK(unwritable.code == 1);
+    fs::remove_all(out);
 }
