@@ -218,6 +218,25 @@ void RunContext::finish(const std::string& error) {
     ++snap_seq_;
 }
 
+bool RunContext::wait_to_start() {
+    if (!controlled_ || !controls_->paused) return !(controls_ && controls_->stop);
+    {
+        Snapshot s;
+        std::shared_ptr<Env> env = dl::make_env(cfg_.env_id, *make_env_args(cfg_.env_id, cfg_.env_args));
+        env->reset(cfg_.seed);
+        s.env = std::move(env);
+        s.paused = true;
+        std::lock_guard lk(snap_m_);
+        latest_ = std::move(s);
+        ++snap_seq_;
+    }
+    RunControls& c = *controls_;
+    std::unique_lock lk(c.m);
+    while (c.paused && !c.stop && c.step_to < 0) c.cv.wait_for(lk, std::chrono::milliseconds(30));
+    start_ = rate_t0_ = std::chrono::steady_clock::now();
+    return !c.stop;
+}
+
 bool RunContext::poll_snapshot(uint64_t& seq, Snapshot& out) {
     std::unique_lock lk(snap_m_, std::try_to_lock);
     if (!lk.owns_lock() || snap_seq_ == seq) return false;

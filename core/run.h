@@ -155,6 +155,9 @@ public:
     bool poll_snapshot(uint64_t& seq, Snapshot& out);
     // Copies metrics rows beyond dst.size() into dst (never blocks; returns false if busy).
     bool poll_metrics(MetricsTable& dst, std::vector<Marker>& markers);
+    // For a run started paused: shows the env as reset by the seed, then waits for play, a step or stop, so
+    // "Step" from a fresh run takes exactly one step. Returns false if stopped first.
+    bool wait_to_start();
     // Publishes a final snapshot (call after the algorithm returned, on the same thread).
     void finish(const std::string& error = {});
     Snapshot snapshot_now();  // builds one on the calling thread (the worker's, or after finish)

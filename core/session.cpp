@@ -13,7 +13,7 @@ Session::Session(const RunConfig& cfg, bool paused, double speed) : cfg_(cfg), a
     worker_ = std::thread([this] {
         std::string error;
         try {
-            algo_->run(*args_, *ctx_);
+            if (ctx_->wait_to_start()) algo_->run(*args_, *ctx_);
         } catch (const std::exception& e) {
             error = e.what();
         }

@@ -4,6 +4,7 @@
 
 #include "core/algos/registry.h"
 #include "core/evaluate.h"
+#include "core/session.h"
 #include "core/tabular.h"
 #include "envs/registry.h"
 
@@ -149,4 +150,24 @@ TEST_CASE("speed limit: 200 env steps per second really paces the run") {
     // Outcome, not timing precision: far fewer steps than unthrottled (millions/s), at most the paced count.
     CHECK(ctx.env_steps() <= 200 * 0.3 * 1.5 + 5);
     CHECK(ctx.env_steps() >= 10);
+}
+
+TEST_CASE("Session started paused shows the reset env, then Step takes exactly one env step") {
+    RunConfig cfg;
+    Session session(cfg, /*paused=*/true, /*speed=*/0);
+    Snapshot s;
+    uint64_t seq = 0;
+    for (int i = 0; i < 500 && !(session.context().poll_snapshot(seq, s) && s.env); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    REQUIRE(s.env);
+    CHECK(s.env_steps == 0);
+    session.controls().step_to = int(Tick::EnvStep);
+    session.controls().wake();
+    for (int i = 0; i < 500; ++i) {
+        session.controls().want_snapshot = true;
+        if (session.context().poll_snapshot(seq, s) && s.paused && s.env_steps > 0) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    CHECK(s.env_steps == 1);
+    CHECK(s.tab.nS == 16);
 }
