@@ -121,15 +121,7 @@ const char* type_name(ParamType t) {
 std::string allowed_text(const ParamSpec& s) {
     switch (s.type) {
         case ParamType::Real:
-        case ParamType::Integer: {
-            // Appended piecewise: GCC 12 gives a false -Wrestrict on "[" + std::string (its bug 105329).
-            std::string r = "[";
-            r += format_number(s.lo);
-            r += ", ";
-            r += format_number(s.hi);
-            r += "]";
-            return r;
-        }
+        case ParamType::Integer: return range_text(s.lo, s.hi);
         case ParamType::Flag: return "true|false";
         case ParamType::Choice: {
             std::string r;

@@ -83,5 +83,7 @@ void params_from_json(ArgsBase& a, const nlohmann::json& j);
 
 // Formats a double so it parses back to the same value, shortest form first ("0.1", not "0.10000000000000001").
 std::string format_number(double x);
+// "[lo, hi]" with format_number's shortest forms.
+std::string range_text(double lo, double hi);
 
 }  // namespace dl
