@@ -69,35 +69,37 @@ int MetricsTable::column(std::string_view name) {
     if (i >= 0) return i;
     names_.emplace_back(name);
     current_.push_back(NAN);
-    for (auto& r : rows_) r.push_back(NAN);
+    cols_.emplace_back(rows_, NAN);
     return int(names_.size()) - 1;
 }
 
 void MetricsTable::set(int col, double v) { current_[col] = v; }
 
 void MetricsTable::commit() {
-    rows_.push_back(current_);
+    for (size_t c = 0; c < cols_.size(); ++c) cols_[c].push_back(current_[c]);
     std::fill(current_.begin(), current_.end(), NAN);
+    ++rows_;
 }
 
 void MetricsTable::append_from(const MetricsTable& src, size_t from) {
-    std::vector<int> map(src.names_.size());
-    for (size_t i = 0; i < src.names_.size(); ++i) map[i] = column(src.names_[i]);
-    for (size_t r = from; r < src.rows_.size(); ++r) {
-        std::vector<double> row(names_.size(), NAN);
-        for (size_t i = 0; i < src.rows_[r].size(); ++i) row[map[i]] = src.rows_[r][i];
-        rows_.push_back(std::move(row));
+    for (size_t c = 0; c < src.names_.size(); ++c) column(src.names_[c]);
+    const size_t n = src.rows_ > from ? src.rows_ - from : 0;
+    for (size_t c = 0; c < names_.size(); ++c) {
+        const int sc = src.find(names_[c]);
+        if (sc < 0) cols_[c].resize(rows_ + n, NAN);
+        else cols_[c].insert(cols_[c].end(), src.cols_[sc].begin() + long(from), src.cols_[sc].end());
     }
+    rows_ += n;
 }
 
 std::string MetricsTable::to_csv() const {
     std::string s;
     for (size_t i = 0; i < names_.size(); ++i) s += (i ? "," : "") + names_[i];
     s += '\n';
-    for (const auto& r : rows_) {
-        for (size_t i = 0; i < r.size(); ++i) {
-            if (i) s += ',';
-            if (!std::isnan(r[i])) s += format_number(r[i]);
+    for (size_t r = 0; r < rows_; ++r) {
+        for (size_t c = 0; c < cols_.size(); ++c) {
+            if (c) s += ',';
+            if (!std::isnan(cols_[c][r])) s += format_number(cols_[c][r]);
         }
         s += '\n';
     }

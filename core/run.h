@@ -43,23 +43,26 @@ struct RunConfig {
 
 // [SECTION] Metrics
 
+// Stored column by column: plots read whole columns every frame, and contiguous columns keep that cheap.
 class MetricsTable {
 public:
     int column(std::string_view name);     // index of a column, created on first use
     void set(int col, double v);           // value in the row being filled
     void commit();                         // closes the row being filled
     const std::vector<std::string>& names() const { return names_; }
-    const std::vector<std::vector<double>>& rows() const { return rows_; }
+    const std::vector<double>& col(int c) const { return cols_[size_t(c)]; }  // NAN where a row did not log it
+    double at(size_t row, int c) const { return cols_[size_t(c)][row]; }
     // Appends rows [from, size()) of `src`, adding columns as needed (the UI's incremental copy).
     void append_from(const MetricsTable& src, size_t from);
     std::string to_csv() const;            // header + rows; empty cells for values a row did not log
-    size_t size() const { return rows_.size(); }
+    size_t size() const { return rows_; }
     int find(std::string_view name) const; // -1 if absent
 
 private:
     std::vector<std::string> names_;
-    std::vector<std::vector<double>> rows_;
+    std::vector<std::vector<double>> cols_;
     std::vector<double> current_;
+    size_t rows_ = 0;
 };
 
 // A live hyperparameter change, drawn on the curves where it happened.

@@ -6,8 +6,14 @@
 
 namespace dl {
 
-std::vector<double> ema_smooth(const std::vector<double>& y, double w) {
-    std::vector<double> out(y.size());
+std::vector<double> ema_smooth(std::span<const double> y, double w) {
+    std::vector<double> out;
+    ema_smooth_into(y, w, out);
+    return out;
+}
+
+void ema_smooth_into(std::span<const double> y, double w, std::vector<double>& out) {
+    out.resize(y.size());
     double s = 0, norm = 0;
     for (size_t i = 0; i < y.size(); ++i) {
         if (std::isnan(y[i])) { out[i] = i ? out[i - 1] : NAN; continue; }
@@ -15,7 +21,6 @@ std::vector<double> ema_smooth(const std::vector<double>& y, double w) {
         norm = w * norm + (1 - w);
         out[i] = s / norm;
     }
-    return out;
 }
 
 std::vector<double> nice_ticks(double lo, double hi, int target) {
@@ -58,15 +63,19 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
 
     // Transformed data (log y), smoothed copies, and data limits.
     auto ty = [&](double v) { return opt.log_y ? (v > 0 ? std::log10(v) : NAN) : v; };
+    // Scratch buffers live across frames: no allocation (and no fresh pages) per frame.
     struct Prepared { std::vector<double> y, ys, lo, hi; };
-    std::vector<Prepared> prep(series.size());
+    static std::vector<Prepared> prep;
+    if (prep.size() < series.size()) prep.resize(series.size());
     double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
     for (size_t k = 0; k < series.size(); ++k) {
         const PlotSeries& s = series[k];
         Prepared& p = prep[k];
         p.y.resize(s.y.size());
         for (size_t i = 0; i < s.y.size(); ++i) p.y[i] = ty(s.y[i]);
-        p.ys = (s.smooth && opt.ema > 0) ? ema_smooth(p.y, opt.ema) : p.y;
+        if (s.smooth && opt.ema > 0) ema_smooth_into(p.y, opt.ema, p.ys);
+        else p.ys = p.y;
+        p.lo.clear(), p.hi.clear();
         if (!s.lo.empty()) {
             p.lo.resize(s.lo.size()), p.hi.resize(s.hi.size());
             for (size_t i = 0; i < s.lo.size(); ++i) p.lo[i] = ty(s.lo[i]), p.hi[i] = ty(s.hi[i]);
@@ -149,8 +158,9 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
         if (draw_raw || !(s.smooth && opt.ema > 0)) {
             // Per pixel column: the min..max envelope (very faint) and the column mean (a line), so 10⁵ noisy
             // points read as a band with a trend instead of a solid block.
-            std::vector<float> mn(W, INFINITY), mx(W, -INFINITY), sum(W, 0.0f);
-            std::vector<int> cnt(W, 0);
+            static std::vector<float> mn, mx, sum;
+            static std::vector<int> cnt;
+            mn.assign(W, INFINITY), mx.assign(W, -INFINITY), sum.assign(W, 0.0f), cnt.assign(W, 0);
             for (size_t i = 0; i < s.x.size(); ++i) {
                 if (!std::isfinite(p.y[i])) continue;
                 const int b = bucket(s.x[i]);
@@ -158,18 +168,20 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
                 sum[b] += float(p.y[i]), cnt[b]++;
             }
             const ImU32 c = draw_raw ? with_alpha(s.color, 90) : s.color;
-            std::vector<ImVec2> line;
+            static std::vector<ImVec2> line;
+            line.clear();
             for (int b = 0; b < W; ++b) {
                 if (!cnt[b]) continue;
                 const float x = p0.x + b + 0.5f;
-                if (mx[b] > mn[b]) dl->AddLine(ImVec2(x, Y(mn[b])), ImVec2(x, Y(mx[b])), with_alpha(s.color, draw_raw ? 22 : 60), 1.0f);
+                if (mx[b] > mn[b]) dl->AddRectFilled(ImVec2(x - 0.5f, Y(mx[b])), ImVec2(x + 0.5f, Y(mn[b])), with_alpha(s.color, draw_raw ? 22 : 60));
                 line.push_back(ImVec2(x, Y(sum[b] / cnt[b])));
             }
             if (line.size() == 1) dl->AddCircleFilled(line[0], 2.5f, c);
             if (line.size() > 1) dl->AddPolyline(line.data(), int(line.size()), c, 0, draw_raw ? 1.0f : 1.8f);
         }
         if (s.smooth && opt.ema > 0) {
-            std::vector<ImVec2> line;
+            static std::vector<ImVec2> line;
+            line.clear();
             int last = -1;
             for (size_t i = 0; i < s.x.size(); ++i) {
                 if (!std::isfinite(p.ys[i])) continue;

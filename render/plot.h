@@ -4,6 +4,7 @@
 // and per-pixel min/max decimation so 10⁵ points cost no more than the plot's width.
 #pragma once
 #include <cmath>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -11,12 +12,13 @@
 
 namespace dl {
 
+// Views of data the caller keeps (plots are drawn every frame; copying 10⁵ points each time would not do).
 struct PlotSeries {
     std::string label;
     ImU32 color = IM_COL32(80, 160, 255, 255);
-    std::vector<double> x, y;   // x ascending
-    std::vector<double> lo, hi; // optional band (same length as x): drawn as a translucent area
-    bool smooth = true;         // apply the plot's EMA (raw drawn faint underneath)
+    std::span<const double> x, y;   // x ascending
+    std::span<const double> lo, hi; // optional band (same length as x): drawn as a translucent area
+    bool smooth = true;             // apply the plot's EMA (raw drawn faint underneath)
 };
 
 struct PlotMarker {
@@ -36,7 +38,8 @@ struct PlotOptions {
 };
 
 // Exponential moving average with TensorBoard's debiasing (the first values are not pulled towards 0).
-std::vector<double> ema_smooth(const std::vector<double>& y, double weight);
+std::vector<double> ema_smooth(std::span<const double> y, double weight);
+void ema_smooth_into(std::span<const double> y, double weight, std::vector<double>& out);  // reuses out's memory
 // 1-2-5 tick positions covering [lo, hi] with about `target` ticks.
 std::vector<double> nice_ticks(double lo, double hi, int target);
 

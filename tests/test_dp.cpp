@@ -113,7 +113,7 @@ TEST_CASE("value iteration publishes every sweep as a step: delta falls to theta
     const int d = m.find("delta");
     REQUIRE(d >= 0);
     REQUIRE(m.size() > 5);
-    CHECK(m.rows().front()[d] > 0.1);
-    CHECK(m.rows().back()[d] < 1e-6);
-    CHECK(m.rows()[m.size() - 2][d] >= 1e-6);
+    CHECK(m.at(0, d) > 0.1);
+    CHECK(m.at(m.size() - 1, d) < 1e-6);
+    CHECK(m.at(m.size() - 2, d) >= 1e-6);
 }

@@ -29,9 +29,9 @@ TEST_CASE("policy arrows point where the action moves the agent (screen y grows 
 }
 
 TEST_CASE("EMA smoothing is debiased and ticks are 1-2-5 steps") {
-    const auto s = ema_smooth({4, 4, 4, 4}, 0.9);
+    const auto s = ema_smooth(std::vector<double>{4, 4, 4, 4}, 0.9);
     for (double v : s) CHECK(v == doctest::Approx(4.0));
-    const auto r = ema_smooth({0, 10}, 0.5);
+    const auto r = ema_smooth(std::vector<double>{0, 10}, 0.5);
     CHECK(r[0] == doctest::Approx(0.0));
     CHECK(r[1] == doctest::Approx(10.0 * 0.5 / 0.75));
     const auto t = nice_ticks(0, 1, 5);

@@ -20,22 +20,54 @@ struct PlotDef {
     double y_min, y_max;
 };
 
-// (x, y) of a column, skipping rows that did not log it.
-void column_xy(const MetricsTable& m, const char* xcol, const char* ycol, std::vector<double>& x, std::vector<double>& y) {
+// (x, y) of one column of one run, extended as rows arrive: plots read it every frame without copying.
+struct ColumnCache {
+    const MetricsTable* table = nullptr;
+    size_t rows_seen = 0;
+    std::vector<double> x, y;
+    uint64_t used = 0;  // frame stamp, to drop caches of removed runs
+};
+
+// Mean ± std over seeds of the smoothed curves; buffers reused frame to frame.
+struct GroupCache {
+    std::vector<double> x, mean, lo, hi, smoothed;
+    std::vector<std::vector<double>> members;
+    uint64_t used = 0;
+};
+
+std::map<std::string, ColumnCache> g_columns;
+std::map<std::string, GroupCache> g_groups;
+uint64_t g_frame = 0;
+
+ColumnCache& column_xy(const RunSlot& run, const char* xcol, const char* ycol) {
+    ColumnCache& c = g_columns[std::to_string(run.id) + "/" + xcol + "/" + ycol];
+    c.used = g_frame;
+    const MetricsTable& m = run.metrics;
+    if (c.table != &m || m.size() < c.rows_seen) c = ColumnCache{&m, 0, {}, {}, g_frame};  // new or restarted run
     const int xi = m.find(xcol), yi = m.find(ycol);
-    if (xi < 0 || yi < 0) return;
-    for (const auto& row : m.rows())
-        if (!std::isnan(row[yi])) x.push_back(row[xi]), y.push_back(row[yi]);
+    if (xi < 0 || yi < 0) return c;
+    const std::vector<double>& xs = m.col(xi);
+    const std::vector<double>& ys = m.col(yi);
+    for (size_t i = c.rows_seen; i < m.size(); ++i)
+        if (!std::isnan(ys[i])) c.x.push_back(xs[i]), c.y.push_back(ys[i]);
+    c.rows_seen = m.size();
+    return c;
 }
 
 std::string group_key(const RunConfig& c) {
     return nlohmann::json({{"e", c.env_id}, {"ea", c.env_args}, {"a", c.algo_id}, {"aa", c.algo_args}}).dump();
 }
 
+template <class Map>
+void drop_unused(Map& m) {
+    for (auto it = m.begin(); it != m.end();) it = it->second.used == g_frame ? std::next(it) : m.erase(it);
+}
+
 }  // namespace
 
 void panel_plots(App& app) {
     static bool aggregate = true, show_raw = true;
+    ++g_frame;
     const float fs = ImGui::GetFontSize();
     ImGui::SetNextItemWidth(fs * 10);
     ImGui::SliderFloat("EMA smoothing", &app.ema, 0.0f, 0.999f, "%.3f");
@@ -71,68 +103,66 @@ void panel_plots(App& app) {
     }
 
     const int cols = 3;
+    const int rows = (n + cols - 1) / cols;
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const float w = (avail.x - ImGui::GetStyle().ItemSpacing.x * (cols - 1)) / cols;
-    const int rows = (n + cols - 1) / cols;
     const float h = (avail.y - ImGui::GetStyle().ItemSpacing.y * (rows - 1)) / rows;
     for (int p = 0; p < n; ++p) {
         const PlotDef& d = defs[p];
+        const std::string column = d.column;
         std::vector<PlotSeries> series;
         PlotOptions opt;
         opt.size = ImVec2(w, h);
-        opt.ema = d.column == std::string("success") ? std::max(0.9, double(app.ema)) : app.ema;
-        opt.show_raw = show_raw && d.column != std::string("success");  // raw 0/1 successes are just noise
+        opt.ema = column == "success" ? std::max(0.9, double(app.ema)) : app.ema;
+        opt.show_raw = show_raw && column != "success";  // raw 0/1 successes are just noise
         opt.log_y = d.log_y;
         opt.x_label = xcol;
         opt.y_min = d.y_min, opt.y_max = d.y_max;
+        // Schedules and planners' sweeps are exact, not noisy samples: nothing to smooth.
+        const bool smooth = column != "epsilon" && !planner;
         for (const auto& k : order) {
             const auto& members = groups[k];
             if (members.size() == 1) {
                 RunSlot* r = members[0];
-                PlotSeries s;
-                s.label = r->label();
-                s.color = r->color;
-                column_xy(r->metrics, xcol, d.column, s.x, s.y);
-                // Schedules and planners' sweeps are exact, not noisy samples: nothing to smooth.
-                if (d.column == std::string("epsilon") || planner) s.smooth = false;
-                series.push_back(std::move(s));
-                for (const auto& m : r->markers) {
-                    const int xi = r->metrics.find(xcol);
-                    if (xi < 0 || r->metrics.size() == 0) continue;
-                    const size_t row = std::min(size_t(m.row), r->metrics.size() - 1);
-                    opt.markers.push_back({r->metrics.rows()[row][xi], m.text, r->color});
-                }
+                const ColumnCache& c = column_xy(*r, xcol, d.column);
+                series.push_back({r->label(), r->color, c.x, c.y, {}, {}, smooth});
+                const int xi = r->metrics.find(xcol);
+                for (const auto& m : r->markers)
+                    if (xi >= 0 && r->metrics.size() > 0)
+                        opt.markers.push_back({r->metrics.at(std::min(size_t(m.row), r->metrics.size() - 1), xi), m.text, r->color});
                 continue;
             }
             // Mean ± std over seeds of the smoothed curves, on the common prefix.
-            std::vector<std::vector<double>> ys;
-            std::vector<double> x;
+            GroupCache& g = g_groups[k + "/" + column];
+            g.used = g_frame;
+            g.members.resize(members.size());
             size_t len = SIZE_MAX;
-            for (RunSlot* r : members) {
-                std::vector<double> xx, yy;
-                column_xy(r->metrics, xcol, d.column, xx, yy);
-                if (opt.ema > 0 && d.column != std::string("epsilon")) yy = ema_smooth(yy, opt.ema);
-                len = std::min(len, yy.size());
-                if (xx.size() > x.size()) x = xx;
-                ys.push_back(std::move(yy));
+            const ColumnCache* longest = nullptr;
+            for (size_t i = 0; i < members.size(); ++i) {
+                const ColumnCache& c = column_xy(*members[i], xcol, d.column);
+                if (smooth && opt.ema > 0) ema_smooth_into(c.y, opt.ema, g.members[i]);
+                else g.members[i].assign(c.y.begin(), c.y.end());
+                len = std::min(len, c.y.size());
+                if (!longest || c.x.size() > longest->x.size()) longest = &c;
             }
-            PlotSeries s;
-            s.label = members[0]->cfg.algo_id + " ×" + std::to_string(members.size()) + " seeds";
-            s.color = members[0]->color;
-            s.smooth = false;
+            g.x.assign(longest->x.begin(), longest->x.begin() + long(len));
+            g.mean.resize(len), g.lo.resize(len), g.hi.resize(len);
             for (size_t i = 0; i < len; ++i) {
                 double mean = 0, sq = 0;
-                for (const auto& y : ys) mean += y[i];
-                mean /= double(ys.size());
-                for (const auto& y : ys) sq += (y[i] - mean) * (y[i] - mean);
-                const double sd = std::sqrt(sq / double(ys.size()));
-                s.x.push_back(x[i]), s.y.push_back(mean), s.lo.push_back(mean - sd), s.hi.push_back(mean + sd);
+                for (const auto& y : g.members) mean += y[i];
+                mean /= double(g.members.size());
+                for (const auto& y : g.members) sq += (y[i] - mean) * (y[i] - mean);
+                const double sd = std::sqrt(sq / double(g.members.size()));
+                g.mean[i] = mean, g.lo[i] = mean - sd, g.hi[i] = mean + sd;
             }
-            series.push_back(std::move(s));
+            series.push_back({members[0]->cfg.algo_id + " ×" + std::to_string(members.size()) + " seeds",
+                              members[0]->color, g.x, g.mean, g.lo, g.hi, false});
         }
         plot(d.title, series, opt);
         if ((p + 1) % cols != 0 && p + 1 < n) ImGui::SameLine();
     }
+    drop_unused(g_columns);
+    drop_unused(g_groups);
 }
 
 }  // namespace dl
