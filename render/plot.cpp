@@ -68,6 +68,7 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
     static std::vector<Prepared> prep;
     if (prep.size() < series.size()) prep.resize(series.size());
     double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
+    size_t points = 0;
     for (size_t k = 0; k < series.size(); ++k) {
         const PlotSeries& s = series[k];
         Prepared& p = prep[k];
@@ -81,6 +82,7 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
             for (size_t i = 0; i < s.lo.size(); ++i) p.lo[i] = ty(s.lo[i]), p.hi[i] = ty(s.hi[i]);
         }
         if (!s.x.empty()) xmin = std::min(xmin, s.x.front()), xmax = std::max(xmax, s.x.back());
+        points += s.x.size();
         const auto& src = (opt.show_raw || !s.smooth || opt.ema <= 0) ? p.y : p.ys;
         for (double v : src) if (std::isfinite(v)) ymin = std::min(ymin, v), ymax = std::max(ymax, v);
         for (double v : p.lo) if (std::isfinite(v)) ymin = std::min(ymin, v);
@@ -130,7 +132,9 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
     for (const auto& m : opt.markers) {
         if (m.x < xmin || m.x > xmax) continue;
         for (float yy = p0.y; yy < p1.y; yy += 6) dl->AddLine(ImVec2(X(m.x), yy), ImVec2(X(m.x), std::min(p1.y, yy + 3)), m.color, 1.5f);
-        dl->AddText(ImVec2(X(m.x) + 3, p0.y + 2), m.color, m.text.c_str());
+        const float tw = ImGui::CalcTextSize(m.text.c_str()).x;
+        const float tx = X(m.x) + 3 + tw > p1.x ? X(m.x) - 3 - tw : X(m.x) + 3;  // keep the label inside
+        dl->AddText(ImVec2(tx, p0.y + 2), m.color, m.text.c_str());
     }
     // Series: band, faint raw envelope, bold smoothed line — decimated to one bucket per pixel column.
     const int W = std::max(1, int(p1.x - p0.x));
@@ -213,7 +217,7 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
         dl->AddText(ImVec2(lx + fs * 1.0f, ly), IM_COL32(210, 210, 210, 255), series[k].label.c_str());
     }
     if (empty) {
-        const char* msg = "no data yet";
+        const char* msg = points == 0 ? "no data yet" : "no positive values to show on a log scale";
         const ImVec2 ts = ImGui::CalcTextSize(msg);
         dl->AddText(ImVec2((p0.x + p1.x - ts.x) * 0.5f, (p0.y + p1.y - ts.y) * 0.5f), text, msg);
     }
