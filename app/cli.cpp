@@ -104,8 +104,7 @@ int64_t parse_count(const std::string& name, const std::string& v, int64_t lo, i
         if (pos == v.size() && x >= lo && x <= hi) return x;
     } catch (...) {
     }
-    throw UsageError(name + "=" + v + " is not allowed: expected an integer in [" + std::to_string(lo) + ", " +
-                     std::to_string(hi) + "]");
+    throw UsageError(name + "=" + v + " is not allowed: expected an integer in " + range_text(lo, hi));
 }
 
 const char* type_name(ParamType t) {
@@ -120,8 +119,8 @@ const char* type_name(ParamType t) {
 
 std::string allowed_text(const ParamSpec& s) {
     switch (s.type) {
-        case ParamType::Real:
-        case ParamType::Integer: return range_text(s.lo, s.hi);
+        case ParamType::Real: return range_text(s.lo, s.hi);
+        case ParamType::Integer: return range_text(int64_t(s.lo), int64_t(s.hi));
         case ParamType::Flag: return "true|false";
         case ParamType::Choice: {
             std::string r;
@@ -140,11 +139,18 @@ nlohmann::json spec_json(const ParamSpec& s) {
     return j;
 }
 
+// One table per env/algorithm, columns sized to their content.
 void print_specs(std::ostream& out, ArgsBase& a) {
-    for (const auto& s : describe(a))
-        out << "    " << std::left << std::setw(24) << s.name << std::setw(8) << type_name(s.type) << std::setw(14)
-            << s.default_value << std::setw(26) << allowed_text(s) << (s.apply == Apply::Now ? "[now]     " : "[restart] ")
-            << s.doc << "\n";
+    const auto specs = describe(a);
+    size_t wn = 4, wd = 7, wa = 7;
+    for (const auto& s : specs)
+        wn = std::max(wn, s.name.size()), wd = std::max(wd, s.default_value.size()), wa = std::max(wa, allowed_text(s).size());
+    out << "    " << std::left << std::setw(int(wn + 2)) << "name" << std::setw(8) << "type" << std::setw(int(wd + 2))
+        << "default" << std::setw(int(wa + 2)) << "allowed" << std::setw(9) << "applies" << "doc\n";
+    for (const auto& s : specs)
+        out << "    " << std::left << std::setw(int(wn + 2)) << s.name << std::setw(8) << type_name(s.type)
+            << std::setw(int(wd + 2)) << s.default_value << std::setw(int(wa + 2)) << allowed_text(s) << std::setw(9)
+            << (s.apply == Apply::Now ? "now" : "restart") << s.doc << "\n";
 }
 
 int cmd_list(const Options& o, std::ostream& out) {
@@ -167,8 +173,6 @@ int cmd_list(const Options& o, std::ostream& out) {
         return 0;
     }
     out << "ENVIRONMENTS   (--env ID, --env-arg name=value)\n";
-    out << "    " << std::left << std::setw(24) << "name" << std::setw(8) << "type" << std::setw(14) << "default"
-        << std::setw(26) << "allowed" << "applies   doc\n";
     for (const auto& e : env_registry()) {
         out << "\n  " << e.id << " — " << e.summary << "\n";
         auto a = e.make_args();

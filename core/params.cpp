@@ -31,6 +31,15 @@ std::string range_text(double lo, double hi) {
     return r;
 }
 
+std::string range_text(int64_t lo, int64_t hi) {
+    std::string r = "[";
+    r += std::to_string(lo);
+    r += ", ";
+    r += std::to_string(hi);
+    r += "]";
+    return r;
+}
+
 namespace {
 
 std::string join(const std::vector<std::string>& v, const char* sep = ", ") {
@@ -102,7 +111,7 @@ struct Setter : ParamVisitor {
         if (name != n) return;
         found = true;
         int64_t i;
-        const std::string r = "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+        const std::string r = "an integer in " + range_text(lo, hi);
         if (!parse_int(value, i) || i < lo || i > hi) fail(r);
         v = i;
     }

@@ -85,5 +85,6 @@ void params_from_json(ArgsBase& a, const nlohmann::json& j);
 std::string format_number(double x);
 // "[lo, hi]" with format_number's shortest forms.
 std::string range_text(double lo, double hi);
+std::string range_text(int64_t lo, int64_t hi);  // integers printed in full, never as 1e+06
 
 }  // namespace dl
