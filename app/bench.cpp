@@ -11,6 +11,7 @@
 #include "app/cli.h"
 #include "core/algos/registry.h"
 #include "core/tabular.h"
+#include "envs/cartpole.h"
 #include "envs/frozen_lake.h"
 
 namespace dl {
@@ -60,6 +61,26 @@ int run_bench(bool json, bool quick, std::ostream& out, std::ostream& err) {
         });
         (void)sink;
         rows.push_back({"frozenlake_steps_per_s", double(n) / t, "steps/s", "8x8 slippery, random actions"});
+    }
+    // CartPole-v1 single env, the allocation-free step, random actions, auto-reset.
+    {
+        CartPole env;
+        Rng rng(1);
+        const int64_t n = quick ? 2000000 : 20000000;
+        float obs[4];
+        volatile float sink = 0;
+        const double t = best_of(repeats, [&] {
+            env.reset(1);
+            float acc = 0;
+            for (int64_t i = 0; i < n; ++i) {
+                const DiscreteStep r = env.step_into(int(rng.next_u64() >> 63), obs);
+                acc += obs[0];
+                if (r.terminated || r.truncated) env.reset();
+            }
+            sink = acc;
+        });
+        (void)sink;
+        rows.push_back({"cartpole_steps_per_s", double(n) / t, "steps/s", "single env, random actions, auto-reset"});
     }
     // Q-learning through the full RunContext path (what `dreamlab train` runs).
     {

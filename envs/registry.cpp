@@ -1,5 +1,6 @@
 #include "envs/registry.h"
 
+#include "envs/cartpole.h"
 #include "envs/frozen_lake.h"
 
 namespace dl {
@@ -7,7 +8,7 @@ namespace dl {
 namespace {
 
 template <class A>
-EnvInfo tabular_entry(std::string id, std::string summary, std::function<void(A&)> defaults,
+EnvInfo entry(std::string id, std::string summary, std::function<void(A&)> defaults,
                       std::function<std::unique_ptr<Env>(const A&)> make) {
     return {std::move(id), std::move(summary),
             [defaults] {
@@ -19,16 +20,17 @@ EnvInfo tabular_entry(std::string id, std::string summary, std::function<void(A&
 }
 
 std::unique_ptr<Env> make_lake(const FrozenLakeArgs& a) { return std::make_unique<FrozenLake>(a); }
+std::unique_ptr<Env> make_cartpole(const CartPoleArgs& a) { return std::make_unique<CartPole>(a); }
 
 }  // namespace
 
 const std::vector<EnvInfo>& env_registry() {
     static const std::vector<EnvInfo> envs = {
-        tabular_entry<FrozenLakeArgs>("FrozenLake-v1", "Gymnasium's Frozen Lake: reach G without falling into a hole",
+        entry<FrozenLakeArgs>("FrozenLake-v1", "Gymnasium's Frozen Lake: reach G without falling into a hole",
                                       [](FrozenLakeArgs&) {}, make_lake),
-        tabular_entry<FrozenLakeArgs>("FrozenLake8x8-v1", "FrozenLake-v1 on Gymnasium's 8x8 map (200-step limit)",
+        entry<FrozenLakeArgs>("FrozenLake8x8-v1", "FrozenLake-v1 on Gymnasium's 8x8 map (200-step limit)",
                                       [](FrozenLakeArgs& a) { a.map = "8x8"; }, make_lake),
-        tabular_entry<FrozenLakeArgs>(
+        entry<FrozenLakeArgs>(
             "FrozenLakeLecture-v0",
             "the lecture variant: home +10, holes -10, one coin worth +1 (collected once; state includes it)",
             [](FrozenLakeArgs& a) {
@@ -38,6 +40,8 @@ const std::vector<EnvInfo>& env_registry() {
                 a.reward_coin = 1;
             },
             make_lake),
+        entry<CartPoleArgs>("CartPole-v1", "Gymnasium's cart-pole: keep the pole upright by pushing the cart",
+                                    [](CartPoleArgs&) {}, make_cartpole),
     };
     return envs;
 }

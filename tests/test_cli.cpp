@@ -79,6 +79,16 @@ TEST_CASE("train writes config/metrics/model atomically; eval --run reads them b
     fs::remove_all(out2);
 }
 
+TEST_CASE("eval --policy random on CartPole: the classic ~22-step baseline") {
+    Cli r = cli({"eval", "--env", "CartPole-v1", "--policy", "random", "--episodes", "2000", "--seed", "1", "--json"});
+    REQUIRE(r.code == 0);
+    const auto j = nlohmann::json::parse(r.out);
+    CHECK(j["mean_return"].get<double>() > 18);
+    CHECK(j["mean_return"].get<double>() < 26);
+    CHECK(j["mean_return"] == j["mean_length"]);  // reward 1 per step
+    CHECK_FALSE(j.contains("success_rate"));       // CartPole defines no success
+}
+
 TEST_CASE("eval --policy random gives the baseline on any env") {
     Cli r = cli({"eval", "--env", "FrozenLake-v1", "--policy", "random", "--episodes", "2000", "--seed", "1", "--json"});
     REQUIRE(r.code == 0);
@@ -109,6 +119,8 @@ TEST_CASE("bad input: clear error, non-zero exit, nothing written") {
     expect_error({"train", "--env", "FrozenLake-v1", "--algo", "q_learning", "--bogus", "1", "--out", out},
                  "unknown option '--bogus'");
     expect_error({"frobnicate"}, "unknown command 'frobnicate'");
+    expect_error({"train", "--env", "CartPole-v1", "--algo", "q_learning", "--out", out},
+                 "q_learning needs a tabular environment");
     expect_error({"eval", "--run", out.string()}, "does not exist");
     expect_error({"eval", "--env", "FrozenLake-v1", "--policy", "clever"}, "--policy=clever");
     // An unwritable location: a path below a regular file.

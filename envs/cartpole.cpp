@@ -1,0 +1,70 @@
+#include "envs/cartpole.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace dl {
+
+Space CartPole::observation_space() const {
+    Space sp;
+    sp.kind = Space::Box;
+    sp.shape = {4};
+    const float inf = std::numeric_limits<float>::infinity();
+    sp.high = {float(kXThreshold * 2), inf, float(kThetaThreshold * 2), inf};
+    sp.low = {-sp.high[0], -inf, -sp.high[2], -inf};
+    return sp;
+}
+
+Obs CartPole::reset(std::optional<uint64_t> seed) {
+    if (seed) rng_.reseed(*seed);
+    for (double& v : s_) v = -0.05 + 0.1 * rng_.uniform();
+    elapsed_ = 0;
+    steps_beyond_terminated_ = -1;
+    Obs obs(4);
+    observe(obs.data());
+    return obs;
+}
+
+DiscreteStep CartPole::step_into(int action, float* obs) {
+    s_ = cartpole_dynamics(s_, action);
+    ++elapsed_;
+    const bool terminated = s_[0] < -kXThreshold || s_[0] > kXThreshold || s_[2] < -kThetaThreshold || s_[2] > kThetaThreshold;
+    double reward = 1.0;
+    if (terminated) {
+        // Gymnasium gives 0 for steps taken after the episode already ended.
+        if (++steps_beyond_terminated_ > 0) reward = 0.0;
+    }
+    observe(obs);
+    return {0, reward, terminated, elapsed_ >= max_steps_};
+}
+
+StepResult CartPole::step(int action) {
+    StepResult r;
+    r.obs.resize(4);
+    const DiscreteStep d = step_into(action, r.obs.data());
+    r.reward = d.reward, r.terminated = d.terminated, r.truncated = d.truncated;
+    return r;
+}
+
+// Track, cart and pole, as Gymnasium draws them (600x400, world width 4.8 m).
+void CartPole::render(Image& img) const {
+    const int W = 600, H = 400;
+    img.resize(W, H, {255, 255, 255});
+    const double scale = W / (kXThreshold * 2);
+    const double pole_len = scale * 2 * kLength;
+    const double cart_w = 50, cart_h = 30, track_y = H - 100;
+    img.fill_rect(0, int(track_y), W, int(track_y) + 1, {0, 0, 0});
+    // The failure zone edges.
+    for (double edge : {-kXThreshold, kXThreshold}) {
+        const int ex = int(edge * scale + W / 2.0);
+        img.fill_rect(ex - 1, int(track_y) - 8, ex + 1, int(track_y) + 8, {200, 60, 60});
+    }
+    const double cx = s_[0] * scale + W / 2.0;
+    img.fill_rect(int(cx - cart_w / 2), int(track_y - cart_h), int(cx + cart_w / 2), int(track_y), {30, 30, 30});
+    const double axle_y = track_y - cart_h * 0.75;
+    const double tip_x = cx + pole_len * std::sin(s_[2]), tip_y = axle_y - pole_len * std::cos(s_[2]);
+    img.line(cx, axle_y, tip_x, tip_y, 10, {202, 152, 101});
+    img.fill_circle(cx, axle_y, 5, {129, 132, 203});
+}
+
+}  // namespace dl

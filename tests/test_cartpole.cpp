@@ -1,0 +1,93 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "envs/cartpole.h"
+#include "envs/registry.h"
+#include "golden.h"
+
+using namespace dl;
+
+TEST_CASE("CartPole-v1 reproduces Gymnasium's trajectories (internal double state to 1e-9, float32 obs, flags)") {
+    const auto golden = load_golden("cartpole_trajectories.json");
+    const auto& k = golden["constants"];
+    CHECK(CartPole::kGravity == k["gravity"].get<double>());
+    CHECK(CartPole::kTotalMass == k["total_mass"].get<double>());
+    CHECK(CartPole::kPoleMassLength == k["polemass_length"].get<double>());
+    CHECK(CartPole::kThetaThreshold == k["theta_threshold_radians"].get<double>());
+    CHECK(CartPole::kXThreshold == k["x_threshold"].get<double>());
+    REQUIRE(golden["trajectories"].size() >= 10);
+    double worst = 0;
+    int steps = 0;
+    for (const auto& t : golden["trajectories"]) {
+        CAPTURE(t["reset_seed"].get<int>());
+        CartPole env;
+        const auto init = t["initial_state"].get<std::vector<double>>();
+        env.set_state({init[0], init[1], init[2], init[3]});
+        float obs[4];
+        env.observe(obs);
+        const auto init_obs = t["initial_obs_float32"].get<std::vector<double>>();
+        for (int i = 0; i < 4; ++i) CHECK(double(obs[i]) == init_obs[i]);
+        const auto actions = t["actions"].get<std::vector<int>>();
+        double ret = 0;
+        for (size_t i = 0; i < actions.size(); ++i) {
+            const auto& g = t["steps"][i];
+            const DiscreteStep r = env.step_into(actions[i], obs);
+            const auto gs = g["state"].get<std::vector<double>>();
+            const auto go = g["obs_float32"].get<std::vector<double>>();
+            for (int j = 0; j < 4; ++j) {
+                worst = std::max(worst, std::fabs(env.state()[j] - gs[j]));
+                CHECK(std::fabs(env.state()[j] - gs[j]) <= 1e-9);
+                CHECK(double(obs[j]) == doctest::Approx(go[j]).epsilon(1e-6));
+            }
+            CHECK(r.reward == g["reward"].get<double>());
+            CHECK(r.terminated == g["terminated"].get<bool>());
+            CHECK(r.truncated == g["truncated"].get<bool>());
+            ret += r.reward;
+            ++steps;
+        }
+        CHECK(ret == t["return"].get<double>());
+    }
+    MESSAGE("CartPole golden: " << steps << " steps, worst |state - golden| = " << worst);
+}
+
+TEST_CASE("CartPole: reset range, truncation at 500, reward 0 after termination, seeding") {
+    CartPole env;
+    for (uint64_t seed = 0; seed < 100; ++seed) {
+        env.reset(seed);
+        for (double v : env.state()) CHECK(std::fabs(v) <= 0.05);
+    }
+    env.reset(3);
+    const auto a = env.state();
+    env.reset(3);
+    CHECK(env.state() == a);
+    // A hand-made balancing controller never fails, so the 500th step truncates.
+    env.reset(1);
+    float obs[4];
+    DiscreteStep r{};
+    int t = 0;
+    for (; t < 1000; ++t) {
+        const auto& s = env.state();
+        r = env.step_into(0.1 * s[0] + 0.5 * s[1] + 10 * s[2] + 1.5 * s[3] > 0 ? 1 : 0, obs);
+        if (r.terminated || r.truncated) break;
+    }
+    CHECK(r.truncated);
+    CHECK_FALSE(r.terminated);
+    CHECK(t + 1 == 500);
+    // Past the edge: terminated, and a further step gives reward 0 (Gymnasium's steps_beyond_terminated).
+    env.set_state({2.39, 1.0, 0, 0});
+    r = env.step_into(1, obs);
+    CHECK(r.terminated);
+    CHECK(r.reward == 1.0);
+    r = env.step_into(1, obs);
+    CHECK(r.reward == 0.0);
+    // Registered with the right spaces.
+    auto e = make_env("CartPole-v1", *make_env_args("CartPole-v1", {}));
+    CHECK(e->action_space().n == 2);
+    CHECK(e->observation_space().kind == Space::Box);
+    CHECK(e->observation_space().shape == std::vector<int>{4});
+    Image img;
+    e->render(img);
+    CHECK(img.width() == 600);
+    CHECK(img.height() == 400);
+}
