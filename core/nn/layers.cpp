@@ -1,0 +1,228 @@
+#include "core/nn/layers.h"
+
+#include <cmath>
+#include <cstring>
+
+#include <Eigen/QR>
+
+#include "core/files.h"
+
+namespace dl::nn {
+
+// [SECTION] Init
+
+float normal(Rng& rng) {
+    const double u1 = 1.0 - rng.uniform(), u2 = rng.uniform();  // u1 in (0, 1]
+    return float(std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2));
+}
+
+void orthogonal_init(Mat& W, float gain, Rng& rng) {
+    const int rows = int(W.rows()), cols = int(W.cols());
+    const bool tall = rows >= cols;
+    Eigen::MatrixXf A(tall ? rows : cols, tall ? cols : rows);
+    for (int i = 0; i < A.rows(); ++i)
+        for (int j = 0; j < A.cols(); ++j) A(i, j) = normal(rng);
+    Eigen::HouseholderQR<Eigen::MatrixXf> qr(A);
+    Eigen::MatrixXf Q = qr.householderQ() * Eigen::MatrixXf::Identity(A.rows(), A.cols());
+    const Eigen::MatrixXf R = qr.matrixQR().topRows(A.cols()).triangularView<Eigen::Upper>();
+    for (int j = 0; j < Q.cols(); ++j)
+        if (R(j, j) < 0) Q.col(j) *= -1;
+    if (tall) W = gain * Q;
+    else W = gain * Q.transpose();
+}
+
+// [SECTION] Linear / Mlp
+
+Linear::Linear(int in, int out, float gain, Rng& rng) : W(in, out), b(1, out) { orthogonal_init(W.value, gain, rng); }
+
+void Linear::forward(const Mat& x, Mat& out) const {
+    out.noalias() = x * W.value;
+    out.rowwise() += b.value.row(0);
+}
+
+Mlp::Mlp(const std::vector<int>& sizes, Activation a, float out_gain, Rng& rng) : act(a) {
+    for (size_t i = 0; i + 1 < sizes.size(); ++i)
+        layers.emplace_back(sizes[i], sizes[i + 1], i + 2 == sizes.size() ? out_gain : std::sqrt(2.0f), rng);
+}
+
+Var Mlp::operator()(Tape& t, Var x) {
+    for (size_t i = 0; i < layers.size(); ++i) {
+        x = layers[i](t, x);
+        if (i + 1 < layers.size()) x = act == Activation::Tanh ? tanh(x) : relu(x);
+    }
+    return x;
+}
+
+void Mlp::forward(const Mat& x, Mat& out) const {
+    Mat h = x, next;
+    for (size_t i = 0; i < layers.size(); ++i) {
+        layers[i].forward(h, next);
+        if (i + 1 < layers.size()) {
+            if (act == Activation::Tanh) next = next.array().tanh().matrix();
+            else next = next.array().max(0.0f).matrix();
+        }
+        h.swap(next);
+    }
+    out = std::move(h);
+}
+
+std::vector<Param*> Mlp::params() {
+    std::vector<Param*> p;
+    for (auto& l : layers) p.push_back(&l.W), p.push_back(&l.b);
+    return p;
+}
+
+// [SECTION] Optimizers
+
+void zero_grad(const std::vector<Param*>& params) {
+    for (Param* p : params) p->zero_grad();
+}
+
+float clip_grad_norm(const std::vector<Param*>& params, float max_norm) {
+    double sq = 0;
+    for (const Param* p : params) sq += double(p->grad.squaredNorm());
+    const float norm = float(std::sqrt(sq));
+    if (norm > max_norm && norm > 0) {
+        const float k = max_norm / (norm + 1e-6f);
+        for (Param* p : params) p->grad *= k;
+    }
+    return norm;
+}
+
+void Sgd::step() {
+    if (velocity.size() != params.size())
+        for (Param* p : params) velocity.push_back(Mat::Zero(p->value.rows(), p->value.cols()));
+    for (size_t i = 0; i < params.size(); ++i) {
+        velocity[i] = momentum * velocity[i] + params[i]->grad;
+        params[i]->value -= lr * velocity[i];
+    }
+}
+
+void RmsProp::step() {
+    if (sq.size() != params.size())
+        for (Param* p : params) sq.push_back(Mat::Zero(p->value.rows(), p->value.cols()));
+    for (size_t i = 0; i < params.size(); ++i) {
+        const Mat& g = params[i]->grad;
+        sq[i] = alpha * sq[i] + (1 - alpha) * g.cwiseProduct(g);
+        params[i]->value.array() -= lr * g.array() / (sq[i].array().sqrt() + eps);
+    }
+}
+
+void Adam::step() {
+    if (m.size() != params.size())
+        for (Param* p : params) {
+            m.push_back(Mat::Zero(p->value.rows(), p->value.cols()));
+            v.push_back(Mat::Zero(p->value.rows(), p->value.cols()));
+        }
+    ++t;
+    const float bc1 = 1 - std::pow(beta1, float(t)), bc2 = 1 - std::pow(beta2, float(t));
+    for (size_t i = 0; i < params.size(); ++i) {
+        const Mat& g = params[i]->grad;
+        m[i] = beta1 * m[i] + (1 - beta1) * g;
+        v[i] = beta2 * v[i] + (1 - beta2) * g.cwiseProduct(g);
+        // PyTorch's form: θ -= lr · m̂ / (√v̂ + ε)
+        params[i]->value.array() -= lr * (m[i].array() / bc1) / ((v[i].array() / bc2).sqrt() + eps);
+    }
+}
+
+// [SECTION] Categorical
+
+int sample_categorical(const float* logits, int n, Rng& rng) {
+    float mx = logits[0];
+    for (int i = 1; i < n; ++i) mx = std::max(mx, logits[i]);
+    double total = 0;
+    for (int i = 0; i < n; ++i) total += std::exp(double(logits[i] - mx));
+    double u = rng.uniform() * total;
+    for (int i = 0; i < n; ++i) {
+        u -= std::exp(double(logits[i] - mx));
+        if (u < 0) return i;
+    }
+    return n - 1;
+}
+
+// [SECTION] Checkpoint
+
+namespace {
+
+constexpr char kMagic[8] = {'D', 'L', 'C', 'K', 'P', 'T', '\n', 0};
+constexpr uint32_t kVersion = 1;
+
+uint64_t fnv1a(const char* data, size_t n) {
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; ++i) h = (h ^ uint8_t(data[i])) * 1099511628211ull;
+    return h;
+}
+
+template <class T>
+void put(std::string& s, const T& v) {
+    s.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+
+}  // namespace
+
+void save_checkpoint(const std::string& path, const std::vector<std::pair<std::string, const Param*>>& params) {
+    std::string s(kMagic, sizeof kMagic);
+    put(s, kVersion);
+    put(s, uint32_t(params.size()));
+    for (const auto& [name, p] : params) {
+        put(s, uint32_t(name.size()));
+        s += name;
+        put(s, int32_t(p->value.rows()));
+        put(s, int32_t(p->value.cols()));
+        s.append(reinterpret_cast<const char*>(p->value.data()), size_t(p->value.size()) * sizeof(float));
+    }
+    put(s, fnv1a(s.data(), s.size()));
+    write_file_atomic(path, s);
+}
+
+void load_checkpoint(const std::string& path, const std::vector<std::pair<std::string, Param*>>& params) {
+    std::string s;
+    try {
+        s = read_file(path);
+    } catch (const IoError& e) {
+        throw CheckpointError(e.what());
+    }
+    const std::string where = "checkpoint " + path + ": ";
+    if (s.size() < sizeof kMagic + 8 + 8 || std::memcmp(s.data(), kMagic, sizeof kMagic) != 0)
+        throw CheckpointError(where + "not a Dreamlab checkpoint (bad header)");
+    uint64_t stored;
+    std::memcpy(&stored, s.data() + s.size() - 8, 8);
+    if (fnv1a(s.data(), s.size() - 8) != stored) throw CheckpointError(where + "checksum mismatch: the file is truncated or corrupted");
+    size_t off = sizeof kMagic;
+    auto get = [&](auto& v) {
+        if (off + sizeof v > s.size() - 8) throw CheckpointError(where + "truncated");
+        std::memcpy(&v, s.data() + off, sizeof v);
+        off += sizeof v;
+    };
+    uint32_t version, count;
+    get(version);
+    if (version != kVersion)
+        throw CheckpointError(where + "format version " + std::to_string(version) + " is not supported (this build reads " +
+                              std::to_string(kVersion) + ")");
+    get(count);
+    if (count != params.size())
+        throw CheckpointError(where + "holds " + std::to_string(count) + " tensors, the model has " + std::to_string(params.size()));
+    // Validate everything first, then copy: a refused file leaves the model untouched.
+    std::vector<std::pair<Param*, size_t>> copies;
+    for (const auto& [name, p] : params) {
+        uint32_t len;
+        get(len);
+        if (off + len > s.size() - 8) throw CheckpointError(where + "truncated");
+        const std::string stored_name = s.substr(off, len);
+        off += len;
+        if (stored_name != name) throw CheckpointError(where + "expected tensor '" + name + "', found '" + stored_name + "'");
+        int32_t rows, cols;
+        get(rows), get(cols);
+        if (rows != p->value.rows() || cols != p->value.cols())
+            throw CheckpointError(where + "tensor '" + name + "' is " + std::to_string(rows) + "x" + std::to_string(cols) +
+                                  ", the model's is " + std::to_string(p->value.rows()) + "x" + std::to_string(p->value.cols()));
+        const size_t bytes = size_t(rows) * size_t(cols) * sizeof(float);
+        if (off + bytes > s.size() - 8) throw CheckpointError(where + "truncated");
+        copies.push_back({p, off});
+        off += bytes;
+    }
+    if (off != s.size() - 8) throw CheckpointError(where + "unexpected bytes after the last tensor");
+    for (const auto& [p, at] : copies) std::memcpy(p->value.data(), s.data() + at, size_t(p->value.size()) * sizeof(float));
+}
+
+}  // namespace dl::nn

@@ -1,0 +1,104 @@
+// Layers, optimizers, distributions and checkpoints over the tape (tape.h): the mechanics deep RL algorithms
+// share. The algorithm files keep the math that defines them.
+//
+// [SECTION] Init        — Gaussian and orthogonal initialisation from our Rng
+// [SECTION] Linear/Mlp  — y = x W + b; an MLP of Linear layers with tanh or ReLU between them
+// [SECTION] Optimizers  — SGD (momentum), RMSProp, Adam; global gradient-norm clipping
+// [SECTION] Categorical — a distribution over discrete actions from logits: sample, log-prob, entropy
+// [SECTION] Checkpoint  — named parameters to a file with a versioned header and a checksum
+#pragma once
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/nn/tape.h"
+#include "core/rng.h"
+
+namespace dl::nn {
+
+// [SECTION] Init
+
+float normal(Rng& rng);  // standard normal (Box–Muller)
+// Fills W (rows × cols) with a (semi-)orthogonal matrix times gain, as Saxe et al. (2014) and CleanRL's
+// layer_init do: QR of a Gaussian matrix with the signs of R's diagonal folded in.
+void orthogonal_init(Mat& W, float gain, Rng& rng);
+
+// [SECTION] Linear / Mlp
+
+struct Linear {
+    Param W, b;  // W: in × out, b: 1 × out
+    Linear() = default;
+    Linear(int in, int out, float gain, Rng& rng);
+    Var operator()(Tape& t, Var x) { return add(matmul(x, t.param(W)), t.param(b)); }
+    // Forward without a tape (acting): out = x W + b.
+    void forward(const Mat& x, Mat& out) const;
+};
+
+enum class Activation { Tanh, Relu };
+
+struct Mlp {
+    std::vector<Linear> layers;
+    Activation act = Activation::Tanh;
+    Mlp() = default;
+    // sizes = {in, hidden..., out}; hidden layers get gain √2, the output layer `out_gain` (CleanRL: 0.01 for a
+    // policy head, 1 for a value head).
+    Mlp(const std::vector<int>& sizes, Activation act, float out_gain, Rng& rng);
+    Var operator()(Tape& t, Var x);
+    void forward(const Mat& x, Mat& out) const;  // no tape, for acting
+    std::vector<Param*> params();
+};
+
+// [SECTION] Optimizers
+
+// ‖g‖₂ over all parameters; if above max_norm, every gradient is scaled down to that norm. Returns the norm
+// before clipping.
+float clip_grad_norm(const std::vector<Param*>& params, float max_norm);
+void zero_grad(const std::vector<Param*>& params);
+
+struct Sgd {
+    std::vector<Param*> params;
+    float lr = 1e-2f, momentum = 0.0f;
+    std::vector<Mat> velocity;
+    void step();
+};
+
+struct RmsProp {
+    std::vector<Param*> params;
+    float lr = 1e-3f, alpha = 0.99f, eps = 1e-8f;
+    std::vector<Mat> sq;
+    void step();
+};
+
+struct Adam {
+    std::vector<Param*> params;
+    float lr = 3e-4f, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;
+    std::vector<Mat> m, v;
+    int64_t t = 0;
+    void step();
+};
+
+// [SECTION] Categorical
+
+// π(·|s) = softmax(logits) per row.
+struct Categorical {
+    Var logits, log_probs;
+    explicit Categorical(Var logits_) : logits(logits_), log_probs(log_softmax(logits_)) {}
+    Var log_prob(const std::vector<int32_t>& actions) const { return gather(log_probs, actions); }  // B × 1
+    Var entropy() const { return scale(sum_rows(mul(exp(log_probs), log_probs)), -1.0f); }       // B × 1
+};
+// Samples one action from a row of logits (no tape: acting).
+int sample_categorical(const float* logits, int n, Rng& rng);
+
+// [SECTION] Checkpoint
+
+struct CheckpointError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+// Writes named parameters atomically: header "DLCKPT" + format version, then each tensor (name, shape,
+// floats), then an FNV-1a 64-bit checksum of everything before it.
+void save_checkpoint(const std::string& path, const std::vector<std::pair<std::string, const Param*>>& params);
+// Loads into params with the same names and shapes; refuses a wrong magic, version, truncation, checksum,
+// name or shape with a message that says which.
+void load_checkpoint(const std::string& path, const std::vector<std::pair<std::string, Param*>>& params);
+
+}  // namespace dl::nn

@@ -1,0 +1,385 @@
+// Every op: forward (in the op function) and backward (right below it), B = batch rows, D = columns.
+// Gradients accumulate with += into d<input>.
+#include "core/nn/tape.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace dl::nn {
+
+struct OpDef {
+    const char* name;
+    void (*backward)(Tape& t, Tape::Node& n, const Mat& dout);
+};
+
+const Mat& Var::value() const { return tape->value(id); }
+const Mat& Var::grad() const { return tape->grad(id); }
+
+// [SECTION] Tape
+
+static const OpDef kLeaf{"leaf", nullptr};
+
+Var Tape::push(const OpDef* op, int a, int b, int rows, int cols) {
+    if (size_t(n_) == nodes_.size()) nodes_.emplace_back();
+    Node& n = nodes_[size_t(n_)];
+    n.op = op, n.a = a, n.b = b, n.param = nullptr;
+    n.value.resize(rows, cols);  // no allocation when the shape repeats
+    n.grad.setZero(rows, cols);
+    return {this, n_++};
+}
+
+Var Tape::constant(const Mat& m) {
+    Var v = push(&kLeaf, -1, -1, int(m.rows()), int(m.cols()));
+    node(v.id).value = m;
+    return v;
+}
+
+Var Tape::param(Param& p) {
+    if (size_t(n_) == nodes_.size()) nodes_.emplace_back();
+    Node& n = nodes_[size_t(n_)];
+    n.op = &kLeaf, n.a = n.b = -1, n.param = &p;
+    if (p.grad.rows() != p.value.rows() || p.grad.cols() != p.value.cols()) p.grad.setZero(p.value.rows(), p.value.cols());
+    return {this, n_++};
+}
+
+void Tape::backward(Var loss) {
+    if (loss.rows() != 1 || loss.cols() != 1)
+        throw std::invalid_argument("backward: the loss must be 1x1, got " + std::to_string(loss.rows()) + "x" +
+                                    std::to_string(loss.cols()));
+    grad(loss.id)(0, 0) += 1.0f;
+    for (int i = loss.id; i >= 0; --i) {
+        Node& n = nodes_[size_t(i)];
+        if (n.op->backward) n.op->backward(*this, n, n.grad);
+    }
+}
+
+// [SECTION] Broadcasting helpers
+
+namespace {
+
+void check_broadcast(const char* op, const Mat& a, const Mat& b, int& r, int& c) {
+    auto dim = [&](Eigen::Index x, Eigen::Index y, int& out) {
+        if (x == y || y == 1) out = int(x);
+        else if (x == 1) out = int(y);
+        else
+            throw std::invalid_argument(std::string(op) + ": shapes " + std::to_string(a.rows()) + "x" + std::to_string(a.cols()) +
+                                        " and " + std::to_string(b.rows()) + "x" + std::to_string(b.cols()) + " do not broadcast");
+    };
+    dim(a.rows(), b.rows(), r);
+    dim(a.cols(), b.cols(), c);
+}
+
+// m repeated to r × c (m is r × c, 1 × c, r × 1 or 1 × 1).
+Mat expand(const Mat& m, int r, int c) {
+    if (m.rows() == r && m.cols() == c) return m;
+    return m.replicate(r / int(m.rows()), c / int(m.cols()));
+}
+
+// dst += g summed down to dst's shape (the backward of a broadcast).
+void add_reduced(Mat& dst, const Mat& g) {
+    if (dst.rows() == g.rows() && dst.cols() == g.cols()) dst += g;
+    else if (dst.rows() == 1 && dst.cols() == g.cols()) dst += g.colwise().sum();
+    else if (dst.cols() == 1 && dst.rows() == g.rows()) dst += g.rowwise().sum();
+    else dst(0, 0) += g.sum();
+}
+
+Tape& tape_of(Var a, Var b) {
+    if (a.tape != b.tape || !a.tape) throw std::invalid_argument("op on values from different tapes");
+    return *a.tape;
+}
+
+}  // namespace
+
+// [SECTION] add / sub / mul
+
+static void add_backward(Tape& t, Tape::Node& n, const Mat& dout) {
+    add_reduced(t.grad(n.a), dout);
+    add_reduced(t.grad(n.b), dout);
+}
+static const OpDef kAdd{"add", add_backward};
+Var add(Var a, Var b) {
+    Tape& t = tape_of(a, b);
+    int r, c;
+    check_broadcast("add", a.value(), b.value(), r, c);
+    Var o = t.push(&kAdd, a.id, b.id, r, c);
+    const Mat &A = t.value(a.id), &B = t.value(b.id);
+    Mat& O = t.node(o.id).value;
+    if (B.rows() == 1 && A.rows() == r && A.cols() == c) O = A.rowwise() + B.row(0);  // the bias case
+    else O = expand(A, r, c) + expand(B, r, c);
+    return o;
+}
+
+static void sub_backward(Tape& t, Tape::Node& n, const Mat& dout) {
+    add_reduced(t.grad(n.a), dout);
+    add_reduced(t.grad(n.b), -dout);
+}
+static const OpDef kSub{"sub", sub_backward};
+Var sub(Var a, Var b) {
+    Tape& t = tape_of(a, b);
+    int r, c;
+    check_broadcast("sub", a.value(), b.value(), r, c);
+    Var o = t.push(&kSub, a.id, b.id, r, c);
+    t.node(o.id).value = expand(t.value(a.id), r, c) - expand(t.value(b.id), r, c);
+    return o;
+}
+
+static void mul_backward(Tape& t, Tape::Node& n, const Mat& dout) {
+    const int r = int(dout.rows()), c = int(dout.cols());
+    add_reduced(t.grad(n.a), dout.cwiseProduct(expand(t.value(n.b), r, c)));
+    add_reduced(t.grad(n.b), dout.cwiseProduct(expand(t.value(n.a), r, c)));
+}
+static const OpDef kMul{"mul", mul_backward};
+Var mul(Var a, Var b) {
+    Tape& t = tape_of(a, b);
+    int r, c;
+    check_broadcast("mul", a.value(), b.value(), r, c);
+    Var o = t.push(&kMul, a.id, b.id, r, c);
+    t.node(o.id).value = expand(t.value(a.id), r, c).cwiseProduct(expand(t.value(b.id), r, c));
+    return o;
+}
+
+// [SECTION] scale / add_scalar
+
+static void scale_backward(Tape& t, Tape::Node& n, const Mat& dout) { t.grad(n.a) += n.k0 * dout; }
+static const OpDef kScale{"scale", scale_backward};
+Var scale(Var a, float k) {
+    Var o = a.tape->push(&kScale, a.id, -1, a.rows(), a.cols());
+    a.tape->node(o.id).k0 = k;
+    a.tape->node(o.id).value = k * a.value();
+    return o;
+}
+
+static void add_scalar_backward(Tape& t, Tape::Node& n, const Mat& dout) { t.grad(n.a) += dout; }
+static const OpDef kAddScalar{"add_scalar", add_scalar_backward};
+Var add_scalar(Var a, float k) {
+    Var o = a.tape->push(&kAddScalar, a.id, -1, a.rows(), a.cols());
+    a.tape->node(o.id).value = a.value().array() + k;
+    return o;
+}
+
+// [SECTION] matmul: (B × K)(K × N) → B × N
+
+static void matmul_backward(Tape& t, Tape::Node& n, const Mat& dout) {
+    t.grad(n.a).noalias() += dout * t.value(n.b).transpose();  // dA = dO Bᵀ
+    t.grad(n.b).noalias() += t.value(n.a).transpose() * dout;  // dB = Aᵀ dO
+}
+static const OpDef kMatmul{"matmul", matmul_backward};
+Var matmul(Var a, Var b) {
+    Tape& t = tape_of(a, b);
+    if (a.cols() != b.rows())
+        throw std::invalid_argument("matmul: " + std::to_string(a.rows()) + "x" + std::to_string(a.cols()) + " times " +
+                                    std::to_string(b.rows()) + "x" + std::to_string(b.cols()));
+    Var o = t.push(&kMatmul, a.id, b.id, a.rows(), b.cols());
+    t.node(o.id).value.noalias() = t.value(a.id) * t.value(b.id);
+    return o;
+}
+
+// [SECTION] Elementwise functions: out = f(a), da += dout ⊙ f'(a) (written with out where that is cheaper)
+
+#define DL_UNARY(NAME, FORWARD, DERIV)                                              \
+    static void NAME##_backward(Tape& t, Tape::Node& n, const Mat& dout) {          \
+        const auto x = t.value(n.a).array();                                        \
+        const auto y = n.value.array();                                             \
+        (void)x, (void)y;                                                           \
+        t.grad(n.a).array() += dout.array() * (DERIV);                              \
+    }                                                                               \
+    static const OpDef k_##NAME{#NAME, NAME##_backward};                            \
+    Var NAME(Var a) {                                                               \
+        Var o = a.tape->push(&k_##NAME, a.id, -1, a.rows(), a.cols());              \
+        const auto x = a.value().array();                                           \
+        a.tape->node(o.id).value = (FORWARD).matrix();                              \
+        return o;                                                                   \
+    }
+
+DL_UNARY(tanh, x.tanh(), (1 - y * y))
+DL_UNARY(relu, x.max(0.0f), (x > 0).cast<float>())
+DL_UNARY(sigmoid, (1 + (-x).exp()).inverse(), (y * (1 - y)))
+DL_UNARY(exp, x.exp(), y)
+DL_UNARY(log, x.log(), x.inverse())
+DL_UNARY(square, x.square(), (2 * x))
+DL_UNARY(sqrt, x.sqrt(), (0.5f * y.inverse()))
+#undef DL_UNARY
+
+// [SECTION] softmax / log_softmax (row-wise)
+
+static void softmax_backward(Tape& t, Tape::Node& n, const Mat& dout) {
+    // dx = y ⊙ (dout − Σ_j dout_j y_j)
+    const Mat& y = n.value;
+    const Eigen::VectorXf dot = (dout.cwiseProduct(y)).rowwise().sum();
+    t.grad(n.a).array() += y.array() * (dout.colwise() - dot).array();
+}
+static const OpDef kSoftmax{"softmax", softmax_backward};
+Var softmax(Var a) {
+    Var o = a.tape->push(&kSoftmax, a.id, -1, a.rows(), a.cols());
+    const Mat& x = a.value();
+    Mat& y = a.tape->node(o.id).value;
+    y = (x.colwise() - x.rowwise().maxCoeff()).array().exp().matrix();
+    y.array().colwise() /= y.rowwise().sum().array();
+    return o;
+}
+
+static void log_softmax_backward(Tape& t, Tape::Node& n, const Mat& dout) {
+    // dx = dout − softmax ⊙ Σ_j dout_j
+    const Mat p = n.value.array().exp().matrix();
+    const Eigen::VectorXf s = dout.rowwise().sum();
+    t.grad(n.a).noalias() += dout - (p.array().colwise() * s.array()).matrix();
+}
+static const OpDef kLogSoftmax{"log_softmax", log_softmax_backward};
+Var log_softmax(Var a) {
+    Var o = a.tape->push(&kLogSoftmax, a.id, -1, a.rows(), a.cols());
+    const Mat& x = a.value();
+    const Eigen::VectorXf m = x.rowwise().maxCoeff();
+    Mat shifted = x.colwise() - m;
+    const Eigen::VectorXf lse = shifted.array().exp().rowwise().sum().log();
+    a.tape->node(o.id).value = shifted.colwise() - lse;
+    return o;
+}
+
+// [SECTION] gather: out[i] = a[i, index[i]] → B × 1
+
+static void gather_backward(Tape& t, Tape::Node& n, const Mat& dout) {
+    Mat& da = t.grad(n.a);
+    for (Eigen::Index i = 0; i < da.rows(); ++i) da(i, n.index[size_t(i)]) += dout(i, 0);
+}
+static const OpDef kGather{"gather", gather_backward};
+Var gather(Var a, const std::vector<int32_t>& index) {
+    if (int(index.size()) != a.rows())
+        throw std::invalid_argument("gather: " + std::to_string(index.size()) + " indices for " + std::to_string(a.rows()) + " rows");
+    Var o = a.tape->push(&kGather, a.id, -1, a.rows(), 1);
+    Tape::Node& n = a.tape->node(o.id);
+    n.index = index;
+    const Mat& x = a.value();
+    for (Eigen::Index i = 0; i < x.rows(); ++i) {
+        if (index[size_t(i)] < 0 || index[size_t(i)] >= x.cols())
+            throw std::invalid_argument("gather: index " + std::to_string(index[size_t(i)]) + " outside [0, " + std::to_string(x.cols() - 1) + "]");
+        n.value(i, 0) = x(i, index[size_t(i)]);
+    }
+    return o;
+}
+
+// [SECTION] Reductions
+
+static void sum_backward(Tape& t, Tape::Node& n, const Mat& dout) { t.grad(n.a).array() += dout(0, 0) * n.k0; }
+static const OpDef kSum{"sum", sum_backward};
+Var sum(Var a) {
+    Var o = a.tape->push(&kSum, a.id, -1, 1, 1);
+    a.tape->node(o.id).k0 = 1.0f;
+    a.tape->node(o.id).value(0, 0) = a.value().sum();
+    return o;
+}
+static const OpDef kMean{"mean", sum_backward};  // same backward, scaled by 1/N through k0
+Var mean(Var a) {
+    Var o = a.tape->push(&kMean, a.id, -1, 1, 1);
+    const float inv = 1.0f / float(a.value().size());
+    a.tape->node(o.id).k0 = inv;
+    a.tape->node(o.id).value(0, 0) = a.value().sum() * inv;
+    return o;
+}
+
+static void sum_rows_backward(Tape& t, Tape::Node& n, const Mat& dout) { t.grad(n.a).colwise() += dout.col(0); }
+static const OpDef kSumRows{"sum_rows", sum_rows_backward};
+Var sum_rows(Var a) {
+    Var o = a.tape->push(&kSumRows, a.id, -1, a.rows(), 1);
+    a.tape->node(o.id).value = a.value().rowwise().sum();
+    return o;
+}
+
+static void mean_cols_backward(Tape& t, Tape::Node& n, const Mat& dout) { t.grad(n.a).rowwise() += n.k0 * dout.row(0); }
+static const OpDef kMeanCols{"mean_cols", mean_cols_backward};
+Var mean_cols(Var a) {
+    Var o = a.tape->push(&kMeanCols, a.id, -1, 1, a.cols());
+    a.tape->node(o.id).k0 = 1.0f / float(a.rows());
+    a.tape->node(o.id).value = a.value().colwise().mean();
+    return o;
+}
+
+// [SECTION] minimum / maximum / clamp
+
+static void minmax_backward(Tape& t, Tape::Node& n, const Mat& dout) {
+    // The gradient goes to the operand that was selected (to a on ties).
+    const int r = int(dout.rows()), c = int(dout.cols());
+    const Mat A = expand(t.value(n.a), r, c);
+    const Mat pick_a = (A.array() == n.value.array()).cast<float>().matrix();
+    add_reduced(t.grad(n.a), dout.cwiseProduct(pick_a));
+    add_reduced(t.grad(n.b), dout.cwiseProduct((1.0f - pick_a.array()).matrix()));
+}
+static const OpDef kMinimum{"minimum", minmax_backward};
+static const OpDef kMaximum{"maximum", minmax_backward};
+Var minimum(Var a, Var b) {
+    Tape& t = tape_of(a, b);
+    int r, c;
+    check_broadcast("minimum", a.value(), b.value(), r, c);
+    Var o = t.push(&kMinimum, a.id, b.id, r, c);
+    t.node(o.id).value = expand(t.value(a.id), r, c).cwiseMin(expand(t.value(b.id), r, c));
+    return o;
+}
+Var maximum(Var a, Var b) {
+    Tape& t = tape_of(a, b);
+    int r, c;
+    check_broadcast("maximum", a.value(), b.value(), r, c);
+    Var o = t.push(&kMaximum, a.id, b.id, r, c);
+    t.node(o.id).value = expand(t.value(a.id), r, c).cwiseMax(expand(t.value(b.id), r, c));
+    return o;
+}
+
+static void clamp_backward(Tape& t, Tape::Node& n, const Mat& dout) {
+    const auto x = t.value(n.a).array();
+    t.grad(n.a).array() += dout.array() * ((x >= n.k0) && (x <= n.k1)).cast<float>();
+}
+static const OpDef kClamp{"clamp", clamp_backward};
+Var clamp(Var a, float lo, float hi) {
+    Var o = a.tape->push(&kClamp, a.id, -1, a.rows(), a.cols());
+    Tape::Node& n = a.tape->node(o.id);
+    n.k0 = lo, n.k1 = hi;
+    n.value = a.value().array().max(lo).min(hi).matrix();
+    return o;
+}
+
+// [SECTION] concat / slice (columns)
+
+static void concat_backward(Tape& t, Tape::Node& n, const Mat& dout) {
+    Mat& da = t.grad(n.a);
+    t.grad(n.a) += dout.leftCols(da.cols());
+    t.grad(n.b) += dout.rightCols(dout.cols() - da.cols());
+}
+static const OpDef kConcat{"concat", concat_backward};
+Var concat(Var a, Var b) {
+    Tape& t = tape_of(a, b);
+    if (a.rows() != b.rows())
+        throw std::invalid_argument("concat: " + std::to_string(a.rows()) + " rows beside " + std::to_string(b.rows()));
+    Var o = t.push(&kConcat, a.id, b.id, a.rows(), a.cols() + b.cols());
+    Mat& O = t.node(o.id).value;
+    O.leftCols(a.cols()) = t.value(a.id);
+    O.rightCols(b.cols()) = t.value(b.id);
+    return o;
+}
+
+static void slice_backward(Tape& t, Tape::Node& n, const Mat& dout) { t.grad(n.a).middleCols(n.i0, n.i1) += dout; }
+static const OpDef kSlice{"slice", slice_backward};
+Var slice(Var a, int col, int ncols) {
+    if (col < 0 || ncols < 1 || col + ncols > a.cols())
+        throw std::invalid_argument("slice: columns [" + std::to_string(col) + ", " + std::to_string(col + ncols) +
+                                    ") outside 0.." + std::to_string(a.cols()));
+    Var o = a.tape->push(&kSlice, a.id, -1, a.rows(), ncols);
+    Tape::Node& n = a.tape->node(o.id);
+    n.i0 = col, n.i1 = ncols;
+    n.value = a.value().middleCols(col, ncols);
+    return o;
+}
+
+// [SECTION] huber (elementwise): ½a² inside [−δ, δ], linear outside
+
+static void huber_backward(Tape& t, Tape::Node& n, const Mat& dout) {
+    t.grad(n.a).array() += dout.array() * t.value(n.a).array().max(-n.k0).min(n.k0);
+}
+static const OpDef kHuber{"huber", huber_backward};
+Var huber(Var a, float delta) {
+    Var o = a.tape->push(&kHuber, a.id, -1, a.rows(), a.cols());
+    Tape::Node& n = a.tape->node(o.id);
+    n.k0 = delta;
+    const auto x = a.value().array();
+    n.value = (x.abs() <= delta).select(0.5f * x.square(), delta * (x.abs() - 0.5f * delta)).matrix();
+    return o;
+}
+
+}  // namespace dl::nn

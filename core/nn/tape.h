@@ -1,0 +1,103 @@
+// Reverse-mode automatic differentiation over small batched float matrices (Eigen, row-major: B × D).
+//
+//   Tape tape;                                  // records every op of one forward pass
+//   Var x = tape.constant(batch);               // B × 4
+//   Var h = tanh(add(matmul(x, tape.param(W)), tape.param(b)));
+//   Var loss = mean(square(sub(h, y)));
+//   tape.backward(loss);                        // dW, db accumulate (+=) into the parameters' grads
+//   tape.reset();                               // forget the ops, keep the memory for the next pass
+//
+// Each op is defined in one place in tape.cpp: its forward right there, its backward next to it, and a
+// finite-difference test in tests/test_nn.cpp. Shapes: B = batch rows, D = feature columns; binary ops
+// broadcast a 1 × D row, a B × 1 column or a 1 × 1 scalar against the other operand.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <Eigen/Core>
+
+namespace dl::nn {
+
+using Mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// A trainable tensor: its value and the gradient the tape accumulates into it.
+struct Param {
+    Mat value, grad;
+    Param() = default;
+    Param(int rows, int cols) : value(Mat::Zero(rows, cols)), grad(Mat::Zero(rows, cols)) {}
+    void zero_grad() { grad.setZero(); }
+};
+
+class Tape;
+
+// A handle to a value on the tape.
+struct Var {
+    Tape* tape = nullptr;
+    int id = -1;
+    const Mat& value() const;
+    const Mat& grad() const;
+    int rows() const { return int(value().rows()); }
+    int cols() const { return int(value().cols()); }
+};
+
+struct OpDef;  // an op's name and backward (tape.cpp)
+
+class Tape {
+public:
+    Var constant(const Mat& m);                 // copied; no gradient flows out of the tape
+    Var param(Param& p);                        // by reference; backward adds into p.grad
+    void backward(Var loss);                    // loss must be 1 × 1; seeds dloss = 1
+    void reset() { n_ = 0; }                    // keeps every buffer for the next pass
+    int size() const { return n_; }
+
+    // ---- for op implementations ----
+    struct Node {
+        const OpDef* op = nullptr;
+        int a = -1, b = -1;          // inputs
+        float k0 = 0, k1 = 0;        // scalar attributes (scale, bounds, delta, …)
+        int i0 = 0, i1 = 0;          // integer attributes (axis, offsets, …)
+        std::vector<int32_t> index;  // gather's indices
+        Mat value, grad;             // own storage (reused across passes)
+        Param* param = nullptr;      // set for parameter leaves
+    };
+    Var push(const OpDef* op, int a, int b, int rows, int cols);  // new node with zeroed grad
+    Node& node(int id) { return nodes_[size_t(id)]; }
+    const Node& node(int id) const { return nodes_[size_t(id)]; }
+    const Mat& value(int id) const { const Node& n = node(id); return n.param ? n.param->value : n.value; }
+    Mat& grad(int id) { Node& n = node(id); return n.param ? n.param->grad : n.grad; }
+
+private:
+    std::vector<Node> nodes_;
+    int n_ = 0;
+};
+
+// [SECTION] Ops (see tape.cpp)
+Var add(Var a, Var b);                     // a + b (broadcast)
+Var sub(Var a, Var b);                     // a − b (broadcast)
+Var mul(Var a, Var b);                     // a ⊙ b (broadcast)
+Var scale(Var a, float k);                 // k · a
+Var add_scalar(Var a, float k);            // a + k
+Var matmul(Var a, Var b);                  // (B × K)(K × N)
+Var tanh(Var a);
+Var relu(Var a);
+Var sigmoid(Var a);
+Var exp(Var a);
+Var log(Var a);                            // natural log (inputs must be > 0)
+Var square(Var a);
+Var sqrt(Var a);                           // inputs must be > 0
+Var softmax(Var a);                        // row-wise
+Var log_softmax(Var a);                    // row-wise, stable
+Var gather(Var a, const std::vector<int32_t>& index);  // out[i] = a[i, index[i]]  → B × 1
+Var sum(Var a);                            // all → 1 × 1
+Var mean(Var a);                           // all → 1 × 1
+Var sum_rows(Var a);                       // over columns: B × D → B × 1
+Var mean_cols(Var a);                      // over rows:    B × D → 1 × D
+Var minimum(Var a, Var b);                 // elementwise (broadcast); the gradient goes to the smaller
+Var maximum(Var a, Var b);                 // elementwise (broadcast); the gradient goes to the larger
+Var clamp(Var a, float lo, float hi);      // gradient 0 outside [lo, hi]
+Var concat(Var a, Var b);                  // side by side: B × (Da + Db)
+Var slice(Var a, int col, int ncols);      // columns [col, col + ncols)
+Var huber(Var a, float delta = 1.0f);      // ½a² for |a| ≤ δ, else δ(|a| − ½δ)
+
+}  // namespace dl::nn

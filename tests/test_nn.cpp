@@ -1,0 +1,260 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <functional>
+
+#include "core/files.h"
+#include "core/nn/layers.h"
+
+using namespace dl;
+using namespace dl::nn;
+
+namespace {
+
+Mat randn(int r, int c, Rng& rng, float scale = 1.0f) {
+    Mat m(r, c);
+    for (int i = 0; i < r; ++i)
+        for (int j = 0; j < c; ++j) m(i, j) = scale * normal(rng);
+    return m;
+}
+Mat uniform(int r, int c, Rng& rng, float lo, float hi) {
+    Mat m(r, c);
+    for (int i = 0; i < r; ++i)
+        for (int j = 0; j < c; ++j) m(i, j) = lo + (hi - lo) * float(rng.uniform());
+    return m;
+}
+
+// Compares the tape's gradient of L = Σ f(inputs) ⊙ R (R fixed, random) with central finite differences.
+void check_gradient(const char* name, const std::function<Var(Tape&, std::vector<Var>&)>& f, std::vector<Mat> inputs,
+                    uint64_t seed = 1) {
+    CAPTURE(name);
+    Rng rng(seed);
+    std::vector<Param> params(inputs.size());
+    for (size_t i = 0; i < inputs.size(); ++i) params[i].value = inputs[i], params[i].grad.setZero(inputs[i].rows(), inputs[i].cols());
+    Mat R;
+    auto loss = [&](bool backward) {
+        Tape t;
+        std::vector<Var> vs;
+        for (auto& p : params) vs.push_back(t.param(p));
+        Var out = f(t, vs);
+        if (R.size() == 0) R = randn(out.rows(), out.cols(), rng);
+        Var L = sum(mul(out, t.constant(R)));
+        if (backward) t.backward(L);
+        return double(L.value()(0, 0));
+    };
+    loss(true);
+    const float eps = 4e-3f;
+    int checked = 0;
+    for (size_t i = 0; i < params.size(); ++i) {
+        const Mat analytic = params[i].grad;
+        for (int r = 0; r < analytic.rows(); ++r)
+            for (int c = 0; c < analytic.cols(); ++c) {
+                const float x0 = params[i].value(r, c);
+                params[i].value(r, c) = x0 + eps;
+                const double up = loss(false);
+                params[i].value(r, c) = x0 - eps;
+                const double down = loss(false);
+                params[i].value(r, c) = x0;
+                const double numeric = (up - down) / (2 * eps);
+                CAPTURE(i);
+                CAPTURE(r);
+                CAPTURE(c);
+                CHECK(std::fabs(analytic(r, c) - numeric) <= 4e-3 + 2e-2 * std::fabs(numeric));
+                ++checked;
+            }
+    }
+    CHECK(checked > 0);
+}
+
+// Values kept away from the kinks of relu, clamp, min/max and huber, so finite differences are smooth.
+Mat away_from(Mat m, float kink, float gap = 0.15f) {
+    for (int i = 0; i < m.size(); ++i) {
+        float& x = m.data()[i];
+        if (std::fabs(x - kink) < gap) x = kink + (x >= kink ? gap : -gap);
+    }
+    return m;
+}
+
+}  // namespace
+
+TEST_CASE("every op's gradient matches finite differences") {
+    Rng rng(42);
+    const Mat A = randn(3, 4, rng), B = randn(3, 4, rng), row = randn(1, 4, rng), col = randn(3, 1, rng);
+    const Mat one = randn(1, 1, rng), K = randn(4, 2, rng), pos = uniform(3, 4, rng, 0.5f, 2.0f);
+    check_gradient("add", [](Tape&, std::vector<Var>& v) { return add(v[0], v[1]); }, {A, B});
+    check_gradient("add row broadcast", [](Tape&, std::vector<Var>& v) { return add(v[0], v[1]); }, {A, row});
+    check_gradient("add column broadcast", [](Tape&, std::vector<Var>& v) { return add(v[1], v[0]); }, {A, col});
+    check_gradient("sub scalar broadcast", [](Tape&, std::vector<Var>& v) { return sub(v[0], v[1]); }, {A, one});
+    check_gradient("mul", [](Tape&, std::vector<Var>& v) { return mul(v[0], v[1]); }, {A, B});
+    check_gradient("mul row broadcast", [](Tape&, std::vector<Var>& v) { return mul(v[0], v[1]); }, {A, row});
+    check_gradient("mul column broadcast", [](Tape&, std::vector<Var>& v) { return mul(v[0], v[1]); }, {A, col});
+    check_gradient("scale", [](Tape&, std::vector<Var>& v) { return scale(v[0], -1.7f); }, {A});
+    check_gradient("add_scalar", [](Tape&, std::vector<Var>& v) { return add_scalar(v[0], 0.3f); }, {A});
+    check_gradient("matmul", [](Tape&, std::vector<Var>& v) { return matmul(v[0], v[1]); }, {A, K});
+    check_gradient("tanh", [](Tape&, std::vector<Var>& v) { return tanh(v[0]); }, {A});
+    check_gradient("relu", [](Tape&, std::vector<Var>& v) { return relu(v[0]); }, {away_from(A, 0)});
+    check_gradient("sigmoid", [](Tape&, std::vector<Var>& v) { return sigmoid(v[0]); }, {A});
+    check_gradient("exp", [](Tape&, std::vector<Var>& v) { return exp(v[0]); }, {A});
+    check_gradient("log", [](Tape&, std::vector<Var>& v) { return log(v[0]); }, {pos});
+    check_gradient("square", [](Tape&, std::vector<Var>& v) { return square(v[0]); }, {A});
+    check_gradient("sqrt", [](Tape&, std::vector<Var>& v) { return sqrt(v[0]); }, {pos});
+    check_gradient("softmax", [](Tape&, std::vector<Var>& v) { return softmax(v[0]); }, {A});
+    check_gradient("log_softmax", [](Tape&, std::vector<Var>& v) { return log_softmax(v[0]); }, {A});
+    check_gradient("gather", [](Tape&, std::vector<Var>& v) { return gather(v[0], {2, 0, 3}); }, {A});
+    check_gradient("sum", [](Tape&, std::vector<Var>& v) { return sum(v[0]); }, {A});
+    check_gradient("mean", [](Tape&, std::vector<Var>& v) { return mean(v[0]); }, {A});
+    check_gradient("sum_rows", [](Tape&, std::vector<Var>& v) { return sum_rows(v[0]); }, {A});
+    check_gradient("mean_cols", [](Tape&, std::vector<Var>& v) { return mean_cols(v[0]); }, {A});
+    Mat Bf = B;  // keep a and b apart so min/max pick one side clearly
+    for (int i = 0; i < Bf.size(); ++i)
+        if (std::fabs(Bf.data()[i] - A.data()[i]) < 0.2f) Bf.data()[i] = A.data()[i] + 0.4f;
+    check_gradient("minimum", [](Tape&, std::vector<Var>& v) { return minimum(v[0], v[1]); }, {A, Bf});
+    check_gradient("maximum", [](Tape&, std::vector<Var>& v) { return maximum(v[0], v[1]); }, {A, Bf});
+    check_gradient("clamp", [](Tape&, std::vector<Var>& v) { return clamp(v[0], -0.5f, 0.5f); },
+                   {away_from(away_from(A, -0.5f), 0.5f)});
+    check_gradient("concat", [](Tape&, std::vector<Var>& v) { return concat(v[0], v[1]); }, {A, col});
+    check_gradient("slice", [](Tape&, std::vector<Var>& v) { return slice(v[0], 1, 2); }, {A});
+    check_gradient("huber", [](Tape&, std::vector<Var>& v) { return huber(v[0], 1.0f); },
+                   {away_from(away_from(Mat(A * 2.0f), -1.0f), 1.0f)});
+    // A composite: the path an MLP takes, and a value reused twice (gradients must add up).
+    check_gradient("mlp-like", [](Tape&, std::vector<Var>& v) { return tanh(add(matmul(v[0], v[1]), v[2])); },
+                   {A, K, randn(1, 2, rng)});
+    check_gradient("reuse", [](Tape&, std::vector<Var>& v) { return mul(v[0], add(v[0], v[0])); }, {A});
+}
+
+TEST_CASE("orthogonal init: columns (or rows) orthonormal times the gain") {
+    Rng rng(3);
+    Mat W(64, 16), V(4, 64);
+    orthogonal_init(W, 2.0f, rng);
+    orthogonal_init(V, 1.0f, rng);
+    CHECK((W.transpose() * W - 4.0f * Mat::Identity(16, 16)).cwiseAbs().maxCoeff() < 1e-4f);
+    CHECK((V * V.transpose() - Mat::Identity(4, 4)).cwiseAbs().maxCoeff() < 1e-4f);
+}
+
+TEST_CASE("Linear and MLP: tape forward equals tape-free forward; gradients match finite differences") {
+    Rng rng(5);
+    Mlp net({4, 8, 8, 2}, Activation::Tanh, 1.0f, rng);
+    const Mat x = randn(5, 4, rng);
+    Tape t;
+    Var y = net(t, t.constant(x));
+    Mat y2;
+    net.forward(x, y2);
+    CHECK((y.value() - y2).cwiseAbs().maxCoeff() < 1e-6f);
+    // Finite differences on every weight of a small ReLU net.
+    Mlp small({3, 5, 2}, Activation::Tanh, 1.0f, rng);
+    auto params = small.params();
+    const Mat xs = randn(4, 3, rng), R = randn(4, 2, rng);
+    zero_grad(params);
+    {
+        Tape tt;
+        Var L = sum(mul(small(tt, tt.constant(xs)), tt.constant(R)));
+        tt.backward(L);
+    }
+    for (Param* p : params)
+        for (int i = 0; i < p->value.size(); ++i) {
+            const float x0 = p->value.data()[i];
+            auto eval = [&](float v) {
+                p->value.data()[i] = v;
+                Tape tt;
+                return double(sum(mul(small(tt, tt.constant(xs)), tt.constant(R))).value()(0, 0));
+            };
+            const double num = (eval(x0 + 4e-3f) - eval(x0 - 4e-3f)) / 8e-3;
+            p->value.data()[i] = x0;
+            CHECK(std::fabs(p->grad.data()[i] - num) <= 4e-3 + 2e-2 * std::fabs(num));
+        }
+}
+
+TEST_CASE("optimizers minimise a quadratic; gradient clipping scales to the bound") {
+    for (int which = 0; which < 3; ++which) {
+        CAPTURE(which);
+        Param w(1, 3);
+        w.value << 3, -2, 1;
+        const Mat target = (Mat(1, 3) << 0.5f, 0.5f, -1.0f).finished();
+        Sgd sgd;
+        sgd.params = {&w}, sgd.lr = 0.1f, sgd.momentum = 0.5f;
+        RmsProp rms;
+        rms.params = {&w}, rms.lr = 0.05f;
+        Adam adam;
+        adam.params = {&w}, adam.lr = 0.1f;
+        for (int it = 0; it < 500; ++it) {
+            w.zero_grad();
+            Tape t;
+            t.backward(sum(square(sub(t.param(w), t.constant(target)))));
+            if (which == 0) sgd.step();
+            else if (which == 1) rms.step();
+            else adam.step();
+        }
+        CHECK((w.value - target).cwiseAbs().maxCoeff() < 0.05f);
+    }
+    Param a(1, 2), b(1, 1);
+    a.grad << 3, 4;
+    b.grad << 12;  // total norm 13
+    const float n = clip_grad_norm({&a, &b}, 1.3f);
+    CHECK(n == doctest::Approx(13.0f));
+    CHECK(std::sqrt(a.grad.squaredNorm() + b.grad.squaredNorm()) == doctest::Approx(1.3f).epsilon(1e-3));
+    CHECK(a.grad(0, 0) / a.grad(0, 1) == doctest::Approx(0.75f));  // direction kept
+}
+
+TEST_CASE("Categorical: log-prob and entropy match closed forms; sampling follows the probabilities") {
+    Tape t;
+    const Mat logits = (Mat(2, 3) << 0.0f, 1.0f, 2.0f, 1.0f, 1.0f, 1.0f).finished();
+    Categorical d(t.constant(logits));
+    const Mat lp = d.log_prob({2, 0}).value();
+    const double z = std::exp(0.0) + std::exp(1.0) + std::exp(2.0);
+    CHECK(lp(0, 0) == doctest::Approx(2.0 - std::log(z)));
+    CHECK(lp(1, 0) == doctest::Approx(-std::log(3.0)));
+    const Mat H = d.entropy().value();
+    double h0 = 0;
+    for (double l : {0.0, 1.0, 2.0}) h0 -= std::exp(l) / z * (l - std::log(z));
+    CHECK(H(0, 0) == doctest::Approx(h0));
+    CHECK(H(1, 0) == doctest::Approx(std::log(3.0)));
+    Rng rng(9);
+    int counts[3] = {};
+    for (int i = 0; i < 60000; ++i) counts[sample_categorical(logits.data(), 3, rng)]++;
+    CHECK(counts[2] / 60000.0 == doctest::Approx(std::exp(2.0) / z).epsilon(0.03));
+    CHECK(counts[0] / 60000.0 == doctest::Approx(1.0 / z).epsilon(0.05));
+}
+
+TEST_CASE("checkpoints: round trip; truncated, corrupted or mismatched files are refused and change nothing") {
+    Rng rng(11);
+    Mlp a({4, 16, 2}, Activation::Tanh, 1.0f, rng), b({4, 16, 2}, Activation::Tanh, 1.0f, rng);
+    auto named = [](Mlp& m) {
+        std::vector<std::pair<std::string, Param*>> v;
+        int i = 0;
+        for (Param* p : m.params()) {
+            std::string name = "p";
+            name += std::to_string(i++);
+            v.push_back({name, p});
+        }
+        return v;
+    };
+    auto as_const = [](const std::vector<std::pair<std::string, Param*>>& v) {
+        std::vector<std::pair<std::string, const Param*>> c;
+        for (auto& [n, p] : v) c.push_back({n, p});
+        return c;
+    };
+    std::string path = std::filesystem::temp_directory_path().string();
+    path += "/dl-ckpt-";
+    path += std::to_string(::getpid());
+    save_checkpoint(path, as_const(named(a)));
+    load_checkpoint(path, named(b));
+    for (size_t i = 0; i < a.params().size(); ++i) CHECK(a.params()[i]->value == b.params()[i]->value);
+
+    const std::string bytes = read_file(path);
+    Mlp c({4, 16, 2}, Activation::Tanh, 1.0f, rng);
+    const Mat before = c.layers[0].W.value;
+    write_file_atomic(path, bytes.substr(0, bytes.size() / 2));
+    CHECK_THROWS_WITH_AS(load_checkpoint(path, named(c)), doctest::Contains("truncated or corrupted"), CheckpointError);
+    std::string flipped = bytes;
+    flipped[bytes.size() / 2] ^= 0x40;
+    write_file_atomic(path, flipped);
+    CHECK_THROWS_WITH_AS(load_checkpoint(path, named(c)), doctest::Contains("checksum"), CheckpointError);
+    write_file_atomic(path, "hello");
+    CHECK_THROWS_WITH_AS(load_checkpoint(path, named(c)), doctest::Contains("not a Dreamlab checkpoint"), CheckpointError);
+    write_file_atomic(path, bytes);
+    Mlp wrong({4, 8, 2}, Activation::Tanh, 1.0f, rng);
+    CHECK_THROWS_WITH_AS(load_checkpoint(path, named(wrong)), doctest::Contains("is 4x16, the model's is 4x8"), CheckpointError);
+    CHECK(c.layers[0].W.value == before);  // nothing was half-loaded
+    std::filesystem::remove(path);
+}
