@@ -1,4 +1,6 @@
 // dreamlab — one binary: no subcommand (or `gui`) opens the window; list/train/eval/bench run headless.
+#include <malloc.h>
+
 #include <iostream>
 #include <string>
 #include <vector>
@@ -12,6 +14,11 @@ int run_gui(const std::vector<std::string>& args);
 #endif
 
 int main(int argc, char** argv) {
+    // Training reuses buffers of a few hundred KB every update (Eigen's GEMM workspace, batch activations).
+    // Above glibc's default 128 KB threshold each one would be a fresh mmap with page faults; keep them in
+    // the heap instead.
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
     std::vector<std::string> args(argv + 1, argv + argc);
     const bool gui = args.empty() || args[0] == "gui" || (args[0].rfind("--", 0) == 0 && args[0] != "--help");
     if (gui) {
