@@ -131,7 +131,7 @@ int run_bench(bool json, bool quick, std::ostream& out, std::ostream& err) {
             env.reset(1);
             float acc = 0;
             for (int64_t i = 0; i < n; ++i) {
-                const DiscreteStep r = env.step_into(int(rng.next_u64() >> 63), obs);
+                const StepFlags r = env.step_into(int(rng.next_u64() >> 63), obs);
                 acc += obs[0];
                 if (r.terminated || r.truncated) env.reset();
             }

@@ -10,6 +10,7 @@
 #include "core/algos/registry.h"
 #include "core/evaluate.h"
 #include "core/files.h"
+#include "core/nn/agent.h"
 #include "core/run_store.h"
 #include "core/tabular.h"
 #include "envs/registry.h"
@@ -219,7 +220,8 @@ int cmd_train(const Options& o, std::ostream& out, std::ostream& err) {
     if (!o.has("--quiet")) {
         const Snapshot s = ctx->snapshot_now();
         out << "trained " << cfg.algo_id << " on " << cfg.env_id << " (seed " << cfg.seed << "): " << s.episodes
-            << " episodes, " << s.env_steps << " env steps, " << s.updates << " sweeps in " << std::fixed
+            << " episodes, " << s.env_steps << " env steps, " << s.updates << (find_algo(cfg.algo_id).planner ? " sweeps" : " updates")
+            << " in " << std::fixed
             << std::setprecision(3) << ctx->wall_seconds() << " s -> " << o.get("--out") << "\n";
     }
     (void)err;
@@ -260,12 +262,34 @@ int cmd_eval(const Options& o, std::ostream& out) {
             throw UsageError("eval takes either --run DIR (the run's greedy policy) or --env ID --policy random");
         const std::filesystem::path dir = o.get("--run");
         const RunConfig cfg = load_run_config(dir);
-        const TabularModelFile m = load_tabular_model(dir);
         auto env = make_env(cfg.env_id, *make_env_args(cfg.env_id, cfg.env_args));
-        if (int(env->observation_space().n) != m.nS)
-            throw ParamError("model.json has nS=" + std::to_string(m.nS) + " but the environment has " +
-                             std::to_string(env->observation_space().n) + " states");
-        r = evaluate_policy(*env, [&](const Obs& obs, Rng&) { return m.policy[size_t(obs[0])]; }, episodes, seed, on_frame);
+        if (std::filesystem::exists(dir / "agent.json")) {
+            // A deep learner: its networks, acting greedily on the encoded observation.
+            std::shared_ptr<nn::MlpAgent> agent;
+            try {
+                agent = nn::MlpAgent::load(dir.string());
+            } catch (const nn::CheckpointError& e) {
+                throw IoError(e.what());
+            }
+            if (agent->obs_dim != env->obs_dim())
+                throw ParamError("agent.json expects observations of size " + std::to_string(agent->obs_dim) + " but " +
+                                 cfg.env_id + " gives " + std::to_string(env->obs_dim()));
+            const Space space = env->observation_space();
+            std::vector<float> enc(size_t(env->obs_dim()));
+            r = evaluate_policy(
+                *env,
+                [&](const Obs& obs, Rng&) {
+                    encode_obs(space, obs, enc.data());
+                    return agent->greedy(enc.data(), int(enc.size()));
+                },
+                episodes, seed, on_frame);
+        } else {
+            const TabularModelFile m = load_tabular_model(dir);
+            if (int(env->observation_space().n) != m.nS)
+                throw ParamError("model.json has nS=" + std::to_string(m.nS) + " but the environment has " +
+                                 std::to_string(env->observation_space().n) + " states");
+            r = evaluate_policy(*env, [&](const Obs& obs, Rng&) { return m.policy[size_t(obs[0])]; }, episodes, seed, on_frame);
+        }
     } else if (o.has("--env")) {
         const std::string policy = o.get("--policy", "random");
         if (policy != "random") throw UsageError("--policy=" + policy + " is not allowed: expected random");

@@ -123,6 +123,8 @@ Env& RunContext::make_env() {
     return *envs_.back();
 }
 
+std::unique_ptr<Env> RunContext::new_env() { return dl::make_env(cfg_.env_id, *make_env_args(cfg_.env_id, cfg_.env_args)); }
+
 DiscreteEnv& RunContext::make_tabular_env() {
     auto* d = dynamic_cast<DiscreteEnv*>(&make_env());
     if (!d) throw ParamError("environment " + cfg_.env_id + " is not tabular (needs Discrete states)");
@@ -135,7 +137,51 @@ void RunContext::close_view() {
         view_fn_(v);
         last_view_ = std::move(v);
     }
+    if (agent_fn_) {
+        last_agent_ = agent_fn_();
+        if (shown_env_) tabular_from_agent(*shown_env_, *last_agent_, last_view_);
+    }
     view_fn_ = nullptr;
+    agent_fn_ = nullptr;
+    // The algorithm's own envs (a vector env's) die with it: keep a copy of the one the views follow.
+    if (shown_env_) {
+        envs_.push_back(shown_env_->clone());
+        shown_env_ = envs_.back().get();
+    }
+}
+
+int AgentFn::greedy(const float* obs, int obs_dim) const {
+    Eigen::Matrix<float, -1, -1, Eigen::RowMajor> o(1, obs_dim), v, av;
+    for (int i = 0; i < obs_dim; ++i) o(0, i) = obs[i];
+    evaluate(o, v, av);
+    int best = 0;
+    for (int a = 1; a < av.cols(); ++a)
+        if (av(0, a) > av(0, best)) best = a;
+    return best;
+}
+
+void tabular_from_agent(const Env& env, const AgentFn& agent, TabularView& view) {
+    const Space sp = env.observation_space();
+    if (sp.kind != Space::Discrete) return;
+    const int nS = sp.n;
+    Eigen::Matrix<float, -1, -1, Eigen::RowMajor> obs = Eigen::Matrix<float, -1, -1, Eigen::RowMajor>::Identity(nS, nS), v, av;
+    agent.evaluate(obs, v, av);
+    const int nA = int(av.cols());
+    view.nS = nS, view.nA = nA;
+    view.v.assign(size_t(nS), 0.0);
+    view.q.clear();
+    view.pi.assign(size_t(nS) * nA, 0.0);
+    if (agent.q_values) view.q.assign(size_t(nS) * nA, 0.0);
+    for (int s = 0; s < nS; ++s) {
+        int best = 0;
+        for (int a = 0; a < nA; ++a) {
+            if (av(s, a) > av(s, best)) best = a;
+            if (agent.q_values) view.q[size_t(s) * nA + a] = av(s, a);
+            else view.pi[size_t(s) * nA + a] = av(s, a);
+        }
+        if (agent.q_values) view.pi[size_t(s) * nA + best] = 1.0, view.v[s] = av(s, best);
+        else if (v.size()) view.v[s] = v(s, 0);
+    }
 }
 
 void RunContext::log(std::string_view name, double value) {
@@ -190,6 +236,12 @@ Snapshot RunContext::snapshot_now() {
     if (shown_env_) s.env = shown_env_->clone();
     if (view_fn_) view_fn_(s.tab);
     else s.tab = last_view_;
+    if (agent_fn_) {
+        s.agent = agent_fn_();
+        if (shown_env_ && s.agent) tabular_from_agent(*shown_env_, *s.agent, s.tab);
+    } else if (last_agent_) {
+        s.agent = last_agent_;
+    }
     return s;
 }
 

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include <Eigen/Core>
 #include <nlohmann/json_fwd.hpp>
 
 #include "core/params.h"
@@ -79,6 +80,20 @@ struct TabularView {
     std::vector<double> v, q, pi;
 };
 
+// A learned agent as a pure function, so views can query it anywhere (a value map over a 2-D slice, the
+// arrows on a lake) without touching the trainer: algorithms hand out a copy of their networks.
+struct AgentFn {
+    virtual ~AgentFn() = default;
+    int n_actions = 0;
+    bool q_values = false;  // action_values are Q(s,a) (value-based) rather than π(a|s)
+    // obs: B × obs_dim (encoded). value: B × 1 (empty if there is no critic). action_values: B × n_actions.
+    virtual void evaluate(const Eigen::Matrix<float, -1, -1, Eigen::RowMajor>& obs,
+                          Eigen::Matrix<float, -1, -1, Eigen::RowMajor>& value,
+                          Eigen::Matrix<float, -1, -1, Eigen::RowMajor>& action_values) const = 0;
+    // The action the agent takes greedily (argmax of π or Q).
+    int greedy(const float* obs, int obs_dim) const;
+};
+
 struct Snapshot {
     int64_t env_steps = 0, episodes = 0, updates = 0;
     double wall_s = 0;
@@ -88,7 +103,11 @@ struct Snapshot {
     std::string error;
     std::shared_ptr<const Env> env;   // a copy of the shown env at publish time
     TabularView tab;
+    std::shared_ptr<const AgentFn> agent;  // deep learners: a copy of the networks
 };
+
+// On a Discrete-observation env, V, π (or Q) for every state from an agent fed one-hot observations.
+void tabular_from_agent(const Env& env, const AgentFn& agent, TabularView& view);
 
 // [SECTION] RunContext
 
@@ -120,12 +139,16 @@ public:
     // Builds the configured env, owned by the context (so the views can still show it after the algorithm
     // returned); the first one made is the one the views show.
     Env& make_env();
+    // A new configured env owned by the caller (vector envs), and which env the views follow.
+    std::unique_ptr<Env> new_env();
+    void show_env(const Env& env) { shown_env_ = &env; }
     // The configured env as a tabular one; throws ParamError if it is not tabular.
     DiscreteEnv& make_tabular_env();
     // Pause / single-step / speed limit / stop / live hyperparameter changes all happen here.
     // Episode and Update ticks also close the current metrics row. Returns false when the run must stop.
-    bool tick(Tick t) {
-        counters_[int(t)]++;
+    // `count` lets a vector of N envs advance the env-step counter by N with one tick.
+    bool tick(Tick t, int64_t count = 1) {
+        counters_[int(t)] += count;
         if (t != Tick::EnvStep) commit_row();
         if (!controlled_) return true;  // headless: nothing else to do, keep the hot loop tight
         return tick_slow(t);
@@ -144,6 +167,12 @@ public:
     };
     ViewScope on_view(std::function<void(TabularView&)> fn) {
         view_fn_ = std::move(fn);
+        return ViewScope(this);
+    }
+    // A deep learner's networks as a function (called on the worker thread when a snapshot is taken). On a
+    // tabular env the context also fills the TabularView from it (V and arrows on the lake).
+    ViewScope on_agent(std::function<std::shared_ptr<const AgentFn>()> fn) {
+        agent_fn_ = std::move(fn);
         return ViewScope(this);
     }
     int64_t env_steps() const { return counters_[0]; }
@@ -185,6 +214,8 @@ private:
     const Env* shown_env_ = nullptr;
     std::function<void(TabularView&)> view_fn_;
     TabularView last_view_;  // kept when the algorithm's tables go away
+    std::function<std::shared_ptr<const AgentFn>()> agent_fn_;
+    std::shared_ptr<const AgentFn> last_agent_;
     std::chrono::steady_clock::time_point start_;
     std::chrono::steady_clock::time_point next_allowed_;
     int64_t rate_steps_ = 0;

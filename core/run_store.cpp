@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/files.h"
+#include "core/nn/agent.h"
 #include "core/tabular.h"
 
 namespace dl {
@@ -23,9 +24,11 @@ void save_run(const fs::path& dir, RunContext& ctx) {
         }
         m["Q"] = q;
         m["pi"] = pi;
-        m["policy"] = t.q.empty() ? std::vector<int>() : greedy_policy(t.q, t.nS, t.nA);
+        // Greedy action per state: from Q where there is one, else from π (policy-gradient learners).
+        m["policy"] = greedy_policy(t.q.empty() ? t.pi : t.q, t.nS, t.nA);
         write_file_atomic(dir / "model.json", m.dump() + "\n");
     }
+    if (auto agent = std::dynamic_pointer_cast<const nn::MlpAgent>(snap.agent)) agent->save(dir.string());
     const nlohmann::json summary = {{"env_steps", snap.env_steps},
                                     {"episodes", snap.episodes},
                                     {"updates", snap.updates},

@@ -3,6 +3,7 @@
 //   metrics.csv   one row per episode (learners) or sweep (planners): episode, env_step, update, then every
 //                 logged series. No wall-clock column, so the same seed and config give a byte-identical file.
 //   model.json    the learned table: V, Q, π(a|s), and the greedy policy (lowest action among ties)
+//   agent.json + agent.ckpt   deep learners: the networks' architecture and weights (checksummed)
 //   summary.json  wall time, counters, throughput
 #pragma once
 #include <filesystem>

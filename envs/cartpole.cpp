@@ -15,17 +15,21 @@ Space CartPole::observation_space() const {
     return sp;
 }
 
-Obs CartPole::reset(std::optional<uint64_t> seed) {
+void CartPole::reset_state(std::optional<uint64_t> seed) {
     if (seed) rng_.reseed(*seed);
     for (double& v : s_) v = -0.05 + 0.1 * rng_.uniform();
     elapsed_ = 0;
     steps_beyond_terminated_ = -1;
+}
+
+Obs CartPole::reset(std::optional<uint64_t> seed) {
+    reset_state(seed);
     Obs obs(4);
     observe(obs.data());
     return obs;
 }
 
-DiscreteStep CartPole::step_into(int action, float* obs) {
+StepFlags CartPole::step_into(int action, float* obs) {
     s_ = cartpole_dynamics(s_, action);
     ++elapsed_;
     const bool terminated = s_[0] < -kXThreshold || s_[0] > kXThreshold || s_[2] < -kThetaThreshold || s_[2] > kThetaThreshold;
@@ -35,13 +39,13 @@ DiscreteStep CartPole::step_into(int action, float* obs) {
         if (++steps_beyond_terminated_ > 0) reward = 0.0;
     }
     observe(obs);
-    return {0, reward, terminated, elapsed_ >= max_steps_};
+    return {reward, terminated, elapsed_ >= max_steps_};
 }
 
 StepResult CartPole::step(int action) {
     StepResult r;
     r.obs.resize(4);
-    const DiscreteStep d = step_into(action, r.obs.data());
+    const StepFlags d = step_into(action, r.obs.data());
     r.reward = d.reward, r.terminated = d.terminated, r.truncated = d.truncated;
     return r;
 }

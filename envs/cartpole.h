@@ -49,7 +49,12 @@ public:
     std::vector<std::string> action_names() const override { return {"push left", "push right"}; }
 
     // The hot path, without allocation: writes the float32 observation into obs[4].
-    DiscreteStep step_into(int action, float* obs);
+    StepFlags step_into(int action, float* obs) override;
+    void reset_into(std::optional<uint64_t> seed, float* obs) override {
+        reset_state(seed);
+        observe(obs);
+    }
+    void reset_state(std::optional<uint64_t> seed);
     void observe(float* obs) const {
         for (int i = 0; i < 4; ++i) obs[i] = float(s_[i]);
     }

@@ -6,6 +6,7 @@
 // Tabular environments also implement DiscreteEnv: integer states, and the exact model P[s][a] for planners
 // and for the ground-truth views.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -28,6 +29,13 @@ using Obs = std::vector<float>;  // Discrete observations hold one value: the in
 
 struct StepResult {
     Obs obs;
+    double reward = 0;
+    bool terminated = false;
+    bool truncated = false;
+};
+
+// What a step returns besides the observation (the allocation-free path writes that into a buffer).
+struct StepFlags {
     double reward = 0;
     bool terminated = false;
     bool truncated = false;
@@ -65,7 +73,18 @@ public:
     virtual bool defines_success() const { return false; }
     virtual bool last_success() const { return false; }
     virtual std::vector<std::string> action_names() const { return {}; }
+
+    // ---- the allocation-free path used by vector envs and neural agents ----
+    // Size of the encoded observation: n for Discrete (one-hot), the element count for Box.
+    int obs_dim() const;
+    // reset / step writing the encoded observation into obs[obs_dim()]. The defaults go through reset()/step();
+    // hot environments override them.
+    virtual void reset_into(std::optional<uint64_t> seed, float* obs);
+    virtual StepFlags step_into(int action, float* obs);
 };
+
+// Encodes an observation as floats: one-hot for Discrete, as is for Box.
+void encode_obs(const Space& space, const Obs& obs, float* out);
 
 struct DiscreteStep {
     int obs;
@@ -95,6 +114,17 @@ public:
     StepResult step(int action) override {
         const DiscreteStep r = step_state(action);
         return {{float(r.obs)}, r.reward, r.terminated, r.truncated};
+    }
+    void reset_into(std::optional<uint64_t> seed, float* obs) override {
+        const int s = reset_state(seed);
+        std::fill_n(obs, num_states(), 0.0f);
+        obs[s] = 1.0f;
+    }
+    StepFlags step_into(int action, float* obs) override {
+        const DiscreteStep r = step_state(action);
+        std::fill_n(obs, num_states(), 0.0f);
+        obs[r.obs] = 1.0f;
+        return {r.reward, r.terminated, r.truncated};
     }
 };
 

@@ -32,7 +32,7 @@ TEST_CASE("CartPole-v1 reproduces Gymnasium's trajectories (internal double stat
         double ret = 0;
         for (size_t i = 0; i < actions.size(); ++i) {
             const auto& g = t["steps"][i];
-            const DiscreteStep r = env.step_into(actions[i], obs);
+            const StepFlags r = env.step_into(actions[i], obs);
             const auto gs = g["state"].get<std::vector<double>>();
             const auto go = g["obs_float32"].get<std::vector<double>>();
             for (int j = 0; j < 4; ++j) {
@@ -64,7 +64,7 @@ TEST_CASE("CartPole: reset range, truncation at 500, reward 0 after termination,
     // A hand-made balancing controller never fails, so the 500th step truncates.
     env.reset(1);
     float obs[4];
-    DiscreteStep r{};
+    StepFlags r{};
     int t = 0;
     for (; t < 1000; ++t) {
         const auto& s = env.state();

@@ -15,7 +15,7 @@ namespace {
 // Greedy success rate of a finished tabular run over `episodes` evaluation episodes.
 double greedy_success(RunContext& ctx, int episodes, uint64_t seed) {
     const Snapshot snap = ctx.snapshot_now();
-    const auto policy = greedy_policy(snap.tab.q, snap.tab.nS, snap.tab.nA);
+    const auto policy = greedy_policy(snap.tab.q.empty() ? snap.tab.pi : snap.tab.q, snap.tab.nS, snap.tab.nA);
     auto env = make_env(ctx.config().env_id, *make_env_args(ctx.config().env_id, ctx.config().env_args));
     return evaluate_policy(*env, [&](const Obs& o, Rng&) { return policy[size_t(o[0])]; }, episodes, seed).success_rate;
 }
@@ -47,6 +47,7 @@ TEST_CASE("every learner solves the non-slippery 4x4 (greedy success 1.0)") {
         {"sarsa_lambda", {{"episodes", "2000"}}},
         {"mc_control", {{"episodes", "3000"}}},
         {"dyna_q", {{"episodes", "300"}}},
+        {"ppo", {{"total_timesteps", "20000"}}},
     };
     for (const auto& info : algo_registry()) {
         if (info.planner) continue;

@@ -98,7 +98,7 @@ void run_dyna_q(DynaQArgs& args, RunContext& ctx) {
 
 AlgoInfo dyna_q_info() {
     return make_algo_info<DynaQArgs>("dyna_q", "Dyna-Q",
-                                     "Q-learning plus n planning updates per step from a learned model", false,
+                                     "Q-learning plus n planning updates per step from a learned model", AlgoKind::Tabular,
                                      run_dyna_q);
 }
 

@@ -66,7 +66,7 @@ void run_expected_sarsa(ExpectedSarsaArgs& args, RunContext& ctx) {
 
 AlgoInfo expected_sarsa_info() {
     return make_algo_info<ExpectedSarsaArgs>("expected_sarsa", "Expected SARSA",
-                                             "TD control with target r + γ E_π[Q(s',·)]", false, run_expected_sarsa);
+                                             "TD control with target r + γ E_π[Q(s',·)]", AlgoKind::Tabular, run_expected_sarsa);
 }
 
 }  // namespace dl

@@ -77,7 +77,7 @@ void run_mc_control(McControlArgs& args, RunContext& ctx) {
 
 AlgoInfo mc_control_info() {
     return make_algo_info<McControlArgs>("mc_control", "Monte Carlo control",
-                                         "first-visit MC control with an ε-soft policy (complete returns)", false,
+                                         "first-visit MC control with an ε-soft policy (complete returns)", AlgoKind::Tabular,
                                          run_mc_control);
 }
 

@@ -73,7 +73,7 @@ void run_policy_iteration(PolicyIterationArgs& args, RunContext& ctx) {
 
 AlgoInfo policy_iteration_info() {
     return make_algo_info<PolicyIterationArgs>("policy_iteration", "Policy iteration",
-                                               "DP: evaluate the policy, improve it greedily, repeat", true,
+                                               "DP: evaluate the policy, improve it greedily, repeat", AlgoKind::Planner,
                                                run_policy_iteration);
 }
 

@@ -60,7 +60,7 @@ void run_q_learning(QLearningArgs& args, RunContext& ctx) {
 
 AlgoInfo q_learning_info() {
     return make_algo_info<QLearningArgs>("q_learning", "Q-learning",
-                                         "off-policy TD control: target r + γ max Q(s',·)", false, run_q_learning);
+                                         "off-policy TD control: target r + γ max Q(s',·)", AlgoKind::Tabular, run_q_learning);
 }
 
 }  // namespace dl

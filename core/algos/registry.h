@@ -16,22 +16,26 @@ struct AlgoInfo {
     std::string id;        // e.g. "q_learning"
     std::string title;     // e.g. "Q-learning"
     std::string summary;   // one line for `dreamlab list` and the GUI
-    bool tabular = true;   // needs a DiscreteEnv
+    bool tabular = true;   // needs a DiscreteEnv (deep learners take any env with Discrete actions)
     bool planner = false;  // uses the exact model and no env steps (DP)
     Tick step_unit = Tick::EnvStep;  // what one "step" of the speed limit is
     std::function<std::unique_ptr<ArgsBase>()> make_args;
     std::function<void(ArgsBase&, RunContext&)> run;
 };
 
+enum class AlgoKind { Planner, Tabular, Deep };
+
 // Helper that builds an entry from an Args type and its run function.
 template <class A>
-AlgoInfo make_algo_info(std::string id, std::string title, std::string summary, bool planner,
+AlgoInfo make_algo_info(std::string id, std::string title, std::string summary, AlgoKind kind,
                         void (*run)(A&, RunContext&)) {
     AlgoInfo info;
     info.id = std::move(id);
     info.title = std::move(title);
     info.summary = std::move(summary);
+    const bool planner = kind == AlgoKind::Planner;
     info.planner = planner;
+    info.tabular = kind != AlgoKind::Deep;
     info.step_unit = planner ? Tick::Update : Tick::EnvStep;
     info.make_args = [] { return std::unique_ptr<ArgsBase>(std::make_unique<A>()); };
     info.run = [run](ArgsBase& a, RunContext& ctx) { run(static_cast<A&>(a), ctx); };
@@ -51,6 +55,7 @@ AlgoInfo expected_sarsa_info();
 AlgoInfo q_learning_info();
 AlgoInfo sarsa_lambda_info();
 AlgoInfo dyna_q_info();
+AlgoInfo ppo_info();
 
 // Runs `cfg` to completion on the calling thread (CLI, tests, benchmarks). The context holds the metrics and
 // the final snapshot afterwards. Throws ParamError on a bad config.

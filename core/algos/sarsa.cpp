@@ -61,7 +61,7 @@ void run_sarsa(SarsaArgs& args, RunContext& ctx) {
 }
 
 AlgoInfo sarsa_info() {
-    return make_algo_info<SarsaArgs>("sarsa", "SARSA", "on-policy TD control: target r + γ Q(s',a')", false,
+    return make_algo_info<SarsaArgs>("sarsa", "SARSA", "on-policy TD control: target r + γ Q(s',a')", AlgoKind::Tabular,
                                      run_sarsa);
 }
 

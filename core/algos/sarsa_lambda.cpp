@@ -78,7 +78,7 @@ void run_sarsa_lambda(SarsaLambdaArgs& args, RunContext& ctx) {
 
 AlgoInfo sarsa_lambda_info() {
     return make_algo_info<SarsaLambdaArgs>("sarsa_lambda", "SARSA(λ)",
-                                           "SARSA with eligibility traces: credit flows back along the path", false,
+                                           "SARSA with eligibility traces: credit flows back along the path", AlgoKind::Tabular,
                                            run_sarsa_lambda);
 }
 

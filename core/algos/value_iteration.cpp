@@ -56,7 +56,7 @@ void run_value_iteration(ValueIterationArgs& args, RunContext& ctx) {
 
 AlgoInfo value_iteration_info() {
     return make_algo_info<ValueIterationArgs>("value_iteration", "Value iteration",
-                                              "DP: Bellman optimality sweeps on the known model", true,
+                                              "DP: Bellman optimality sweeps on the known model", AlgoKind::Planner,
                                               run_value_iteration);
 }
 

@@ -1,0 +1,268 @@
+// PPO — Proximal Policy Optimization (Schulman et al., 2017), read top to bottom like CleanRL's ppo.py.
+//
+//   repeat: collect num_steps × num_envs transitions with π_old
+//           advantages by GAE(λ):  δ_t = r_t + γ V(s_{t+1}) − V(s_t),  A_t = δ_t + γλ A_{t+1}
+//           for update_epochs, for each minibatch:
+//             ratio = π(a|s) / π_old(a|s)
+//             L_clip = −E[ min(ratio·A, clip(ratio, 1−ε, 1+ε)·A) ]     (or the KL-penalty variant)
+//             L = L_clip − c_ent · entropy + c_v · ½ (V − R)²             (V optionally clipped)
+//             Adam step after clipping the global gradient norm
+// Every trick is a switch: advantage normalisation, value clipping, LR annealing, target-KL early stop.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "core/algos/registry.h"
+#include "core/nn/agent.h"
+#include "core/pool.h"
+#include "envs/vector_env.h"
+
+namespace dl {
+
+using namespace nn;
+
+struct PpoArgs : Args<PpoArgs> {
+    int64_t total_timesteps = 150000;  // env steps over all envs
+    double learning_rate = 2.5e-3;     // Adam step size (annealed to 0 if anneal_lr)
+    int64_t num_envs = 8;              // parallel environments
+    int64_t num_steps = 64;            // steps per env per rollout
+    bool anneal_lr = true;             // linearly decay the learning rate to 0
+    double gamma = 0.99;               // discount factor
+    double gae_lambda = 0.95;          // λ of GAE (1 = Monte Carlo returns, 0 = one-step TD)
+    int64_t num_minibatches = 4;       // minibatches per epoch
+    int64_t update_epochs = 4;         // passes over each rollout
+    bool norm_adv = true;              // normalise advantages per minibatch
+    std::string loss = "clip";         // clip | kl_penalty
+    double clip_coef = 0.2;            // ε of the clipped objective
+    double kl_coef = 0.5;              // kl_penalty: initial β (adapted towards target_kl)
+    bool clip_vloss = true;            // clip the value update like the policy's
+    double ent_coef = 0.0;             // entropy bonus weight
+    double vf_coef = 0.5;              // value-loss weight
+    double max_grad_norm = 0.5;        // global gradient-norm clip
+    double target_kl = 0.0;            // stop the epochs early above this approx-KL (0 = never; kl_penalty's target)
+    bool bootstrap_truncated = true;   // add γ V(final obs) when a time limit (not a failure) ends an episode
+    int64_t hidden = 64;               // units in each of the two hidden layers
+    int64_t threads = 1;               // threads stepping the envs (results do not depend on it)
+
+    void visit(ParamVisitor& v) override {
+        v.integer("total_timesteps", total_timesteps, 1000, 100000000, "env steps in total (all envs)", Apply::Restart);
+        v.real("learning_rate", learning_rate, 1e-6, 1e-1, "Adam step size", Apply::Now, true);
+        v.integer("num_envs", num_envs, 1, 256, "parallel environments", Apply::Restart);
+        v.integer("num_steps", num_steps, 1, 4096, "steps per env in each rollout", Apply::Restart);
+        v.flag("anneal_lr", anneal_lr, "decay the learning rate linearly to 0", Apply::Now);
+        v.real("gamma", gamma, 0, 1, "discount factor γ", Apply::Now);
+        v.real("gae_lambda", gae_lambda, 0, 1, "λ of GAE: 0 = one-step TD, 1 = Monte Carlo", Apply::Now);
+        v.integer("num_minibatches", num_minibatches, 1, 4096, "minibatches per epoch", Apply::Restart);
+        v.integer("update_epochs", update_epochs, 1, 100, "passes over each rollout", Apply::Now);
+        v.flag("norm_adv", norm_adv, "normalise advantages in each minibatch", Apply::Now);
+        v.choice("loss", loss, {"clip", "kl_penalty"}, "clipped surrogate, or the adaptive KL-penalty variant", Apply::Now);
+        v.real("clip_coef", clip_coef, 0, 1, "ε of the clipped objective", Apply::Now);
+        v.real("kl_coef", kl_coef, 0, 100, "kl_penalty: initial β", Apply::Restart);
+        v.flag("clip_vloss", clip_vloss, "clip value updates to ±clip_coef around the old values", Apply::Now);
+        v.real("ent_coef", ent_coef, 0, 1, "weight of the entropy bonus", Apply::Now);
+        v.real("vf_coef", vf_coef, 0, 10, "weight of the value loss", Apply::Now);
+        v.real("max_grad_norm", max_grad_norm, 0.01, 100, "global gradient-norm clip", Apply::Now, true);
+        v.real("target_kl", target_kl, 0, 1, "stop epochs early above this approx KL (0 = off; kl_penalty's target)",
+               Apply::Now);
+        v.flag("bootstrap_truncated", bootstrap_truncated, "bootstrap γV(s_final) when a time limit ends an episode",
+               Apply::Now);
+        v.integer("hidden", hidden, 4, 1024, "units per hidden layer (two tanh layers)", Apply::Restart);
+        v.integer("threads", threads, 1, 64, "threads stepping the envs", Apply::Restart);
+    }
+};
+
+void run_ppo(PpoArgs& args, RunContext& ctx) {
+    // --- seeding, envs, networks ---
+    Rng rng(Rng::derive(ctx.seed(), 1));
+    ThreadPool pool(int(args.threads));
+    VectorEnv envs([&] { return ctx.new_env(); }, int(args.num_envs), args.threads > 1 ? &pool : nullptr);
+    ctx.show_env(envs.env(0));  // the views follow sub-env 0
+    const int N = envs.num_envs(), T = int(args.num_steps), D = envs.obs_dim(), A = envs.num_actions();
+    const int H = int(args.hidden);
+    auto agent = std::make_shared<MlpAgent>();
+    agent->obs_dim = D, agent->n_actions = A;
+    agent->actor = Mlp({D, H, H, A}, Activation::Tanh, 0.01f, rng);
+    agent->critic = Mlp({D, H, H, 1}, Activation::Tanh, 1.0f, rng);
+    std::vector<Param*> params = agent->actor.params();
+    for (Param* p : agent->critic.params()) params.push_back(p);
+    Adam adam;
+    adam.params = params, adam.eps = 1e-5f;
+    auto view = ctx.on_agent([&] { return std::make_shared<MlpAgent>(*agent); });
+
+    // --- rollout storage: T × N, flattened as t * N + i ---
+    const int B = T * N;
+    Mat obs(B, D), logits, value;
+    const size_t nb_ = static_cast<size_t>(B);
+    std::vector<int32_t> actions(nb_);
+    std::vector<float> logprobs(nb_), rewards(nb_), dones(nb_), values(nb_), advantages(nb_), returns(nb_);
+    Mat next_obs = Eigen::Map<const Mat>(envs.obs(), N, D);
+    std::vector<float> next_done(static_cast<size_t>(N), 0.0f);
+    envs.reset(ctx.seed());
+    next_obs = Eigen::Map<const Mat>(envs.obs(), N, D);
+
+    const int64_t num_iterations = std::max<int64_t>(1, args.total_timesteps / B);
+    Tape tape;
+    double kl_beta = args.kl_coef;
+    for (int64_t iteration = 1; iteration <= num_iterations; ++iteration) {
+        if (args.anneal_lr) adam.lr = float((1.0 - double(iteration - 1) / double(num_iterations)) * args.learning_rate);
+        else adam.lr = float(args.learning_rate);
+
+        // 1. Collect a rollout with the current policy.
+        for (int t = 0; t < T; ++t) {
+            agent->actor.forward(next_obs, logits);
+            agent->critic.forward(next_obs, value);
+            std::vector<int32_t> act(static_cast<size_t>(N));
+            for (int i = 0; i < N; ++i) {
+                const int k = t * N + i;
+                obs.row(k) = next_obs.row(i);
+                dones[size_t(k)] = next_done[size_t(i)];
+                act[size_t(i)] = sample_categorical(&logits(i, 0), A, rng);
+                const float mx = logits.row(i).maxCoeff();
+                const float lse = mx + std::log((logits.row(i).array() - mx).exp().sum());
+                logprobs[size_t(k)] = logits(i, act[size_t(i)]) - lse;
+                values[size_t(k)] = value(i, 0);
+                actions[size_t(k)] = act[size_t(i)];
+            }
+            envs.step(act.data());
+            Mat final_values;
+            for (int i = 0; i < N; ++i) {
+                const int k = t * N + i;
+                rewards[size_t(k)] = envs.reward(i);
+                if (args.bootstrap_truncated && envs.truncated(i) && !envs.terminated(i)) {
+                    // A time limit is not a failure: the value of where the agent stood still counts.
+                    Mat f = Eigen::Map<const Mat>(envs.final_obs() + size_t(i) * D, 1, D), fv;
+                    agent->critic.forward(f, fv);
+                    rewards[size_t(k)] += float(args.gamma) * fv(0, 0);
+                }
+                next_done[size_t(i)] = envs.done(i) ? 1.0f : 0.0f;
+            }
+            next_obs = Eigen::Map<const Mat>(envs.obs(), N, D);
+            if (!ctx.tick(Tick::EnvStep, N)) return;
+            for (int i = 0; i < N; ++i)
+                if (envs.done(i)) {
+                    ctx.log("return", envs.episode_return(i));
+                    ctx.log("length", double(envs.episode_length(i)));
+                    if (envs.env(i).defines_success()) ctx.log("success", envs.episode_success(i) ? 1.0 : 0.0);
+                    if (!ctx.tick(Tick::Episode)) return;
+                }
+        }
+
+        // 2. --- GAE(λ): advantages backwards through the rollout, bootstrapped from V(next_obs) ---
+        agent->critic.forward(next_obs, value);
+        std::vector<float> lastgaelam(static_cast<size_t>(N), 0.0f);
+        for (int t = T - 1; t >= 0; --t)
+            for (int i = 0; i < N; ++i) {
+                const int k = t * N + i;
+                const float nonterminal = 1.0f - (t == T - 1 ? next_done[size_t(i)] : dones[size_t(k + N)]);
+                const float next_value = t == T - 1 ? value(i, 0) : values[size_t(k + N)];
+                const float delta = rewards[size_t(k)] + float(args.gamma) * next_value * nonterminal - values[size_t(k)];
+                lastgaelam[size_t(i)] = delta + float(args.gamma * args.gae_lambda) * nonterminal * lastgaelam[size_t(i)];
+                advantages[size_t(k)] = lastgaelam[size_t(i)];
+                returns[size_t(k)] = advantages[size_t(k)] + values[size_t(k)];
+            }
+
+        // 3. Optimise the policy and value networks for update_epochs over shuffled minibatches.
+        const int M = std::max(1, B / int(args.num_minibatches));
+        std::vector<int> order(nb_);
+        std::iota(order.begin(), order.end(), 0);
+        double pg_sum = 0, v_sum = 0, ent_sum = 0, kl_sum = 0, old_kl_sum = 0, clipfrac_sum = 0, gn_sum = 0;
+        int batches = 0;
+        bool stop_early = false;
+        Mat mb_obs(M, D), mb_adv(M, 1), mb_ret(M, 1), mb_oldlogp(M, 1), mb_oldv(M, 1);
+        std::vector<int32_t> mb_act(static_cast<size_t>(M));
+        for (int64_t epoch = 0; epoch < args.update_epochs && !stop_early; ++epoch) {
+            for (int i = B - 1; i > 0; --i) std::swap(order[size_t(i)], order[rng.below(uint32_t(i + 1))]);
+            for (int start = 0; start + M <= B; start += M) {
+                for (int j = 0; j < M; ++j) {
+                    const int k = order[size_t(start + j)];
+                    mb_obs.row(j) = obs.row(k);
+                    mb_adv(j, 0) = advantages[size_t(k)], mb_ret(j, 0) = returns[size_t(k)];
+                    mb_oldlogp(j, 0) = logprobs[size_t(k)], mb_oldv(j, 0) = values[size_t(k)];
+                    mb_act[size_t(j)] = actions[size_t(k)];
+                }
+                if (args.norm_adv && M > 1) {
+                    const float mean = mb_adv.mean();
+                    const float sd = std::sqrt((mb_adv.array() - mean).square().sum() / float(M - 1));
+                    mb_adv = ((mb_adv.array() - mean) / (sd + 1e-8f)).matrix();
+                }
+
+                // --- the PPO loss ---
+                tape.reset();
+                zero_grad(params);
+                Var x = tape.constant(mb_obs);
+                Categorical pi(agent->actor(tape, x));
+                Var logratio = sub(pi.log_prob(mb_act), tape.constant(mb_oldlogp));
+                Var ratio = exp(logratio);
+                Var adv = tape.constant(mb_adv);
+                Var approx_kl = mean(sub(add_scalar(ratio, -1.0f), logratio));  // k3 estimator, ≥ 0
+                Var pg_loss;
+                if (args.loss == "clip") {
+                    const float c = float(args.clip_coef);
+                    pg_loss = mean(maximum(scale(mul(adv, ratio), -1.0f), scale(mul(adv, clamp(ratio, 1 - c, 1 + c)), -1.0f)));
+                } else {
+                    pg_loss = add(scale(mean(mul(adv, ratio)), -1.0f), scale(approx_kl, float(kl_beta)));
+                }
+                Var newv = agent->critic(tape, x);
+                Var ret = tape.constant(mb_ret);
+                Var v_loss;
+                if (args.clip_vloss) {
+                    Var oldv = tape.constant(mb_oldv);
+                    Var v_clipped = add(oldv, clamp(sub(newv, oldv), -float(args.clip_coef), float(args.clip_coef)));
+                    v_loss = scale(mean(maximum(square(sub(newv, ret)), square(sub(v_clipped, ret)))), 0.5f);
+                } else {
+                    v_loss = scale(mean(square(sub(newv, ret))), 0.5f);
+                }
+                Var entropy = mean(pi.entropy());
+                Var loss = add(sub(pg_loss, scale(entropy, float(args.ent_coef))), scale(v_loss, float(args.vf_coef)));
+                tape.backward(loss);
+                gn_sum += clip_grad_norm(params, float(args.max_grad_norm));
+                adam.step();
+
+                // Diagnostics, as CleanRL logs them.
+                const Mat& r = ratio.value();
+                const Mat& lr = logratio.value();
+                old_kl_sum += double((-lr).mean());
+                kl_sum += double(approx_kl.value()(0, 0));
+                clipfrac_sum += double(((r.array() - 1.0f).abs() > float(args.clip_coef)).cast<float>().mean());
+                pg_sum += double(pg_loss.value()(0, 0)), v_sum += double(v_loss.value()(0, 0));
+                ent_sum += double(entropy.value()(0, 0));
+                ++batches;
+            }
+            if (args.target_kl > 0 && args.loss == "clip" && kl_sum / std::max(1, batches) > args.target_kl) stop_early = true;
+        }
+        if (args.loss == "kl_penalty" && args.target_kl > 0) {  // adapt β towards the target KL
+            const double kl = kl_sum / std::max(1, batches);
+            if (kl > 1.5 * args.target_kl) kl_beta *= 2;
+            else if (kl < args.target_kl / 1.5) kl_beta /= 2;
+        }
+
+        // Explained variance of the value predictions over the rollout.
+        double mean_ret = 0;
+        for (float v : returns) mean_ret += v;
+        mean_ret /= B;
+        double var_ret = 0, var_err = 0;
+        for (int k = 0; k < B; ++k) {
+            var_ret += (returns[size_t(k)] - mean_ret) * (returns[size_t(k)] - mean_ret);
+            var_err += double(returns[size_t(k)] - values[size_t(k)]) * double(returns[size_t(k)] - values[size_t(k)]);
+        }
+        const double nb = std::max(1, batches);
+        ctx.log("losses/policy", pg_sum / nb);
+        ctx.log("losses/value", v_sum / nb);
+        ctx.log("losses/entropy", ent_sum / nb);
+        ctx.log("losses/approx_kl", kl_sum / nb);
+        ctx.log("losses/old_approx_kl", old_kl_sum / nb);
+        ctx.log("losses/clipfrac", clipfrac_sum / nb);
+        ctx.log("losses/explained_variance", var_ret > 0 ? 1.0 - var_err / var_ret : 0.0);
+        ctx.log("charts/learning_rate", adam.lr);
+        ctx.log("charts/grad_norm", gn_sum / nb);
+        if (args.loss == "kl_penalty") ctx.log("charts/kl_beta", kl_beta);
+        if (!ctx.tick(Tick::Update)) return;
+    }
+}
+
+AlgoInfo ppo_info() {
+    return make_algo_info<PpoArgs>("ppo", "PPO", "clipped policy optimisation with GAE over N parallel envs",
+                                   AlgoKind::Deep, run_ppo);
+}
+
+}  // namespace dl

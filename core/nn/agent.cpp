@@ -1,0 +1,80 @@
+#include "core/nn/agent.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/files.h"
+
+namespace dl::nn {
+
+void MlpAgent::evaluate(const Mat& obs, Mat& value, Mat& action_values) const {
+    Mat out;
+    actor.forward(obs, out);
+    if (kind == QNet) action_values = out;
+    else {
+        // π = softmax(logits), row by row
+        action_values = (out.colwise() - out.rowwise().maxCoeff()).array().exp().matrix();
+        action_values.array().colwise() /= action_values.rowwise().sum().array();
+    }
+    if (!critic.layers.empty()) critic.forward(obs, value);
+    else value.resize(0, 0);
+}
+
+namespace {
+std::vector<int> sizes_of(const Mlp& m) {
+    std::vector<int> s;
+    if (m.layers.empty()) return s;
+    s.push_back(int(m.layers[0].W.value.rows()));
+    for (const auto& l : m.layers) s.push_back(int(l.W.value.cols()));
+    return s;
+}
+std::vector<std::pair<std::string, Param*>> named(MlpAgent& a) {
+    std::vector<std::pair<std::string, Param*>> v;
+    for (size_t i = 0; i < a.actor.layers.size(); ++i)
+        v.push_back({"actor." + std::to_string(i) + ".W", &a.actor.layers[i].W}), v.push_back({"actor." + std::to_string(i) + ".b", &a.actor.layers[i].b});
+    for (size_t i = 0; i < a.critic.layers.size(); ++i)
+        v.push_back({"critic." + std::to_string(i) + ".W", &a.critic.layers[i].W}), v.push_back({"critic." + std::to_string(i) + ".b", &a.critic.layers[i].b});
+    return v;
+}
+}  // namespace
+
+void MlpAgent::save(const std::string& dir) const {
+    const nlohmann::json j = {{"format", "dreamlab-agent-1"},
+                              {"kind", kind == QNet ? "q" : "policy"},
+                              {"activation", actor.act == Activation::Tanh ? "tanh" : "relu"},
+                              {"actor", sizes_of(actor)},
+                              {"critic", sizes_of(critic)},
+                              {"n_actions", n_actions}};
+    write_file_atomic(dir + "/agent.json", j.dump(2) + "\n");
+    auto& self = const_cast<MlpAgent&>(*this);  // named() hands out pointers; save only reads through them
+    std::vector<std::pair<std::string, const Param*>> c;
+    for (auto& [n, p] : named(self)) c.push_back({n, p});
+    save_checkpoint(dir + "/agent.ckpt", c);
+}
+
+std::shared_ptr<MlpAgent> MlpAgent::load(const std::string& dir) {
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(read_file(dir + "/agent.json"));
+    } catch (const nlohmann::json::exception& e) {
+        throw CheckpointError(dir + "/agent.json is malformed: " + e.what());
+    }
+    auto a = std::make_shared<MlpAgent>();
+    try {
+        a->kind = j.at("kind") == "q" ? QNet : Policy;
+        a->q_values = a->kind == QNet;
+        const Activation act = j.at("activation") == "relu" ? Activation::Relu : Activation::Tanh;
+        Rng rng(0);
+        const auto as = j.at("actor").get<std::vector<int>>(), cs = j.at("critic").get<std::vector<int>>();
+        if (as.size() < 2) throw CheckpointError(dir + "/agent.json: the actor needs at least 2 layer sizes");
+        a->actor = Mlp(as, act, 1.0f, rng);
+        if (cs.size() >= 2) a->critic = Mlp(cs, act, 1.0f, rng);
+        a->n_actions = j.at("n_actions").get<int>();
+        a->obs_dim = as.front();
+    } catch (const nlohmann::json::exception& e) {
+        throw CheckpointError(dir + "/agent.json is malformed: " + e.what());
+    }
+    load_checkpoint(dir + "/agent.ckpt", named(*a));
+    return a;
+}
+
+}  // namespace dl::nn

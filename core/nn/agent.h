@@ -1,0 +1,25 @@
+// MlpAgent — the networks of a deep learner as a self-contained, copyable AgentFn: a policy (actor → logits,
+// optional critic → V) or a Q-network (→ Q(s,·), optional dueling value/advantage heads folded in by the
+// algorithm). Saved as agent.json (architecture) + agent.ckpt (weights), so `dreamlab eval --run` can load
+// any deep run without knowing which algorithm trained it.
+#pragma once
+#include <memory>
+#include <string>
+
+#include "core/nn/layers.h"
+#include "core/run.h"
+
+namespace dl::nn {
+
+struct MlpAgent : AgentFn {
+    enum Kind { Policy, QNet } kind = Policy;
+    Mlp actor;    // Policy: logits; QNet: Q-values
+    Mlp critic;   // Policy: V (may have no layers)
+    int obs_dim = 0;
+
+    void evaluate(const Mat& obs, Mat& value, Mat& action_values) const override;
+    void save(const std::string& dir) const;                       // agent.json + agent.ckpt, atomically
+    static std::shared_ptr<MlpAgent> load(const std::string& dir);  // throws CheckpointError / IoError
+};
+
+}  // namespace dl::nn

@@ -1,0 +1,54 @@
+#include "envs/vector_env.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+namespace dl {
+
+VectorEnv::VectorEnv(const std::function<std::unique_ptr<Env>()>& make, int n, ThreadPool* pool) : pool_(pool) {
+    if (n < 1) throw std::invalid_argument("num_envs=" + std::to_string(n) + " is not allowed: expected at least 1");
+    for (int i = 0; i < n; ++i) envs_.push_back(make());
+    dim_ = envs_[0]->obs_dim();
+    const Space a = envs_[0]->action_space();
+    if (a.kind != Space::Discrete) throw std::invalid_argument("VectorEnv: only Discrete action spaces for now");
+    n_actions_ = a.n;
+    obs_.assign(size_t(n) * dim_, 0.0f);
+    final_obs_.assign(size_t(n) * dim_, 0.0f);
+    rewards_.assign(size_t(n), 0.0f);
+    term_.assign(size_t(n), 0), trunc_.assign(size_t(n), 0), finished_success_.assign(size_t(n), 0);
+    running_return_.assign(size_t(n), 0.0), finished_return_.assign(size_t(n), 0.0);
+    running_length_.assign(size_t(n), 0), finished_length_.assign(size_t(n), 0);
+}
+
+void VectorEnv::reset(uint64_t seed) {
+    for (int i = 0; i < num_envs(); ++i) {
+        envs_[size_t(i)]->reset_into(seed + uint64_t(i), &obs_[size_t(i) * dim_]);
+        running_return_[size_t(i)] = 0, running_length_[size_t(i)] = 0;
+    }
+}
+
+void VectorEnv::step(const int32_t* actions) {
+    auto work = [&](int begin, int end) {
+        for (int i = begin; i < end; ++i) {
+            float* o = &obs_[size_t(i) * dim_];
+            const StepFlags r = envs_[size_t(i)]->step_into(actions[i], o);
+            rewards_[size_t(i)] = float(r.reward);
+            term_[size_t(i)] = r.terminated, trunc_[size_t(i)] = r.truncated;
+            running_return_[size_t(i)] += r.reward;
+            running_length_[size_t(i)] += 1;
+            if (r.terminated || r.truncated) {
+                std::copy_n(o, dim_, &final_obs_[size_t(i) * dim_]);
+                finished_return_[size_t(i)] = running_return_[size_t(i)];
+                finished_length_[size_t(i)] = running_length_[size_t(i)];
+                finished_success_[size_t(i)] = envs_[size_t(i)]->last_success();
+                running_return_[size_t(i)] = 0, running_length_[size_t(i)] = 0;
+                envs_[size_t(i)]->reset_into(std::nullopt, o);  // SAME_STEP autoreset
+            }
+        }
+    };
+    if (pool_) pool_->parallel_for(num_envs(), work);
+    else work(0, num_envs());
+}
+
+}  // namespace dl
