@@ -202,15 +202,17 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
     dl->PopClipRect();
 
     // Legend: in the title row when it fits, else inside the plot area's top-right corner on a backing box.
+    // (A single series needs no legend: the title says what it is; the hover readout names the run.)
     float legend_w = 0;
     for (const auto& se : series) legend_w += ImGui::CalcTextSize(se.label.c_str()).x + fs * 1.6f;
+    const bool legend = series.size() > 1;
     const float title_w = ImGui::CalcTextSize(title).x + fs;
     const bool in_title = title_w + legend_w < size.x - fs;
     float lx = in_title ? origin.x + size.x - fs * 0.6f : p1.x - fs * 0.3f;
     const float ly = in_title ? origin.y + fs * 0.2f : p0.y + fs * 0.3f;
-    if (!in_title && !series.empty())
+    if (legend && !in_title)
         dl->AddRectFilled(ImVec2(std::max(p0.x, lx - legend_w - fs * 0.2f), ly - 2), ImVec2(lx + 2, ly + fs + 2), IM_COL32(24, 26, 32, 210), 3.0f);
-    for (size_t k = series.size(); k-- > 0;) {
+    for (size_t k = legend ? series.size() : 0; k-- > 0;) {
         const ImVec2 ts = ImGui::CalcTextSize(series[k].label.c_str());
         lx -= ts.x + fs * 1.6f;
         dl->AddRectFilled(ImVec2(lx, ly + fs * 0.25f), ImVec2(lx + fs * 0.8f, ly + fs * 0.8f), series[k].color, 2.0f);

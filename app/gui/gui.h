@@ -67,6 +67,9 @@ struct App {
     char brush = 'H';
     int hovered_state = -1;
     GroundTruth truth;
+    // State maps (continuous envs): the two state dimensions on the axes, the others fixed by sliders.
+    float slice[4] = {0, 0, 0, 0};
+    bool slice_follow = true;             // fixed dimensions follow the current state
     Image env_image;
     Texture env_texture;
 
@@ -110,6 +113,7 @@ void panel_setup(App& app);
 void panel_transport(App& app);
 void panel_environment(App& app);
 void panel_values(App& app);
+void panel_state_maps(App& app);  // called by panel_values for continuous-state envs
 void panel_plots(App& app);
 
 // Widgets shared by panels.

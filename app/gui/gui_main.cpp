@@ -100,7 +100,7 @@ void rebuild_fonts(App& app) {
     if (ranges.empty()) {
         ImFontGlyphRangesBuilder b;
         b.AddRanges(io.Fonts->GetGlyphRangesDefault());
-        static const ImWchar extra[] = {0x0370, 0x03FF, 0x2010, 0x2044, 0x2190, 0x21FF, 0x2200, 0x22FF, 0x25A0, 0x25FF, 0};
+        static const ImWchar extra[] = {0x0300, 0x036F, 0x0370, 0x03FF, 0x2010, 0x2044, 0x2190, 0x21FF, 0x2200, 0x22FF, 0x25A0, 0x25FF, 0};
         b.AddRanges(extra);
         b.BuildRanges(&ranges);
     }

@@ -80,6 +80,7 @@ void panel_plots(App& app) {
 
     RunSlot* sel = app.current();
     const bool planner = sel && sel->session && sel->session->algo().planner;
+    const bool deep = sel && sel->session && !sel->session->algo().tabular;
     static const PlotDef learner_plots[] = {{"Return per episode", "return", false, NAN, NAN},
                                             {"Success rate", "success", false, 0, 1},
                                             {"Episode length", "length", false, 0, NAN},
@@ -88,21 +89,45 @@ void panel_plots(App& app) {
     static const PlotDef planner_plots[] = {{"max |ΔV| per sweep", "delta", true, NAN, NAN},
                                             {"V(start state)", "v_start", false, NAN, NAN},
                                             {"Policy changes per improvement", "policy_changes", false, 0, NAN}};
-    const PlotDef* defs = planner ? planner_plots : learner_plots;
-    const int n = planner ? 3 : 5;
-    const char* xcol = planner ? "update" : "episode";
+    // Deep learners: returns, then whatever they optimise (every losses/… and charts/… series they log).
+    static const std::pair<const char*, PlotDef> deep_titles[] = {
+        {"losses/policy", {"Policy loss", "losses/policy", false, NAN, NAN}},
+        {"losses/value", {"Value loss", "losses/value", true, NAN, NAN}},
+        {"losses/entropy", {"Entropy", "losses/entropy", false, 0, NAN}},
+        {"losses/approx_kl", {"Approx. KL", "losses/approx_kl", true, NAN, NAN}},
+        {"losses/clipfrac", {"Clip fraction", "losses/clipfrac", false, 0, NAN}},
+        {"losses/explained_variance", {"Explained variance", "losses/explained_variance", false, NAN, 1}},
+        {"losses/td", {"TD loss", "losses/td", true, NAN, NAN}},
+        {"charts/q_mean", {"Mean Q", "charts/q_mean", false, NAN, NAN}},
+        {"charts/epsilon", {"Exploration ε", "charts/epsilon", false, 0, 1}},
+        {"charts/learning_rate", {"Learning rate", "charts/learning_rate", false, 0, NAN}},
+        {"charts/grad_norm", {"Gradient norm", "charts/grad_norm", true, NAN, NAN}},
+        {"charts/kl_beta", {"KL penalty β", "charts/kl_beta", true, NAN, NAN}},
+    };
+    std::vector<PlotDef> defs;
+    if (planner) defs.assign(std::begin(planner_plots), std::end(planner_plots));
+    else if (!deep) defs.assign(std::begin(learner_plots), std::end(learner_plots));
+    else {
+        defs.push_back({"Return per episode", "return", false, NAN, NAN});
+        defs.push_back({"Episode length", "length", false, 0, NAN});
+        if (sel->metrics.find("success") >= 0) defs.push_back({"Success rate", "success", false, 0, 1});
+        for (const auto& [col, def] : deep_titles)
+            if (sel->metrics.find(col) >= 0) defs.push_back(def);
+    }
+    const int n = int(defs.size());
+    const char* xcol = planner ? "update" : deep ? "env_step" : "episode";
 
     // Runs of the same kind as the selected one, grouped by settings-without-seed.
     std::map<std::string, std::vector<RunSlot*>> groups;
     std::vector<std::string> order;
     for (auto& r : app.runs) {
-        if (!r->visible || !r->session || r->session->algo().planner != planner) continue;
+        if (!r->visible || !r->session || r->session->algo().planner != planner || r->session->algo().tabular == deep) continue;
         const std::string k = aggregate ? group_key(r->cfg) : std::to_string(r->id);
         if (!groups.count(k)) order.push_back(k);
         groups[k].push_back(r.get());
     }
 
-    const int cols = 3;
+    const int cols = n > 6 ? (n + 1) / 2 : 3;
     const int rows = (n + cols - 1) / cols;
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const float w = (avail.x - ImGui::GetStyle().ItemSpacing.x * (cols - 1)) / cols;
@@ -119,7 +144,7 @@ void panel_plots(App& app) {
         opt.x_label = xcol;
         opt.y_min = d.y_min, opt.y_max = d.y_max;
         // Schedules and planners' sweeps are exact, not noisy samples: nothing to smooth.
-        const bool smooth = column != "epsilon" && !planner;
+        const bool smooth = column.find("epsilon") == std::string::npos && column != "charts/learning_rate" && !planner;
         for (const auto& k : order) {
             const auto& members = groups[k];
             if (members.size() == 1) {

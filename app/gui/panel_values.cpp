@@ -48,8 +48,12 @@ void panel_values(App& app) {
     if (!run || !run->snap.env) return;
     const auto* denv = dynamic_cast<const DiscreteEnv*>(run->snap.env.get());
     const TabularView& t = run->snap.tab;
-    if (!denv || t.nS == 0) {
-        ImGui::TextDisabled("no tabular values yet");
+    if (!denv) {
+        panel_state_maps(app);  // continuous states: value and policy maps over a 2-D slice
+        return;
+    }
+    if (t.nS == 0) {
+        ImGui::TextDisabled("no values yet");
         return;
     }
     const auto* lake = dynamic_cast<const FrozenLake*>(denv);

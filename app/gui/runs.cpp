@@ -136,6 +136,8 @@ const std::vector<Preset>& presets() {
              {cfg("FrozenLake-v1", {}, "dyna_q", {{"episodes", "1500"}, {"epsilon_decay", "0.997"}}),
               cfg("FrozenLake-v1", {}, "q_learning", {{"episodes", "1500"}, {"epsilon_decay", "0.997"}})},
              true, 30, true},
+            {"cartpole-ppo", "PPO balances CartPole: watch V(θ, ω) and the policy map form as the return climbs",
+             {cfg("CartPole-v1", {}, "ppo", {})}, true, 2000, false},
             {"sarsa-lambda", "SARSA(λ) on the 8x8 lake: traces carry the goal's reward back along the path",
              {cfg("FrozenLake8x8-v1", {}, "sarsa_lambda", {})}, false, 60, false},
         };

@@ -236,14 +236,15 @@ void run_ppo(PpoArgs& args, RunContext& ctx) {
             else if (kl < args.target_kl / 1.5) kl_beta /= 2;
         }
 
-        // Explained variance of the value predictions over the rollout.
-        double mean_ret = 0;
-        for (float v : returns) mean_ret += v;
-        mean_ret /= B;
+        // Explained variance of the value predictions over the rollout: 1 − Var[R − V] / Var[R].
+        double mean_ret = 0, mean_err = 0;
+        for (int k = 0; k < B; ++k) mean_ret += returns[size_t(k)], mean_err += returns[size_t(k)] - values[size_t(k)];
+        mean_ret /= B, mean_err /= B;
         double var_ret = 0, var_err = 0;
         for (int k = 0; k < B; ++k) {
+            const double e = returns[size_t(k)] - values[size_t(k)] - mean_err;
             var_ret += (returns[size_t(k)] - mean_ret) * (returns[size_t(k)] - mean_ret);
-            var_err += double(returns[size_t(k)] - values[size_t(k)]) * double(returns[size_t(k)] - values[size_t(k)]);
+            var_err += e * e;
         }
         const double nb = std::max(1, batches);
         ctx.log("losses/policy", pg_sum / nb);

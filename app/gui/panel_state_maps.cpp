@@ -1,0 +1,141 @@
+// State maps for continuous-state environments (CartPole): the agent's V(θ, ω) and π(right | θ, ω) (ω = dθ/dt) (or the
+// greedy action's Q) as heatmaps over a 2-D slice of the state space, the other dimensions (x, v) on sliders
+// or following the current state; the current state is marked; action probabilities / Q-values as bars.
+#include <cmath>
+#include <cstdio>
+
+#include "app/gui/gui.h"
+#include "envs/cartpole.h"
+#include "render/grid_view.h"
+
+namespace dl {
+
+namespace {
+
+using RMat = Eigen::Matrix<float, -1, -1, Eigen::RowMajor>;
+
+struct SliceCache {
+    const AgentFn* agent = nullptr;
+    float slice[2] = {NAN, NAN};
+    RMat value, actions;
+};
+
+// One heatmap over (θ, ω) with axes; values are res × res, row 0 at the top (largest ω).
+void heatmap(const char* title, const RMat& m, int res, double lo, double hi, bool diverging, float size, ImVec2 marker,
+             const char* xlabel, const char* ylabel, float xr, float yr) {
+    ImGui::BeginGroup();
+    ImGui::TextUnformatted(title);
+    const float fs = ImGui::GetFontSize();
+    const ImVec2 o0 = ImGui::GetCursorScreenPos();
+    const ImVec2 o(o0.x + fs * 2.5f, o0.y);
+    ImGui::Dummy(ImVec2(size + fs * 2.5f, size + fs * 2.6f));
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const float c = size / res;
+    const double absmax = std::max({std::fabs(lo), std::fabs(hi), 1e-9});
+    for (int r = 0; r < res; ++r)
+        for (int k = 0; k < res; ++k) {
+            const double v = m(r * res + k, 0);
+            const ImU32 col = diverging ? colormap_diverging(v / absmax) : colormap_sequential((v - lo) / std::max(1e-9, hi - lo));
+            dl->AddRectFilled(ImVec2(o.x + k * c, o.y + r * c), ImVec2(o.x + (k + 1) * c + 0.5f, o.y + (r + 1) * c + 0.5f), col);
+        }
+    dl->AddRect(o, ImVec2(o.x + size, o.y + size), IM_COL32(150, 150, 150, 255));
+    // Axes: x = θ ∈ [−xr, xr], y = ω ∈ [−yr, yr] (up is positive).
+    char buf[32];
+    for (int i = -1; i <= 1; ++i) {
+        std::snprintf(buf, sizeof buf, "%.2g", i * xr);
+        dl->AddText(ImVec2(o.x + size * (i + 1) / 2 - fs * 0.8f, o.y + size + 2), IM_COL32(180, 180, 180, 255), buf);
+        std::snprintf(buf, sizeof buf, "%.2g", -i * yr);
+        dl->AddText(ImVec2(o0.x, o.y + size * (i + 1) / 2 - fs * 0.5f), IM_COL32(180, 180, 180, 255), buf);
+    }
+    dl->AddText(ImVec2(o.x + size * 0.5f - ImGui::CalcTextSize(xlabel).x * 0.5f, o.y + size + fs * 1.2f), IM_COL32(140, 140, 150, 255), xlabel);
+    dl->AddText(ImVec2(o.x + 3, o.y + 2), IM_COL32(20, 20, 20, 255), ylabel);
+    if (marker.x >= -1 && marker.x <= 1 && marker.y >= -1 && marker.y <= 1) {
+        const ImVec2 p(o.x + (marker.x + 1) / 2 * size, o.y + (1 - (marker.y + 1) / 2) * size);
+        dl->AddCircle(p, fs * 0.45f, IM_COL32(255, 255, 255, 255), 16, 2.5f);
+        dl->AddCircle(p, fs * 0.45f + 2, IM_COL32(0, 0, 0, 255), 16, 1.0f);
+    }
+    ImGui::EndGroup();
+}
+
+}  // namespace
+
+void panel_state_maps(App& app) {
+    RunSlot* run = app.current();
+    const auto* cart = run ? dynamic_cast<const CartPole*>(run->snap.env.get()) : nullptr;
+    if (!run || !cart) {
+        ImGui::TextDisabled("no state map for this environment yet");
+        return;
+    }
+    const AgentFn* agent = run->snap.agent.get();
+    if (!agent) {
+        ImGui::TextDisabled("the algorithm has no networks to show yet");
+        return;
+    }
+    const CartPole::State st = cart->state();
+    // ω = dθ/dt and v = dx/dt (ImGui cannot stack a combining dot over a letter).
+    ImGui::Checkbox("x, v follow the cart", &app.slice_follow);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("the maps show a slice through the 4-D state: θ and ω = dθ/dt vary,\ncart position x and velocity v = dx/dt are fixed here");
+    if (app.slice_follow) app.slice[0] = float(st[0]), app.slice[1] = float(st[1]);
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
+    if (ImGui::SliderFloat("x", &app.slice[0], -2.4f, 2.4f, "%.2f")) app.slice_follow = false;
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
+    if (ImGui::SliderFloat("v", &app.slice[1], -3.0f, 3.0f, "%.2f")) app.slice_follow = false;
+
+    // Evaluate the agent on a res × res grid of (θ, ω) — only when the agent or the slice changed.
+    const int res = 48;
+    const float tr = float(CartPole::kThetaThreshold), wr = 2.5f;
+    static SliceCache cache;
+    if (cache.agent != agent || cache.slice[0] != app.slice[0] || cache.slice[1] != app.slice[1]) {
+        RMat obs(res * res, 4);
+        for (int r = 0; r < res; ++r)
+            for (int k = 0; k < res; ++k) {
+                const int i = r * res + k;
+                obs(i, 0) = app.slice[0], obs(i, 1) = app.slice[1];
+                obs(i, 2) = -tr + 2 * tr * (k + 0.5f) / res;
+                obs(i, 3) = wr - 2 * wr * (r + 0.5f) / res;
+            }
+        agent->evaluate(obs, cache.value, cache.actions);
+        cache.agent = agent, cache.slice[0] = app.slice[0], cache.slice[1] = app.slice[1];
+    }
+    const float fs = ImGui::GetFontSize();
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    const float size = std::max(80.0f, std::min((avail.x - fs * 16) / 2 - fs * 3, avail.y - fs * 4));
+    const ImVec2 marker(float(st[2] / tr), float(st[3] / wr));
+    if (cache.value.size()) {
+        heatmap("V(θ, ω)", cache.value, res, cache.value.minCoeff(), cache.value.maxCoeff(), false, size, marker, "θ", "ω", tr, wr);
+        ImGui::SameLine();
+    }
+    // Second map: π(right) for a policy, or Q(right) − Q(left) for a Q-network.
+    RMat second(res * res, 1);
+    for (int i = 0; i < res * res; ++i) second(i, 0) = agent->q_values ? cache.actions(i, 1) - cache.actions(i, 0) : cache.actions(i, 1);
+    if (agent->q_values) {
+        const double m = std::max(1e-6f, second.cwiseAbs().maxCoeff());
+        heatmap("Q(right) − Q(left)", second, res, -m, m, true, size, marker, "θ", "ω", tr, wr);
+    } else {
+        heatmap("π(push right | θ, ω)", second, res, 0, 1, false, size, marker, "θ", "ω", tr, wr);
+    }
+    ImGui::SameLine();
+    ImGui::BeginGroup();
+    ImGui::TextDisabled("current state");
+    ImGui::Text("x %+.3f  v %+.3f", st[0], st[1]);
+    ImGui::Text("θ %+.3f  ω %+.3f", st[2], st[3]);
+    RMat obs(1, 4), v, av;
+    for (int i = 0; i < 4; ++i) obs(0, i) = float(st[i]);
+    agent->evaluate(obs, v, av);
+    if (v.size()) ImGui::Text("V = %.2f", v(0, 0));
+    const auto names = cart->action_names();
+    for (int a = 0; a < av.cols(); ++a) {
+        char label[64];
+        std::snprintf(label, sizeof label, "%s %.3f", names[size_t(a)].c_str(), av(0, a));
+        const float frac = agent->q_values ? float(av(0, a) / std::max(1e-6f, av.cwiseAbs().maxCoeff())) : float(av(0, a));
+        ImGui::PushStyleColor(ImGuiCol_PlotHistogram, ImGui::ColorConvertU32ToFloat4(run->color));
+        ImGui::ProgressBar(std::clamp(frac, 0.0f, 1.0f), ImVec2(fs * 12, 0), label);
+        ImGui::PopStyleColor();
+    }
+    ImGui::TextDisabled(agent->q_values ? "bars: Q(s, a)" : "bars: π(a | s)");
+    ImGui::EndGroup();
+}
+
+}  // namespace dl
