@@ -75,3 +75,44 @@ TEST_CASE("PPO on Frozen Lake with one-hot observations: solves the deterministi
     for (int a = 0; a < 4; ++a) row += s.tab.pi[size_t(14) * 4 + a];
     CHECK(row == doctest::Approx(1.0));
 }
+
+namespace {
+double mean_training_return(RunContext& ctx) {
+    const auto& m = ctx.metrics();
+    double sum = 0;
+    int n = 0;
+    for (double v : m.col(m.find("return")))
+        if (!std::isnan(v)) sum += v, ++n;
+    return n ? sum / n : 0;
+}
+}  // namespace
+
+TEST_CASE("DQN balances CartPole: greedy return >= 475 (fixed seed, 50k steps)") {
+    RunConfig cfg;
+    cfg.env_id = "CartPole-v1";
+    cfg.algo_id = "dqn";
+    cfg.seed = 3;
+    auto ctx = run_headless(cfg);
+    const EvalResult r = greedy_eval(*ctx, 20, 100);
+    MESSAGE("DQN CartPole greedy mean return " << r.mean_return);
+    CHECK(r.mean_return >= 475);
+    CHECK(ctx->metrics().find("losses/td") >= 0);
+    CHECK(ctx->metrics().find("charts/q_mean") >= 0);
+}
+
+TEST_CASE("DQN without replay or without a target network learns far worse (the lecture's ablation)") {
+    RunConfig cfg;
+    cfg.env_id = "CartPole-v1";
+    cfg.algo_id = "dqn";
+    cfg.seed = 3;
+    cfg.algo_args = {{"total_timesteps", "30000"}};
+    const double full = mean_training_return(*run_headless(cfg));
+    cfg.algo_args["replay"] = "false";
+    const double no_replay = mean_training_return(*run_headless(cfg));
+    cfg.algo_args["replay"] = "true";
+    cfg.algo_args["target_network"] = "false";
+    const double no_target = mean_training_return(*run_headless(cfg));
+    MESSAGE("mean training return: full " << full << ", no replay " << no_replay << ", no target " << no_target);
+    CHECK(full > 2 * no_replay);
+    CHECK(full > 2 * no_target);
+}

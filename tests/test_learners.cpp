@@ -48,6 +48,7 @@ TEST_CASE("every learner solves the non-slippery 4x4 (greedy success 1.0)") {
         {"mc_control", {{"episodes", "3000"}}},
         {"dyna_q", {{"episodes", "300"}}},
         {"ppo", {{"total_timesteps", "20000"}}},
+        {"dqn", {{"total_timesteps", "10000"}}},
     };
     for (const auto& info : algo_registry()) {
         if (info.planner) continue;

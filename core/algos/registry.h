@@ -56,6 +56,7 @@ AlgoInfo q_learning_info();
 AlgoInfo sarsa_lambda_info();
 AlgoInfo dyna_q_info();
 AlgoInfo ppo_info();
+AlgoInfo dqn_info();
 
 // Runs `cfg` to completion on the calling thread (CLI, tests, benchmarks). The context holds the metrics and
 // the final snapshot afterwards. Throws ParamError on a bad config.

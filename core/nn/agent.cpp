@@ -6,10 +6,30 @@
 
 namespace dl::nn {
 
+Var MlpAgent::q(Tape& t, Var x) {
+    Var h = actor(t, x);
+    if (!dueling) return h;
+    h = actor.act == Activation::Tanh ? tanh(h) : relu(h);
+    Var a = adv_head(t, h);
+    return add(value_head(t, h), sub(a, scale(sum_rows(a), 1.0f / float(a.cols()))));
+}
+
+std::vector<Param*> MlpAgent::q_params() {
+    std::vector<Param*> p = actor.params();
+    if (dueling) p.insert(p.end(), {&value_head.W, &value_head.b, &adv_head.W, &adv_head.b});
+    return p;
+}
+
 void MlpAgent::evaluate(const Mat& obs, Mat& value, Mat& action_values) const {
     Mat out;
     actor.forward(obs, out);
-    if (kind == QNet) action_values = out;
+    if (kind == QNet && dueling) {
+        out = actor.act == Activation::Tanh ? Mat(out.array().tanh()) : Mat(out.array().max(0.0f));
+        Mat v, a;
+        value_head.forward(out, v);
+        adv_head.forward(out, a);
+        action_values = (a.colwise() - a.rowwise().mean()).colwise() + v.col(0);
+    } else if (kind == QNet) action_values = out;
     else {
         // π = softmax(logits), row by row
         action_values = (out.colwise() - out.rowwise().maxCoeff()).array().exp().matrix();
@@ -33,6 +53,9 @@ std::vector<std::pair<std::string, Param*>> named(MlpAgent& a) {
         v.push_back({"actor." + std::to_string(i) + ".W", &a.actor.layers[i].W}), v.push_back({"actor." + std::to_string(i) + ".b", &a.actor.layers[i].b});
     for (size_t i = 0; i < a.critic.layers.size(); ++i)
         v.push_back({"critic." + std::to_string(i) + ".W", &a.critic.layers[i].W}), v.push_back({"critic." + std::to_string(i) + ".b", &a.critic.layers[i].b});
+    if (a.dueling)
+        v.insert(v.end(), {{"value_head.W", &a.value_head.W}, {"value_head.b", &a.value_head.b},
+                           {"adv_head.W", &a.adv_head.W}, {"adv_head.b", &a.adv_head.b}});
     return v;
 }
 }  // namespace
@@ -43,6 +66,7 @@ void MlpAgent::save(const std::string& dir) const {
                               {"activation", actor.act == Activation::Tanh ? "tanh" : "relu"},
                               {"actor", sizes_of(actor)},
                               {"critic", sizes_of(critic)},
+                              {"dueling", dueling},
                               {"n_actions", n_actions}};
     write_file_atomic(dir + "/agent.json", j.dump(2) + "\n");
     auto& self = const_cast<MlpAgent&>(*this);  // named() hands out pointers; save only reads through them
@@ -69,6 +93,12 @@ std::shared_ptr<MlpAgent> MlpAgent::load(const std::string& dir) {
         a->actor = Mlp(as, act, 1.0f, rng);
         if (cs.size() >= 2) a->critic = Mlp(cs, act, 1.0f, rng);
         a->n_actions = j.at("n_actions").get<int>();
+        a->dueling = j.value("dueling", false);
+        if (a->dueling) {
+            const int h = as.back();
+            a->value_head = Linear(h, 1, 1.0f, rng);
+            a->adv_head = Linear(h, a->n_actions, 1.0f, rng);
+        }
         a->obs_dim = as.front();
     } catch (const nlohmann::json::exception& e) {
         throw CheckpointError(dir + "/agent.json is malformed: " + e.what());

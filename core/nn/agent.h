@@ -13,9 +13,15 @@ namespace dl::nn {
 
 struct MlpAgent : AgentFn {
     enum Kind { Policy, QNet } kind = Policy;
-    Mlp actor;    // Policy: logits; QNet: Q-values
+    Mlp actor;    // Policy: logits; QNet: Q-values (or, dueling, the torso whose activated output feeds the heads)
     Mlp critic;   // Policy: V (may have no layers)
+    bool dueling = false;        // QNet: Q = V + A − mean(A) from two heads on the torso (Wang et al., 2016)
+    Linear value_head, adv_head;
     int obs_dim = 0;
+
+    // Q(s, ·) on the tape (QNet), dueling or not.
+    Var q(Tape& t, Var x);
+    std::vector<Param*> q_params();
 
     void evaluate(const Mat& obs, Mat& value, Mat& action_values) const override;
     void save(const std::string& dir) const;                       // agent.json + agent.ckpt, atomically
