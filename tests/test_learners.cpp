@@ -49,6 +49,9 @@ TEST_CASE("every learner solves the non-slippery 4x4 (greedy success 1.0)") {
         {"dyna_q", {{"episodes", "300"}}},
         {"ppo", {{"total_timesteps", "20000"}}},
         {"dqn", {{"total_timesteps", "10000"}}},
+        {"a2c", {{"total_timesteps", "30000"}}},
+        {"reinforce", {{"episodes", "1500"}}},
+        {"actor_critic", {{"total_timesteps", "20000"}}},
     };
     for (const auto& info : algo_registry()) {
         if (info.planner) continue;

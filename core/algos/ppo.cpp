@@ -14,6 +14,7 @@
 
 #include "core/algos/registry.h"
 #include "core/nn/agent.h"
+#include "core/nn/rollout.h"
 #include "core/pool.h"
 #include "envs/vector_env.h"
 
@@ -91,14 +92,10 @@ void run_ppo(PpoArgs& args, RunContext& ctx) {
 
     // --- rollout storage: T × N, flattened as t * N + i ---
     const int B = T * N;
-    Mat obs(B, D), logits, value;
     const size_t nb_ = static_cast<size_t>(B);
-    std::vector<int32_t> actions(nb_);
-    std::vector<float> logprobs(nb_), rewards(nb_), dones(nb_), values(nb_), advantages(nb_), returns(nb_);
-    Mat next_obs = Eigen::Map<const Mat>(envs.obs(), N, D);
-    std::vector<float> next_done(static_cast<size_t>(N), 0.0f);
-    envs.reset(ctx.seed());
-    next_obs = Eigen::Map<const Mat>(envs.obs(), N, D);
+    Rollout ro(T, N, D);
+    std::vector<float> advantages(nb_), returns(nb_);
+    ro.start(envs, ctx.seed());
 
     const int64_t num_iterations = std::max<int64_t>(1, args.total_timesteps / B);
     Tape tape;
@@ -108,54 +105,18 @@ void run_ppo(PpoArgs& args, RunContext& ctx) {
         else adam.lr = float(args.learning_rate);
 
         // 1. Collect a rollout with the current policy.
-        for (int t = 0; t < T; ++t) {
-            agent->actor.forward(next_obs, logits);
-            agent->critic.forward(next_obs, value);
-            std::vector<int32_t> act(static_cast<size_t>(N));
-            for (int i = 0; i < N; ++i) {
-                const int k = t * N + i;
-                obs.row(k) = next_obs.row(i);
-                dones[size_t(k)] = next_done[size_t(i)];
-                act[size_t(i)] = sample_categorical(&logits(i, 0), A, rng);
-                const float mx = logits.row(i).maxCoeff();
-                const float lse = mx + std::log((logits.row(i).array() - mx).exp().sum());
-                logprobs[size_t(k)] = logits(i, act[size_t(i)]) - lse;
-                values[size_t(k)] = value(i, 0);
-                actions[size_t(k)] = act[size_t(i)];
-            }
-            envs.step(act.data());
-            Mat final_values;
-            for (int i = 0; i < N; ++i) {
-                const int k = t * N + i;
-                rewards[size_t(k)] = envs.reward(i);
-                if (args.bootstrap_truncated && envs.truncated(i) && !envs.terminated(i)) {
-                    // A time limit is not a failure: the value of where the agent stood still counts.
-                    Mat f = Eigen::Map<const Mat>(envs.final_obs() + size_t(i) * D, 1, D), fv;
-                    agent->critic.forward(f, fv);
-                    rewards[size_t(k)] += float(args.gamma) * fv(0, 0);
-                }
-                next_done[size_t(i)] = envs.done(i) ? 1.0f : 0.0f;
-            }
-            next_obs = Eigen::Map<const Mat>(envs.obs(), N, D);
-            if (!ctx.tick(Tick::EnvStep, N)) return;
-            for (int i = 0; i < N; ++i)
-                if (envs.done(i)) {
-                    ctx.log("return", envs.episode_return(i));
-                    ctx.log("length", double(envs.episode_length(i)));
-                    if (envs.env(i).defines_success()) ctx.log("success", envs.episode_success(i) ? 1.0 : 0.0);
-                    if (!ctx.tick(Tick::Episode)) return;
-                }
-        }
+        if (!ro.collect(envs, *agent, ctx, rng, float(args.gamma), args.bootstrap_truncated)) return;
+        const auto& values = ro.values;
+        const auto& dones = ro.dones;
 
         // 2. --- GAE(λ): advantages backwards through the rollout, bootstrapped from V(next_obs) ---
-        agent->critic.forward(next_obs, value);
         std::vector<float> lastgaelam(static_cast<size_t>(N), 0.0f);
         for (int t = T - 1; t >= 0; --t)
             for (int i = 0; i < N; ++i) {
                 const int k = t * N + i;
-                const float nonterminal = 1.0f - (t == T - 1 ? next_done[size_t(i)] : dones[size_t(k + N)]);
-                const float next_value = t == T - 1 ? value(i, 0) : values[size_t(k + N)];
-                const float delta = rewards[size_t(k)] + float(args.gamma) * next_value * nonterminal - values[size_t(k)];
+                const float nonterminal = 1.0f - (t == T - 1 ? ro.next_done[size_t(i)] : dones[size_t(k + N)]);
+                const float next_value = t == T - 1 ? ro.next_value(i, 0) : values[size_t(k + N)];
+                const float delta = ro.rewards[size_t(k)] + float(args.gamma) * next_value * nonterminal - values[size_t(k)];
                 lastgaelam[size_t(i)] = delta + float(args.gamma * args.gae_lambda) * nonterminal * lastgaelam[size_t(i)];
                 advantages[size_t(k)] = lastgaelam[size_t(i)];
                 returns[size_t(k)] = advantages[size_t(k)] + values[size_t(k)];
@@ -175,10 +136,10 @@ void run_ppo(PpoArgs& args, RunContext& ctx) {
             for (int start = 0; start + M <= B; start += M) {
                 for (int j = 0; j < M; ++j) {
                     const int k = order[size_t(start + j)];
-                    mb_obs.row(j) = obs.row(k);
+                    mb_obs.row(j) = ro.obs.row(k);
                     mb_adv(j, 0) = advantages[size_t(k)], mb_ret(j, 0) = returns[size_t(k)];
-                    mb_oldlogp(j, 0) = logprobs[size_t(k)], mb_oldv(j, 0) = values[size_t(k)];
-                    mb_act[size_t(j)] = actions[size_t(k)];
+                    mb_oldlogp(j, 0) = ro.logprobs[size_t(k)], mb_oldv(j, 0) = values[size_t(k)];
+                    mb_act[size_t(j)] = ro.actions[size_t(k)];
                 }
                 if (args.norm_adv && M > 1) {
                     const float mean = mb_adv.mean();

@@ -57,6 +57,9 @@ AlgoInfo sarsa_lambda_info();
 AlgoInfo dyna_q_info();
 AlgoInfo ppo_info();
 AlgoInfo dqn_info();
+AlgoInfo a2c_info();
+AlgoInfo reinforce_info();
+AlgoInfo actor_critic_info();
 
 // Runs `cfg` to completion on the calling thread (CLI, tests, benchmarks). The context holds the metrics and
 // the final snapshot afterwards. Throws ParamError on a bad config.
