@@ -1,6 +1,9 @@
 // `dreamlab bench`: named speed figures, as a table (and one JSON line with --json). Speed goals are checked
 // here, never in timed tests.
+#include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <thread>
 #include <iomanip>
 #include <iostream>
 #include <string>
@@ -12,7 +15,10 @@
 #include "core/algos/registry.h"
 #include "core/nn/layers.h"
 #include "core/tabular.h"
+#include "core/evaluate.h"
 #include "envs/cartpole.h"
+#include "envs/registry.h"
+#include "envs/vector_env.h"
 #include "envs/frozen_lake.h"
 
 namespace dl {
@@ -92,6 +98,55 @@ double act_forward_us(int repeats) {
     return sink == 12345.0f ? 0 : us;
 }
 
+// The CleanRL rule: the first time the mean return of the last 20 finished training episodes reaches 475.
+// Runs the whole budget, then evaluates the final policy greedily.
+struct ToSolve {
+    double seconds = NAN, steps = NAN, final_greedy = NAN;
+};
+ToSolve time_to_475(const std::string& algo, uint64_t seed) {
+    RunConfig cfg;
+    cfg.env_id = "CartPole-v1";
+    cfg.algo_id = algo;
+    cfg.seed = seed;
+    auto args = make_algo_args(algo, {});
+    RunContext ctx(cfg);
+    ctx.bind_args(args.get());
+    ToSolve r;
+    std::vector<double> last;
+    ctx.on_episode([&](RunContext& c) {
+        const MetricsTable& m = c.metrics();
+        last.push_back(m.at(m.size() - 1, m.find("return")));
+        if (last.size() > 20) last.erase(last.begin());
+        double mean = 0;
+        for (double v : last) mean += v / 20;
+        if (std::isnan(r.seconds) && last.size() == 20 && mean >= 475) r.seconds = c.wall_seconds(), r.steps = double(c.env_steps());
+        return true;
+    });
+    find_algo(algo).run(*args, ctx);
+    ctx.finish();
+    const Snapshot snap = ctx.snapshot_now();
+    CartPole env;
+    float obs[4];
+    double total = 0;
+    for (int e = 0; e < 20; ++e) {
+        env.reset_into(uint64_t(1000 + e), obs);
+        for (bool done = false; !done;) {
+            const StepFlags s = env.step_into(snap.agent->greedy(obs, 4), obs);
+            total += s.reward;
+            done = s.terminated || s.truncated;
+        }
+    }
+    r.final_greedy = total / 20;
+    return r;
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    if (v.empty()) return NAN;
+    // Runs that never solved (NaN) sort last and count as "not solved" for the median.
+    return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+}
+
 }  // namespace
 
 int run_bench(bool json, bool quick, std::ostream& out, std::ostream& err) {
@@ -140,6 +195,23 @@ int run_bench(bool json, bool quick, std::ostream& out, std::ostream& err) {
         (void)sink;
         rows.push_back({"cartpole_steps_per_s", double(n) / t, "steps/s", "single env, random actions, auto-reset"});
     }
+    // A vector of CartPoles on every core, actions precomputed so only stepping is timed.
+    {
+        const int threads = std::max(1, int(std::thread::hardware_concurrency()));
+        ThreadPool pool(threads);
+        const int n_envs = 256;
+        VectorEnv venv([] { return std::make_unique<CartPole>(); }, n_envs, &pool);
+        venv.reset(1);
+        Rng rng(3);
+        std::vector<int32_t> actions(size_t(n_envs) * 64);
+        for (auto& a : actions) a = int32_t(rng.below(2));
+        const int steps = quick ? 2000 : 20000;
+        const double t = best_of(repeats, [&] {
+            for (int k = 0; k < steps; ++k) venv.step(&actions[size_t(k % 64) * n_envs]);
+        });
+        rows.push_back({"cartpole_vec_steps_per_s", double(steps) * n_envs / t, "steps/s",
+                        std::to_string(n_envs) + " envs on " + std::to_string(threads) + " threads, SAME_STEP autoreset"});
+    }
     // Q-learning through the full RunContext path (what `dreamlab train` runs).
     {
         RunConfig cfg;
@@ -169,6 +241,25 @@ int run_bench(bool json, bool quick, std::ostream& out, std::ostream& err) {
         rows.push_back({"ppo_update_us_b" + std::to_string(b), best, "us", "actor 4-64-64-2 + critic 4-64-64-1, Adam, clip"});
     }
     rows.push_back({"act_forward_us", act_forward_us(quick ? 20000 : 200000), "us", "batch-1 forward, 4-64-64-2 tanh"});
+
+    // Learning CartPole, median over seeds (5, or 3 with --quick) of wall time and env steps to a mean of 475
+    // over the last 20 training episodes (CleanRL's rule), and the final policy's greedy return.
+    for (const char* algo : {"ppo", "dqn", "a2c"}) {
+        std::vector<double> secs, steps, greedy;
+        int solved = 0;
+        const int seeds = quick ? 3 : 5;
+        for (int seed = 1; seed <= seeds; ++seed) {
+            const ToSolve r = time_to_475(algo, uint64_t(seed));
+            secs.push_back(std::isnan(r.seconds) ? INFINITY : r.seconds);
+            steps.push_back(std::isnan(r.steps) ? INFINITY : r.steps);
+            greedy.push_back(r.final_greedy);
+            solved += !std::isnan(r.seconds);
+        }
+        const std::string note = std::to_string(solved) + "/" + std::to_string(seeds) + " seeds reached 475";
+        rows.push_back({std::string(algo) + "_cartpole_seconds_to_475", median(secs), "s", note});
+        rows.push_back({std::string(algo) + "_cartpole_steps_to_475", median(steps), "steps", note});
+        rows.push_back({std::string(algo) + "_cartpole_final_greedy_return", median(greedy), "return", "20 greedy episodes of the final policy"});
+    }
 
     std::ostream& table = json ? err : out;
     table << std::left << std::setw(28) << "figure" << std::right << std::setw(16) << "value" << "  "

@@ -150,6 +150,7 @@ public:
     bool tick(Tick t, int64_t count = 1) {
         counters_[int(t)] += count;
         if (t != Tick::EnvStep) commit_row();
+        if (t == Tick::Episode && episode_hook_ && !episode_hook_(*this)) return false;
         if (!controlled_) return true;  // headless: nothing else to do, keep the hot loop tight
         return tick_slow(t);
     }
@@ -179,6 +180,9 @@ public:
     int64_t episodes() const { return counters_[1]; }
 
     // ---- for the owner ----
+    // Called after every finished episode's row is committed (benchmarks watch for a return threshold);
+    // returning false stops the run.
+    void on_episode(std::function<bool(RunContext&)> hook) { episode_hook_ = std::move(hook); }
     // Lets live changes reach `args` (the algorithm's own struct) at the next tick.
     void bind_args(ArgsBase* args) { args_ = args; }
     // Turns on pause/step/speed/snapshot handling (the GUI); headless runs leave it off.
@@ -215,6 +219,7 @@ private:
     std::function<void(TabularView&)> view_fn_;
     TabularView last_view_;  // kept when the algorithm's tables go away
     std::function<std::shared_ptr<const AgentFn>()> agent_fn_;
+    std::function<bool(RunContext&)> episode_hook_;
     std::shared_ptr<const AgentFn> last_agent_;
     std::chrono::steady_clock::time_point start_;
     std::chrono::steady_clock::time_point next_allowed_;
