@@ -23,7 +23,8 @@ RunConfig load_run_config_file(const std::string& path);
 const char* kUsage = R"(dreamlab — a desktop lab for reinforcement learning
 
 usage:
-  dreamlab [gui] [--preset NAME] [--frames N --screenshot FILE.png] [--record FILE.mp4] [--font-scale X]
+  dreamlab [gui] [--preset NAME] [--play|--paused] [--unthrottled] [--font-scale X] [--size WxH]
+                 [--frames N --screenshot FILE.png] [--record FILE.mp4]
   dreamlab list [--json]
   dreamlab train --env ID [--env-arg k=v]... --algo ID [--set k=v]... [--seed N] [--config FILE]
                  --out DIR [--overwrite] [--quiet]

@@ -32,6 +32,7 @@ struct GuiOptions {
     std::string record;             // MP4 recorded from the first frame
     std::string preset = "lake";
     bool play = false, play_set = false;
+    bool unthrottled = false;
     float font_scale = 1.0f;
     int width = 1600, height = 960;
 };
@@ -62,6 +63,7 @@ GuiOptions parse_gui_args(const std::vector<std::string>& args) {
         else if (a == "--preset") o.preset = value(i);
         else if (a == "--play") o.play = o.play_set = true;
         else if (a == "--paused") o.play = false, o.play_set = true;
+        else if (a == "--unthrottled") o.unthrottled = true;
         else if (a == "--font-scale") o.font_scale = float(number("--font-scale", value(i), 0.5, 4));
         else if (a == "--size") {
             const std::string v = value(i);
@@ -238,8 +240,9 @@ int run_gui(const std::vector<std::string>& args) {
         app.font_scale = opt.font_scale;
         for (const auto& p : presets())
             if (p.name == opt.preset) load_preset(app, p);
-        if (opt.play_set) {
-            app.playing = opt.play;
+        if (opt.play_set || opt.unthrottled) {
+            if (opt.play_set) app.playing = opt.play;
+            if (opt.unthrottled) app.unthrottled = true;
             apply_transport(app);
         }
         if (!opt.record.empty()) app.screenshot_request = "record:" + opt.record;
@@ -327,6 +330,10 @@ int run_gui(const std::vector<std::string>& args) {
             glfwSwapBuffers(window);
             if (frame == 1) t_first = std::chrono::steady_clock::now();
             if (last_frame) break;
+            // At most 60 frames per second even where vsync does not block (Xvfb, some drivers): the cores
+            // belong to the training threads, not to redrawing faster than a screen can show.
+            const auto frame_end = now + std::chrono::microseconds(16667);
+            if (std::chrono::steady_clock::now() < frame_end) std::this_thread::sleep_until(frame_end);
         }
         if (app.video.is_open()) {
             const std::string p = app.video.path();
@@ -338,6 +345,12 @@ int run_gui(const std::vector<std::string>& args) {
                 rc = 1;
             }
         }
+        if (opt.frames > 0)  // for measuring: how fast each run trained while the window was drawn
+            for (auto& r : app.runs)
+                if (r->session)
+                    std::cout << "dreamlab: " << r->label() << " " << r->snap.env_steps << " env steps in " << std::fixed
+                              << std::setprecision(2) << r->snap.wall_s << " s"
+                              << (r->snap.finished ? " (finished)" : "") << "\n";
         app.runs.clear();  // join workers before the GL context goes
     }
     ImGui_ImplOpenGL3_Shutdown();

@@ -138,6 +138,11 @@ const std::vector<Preset>& presets() {
              true, 30, true},
             {"cartpole-ppo", "PPO balances CartPole: watch V(θ, ω) and the policy map form as the return climbs",
              {cfg("CartPole-v1", {}, "ppo", {})}, true, 2000, false},
+            {"cartpole-dqn", "DQN on CartPole: Q-values of the current state, the Q(right) − Q(left) map, ε and TD loss",
+             {cfg("CartPole-v1", {}, "dqn", {})}, true, 2000, false},
+            {"cartpole-compare", "PPO, A2C and DQN race on CartPole, unthrottled",
+             {cfg("CartPole-v1", {}, "ppo", {}), cfg("CartPole-v1", {}, "a2c", {}), cfg("CartPole-v1", {}, "dqn", {})},
+             true, 30, true},
             {"sarsa-lambda", "SARSA(λ) on the 8x8 lake: traces carry the goal's reward back along the path",
              {cfg("FrozenLake8x8-v1", {}, "sarsa_lambda", {})}, false, 60, false},
         };
