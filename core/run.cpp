@@ -182,6 +182,10 @@ void tabular_from_agent(const Env& env, const AgentFn& agent, TabularView& view)
         if (agent.q_values) view.pi[size_t(s) * nA + best] = 1.0, view.v[s] = av(s, best);
         else if (v.size()) view.v[s] = v(s, 0);
     }
+    // A network is never trained on terminal states (their value is 0 by definition): show them as such.
+    if (const auto* d = dynamic_cast<const DiscreteEnv*>(&env))
+        for (int s = 0; s < nS; ++s)
+            if (d->is_terminal(s)) view.v[s] = 0.0;
 }
 
 void RunContext::log(std::string_view name, double value) {

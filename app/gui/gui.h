@@ -32,6 +32,8 @@ struct RunSlot {
     std::vector<Marker> markers;
     std::string error;
     bool visible = true;
+    // Training throughput as seen by the UI (wall-clock, so it lives here and never in metrics.csv).
+    std::vector<double> sps_x, sps_y;
 
     std::string label() const;             // "q_learning #1"
 };

@@ -113,6 +113,7 @@ void panel_plots(App& app) {
         if (sel->metrics.find("success") >= 0) defs.push_back({"Success rate", "success", false, 0, 1});
         for (const auto& [col, def] : deep_titles)
             if (sel->metrics.find(col) >= 0) defs.push_back(def);
+        defs.push_back({"Env steps per second", "", false, 0, NAN});  // measured by the UI, not logged
     }
     const int n = int(defs.size());
     const char* xcol = planner ? "update" : deep ? "env_step" : "episode";
@@ -145,6 +146,13 @@ void panel_plots(App& app) {
         opt.y_min = d.y_min, opt.y_max = d.y_max;
         // Schedules and planners' sweeps are exact, not noisy samples: nothing to smooth.
         const bool smooth = column.find("epsilon") == std::string::npos && column != "charts/learning_rate" && !planner;
+        if (column.empty()) {  // the UI's own throughput series, one per run
+            for (const auto& k : order)
+                for (RunSlot* r : groups[k]) series.push_back({r->label(), r->color, r->sps_x, r->sps_y, {}, {}, false});
+            plot(d.title, series, opt);
+            if ((p + 1) % cols != 0 && p + 1 < n) ImGui::SameLine();
+            continue;
+        }
         for (const auto& k : order) {
             const auto& members = groups[k];
             if (members.size() == 1) {

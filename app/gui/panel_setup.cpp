@@ -116,13 +116,13 @@ void panel_setup(App& app) {
         }
         ImGui::PopID();
     }
-    if (ImGui::Button("+ Add run") && app.current()) {
+    if (ImGui::Button("Clone run") && app.current()) {
         RunConfig c = app.current()->cfg;
         add_run(app, c);
         app.selected = int(app.runs.size()) - 1;
         load_draft(app);
     }
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("a copy of the selected run; change one thing to compare");
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("a copy of the selected run, selected for editing: change one thing, Apply, and compare the curves");
     ImGui::SameLine();
     if (ImGui::Button("+ Seed") && app.current()) {
         RunConfig c = app.current()->cfg;

@@ -37,6 +37,7 @@ void restart_run(App& app, RunSlot& run, const RunConfig& cfg) {
     run.snap_seq = 0;
     run.metrics = {};
     run.markers.clear();
+    run.sps_x.clear(), run.sps_y.clear();
     run.error.clear();
     try {
         run.session = std::make_unique<Session>(cfg, !app.playing, app.unthrottled ? 0.0 : app.speed);
@@ -49,7 +50,9 @@ void poll_runs(App& app) {
     for (auto& r : app.runs) {
         if (!r->session) continue;
         r->session->controls().want_snapshot = true;
-        r->session->context().poll_snapshot(r->snap_seq, r->snap);
+        if (r->session->context().poll_snapshot(r->snap_seq, r->snap) && r->snap.steps_per_s > 0 && !r->snap.paused &&
+            (r->sps_x.empty() || double(r->snap.env_steps) > r->sps_x.back()))
+            r->sps_x.push_back(double(r->snap.env_steps)), r->sps_y.push_back(r->snap.steps_per_s);
         r->session->context().poll_metrics(r->metrics, r->markers);
         if (!r->snap.error.empty()) r->error = r->snap.error;
     }
@@ -136,6 +139,8 @@ const std::vector<Preset>& presets() {
              {cfg("FrozenLake-v1", {}, "dyna_q", {{"episodes", "1500"}, {"epsilon_decay", "0.997"}}),
               cfg("FrozenLake-v1", {}, "q_learning", {{"episodes", "1500"}, {"epsilon_decay", "0.997"}})},
              true, 30, true},
+            {"lake-ppo", "PPO on the slippery lake with one-hot observations: its V and arrows beside V*",
+             {cfg("FrozenLake-v1", {}, "ppo", {{"total_timesteps", "100000"}})}, true, 2000, false},
             {"cartpole-ppo", "PPO balances CartPole: watch V(θ, ω) and the policy map form as the return climbs",
              {cfg("CartPole-v1", {}, "ppo", {})}, true, 2000, false},
             {"cartpole-dqn", "DQN on CartPole: Q-values of the current state, the Q(right) − Q(left) map, ε and TD loss",
