@@ -24,7 +24,7 @@ struct DqnArgs : Args<DqnArgs> {
     int64_t buffer_size = 50000;         // replay capacity (transitions)
     double gamma = 0.99;                 // discount factor
     std::string target_update = "polyak";  // hard | polyak
-    double tau = 0.01;                   // polyak: θ_target ← τ θ + (1 − τ) θ_target every train step
+    double tau = 0.005;                  // polyak: θ_target ← τ θ + (1 − τ) θ_target every train step
     int64_t target_network_frequency = 500;  // hard: copy every this many env steps
     int64_t batch_size = 64;             // transitions per gradient step
     double start_e = 1.0;                // ε at the start
