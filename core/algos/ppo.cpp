@@ -80,12 +80,8 @@ void run_ppo(PpoArgs& args, RunContext& ctx) {
     ctx.show_env(envs.env(0));  // the views follow sub-env 0
     const int N = envs.num_envs(), T = int(args.num_steps), D = envs.obs_dim(), A = envs.num_actions();
     const int H = int(args.hidden);
-    auto agent = std::make_shared<MlpAgent>();
-    agent->obs_dim = D, agent->n_actions = A;
-    agent->actor = Mlp({D, H, H, A}, Activation::Tanh, 0.01f, rng);
-    agent->critic = Mlp({D, H, H, 1}, Activation::Tanh, 1.0f, rng);
-    std::vector<Param*> params = agent->actor.params();
-    for (Param* p : agent->critic.params()) params.push_back(p);
+    auto agent = MlpAgent::actor_critic(D, A, H, rng);
+    std::vector<Param*> params = agent->all_params();
     Adam adam;
     adam.params = params, adam.eps = 1e-5f;
     auto view = ctx.on_agent([&] { return std::make_shared<MlpAgent>(*agent); });

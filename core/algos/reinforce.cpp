@@ -44,10 +44,7 @@ void run_reinforce(ReinforceArgs& args, RunContext& ctx) {
     Rng rng(Rng::derive(ctx.seed(), 1));
     Env& env = ctx.make_env();
     const int D = env.obs_dim(), A = env.action_space().n, H = int(args.hidden);
-    auto agent = std::make_shared<MlpAgent>();
-    agent->obs_dim = D, agent->n_actions = A;
-    agent->actor = Mlp({D, H, H, A}, Activation::Tanh, 0.01f, rng);
-    agent->critic = Mlp({D, H, H, 1}, Activation::Tanh, 1.0f, rng);
+    auto agent = MlpAgent::actor_critic(D, A, H, rng);
     Adam policy_opt, value_opt;
     policy_opt.params = agent->actor.params(), value_opt.params = agent->critic.params();
     auto view = ctx.on_agent([&] { return std::make_shared<MlpAgent>(*agent); });

@@ -6,6 +6,20 @@
 
 namespace dl::nn {
 
+std::shared_ptr<MlpAgent> MlpAgent::actor_critic(int obs_dim, int n_actions, int hidden, Rng& rng) {
+    auto a = std::make_shared<MlpAgent>();
+    a->obs_dim = obs_dim, a->n_actions = n_actions;
+    a->actor = Mlp({obs_dim, hidden, hidden, n_actions}, Activation::Tanh, 0.01f, rng);
+    a->critic = Mlp({obs_dim, hidden, hidden, 1}, Activation::Tanh, 1.0f, rng);
+    return a;
+}
+
+std::vector<Param*> MlpAgent::all_params() {
+    std::vector<Param*> p = actor.params();
+    for (Param* c : critic.params()) p.push_back(c);
+    return p;
+}
+
 Var MlpAgent::q(Tape& t, Var x) {
     Var h = actor(t, x);
     if (!dueling) return h;

@@ -19,6 +19,11 @@ struct MlpAgent : AgentFn {
     Linear value_head, adv_head;
     int obs_dim = 0;
 
+    // The policy-gradient family's networks (CleanRL's layout): actor D-H-H-A (tanh, output gain 0.01) and
+    // critic D-H-H-1 (output gain 1), orthogonally initialised.
+    static std::shared_ptr<MlpAgent> actor_critic(int obs_dim, int n_actions, int hidden, Rng& rng);
+    std::vector<Param*> all_params();  // actor's then critic's
+
     // Q(s, ·) on the tape (QNet), dueling or not.
     Var q(Tape& t, Var x);
     std::vector<Param*> q_params();
