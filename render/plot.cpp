@@ -37,8 +37,11 @@ std::vector<double> nice_ticks(double lo, double hi, int target) {
 namespace {
 
 void format_tick(char* buf, size_t n, double v, bool log_y) {
+    const double a = std::fabs(v);
     if (log_y) std::snprintf(buf, n, "1e%d", int(std::lround(v)));
-    else if (std::fabs(v) >= 1e5 || (std::fabs(v) < 1e-3 && v != 0)) std::snprintf(buf, n, "%.0e", v);
+    else if (a >= 1e6) std::snprintf(buf, n, "%gM", v / 1e6);  // 1.5M, 250k: short enough to never collide
+    else if (a >= 1e4) std::snprintf(buf, n, "%gk", v / 1e3);
+    else if (a < 1e-3 && v != 0) std::snprintf(buf, n, "%.0e", v);
     else std::snprintf(buf, n, "%g", v);
 }
 
@@ -201,22 +204,31 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
     }
     dl->PopClipRect();
 
-    // Legend: in the title row when it fits, else inside the plot area's top-right corner on a backing box.
-    // (A single series needs no legend: the title says what it is; the hover readout names the run.)
-    float legend_w = 0;
-    for (const auto& se : series) legend_w += ImGui::CalcTextSize(se.label.c_str()).x + fs * 1.6f;
-    const bool legend = series.size() > 1;
-    const float title_w = ImGui::CalcTextSize(title).x + fs;
-    const bool in_title = title_w + legend_w < size.x - fs;
-    float lx = in_title ? origin.x + size.x - fs * 0.6f : p1.x - fs * 0.3f;
-    const float ly = in_title ? origin.y + fs * 0.2f : p0.y + fs * 0.3f;
-    if (legend && !in_title)
-        dl->AddRectFilled(ImVec2(std::max(p0.x, lx - legend_w - fs * 0.2f), ly - 2), ImVec2(lx + 2, ly + fs + 2), IM_COL32(24, 26, 32, 210), 3.0f);
-    for (size_t k = legend ? series.size() : 0; k-- > 0;) {
-        const ImVec2 ts = ImGui::CalcTextSize(series[k].label.c_str());
-        lx -= ts.x + fs * 1.6f;
-        dl->AddRectFilled(ImVec2(lx, ly + fs * 0.25f), ImVec2(lx + fs * 0.8f, ly + fs * 0.8f), series[k].color, 2.0f);
-        dl->AddText(ImVec2(lx + fs * 1.0f, ly), IM_COL32(210, 210, 210, 255), series[k].label.c_str());
+    // Legend: in the title row when it fits, else inside the plot's top-right corner, one entry per line if
+    // a single line would not fit either. (A single series needs no legend: the title says what it is.)
+    if (series.size() > 1) {
+        float legend_w = 0, widest = 0;
+        for (const auto& se : series) {
+            const float w = ImGui::CalcTextSize(se.label.c_str()).x + fs * 1.6f;
+            legend_w += w, widest = std::max(widest, w);
+        }
+        const float title_w = ImGui::CalcTextSize(title).x + fs;
+        auto entry = [&](const PlotSeries& se, float x, float y) {
+            dl->AddRectFilled(ImVec2(x, y + fs * 0.25f), ImVec2(x + fs * 0.8f, y + fs * 0.8f), se.color, 2.0f);
+            dl->AddText(ImVec2(x + fs * 1.0f, y), IM_COL32(210, 210, 210, 255), se.label.c_str());
+        };
+        if (title_w + legend_w < size.x - fs) {
+            float lx = origin.x + size.x - fs * 0.6f - legend_w;
+            for (const auto& se : series) entry(se, lx, origin.y + fs * 0.2f), lx += ImGui::CalcTextSize(se.label.c_str()).x + fs * 1.6f;
+        } else if (legend_w < p1.x - p0.x - fs) {
+            float lx = p1.x - fs * 0.3f - legend_w;
+            dl->AddRectFilled(ImVec2(lx - 2, p0.y + fs * 0.3f - 2), ImVec2(p1.x - 2, p0.y + fs * 1.3f + 2), IM_COL32(24, 26, 32, 210), 3.0f);
+            for (const auto& se : series) entry(se, lx, p0.y + fs * 0.3f), lx += ImGui::CalcTextSize(se.label.c_str()).x + fs * 1.6f;
+        } else {
+            const float lx = std::max(p0.x + 2, p1.x - widest - fs * 0.3f);
+            dl->AddRectFilled(ImVec2(lx - 2, p0.y + 2), ImVec2(p1.x - 2, p0.y + 4 + fs * 1.1f * float(series.size())), IM_COL32(24, 26, 32, 210), 3.0f);
+            for (size_t k = 0; k < series.size(); ++k) entry(series[k], lx, p0.y + 3 + fs * 1.1f * float(k));
+        }
     }
     if (empty) {
         const char* msg = points == 0 ? "no data yet" : "no positive values to show on a log scale";

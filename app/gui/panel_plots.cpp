@@ -188,7 +188,10 @@ void panel_plots(App& app) {
                 const double sd = std::sqrt(sq / double(g.members.size()));
                 g.mean[i] = mean, g.lo[i] = mean - sd, g.hi[i] = mean + sd;
             }
-            series.push_back({members[0]->cfg.algo_id + " ×" + std::to_string(members.size()) + " seeds",
+            // Name the group by what sets it apart: its non-default settings.
+            std::string label = members[0]->cfg.algo_id;
+            for (const auto& [name, value] : members[0]->cfg.algo_args) label += " " + name + "=" + value;
+            series.push_back({label + " ×" + std::to_string(members.size()),
                               members[0]->color, g.x, g.mean, g.lo, g.hi, false});
         }
         plot(d.title, series, opt);

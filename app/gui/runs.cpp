@@ -148,6 +148,11 @@ const std::vector<Preset>& presets() {
             {"cartpole-compare", "PPO, A2C and DQN race on CartPole, unthrottled",
              {cfg("CartPole-v1", {}, "ppo", {}), cfg("CartPole-v1", {}, "a2c", {}), cfg("CartPole-v1", {}, "dqn", {})},
              true, 30, true},
+            {"cartpole-seeds", "PPO with and without advantage normalisation, 3 seeds each, as mean ± std",
+             {cfg("CartPole-v1", {}, "ppo", {}, 1), cfg("CartPole-v1", {}, "ppo", {}, 2), cfg("CartPole-v1", {}, "ppo", {}, 3),
+              cfg("CartPole-v1", {}, "ppo", {{"norm_adv", "false"}}, 1), cfg("CartPole-v1", {}, "ppo", {{"norm_adv", "false"}}, 2),
+              cfg("CartPole-v1", {}, "ppo", {{"norm_adv", "false"}}, 3)},
+             true, 30, true},
             {"sarsa-lambda", "SARSA(λ) on the 8x8 lake: traces carry the goal's reward back along the path",
              {cfg("FrozenLake8x8-v1", {}, "sarsa_lambda", {})}, false, 60, false},
         };
