@@ -59,7 +59,6 @@ void run_reinforce(ReinforceArgs& args, RunContext& ctx) {
         // 1. Play one episode with the current policy.
         env.reset_into(episode == 0 ? std::optional<uint64_t>(ctx.seed()) : std::nullopt, o.data());
         std::vector<float> rewards;
-        const size_t first = b_act.size();
         for (bool done = false; !done;) {
             agent->actor.forward(Eigen::Map<const Mat>(o.data(), 1, D), logits);
             const int a = sample_categorical(logits.data(), A, rng);
@@ -79,7 +78,6 @@ void run_reinforce(ReinforceArgs& args, RunContext& ctx) {
             b_weight_src.push_back(args.reward_to_go ? G[t] : G[0]);
             b_gt.push_back(args.gamma_t ? disc : 1.0f);
         }
-        (void)first;
         double ret = 0;
         for (float r : rewards) ret += r;
         ctx.log("return", ret);
