@@ -20,8 +20,8 @@ void panel_transport(App& app) {
     if (ImGui::Button("Episode", ImVec2(0, fs * 1.8f))) step_all(app, Tick::Episode);
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("E: run to the end of the current episode");
     ImGui::SameLine();
-    if (ImGui::Button("Sweep", ImVec2(0, fs * 1.8f))) step_all(app, Tick::Update);
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("one sweep of value / policy iteration");
+    if (ImGui::Button("Update", ImVec2(0, fs * 1.8f))) step_all(app, Tick::Update);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("run to the next update: one sweep of value / policy iteration,\none rollout + optimisation of a deep learner");
     ImGui::SameLine();
     if (ImGui::Button("Restart", ImVec2(0, fs * 1.8f)))
         for (auto& r : app.runs) restart_run(app, *r, r->cfg);

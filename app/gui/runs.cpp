@@ -74,8 +74,12 @@ void step_all(App& app, Tick unit) {
         if (!r->session) continue;
         RunControls& c = r->session->controls();
         c.paused = true;
-        // A planner has no env steps: "one step" is one sweep for it.
-        c.step_to = int(r->session->algo().planner ? Tick::Update : unit);
+        // A planner has no env steps: "one step" is one sweep for it. An algorithm without update ticks takes
+        // one env step when asked for an update.
+        const AlgoInfo& a = r->session->algo();
+        Tick t = a.planner ? Tick::Update : unit;
+        if (t == Tick::Update && !a.ticks_updates) t = Tick::EnvStep;
+        c.step_to = int(t);
         c.wake();
     }
 }

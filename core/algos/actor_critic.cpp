@@ -93,9 +93,11 @@ void run_actor_critic(ActorCriticArgs& args, RunContext& ctx) {
 }
 
 AlgoInfo actor_critic_info() {
-    return make_algo_info<ActorCriticArgs>("actor_critic", "One-step actor-critic",
-                                           "the five-line online actor-critic: TD error drives both nets",
-                                           AlgoKind::Deep, run_actor_critic);
+    AlgoInfo info = make_algo_info<ActorCriticArgs>("actor_critic", "One-step actor-critic",
+                                                    "the five-line online actor-critic: TD error drives both nets",
+                                                    AlgoKind::Deep, run_actor_critic);
+    info.ticks_updates = false;  // every env step is an update; there is no separate update tick
+    return info;
 }
 
 }  // namespace dl

@@ -19,6 +19,7 @@ struct AlgoInfo {
     bool tabular = true;   // needs a DiscreteEnv (deep learners take any env with Discrete actions)
     bool planner = false;  // uses the exact model and no env steps (DP)
     Tick step_unit = Tick::EnvStep;  // what one "step" of the speed limit is
+    bool ticks_updates = false;      // calls ctx.tick(Tick::Update) (sweeps, or a deep learner's updates)
     std::function<std::unique_ptr<ArgsBase>()> make_args;
     std::function<void(ArgsBase&, RunContext&)> run;
 };
@@ -36,6 +37,7 @@ AlgoInfo make_algo_info(std::string id, std::string title, std::string summary, 
     const bool planner = kind == AlgoKind::Planner;
     info.planner = planner;
     info.tabular = kind != AlgoKind::Deep;
+    info.ticks_updates = kind != AlgoKind::Tabular;
     info.step_unit = planner ? Tick::Update : Tick::EnvStep;
     info.make_args = [] { return std::unique_ptr<ArgsBase>(std::make_unique<A>()); };
     info.run = [run](ArgsBase& a, RunContext& ctx) { run(static_cast<A&>(a), ctx); };
