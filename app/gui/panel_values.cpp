@@ -47,13 +47,19 @@ void panel_values(App& app) {
     RunSlot* run = app.current();
     if (!run || !run->snap.env) return;
     const auto* denv = dynamic_cast<const DiscreteEnv*>(run->snap.env.get());
-    const TabularView& t = run->snap.tab;
+    TabularView placeholder;
+    const TabularView* tp = &run->snap.tab;
+    if (denv && tp->nS == 0) {
+        // Before the first step (a run starts paused): nothing learned yet, V = 0 and a uniform policy, so the
+        // lesson opens on the lake, its ground truth V*, and what the learner starts from.
+        placeholder.nS = denv->num_states(), placeholder.nA = denv->num_actions();
+        placeholder.v.assign(size_t(placeholder.nS), 0.0);
+        placeholder.pi.assign(size_t(placeholder.nS) * placeholder.nA, 1.0 / placeholder.nA);
+        tp = &placeholder;
+    }
+    const TabularView& t = *tp;
     if (!denv) {
         panel_state_maps(app);  // continuous states: value and policy maps over a 2-D slice
-        return;
-    }
-    if (t.nS == 0) {
-        ImGui::TextDisabled("no values yet");
         return;
     }
     const auto* lake = dynamic_cast<const FrozenLake*>(denv);
