@@ -18,8 +18,6 @@
 
 namespace dl {
 
-RunConfig load_run_config_file(const std::string& path);
-
 const char* kUsage = R"(dreamlab — a desktop lab for reinforcement learning
 
 usage:
@@ -196,7 +194,7 @@ uint64_t parse_seed(const Options& o, uint64_t def) {
 
 int cmd_train(const Options& o, std::ostream& out, std::ostream& err) {
     RunConfig cfg;
-    if (o.has("--config")) cfg = load_run_config_file(o.get("--config"));
+    if (o.has("--config")) cfg = load_config_file(o.get("--config"));
     if (o.has("--env") && o.get("--env") != cfg.env_id) {
         cfg.env_id = o.get("--env");
         cfg.env_args.clear();  // the old env's args mean nothing for another env
@@ -349,16 +347,6 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         err << "dreamlab: error: " << e.what() << "\n";
         return 1;
     }
-}
-
-RunConfig load_run_config_file(const std::string& path) {
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(read_file(path));
-    } catch (const nlohmann::json::exception& e) {
-        throw ParamError(path + " is not valid JSON: " + e.what());
-    }
-    return RunConfig::from_json(j);
 }
 
 }  // namespace dl

@@ -37,15 +37,19 @@ void save_run(const fs::path& dir, RunContext& ctx) {
     write_file_atomic(dir / "summary.json", summary.dump(2) + "\n");
 }
 
-RunConfig load_run_config(const fs::path& dir) {
-    if (!fs::is_directory(dir)) throw IoError("run directory " + dir.string() + " does not exist");
+RunConfig load_config_file(const fs::path& file) {
     nlohmann::json j;
     try {
-        j = nlohmann::json::parse(read_file(dir / "config.json"));
+        j = nlohmann::json::parse(read_file(file));
     } catch (const nlohmann::json::exception& e) {
-        throw ParamError((dir / "config.json").string() + " is not valid JSON: " + e.what());
+        throw ParamError(file.string() + " is not valid JSON: " + e.what());
     }
     return RunConfig::from_json(j);
+}
+
+RunConfig load_run_config(const fs::path& dir) {
+    if (!fs::is_directory(dir)) throw IoError("run directory " + dir.string() + " does not exist");
+    return load_config_file(dir / "config.json");
 }
 
 TabularModelFile load_tabular_model(const fs::path& dir) {

@@ -21,7 +21,8 @@ struct TabularModelFile {
 
 // Writes a finished run's files into `dir` (each atomically).
 void save_run(const std::filesystem::path& dir, RunContext& ctx);
-RunConfig load_run_config(const std::filesystem::path& dir);       // throws IoError / ParamError
+RunConfig load_run_config(const std::filesystem::path& dir);       // DIR/config.json; throws IoError / ParamError
+RunConfig load_config_file(const std::filesystem::path& file);     // any config.json (train --config)
 TabularModelFile load_tabular_model(const std::filesystem::path& dir);
 
 }  // namespace dl
