@@ -2,6 +2,7 @@
 // here, never in timed tests.
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <cmath>
 #include <thread>
 #include <iomanip>
@@ -149,13 +150,17 @@ double median(std::vector<double> v) {
 
 }  // namespace
 
-int run_bench(bool json, bool quick, std::ostream& out, std::ostream& err) {
+int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err) {
     struct Row { std::string name; double value; std::string unit, note; };
     std::vector<Row> rows;
+    const bool quick = opt.quick;
     const int repeats = quick ? 1 : 3;
-
+    // Each section is named; --only runs the sections named by one of its words, or starting with word + '_'
+    // ("cartpole" runs cartpole and cartpole_vec, "ppo" runs ppo_update and ppo_cartpole).
+    struct Section { std::string name; std::function<void()> run; };
+    std::vector<Section> sections;
     // Raw env stepping: FrozenLake 8x8 slippery, uniform random actions, auto-reset.
-    {
+    sections.push_back({"frozenlake", [&] {
         FrozenLakeArgs a;
         a.map = "8x8";
         FrozenLake env(a);
@@ -174,9 +179,9 @@ int run_bench(bool json, bool quick, std::ostream& out, std::ostream& err) {
         });
         (void)sink;
         rows.push_back({"frozenlake_steps_per_s", double(n) / t, "steps/s", "8x8 slippery, random actions"});
-    }
+    }});
     // CartPole-v1 single env, the allocation-free step, random actions, auto-reset.
-    {
+    sections.push_back({"cartpole", [&] {
         CartPole env;
         Rng rng(1);
         const int64_t n = quick ? 2000000 : 20000000;
@@ -188,15 +193,15 @@ int run_bench(bool json, bool quick, std::ostream& out, std::ostream& err) {
             for (int64_t i = 0; i < n; ++i) {
                 const StepFlags r = env.step_into(int(rng.next_u64() >> 63), obs);
                 acc += obs[0];
-                if (r.terminated || r.truncated) env.reset();
+                if (r.terminated || r.truncated) env.reset_state(std::nullopt);
             }
             sink = acc;
         });
         (void)sink;
         rows.push_back({"cartpole_steps_per_s", double(n) / t, "steps/s", "single env, random actions, auto-reset"});
-    }
+    }});
     // A vector of CartPoles on every core, actions precomputed so only stepping is timed.
-    {
+    sections.push_back({"cartpole_vec", [&] {
         const int threads = std::max(1, int(std::thread::hardware_concurrency()));
         ThreadPool pool(threads);
         const int n_envs = 4096;  // enough work per step to amortise the threads' hand-off
@@ -211,9 +216,9 @@ int run_bench(bool json, bool quick, std::ostream& out, std::ostream& err) {
         });
         rows.push_back({"cartpole_vec_steps_per_s", double(steps) * n_envs / t, "steps/s",
                         std::to_string(n_envs) + " envs on " + std::to_string(threads) + " threads, SAME_STEP autoreset"});
-    }
+    }});
     // Q-learning through the full RunContext path (what `dreamlab train` runs).
-    {
+    sections.push_back({"q_learning", [&] {
         RunConfig cfg;
         cfg.env_id = "FrozenLake8x8-v1";
         cfg.algo_id = "q_learning";
@@ -221,9 +226,9 @@ int run_bench(bool json, bool quick, std::ostream& out, std::ostream& err) {
         int64_t steps = 0;
         const double t = best_of(repeats, [&] { steps = run_headless(cfg)->env_steps(); });
         rows.push_back({"q_learning_updates_per_s", double(steps) / t, "updates/s", "8x8 slippery, 1 update per step"});
-    }
+    }});
     // Value iteration on the 8x8 slippery map to θ = 1e-10 (γ 0.99).
-    {
+    sections.push_back({"value_iteration", [&] {
         RunConfig cfg;
         cfg.env_id = "FrozenLake8x8-v1";
         cfg.algo_id = "value_iteration";
@@ -231,43 +236,64 @@ int run_bench(bool json, bool quick, std::ostream& out, std::ostream& err) {
         const double t = best_of(quick ? 3 : 20, [&] { sweeps = run_headless(cfg)->snapshot_now().updates; });
         rows.push_back({"value_iteration_8x8_ms", t * 1e3, "ms",
                         std::to_string(sweeps) + " sweeps to theta=1e-10, gamma=0.99"});
-    }
+    }});
 
     // The neural core (LibTorch 1.13 on this machine: 1750 / 4400 / 17200 µs and 12 µs acting).
-    for (int b : {64, 256, 1024}) {
-        const int reps = quick ? 50 : (b == 1024 ? 300 : 1000);
-        double best = 1e300;
-        for (int r = 0; r < repeats; ++r) best = std::min(best, ppo_update_us(b, reps));
-        rows.push_back({"ppo_update_us_b" + std::to_string(b), best, "us", "actor 4-64-64-2 + critic 4-64-64-1, Adam, clip"});
-    }
-    rows.push_back({"act_forward_us", act_forward_us(quick ? 20000 : 200000), "us", "batch-1 forward, 4-64-64-2 tanh"});
+    sections.push_back({"ppo_update", [&] {
+        for (int b : {64, 256, 1024}) {
+            const int reps = quick ? 50 : (b == 1024 ? 300 : 1000);
+            double best = 1e300;
+            for (int r = 0; r < repeats; ++r) best = std::min(best, ppo_update_us(b, reps));
+            rows.push_back({"ppo_update_us_b" + std::to_string(b), best, "us", "actor 4-64-64-2 + critic 4-64-64-1, Adam, clip"});
+        }
+    }});
+    sections.push_back({"act_forward", [&] {
+        rows.push_back({"act_forward_us", act_forward_us(quick ? 20000 : 200000), "us", "batch-1 forward, 4-64-64-2 tanh"});
+    }});
 
     // Learning CartPole, median over seeds (5, or 3 with --quick) of wall time and env steps to a mean of 475
     // over the last 20 training episodes (CleanRL's rule), and the final policy's greedy return.
-    for (const char* algo : {"ppo", "dqn", "a2c"}) {
-        std::vector<double> secs, steps, greedy;
-        int solved = 0;
-        const int seeds = quick ? 3 : 5;
-        for (int seed = 1; seed <= seeds; ++seed) {
-            const ToSolve r = time_to_475(algo, uint64_t(seed));
-            secs.push_back(std::isnan(r.seconds) ? INFINITY : r.seconds);
-            steps.push_back(std::isnan(r.steps) ? INFINITY : r.steps);
-            greedy.push_back(r.final_greedy);
-            solved += !std::isnan(r.seconds);
-        }
-        const std::string note = std::to_string(solved) + "/" + std::to_string(seeds) + " seeds reached 475";
-        rows.push_back({std::string(algo) + "_cartpole_seconds_to_475", median(secs), "s", note});
-        rows.push_back({std::string(algo) + "_cartpole_steps_to_475", median(steps), "steps", note});
-        rows.push_back({std::string(algo) + "_cartpole_final_greedy_return", median(greedy), "return", "20 greedy episodes of the final policy"});
+    for (const std::string algo : {"ppo", "dqn", "a2c"}) {
+        sections.push_back({algo + "_cartpole", [&, algo] {
+            std::vector<double> secs, steps, greedy;
+            int solved = 0;
+            const int seeds = quick ? 3 : 5;
+            for (int seed = 1; seed <= seeds; ++seed) {
+                const ToSolve r = time_to_475(algo, uint64_t(seed));
+                secs.push_back(std::isnan(r.seconds) ? INFINITY : r.seconds);
+                steps.push_back(std::isnan(r.steps) ? INFINITY : r.steps);
+                greedy.push_back(r.final_greedy);
+                solved += !std::isnan(r.seconds);
+            }
+            const std::string note = std::to_string(solved) + "/" + std::to_string(seeds) + " seeds reached 475";
+            rows.push_back({algo + "_cartpole_seconds_to_475", median(secs), "s", note});
+            rows.push_back({algo + "_cartpole_steps_to_475", median(steps), "steps", note});
+            rows.push_back({algo + "_cartpole_final_greedy_return", median(greedy), "return", "20 greedy episodes of the final policy"});
+        }});
     }
 
-    std::ostream& table = json ? err : out;
+    bool any = false;
+    for (const Section& sec : sections) {
+        const bool want = opt.only.empty() || std::any_of(opt.only.begin(), opt.only.end(), [&](const std::string& w) {
+                              return sec.name == w || sec.name.rfind(w + "_", 0) == 0;
+                          });
+        if (!want) continue;
+        any = true;
+        sec.run();
+    }
+    if (!any) {
+        std::string names;
+        for (const Section& sec : sections) names += " " + sec.name;
+        throw std::invalid_argument("bench --only " + opt.only_text + " matched no section; the sections are:" + names);
+    }
+
+    std::ostream& table = opt.json ? err : out;
     table << std::left << std::setw(28) << "figure" << std::right << std::setw(16) << "value" << "  "
           << std::left << std::setw(10) << "unit" << "note\n";
     for (const auto& r : rows)
         table << std::left << std::setw(28) << r.name << std::right << std::setw(16) << std::setprecision(6)
               << r.value << "  " << std::left << std::setw(10) << r.unit << r.note << "\n";
-    if (json) {
+    if (opt.json) {
         nlohmann::json j;
         for (const auto& r : rows) j[r.name] = r.value;
         out << j.dump() << "\n";

@@ -28,7 +28,7 @@ usage:
                  --out DIR [--overwrite] [--quiet]
   dreamlab eval  --run DIR [--episodes N] [--seed N] [--json] [--video FILE.mp4 [--video-episodes K] [--fps F]]
   dreamlab eval  --env ID [--env-arg k=v]... --policy random [--episodes N] [--seed N] [--json] [--video …]
-  dreamlab bench [--json] [--quick]
+  dreamlab bench [--json] [--quick] [--only SECTION[,SECTION...]]
   dreamlab help
 )";
 
@@ -330,8 +330,21 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
                         {"--json"}),
                 out);
         if (cmd == "bench") {
-            Options o(args, 1, {}, {"--json", "--quick"});
-            return run_bench(o.has("--json"), o.has("--quick"), out, err);
+            Options o(args, 1, {"--only"}, {"--json", "--quick"});
+            BenchOptions b;
+            b.json = o.has("--json"), b.quick = o.has("--quick");
+            if (o.has("--only")) {
+                b.only_text = o.get("--only");
+                std::stringstream words(b.only_text);
+                for (std::string w; std::getline(words, w, ',');)
+                    if (!w.empty()) b.only.push_back(w);
+                if (b.only.empty()) throw UsageError("--only needs section names, e.g. --only cartpole,ppo_update");
+            }
+            try {
+                return run_bench(b, out, err);
+            } catch (const std::invalid_argument& e) {
+                throw UsageError(e.what());
+            }
         }
         throw UsageError("unknown command '" + cmd + "': commands are gui, list, train, eval, bench, help");
     } catch (const UsageError& e) {

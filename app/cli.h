@@ -11,7 +11,13 @@ namespace dl {
 int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 // Benchmarks (app/bench.cpp).
-int run_bench(bool json, bool quick, std::ostream& out, std::ostream& err);
+struct BenchOptions {
+    bool json = false;               // table to stderr, one JSON line to stdout
+    bool quick = false;              // smaller budgets
+    std::vector<std::string> only;   // section names (or prefixes before '_'); empty = all
+    std::string only_text;           // as given, for messages
+};
+int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err);
 
 extern const char* kUsage;
 

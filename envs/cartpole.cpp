@@ -29,19 +29,6 @@ Obs CartPole::reset(std::optional<uint64_t> seed) {
     return obs;
 }
 
-StepFlags CartPole::step_into(int action, float* obs) {
-    s_ = cartpole_dynamics(s_, action);
-    ++elapsed_;
-    const bool terminated = s_[0] < -kXThreshold || s_[0] > kXThreshold || s_[2] < -kThetaThreshold || s_[2] > kThetaThreshold;
-    double reward = 1.0;
-    if (terminated) {
-        // Gymnasium gives 0 for steps taken after the episode already ended.
-        if (++steps_beyond_terminated_ > 0) reward = 0.0;
-    }
-    observe(obs);
-    return {reward, terminated, elapsed_ >= max_steps_};
-}
-
 StepResult CartPole::step(int action) {
     StepResult r;
     r.obs.resize(4);

