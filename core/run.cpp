@@ -311,7 +311,7 @@ bool RunContext::poll_metrics(MetricsTable& dst, std::vector<Marker>& markers) {
     return true;
 }
 
-bool RunContext::tick_slow(Tick t) {
+bool RunContext::tick_slow(Tick t, int64_t count) {
     RunControls& c = *controls_;
     if (c.has_pending.load(std::memory_order_relaxed)) apply_pending();
     if (c.step_to.load(std::memory_order_relaxed) == int(t)) {
@@ -336,12 +336,13 @@ bool RunContext::tick_slow(Tick t) {
         }
         next_allowed_ = std::chrono::steady_clock::now();
     }
-    // Speed limit: ticks of the step unit are spaced 1/speed seconds apart.
+    // Speed limit: a tick of `count` step units (a vector env's step counts each env) waits count/speed seconds,
+    // so the slider's "steps/s" means env steps whatever the number of envs.
     const double speed = c.speed.load(std::memory_order_relaxed);
     if (speed > 0 && t == step_unit_) {
         const auto now = std::chrono::steady_clock::now();
         const auto gap = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-            std::chrono::duration<double>(1.0 / speed));
+            std::chrono::duration<double>(double(count) / speed));
         if (next_allowed_ < now - gap * 4) next_allowed_ = now;  // fell behind (or resumed): don't burst
         next_allowed_ += gap;
         if (next_allowed_ > now) {

@@ -118,7 +118,7 @@ struct RunControls {
     std::atomic<bool> stop{false};
     std::atomic<bool> paused{false};
     std::atomic<int> step_to{-1};          // pause again at the next tick of this kind (-1: none)
-    std::atomic<double> speed{0};          // ticks of the step unit per second; 0 = unthrottled
+    std::atomic<double> speed{0};          // step units per second (env steps: all envs of a vector step count); 0 = unthrottled
     std::atomic<bool> want_snapshot{false};
     std::mutex m;
     std::condition_variable cv;
@@ -152,7 +152,7 @@ public:
         if (t != Tick::EnvStep) commit_row();
         if (t == Tick::Episode && episode_hook_ && !episode_hook_(*this)) return false;
         if (!controlled_) return true;  // headless: nothing else to do, keep the hot loop tight
-        return tick_slow(t);
+        return tick_slow(t, count);
     }
     void log(std::string_view name, double value);
     // The algorithm's view of its tables, called (on the worker thread) whenever a snapshot is taken. Keep the
@@ -202,7 +202,7 @@ public:
     double wall_seconds() const;
 
 private:
-    bool tick_slow(Tick t);
+    bool tick_slow(Tick t, int64_t count);
     void close_view();
     void commit_row();
     void publish();

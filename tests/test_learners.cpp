@@ -157,6 +157,24 @@ TEST_CASE("speed limit: 200 env steps per second really paces the run") {
     CHECK(ctx.env_steps() >= 10);
 }
 
+TEST_CASE("speed limit counts env steps, not vector steps: PPO's 8 envs at 400 steps/s make ~400 env steps/s") {
+    RunConfig cfg;
+    cfg.env_id = "CartPole-v1";
+    cfg.algo_id = "ppo";
+    auto args = make_algo_args(cfg.algo_id, {});
+    RunContext ctx(cfg);
+    RunControls controls;
+    controls.speed = 400;
+    ctx.attach(&controls, Tick::EnvStep);
+    std::thread worker([&] { find_algo(cfg.algo_id).run(*args, ctx); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    controls.stop = true;
+    controls.wake();
+    worker.join();
+    CHECK(ctx.env_steps() <= 400 * 0.5 * 1.5 + 8);  // 8x this if each vector step counted once
+    CHECK(ctx.env_steps() >= 40);
+}
+
 TEST_CASE("Session started paused shows the reset env, then Step takes exactly one env step") {
     RunConfig cfg;
     Session session(cfg, /*paused=*/true, /*speed=*/0);

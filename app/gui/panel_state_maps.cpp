@@ -1,6 +1,7 @@
 // State maps for continuous-state environments (CartPole): the agent's V(θ, ω) and π(right | θ, ω) (ω = dθ/dt) (or the
 // greedy action's Q) as heatmaps over a 2-D slice of the state space, the other dimensions (x, v) on sliders
 // or following the current state; the current state is marked; action probabilities / Q-values as bars.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -45,7 +46,9 @@ void heatmap(const char* title, const RMat& m, int res, double lo, double hi, bo
         std::snprintf(buf, sizeof buf, "%.2g", i * xr);
         dl->AddText(ImVec2(o.x + size * (i + 1) / 2 - fs * 0.8f, o.y + size + 2), IM_COL32(180, 180, 180, 255), buf);
         std::snprintf(buf, sizeof buf, "%.2g", -i * yr);
-        dl->AddText(ImVec2(o0.x, o.y + size * (i + 1) / 2 - fs * 0.5f), IM_COL32(180, 180, 180, 255), buf);
+        // Centred on its row, but kept inside the map's height so the top label never runs into the title.
+        const float ty = std::clamp(o.y + size * (i + 1) / 2 - fs * 0.5f, o.y, o.y + size - fs);
+        dl->AddText(ImVec2(o0.x, ty), IM_COL32(180, 180, 180, 255), buf);
     }
     dl->AddText(ImVec2(o.x + size * 0.5f - ImGui::CalcTextSize(xlabel).x * 0.5f, o.y + size + fs * 1.2f), IM_COL32(140, 140, 150, 255), xlabel);
     dl->AddText(ImVec2(o.x + 3, o.y + 2), IM_COL32(20, 20, 20, 255), ylabel);
