@@ -20,7 +20,7 @@ using namespace nn;
 
 struct DqnArgs : Args<DqnArgs> {
     int64_t total_timesteps = 50000;     // env steps
-    double learning_rate = 1e-3;         // Adam step size
+    double learning_rate = 5e-4;         // Adam step size
     int64_t buffer_size = 50000;         // replay capacity (transitions)
     double gamma = 0.99;                 // discount factor
     std::string target_update = "polyak";  // hard | polyak
