@@ -303,7 +303,7 @@ int cmd_eval(const Options& o, std::ostream& out) {
     if (o.has("--json")) out << r.to_json().dump() << "\n";
     else {
         out << "episodes     " << r.episodes << "\nmean_return  " << r.mean_return << "\nstd_return   " << r.std_return
-            << "\nmean_length  " << r.mean_length << "\n";
+            << "\nmean_length  " << r.mean_length << "\nstd_length   " << r.std_length << "\n";
         if (r.has_success) out << "success_rate " << r.success_rate << "\n";
     }
     return 0;

@@ -10,7 +10,8 @@ nlohmann::json EvalResult::to_json() const {
     nlohmann::json j = {{"episodes", episodes},
                         {"mean_return", mean_return},
                         {"std_return", std_return},
-                        {"mean_length", mean_length}};
+                        {"mean_length", mean_length},
+                        {"std_length", std_length}};
     if (has_success) j["success_rate"] = success_rate;
     return j;
 }
@@ -21,7 +22,7 @@ EvalResult evaluate_policy(Env& env, const std::function<int(const Obs&, Rng&)>&
     EvalResult r;
     r.episodes = episodes;
     r.has_success = env.defines_success();
-    double sum = 0, sum2 = 0, len = 0, wins = 0;
+    double sum = 0, sum2 = 0, len = 0, len2 = 0, wins = 0;
     for (int64_t e = 0; e < episodes; ++e) {
         Obs obs = env.reset(e == 0 ? std::optional<uint64_t>(seed) : std::nullopt);
         double G = 0;
@@ -34,13 +35,14 @@ EvalResult evaluate_policy(Env& env, const std::function<int(const Obs&, Rng&)>&
             obs = std::move(s.obs);
             done = s.terminated || s.truncated;
         }
-        sum += G, sum2 += G * G, len += double(t);
+        sum += G, sum2 += G * G, len += double(t), len2 += double(t) * double(t);
         wins += env.last_success() ? 1 : 0;
     }
     if (episodes > 0) {
         r.mean_return = sum / double(episodes);
         r.std_return = std::sqrt(std::max(0.0, sum2 / double(episodes) - r.mean_return * r.mean_return));
         r.mean_length = len / double(episodes);
+        r.std_length = std::sqrt(std::max(0.0, len2 / double(episodes) - r.mean_length * r.mean_length));
         r.success_rate = wins / double(episodes);
     }
     return r;

@@ -13,7 +13,7 @@ namespace dl {
 
 struct EvalResult {
     int64_t episodes = 0;
-    double mean_return = 0, std_return = 0, mean_length = 0;
+    double mean_return = 0, std_return = 0, mean_length = 0, std_length = 0;
     bool has_success = false;
     double success_rate = 0;
     nlohmann::json to_json() const;

@@ -2,6 +2,7 @@
 
 #include "envs/cartpole.h"
 #include "envs/frozen_lake.h"
+#include "envs/minatar/minatar.h"
 
 namespace dl {
 
@@ -21,6 +22,11 @@ EnvInfo entry(std::string id, std::string summary, std::function<void(A&)> defau
 
 std::unique_ptr<Env> make_lake(const FrozenLakeArgs& a) { return std::make_unique<FrozenLake>(a); }
 std::unique_ptr<Env> make_cartpole(const CartPoleArgs& a) { return std::make_unique<CartPole>(a); }
+
+EnvInfo minatar_entry(const std::string& game, const std::string& summary) {
+    return entry<MinAtarArgs>("MinAtar/" + game + "-v1", summary, [](MinAtarArgs&) {},
+                              [game](const MinAtarArgs& a) { return std::make_unique<MinAtarEnv>(game, a); });
+}
 
 }  // namespace
 
@@ -42,6 +48,11 @@ const std::vector<EnvInfo>& env_registry() {
             make_lake),
         entry<CartPoleArgs>("CartPole-v1", "Gymnasium's cart-pole: keep the pole upright by pushing the cart",
                                     [](CartPoleArgs&) {}, make_cartpole),
+        minatar_entry("Breakout", "MinAtar Breakout: bounce the ball off a one-cell paddle into three rows of bricks"),
+        minatar_entry("Asterix", "MinAtar Asterix: collect gold, dodge the enemies streaming in from both sides"),
+        minatar_entry("Freeway", "MinAtar Freeway: get the chicken across eight lanes of traffic (2501 steps)"),
+        minatar_entry("Seaquest", "MinAtar Seaquest: shoot, rescue divers, surface for oxygen"),
+        minatar_entry("SpaceInvaders", "MinAtar Space Invaders: shoot the marching alien block before it lands"),
     };
     return envs;
 }
