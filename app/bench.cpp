@@ -82,6 +82,46 @@ double ppo_update_us(int batch, int repeats) {
     return seconds_since(t0) / repeats * 1e6;
 }
 
+// One DQN update as the MinAtar paper's DQN does it: batch 32, its network (3x3 conv of 16 → 128 → 6, ReLU),
+// Q(s, a) against r + γ max Q_target(s', ·), Huber loss, backward, Adam, on Seaquest's 10 channels.
+double dqn_minatar_update_us(int repeats) {
+    using namespace nn;
+    Rng rng(4);
+    const ConvShape image{10, 10, 10, 3, 1, 0};
+    Mlp q = Mlp::conv_net(image, 16, {128, 6}, Activation::Relu, 1.0f, rng), target = q;
+    std::vector<Param*> params = q.params();
+    Adam adam;
+    adam.params = params, adam.lr = 2.5e-4f;
+    const int B = 32;
+    Mat obs(B, image.in_dim()), next(B, image.in_dim()), rew(B, 1), notdone(B, 1), next_q;
+    // Real frames: Seaquest under a random policy (about 3% of the cells lit).
+    MinAtarEnv env("Seaquest");
+    env.reset(1);
+    for (int i = 0; i < B; ++i) {
+        for (int k = 0; k < 7; ++k)
+            if (env.step(int(rng.below(6))).terminated) env.reset();
+        env.observe(obs.row(i).data());
+        if (env.step(int(rng.below(6))).terminated) env.reset();
+        env.observe(next.row(i).data());
+    }
+    std::vector<int32_t> act(static_cast<size_t>(B));
+    for (int i = 0; i < B; ++i) act[size_t(i)] = int32_t(rng.below(6)), rew(i, 0) = float(rng.below(2)), notdone(i, 0) = 1;
+    Tape t;
+    auto update = [&] {
+        target.forward(next, next_q);
+        const Mat y = rew + 0.99f * notdone.cwiseProduct(next_q.rowwise().maxCoeff());
+        t.reset();
+        zero_grad(params);
+        Var pred = gather(q(t, t.constant(obs)), act);
+        t.backward(mean(huber(sub(pred, t.constant(y)))));
+        adam.step();
+    };
+    for (int i = 0; i < 20; ++i) update();
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < repeats; ++i) update();
+    return seconds_since(t0) / repeats * 1e6;
+}
+
 // Acting: one batch-1 forward pass of the 4-64-64-2 actor, in µs.
 double act_forward_us(int repeats) {
     using namespace nn;
@@ -273,6 +313,11 @@ int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err) {
             for (int r = 0; r < repeats; ++r) best = std::min(best, ppo_update_us(b, reps));
             rows.push_back({"ppo_update_us_b" + std::to_string(b), best, "us", "actor 4-64-64-2 + critic 4-64-64-1, Adam, clip"});
         }
+    }});
+    sections.push_back({"dqn_minatar_update", [&] {
+        double best = 1e300;
+        for (int r = 0; r < repeats; ++r) best = std::min(best, dqn_minatar_update_us(quick ? 50 : 500));
+        rows.push_back({"dqn_minatar_update_us", best, "us", "batch 32, conv3x3x16-128-6 on Seaquest's 10 channels, Adam"});
     }});
     sections.push_back({"act_forward", [&] {
         rows.push_back({"act_forward_us", act_forward_us(quick ? 20000 : 200000), "us", "batch-1 forward, 4-64-64-2 tanh"});

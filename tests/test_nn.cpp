@@ -123,6 +123,74 @@ TEST_CASE("every op's gradient matches finite differences") {
     check_gradient("reuse", [](Tape&, std::vector<Var>& v) { return mul(v[0], add(v[0], v[0])); }, {A});
 }
 
+TEST_CASE("conv2d: equals a direct convolution; gradients (weights and input) match finite differences") {
+    Rng rng(9);
+    for (const ConvShape s : {ConvShape{5, 4, 2, 3, 1, 0}, ConvShape{5, 4, 2, 3, 1, 1}, ConvShape{6, 5, 3, 3, 2, 1},
+                              ConvShape{4, 4, 1, 2, 1, 0}}) {
+        CAPTURE(s.H);
+        CAPTURE(s.stride);
+        CAPTURE(s.pad);
+        const int F = 3, B = 2;
+        const Mat x = randn(B, s.in_dim(), rng), w = randn(s.k * s.k * s.C, F, rng);
+        Tape t;
+        const Mat y = conv2d(t.constant(x), t.constant(w), s).value();
+        REQUIRE(y.cols() == s.out_h() * s.out_w() * F);
+        double worst = 0;
+        for (int b = 0; b < B; ++b)
+            for (int oy = 0; oy < s.out_h(); ++oy)
+                for (int ox = 0; ox < s.out_w(); ++ox)
+                    for (int f = 0; f < F; ++f) {
+                        double acc = 0;
+                        for (int ky = 0; ky < s.k; ++ky)
+                            for (int kx = 0; kx < s.k; ++kx)
+                                for (int c = 0; c < s.C; ++c) {
+                                    const int iy = oy * s.stride - s.pad + ky, ix = ox * s.stride - s.pad + kx;
+                                    if (iy < 0 || iy >= s.H || ix < 0 || ix >= s.W) continue;
+                                    acc += double(x(b, (iy * s.W + ix) * s.C + c)) * w((ky * s.k + kx) * s.C + c, f);
+                                }
+                        worst = std::max(worst, std::fabs(acc - y(b, (oy * s.out_w() + ox) * F + f)));
+                    }
+        CHECK(worst < 1e-4);
+        check_gradient("conv2d", [s](Tape&, std::vector<Var>& v) { return conv2d(v[0], v[1], s); }, {x, w});
+        check_gradient("conv2d + bias", [s](Tape&, std::vector<Var>& v) { return conv2d(v[0], v[1], s, v[2]); },
+                       {x, w, randn(1, F, rng)});
+    }
+    // Sparse inputs (a few lit cells, as MinAtar's) take the scatter path: same outputs, same gradients.
+    for (const ConvShape s : {ConvShape{10, 10, 4, 3, 1, 0}, ConvShape{6, 5, 3, 3, 2, 1}}) {
+        Mat x = Mat::Zero(3, s.in_dim());
+        for (int i = 0; i < x.size(); ++i)
+            if (rng.uniform() < 0.05) x.data()[i] = rng.uniform() < 0.5 ? 1.0f : float(normal(rng));
+        const Mat w = randn(s.k * s.k * s.C, 4, rng), bias = randn(1, 4, rng);
+        Tape ts;
+        const Mat sparse = conv2d(ts.constant(x), ts.constant(w), s, ts.constant(bias)).value();
+        Mat dense_x = x;
+        dense_x.array() += 1e-30f;  // every entry nonzero (and the values unchanged in float): the im2col path
+        Tape td;
+        const Mat dense = conv2d(td.constant(dense_x), td.constant(w), s, td.constant(bias)).value();
+        CHECK((sparse - dense).cwiseAbs().maxCoeff() < 1e-5);
+        check_gradient("conv2d sparse input (weights, bias)",
+                       [s, x](Tape& t, std::vector<Var>& v) { return conv2d(t.constant(x), v[0], s, v[1]); }, {w, bias});
+    }
+    // A constant input gets its gradient only when asked (saliency maps ask), and then it is the right one.
+    const ConvShape s{4, 4, 2, 3, 1, 1};
+    const Mat x = randn(1, s.in_dim(), rng), w = randn(18, 2, rng);
+    Tape t;
+    Var xc = t.constant(x, /*needs_grad=*/true);
+    t.backward(sum(square(conv2d(xc, t.constant(w), s))));
+    const Mat g = xc.grad();
+    Tape t2;
+    Var xq = t2.constant(x);
+    t2.backward(sum(square(conv2d(xq, t2.constant(w), s))));
+    CHECK(xq.grad().norm() == 0);
+    Param px;
+    px.value = x;
+    px.grad.setZero(1, s.in_dim());
+    Tape t3;
+    t3.backward(sum(square(conv2d(t3.param(px), t3.constant(w), s))));
+    CHECK((px.grad - g).norm() < 1e-5);
+    CHECK(g.norm() > 0);
+}
+
 TEST_CASE("orthogonal init: columns (or rows) orthonormal times the gain") {
     Rng rng(3);
     Mat W(64, 16), V(4, 64);

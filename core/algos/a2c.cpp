@@ -30,6 +30,8 @@ struct A2cArgs : Args<A2cArgs> {
     double max_grad_norm = 0.5;        // global gradient-norm clip
     bool bootstrap_truncated = true;   // add γ V(final obs) when a time limit ends an episode
     int64_t hidden = 64;               // units per hidden layer (two tanh layers)
+    std::string network = "auto";      // auto | mlp | cnn (a 3x3 conv torso first: pixel games)
+    int64_t conv_filters = 16;         // cnn: filters of the conv layer
     int64_t threads = 1;               // threads stepping the envs
 
     void visit(ParamVisitor& v) override {
@@ -47,6 +49,10 @@ struct A2cArgs : Args<A2cArgs> {
         v.flag("bootstrap_truncated", bootstrap_truncated, "bootstrap γV(s_final) when a time limit ends an episode",
                Apply::Now);
         v.integer("hidden", hidden, 4, 1024, "units per hidden layer (two tanh layers)", Apply::Restart);
+        v.choice("network", network, {"auto", "mlp", "cnn"},
+                 "auto: a conv torso (3x3 conv + ReLU, one hidden layer) for image observations, tanh MLP otherwise",
+                 Apply::Restart);
+        v.integer("conv_filters", conv_filters, 1, 256, "cnn: 3x3 filters in the conv layer", Apply::Restart);
         v.integer("threads", threads, 1, 64, "threads stepping the envs", Apply::Restart);
     }
 };
@@ -57,7 +63,7 @@ void run_a2c(A2cArgs& args, RunContext& ctx) {
     VectorEnv envs([&] { return ctx.new_env(); }, int(args.num_envs), args.threads > 1 ? &pool : nullptr);
     ctx.show_env(envs.env(0));
     const int N = envs.num_envs(), T = int(args.num_steps), D = envs.obs_dim(), A = envs.num_actions(), H = int(args.hidden);
-    auto agent = MlpAgent::actor_critic(D, A, H, rng);
+    auto agent = MlpAgent::actor_critic(envs.env(0).observation_space(), A, H, rng, args.network, int(args.conv_filters));
     std::vector<Param*> params = agent->all_params();
     Adam adam;
     RmsProp rms;

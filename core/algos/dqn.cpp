@@ -39,7 +39,9 @@ struct DqnArgs : Args<DqnArgs> {
     bool dueling = false;                // value + advantage heads
     bool replay = true;                  // sample from the buffer; off: learn online from the newest transition only
     bool target_network = true;          // bootstrap from a target network; off: from the online network
-    int64_t hidden = 64;                 // units per hidden layer (two ReLU layers)
+    int64_t hidden = 64;                 // units per hidden layer (two ReLU layers; one after a conv layer)
+    std::string network = "auto";        // auto | mlp | cnn (a 3x3 conv first: pixel games)
+    int64_t conv_filters = 16;           // cnn: filters of the conv layer (MinAtar's network: 16, hidden 128)
 
     void visit(ParamVisitor& v) override {
         v.integer("total_timesteps", total_timesteps, 1000, 100000000, "env steps in total", Apply::Restart);
@@ -62,7 +64,10 @@ struct DqnArgs : Args<DqnArgs> {
         v.flag("dueling", dueling, "dueling heads: Q = V + A − mean A", Apply::Restart);
         v.flag("replay", replay, "learn from a replay buffer (off: online, from the newest transition only)", Apply::Restart);
         v.flag("target_network", target_network, "bootstrap from a slow target network (off: the online net)", Apply::Now);
-        v.integer("hidden", hidden, 4, 1024, "units per hidden layer (two ReLU layers)", Apply::Restart);
+        v.integer("hidden", hidden, 4, 1024, "units per hidden layer (two ReLU layers; one after a conv layer)", Apply::Restart);
+        v.choice("network", network, {"auto", "mlp", "cnn"},
+                 "auto: a conv layer first for image observations (pixel games), an MLP otherwise", Apply::Restart);
+        v.integer("conv_filters", conv_filters, 1, 256, "cnn: 3x3 filters in the conv layer", Apply::Restart);
     }
 };
 
@@ -74,12 +79,16 @@ void run_dqn(DqnArgs& args, RunContext& ctx) {
     const int D = envs.obs_dim(), A = envs.num_actions(), H = int(args.hidden);
     auto q = std::make_shared<MlpAgent>();
     q->kind = MlpAgent::QNet, q->q_values = true, q->obs_dim = D, q->n_actions = A, q->dueling = args.dueling;
+    const Space obs_space = envs.env(0).observation_space();
+    const bool cnn = args.network == "cnn" || (args.network == "auto" && is_image(obs_space));
+    std::vector<int> torso = cnn ? std::vector<int>{H} : std::vector<int>{H, H};  // MinAtar: conv → 128 → Q
     if (args.dueling) {
-        q->actor = Mlp({D, H, H}, Activation::Relu, std::sqrt(2.0f), rng);
+        q->actor = make_network(obs_space, args.network, int(args.conv_filters), torso, Activation::Relu, std::sqrt(2.0f), rng);
         q->value_head = Linear(H, 1, 1.0f, rng);
         q->adv_head = Linear(H, A, 1.0f, rng);
     } else {
-        q->actor = Mlp({D, H, H, A}, Activation::Relu, 1.0f, rng);
+        torso.push_back(A);
+        q->actor = make_network(obs_space, args.network, int(args.conv_filters), torso, Activation::Relu, 1.0f, rng);
     }
     auto target = std::make_shared<MlpAgent>(*q);
     std::vector<Param*> params = q->q_params(), target_params = target->q_params();

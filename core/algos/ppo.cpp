@@ -43,6 +43,8 @@ struct PpoArgs : Args<PpoArgs> {
     double target_kl = 0.0;            // stop the epochs early above this approx-KL (0 = never; kl_penalty's target)
     bool bootstrap_truncated = true;   // add γ V(final obs) when a time limit (not a failure) ends an episode
     int64_t hidden = 64;               // units in each of the two hidden layers
+    std::string network = "auto";      // auto | mlp | cnn (a 3x3 conv torso first: pixel games)
+    int64_t conv_filters = 16;         // cnn: filters of the conv layer
     int64_t threads = 1;               // threads stepping the envs (results do not depend on it)
 
     void visit(ParamVisitor& v) override {
@@ -68,6 +70,10 @@ struct PpoArgs : Args<PpoArgs> {
         v.flag("bootstrap_truncated", bootstrap_truncated, "bootstrap γV(s_final) when a time limit ends an episode",
                Apply::Now);
         v.integer("hidden", hidden, 4, 1024, "units per hidden layer (two tanh layers)", Apply::Restart);
+        v.choice("network", network, {"auto", "mlp", "cnn"},
+                 "auto: a conv torso (3x3 conv + ReLU, one hidden layer) for image observations, tanh MLP otherwise",
+                 Apply::Restart);
+        v.integer("conv_filters", conv_filters, 1, 256, "cnn: 3x3 filters in the conv layer", Apply::Restart);
         v.integer("threads", threads, 1, 64, "threads stepping the envs", Apply::Restart);
     }
 };
@@ -80,7 +86,7 @@ void run_ppo(PpoArgs& args, RunContext& ctx) {
     ctx.show_env(envs.env(0));  // the views follow sub-env 0
     const int N = envs.num_envs(), T = int(args.num_steps), D = envs.obs_dim(), A = envs.num_actions();
     const int H = int(args.hidden);
-    auto agent = MlpAgent::actor_critic(D, A, H, rng);
+    auto agent = MlpAgent::actor_critic(envs.env(0).observation_space(), A, H, rng, args.network, int(args.conv_filters));
     std::vector<Param*> params = agent->all_params();
     Adam adam;
     adam.params = params, adam.eps = 1e-5f;

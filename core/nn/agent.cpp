@@ -14,6 +14,44 @@ std::shared_ptr<MlpAgent> MlpAgent::actor_critic(int obs_dim, int n_actions, int
     return a;
 }
 
+bool is_image(const Space& obs) { return obs.kind == Space::Box && obs.shape.size() == 3; }
+
+Mlp make_network(const Space& obs, const std::string& network, int filters, const std::vector<int>& sizes,
+                 Activation act, float out_gain, Rng& rng) {
+    const bool cnn = network == "cnn" || (network == "auto" && is_image(obs));
+    if (network != "cnn" && network != "mlp" && network != "auto")
+        throw ParamError("network=" + network + " is not allowed: expected one of auto, mlp, cnn");
+    if (cnn) {
+        if (!is_image(obs)) throw ParamError("network=cnn needs image observations (height x width x channels); this env's are flat");
+        const ConvShape image{obs.shape[0], obs.shape[1], obs.shape[2], 3, 1, 0};
+        return Mlp::conv_net(image, filters, sizes, act, out_gain, rng);
+    }
+    int d = 1;
+    if (obs.kind == Space::Discrete) d = obs.n;
+    else for (int k : obs.shape) d *= k;
+    std::vector<int> all = {d};
+    all.insert(all.end(), sizes.begin(), sizes.end());
+    return Mlp(all, act, out_gain, rng);
+}
+
+std::shared_ptr<MlpAgent> MlpAgent::actor_critic(const Space& obs, int n_actions, int hidden, Rng& rng,
+                                                 const std::string& network, int filters) {
+    auto a = std::make_shared<MlpAgent>();
+    a->n_actions = n_actions;
+    const bool cnn = network == "cnn" || (network == "auto" && is_image(obs));
+    // Two hidden layers for the MLP; after a conv layer one, as in the MinAtar network.
+    const std::vector<int> hid = cnn ? std::vector<int>{hidden} : std::vector<int>{hidden, hidden};
+    auto with_out = [&](int out) {
+        std::vector<int> v = hid;
+        v.push_back(out);
+        return v;
+    };
+    a->actor = make_network(obs, network, filters, with_out(n_actions), cnn ? Activation::Relu : Activation::Tanh, 0.01f, rng);
+    a->critic = make_network(obs, network, filters, with_out(1), cnn ? Activation::Relu : Activation::Tanh, 1.0f, rng);
+    a->obs_dim = a->actor.in_dim();
+    return a;
+}
+
 std::vector<Param*> MlpAgent::all_params() {
     std::vector<Param*> p = actor.params();
     for (Param* c : critic.params()) p.push_back(c);
@@ -61,8 +99,30 @@ std::vector<int> sizes_of(const Mlp& m) {
     for (const auto& l : m.layers) s.push_back(int(l.W.value.cols()));
     return s;
 }
+nlohmann::json convs_of(const Mlp& m) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const Conv2d& c : m.convs)
+        j.push_back({{"H", c.shape.H}, {"W", c.shape.W}, {"C", c.shape.C}, {"k", c.shape.k}, {"stride", c.shape.stride},
+                     {"pad", c.shape.pad}, {"filters", c.filters()}});
+    return j;
+}
+// Rebuilds a network's layers (weights come from the checkpoint): conv layers, then Linear layers of `sizes`.
+Mlp build(const nlohmann::json& convs, const std::vector<int>& sizes, Activation act, Rng& rng) {
+    Mlp m(sizes, act, 1.0f, rng);
+    for (const auto& c : convs)
+        m.convs.emplace_back(ConvShape{c.at("H").get<int>(), c.at("W").get<int>(), c.at("C").get<int>(), c.at("k").get<int>(),
+                                       c.at("stride").get<int>(), c.at("pad").get<int>()},
+                             c.at("filters").get<int>(), 1.0f, rng);
+    return m;
+}
 std::vector<std::pair<std::string, Param*>> named(MlpAgent& a) {
     std::vector<std::pair<std::string, Param*>> v;
+    for (size_t i = 0; i < a.actor.convs.size(); ++i)
+        v.push_back({"actor.conv" + std::to_string(i) + ".W", &a.actor.convs[i].W}),
+            v.push_back({"actor.conv" + std::to_string(i) + ".b", &a.actor.convs[i].b});
+    for (size_t i = 0; i < a.critic.convs.size(); ++i)
+        v.push_back({"critic.conv" + std::to_string(i) + ".W", &a.critic.convs[i].W}),
+            v.push_back({"critic.conv" + std::to_string(i) + ".b", &a.critic.convs[i].b});
     for (size_t i = 0; i < a.actor.layers.size(); ++i)
         v.push_back({"actor." + std::to_string(i) + ".W", &a.actor.layers[i].W}), v.push_back({"actor." + std::to_string(i) + ".b", &a.actor.layers[i].b});
     for (size_t i = 0; i < a.critic.layers.size(); ++i)
@@ -80,6 +140,8 @@ void MlpAgent::save(const std::string& dir) const {
                               {"activation", actor.act == Activation::Tanh ? "tanh" : "relu"},
                               {"actor", sizes_of(actor)},
                               {"critic", sizes_of(critic)},
+                              {"actor_conv", convs_of(actor)},
+                              {"critic_conv", convs_of(critic)},
                               {"dueling", dueling},
                               {"n_actions", n_actions}};
     write_file_atomic(dir + "/agent.json", j.dump(2) + "\n");
@@ -104,8 +166,9 @@ std::shared_ptr<MlpAgent> MlpAgent::load(const std::string& dir) {
         Rng rng(0);
         const auto as = j.at("actor").get<std::vector<int>>(), cs = j.at("critic").get<std::vector<int>>();
         if (as.size() < 2) throw CheckpointError(dir + "/agent.json: the actor needs at least 2 layer sizes");
-        a->actor = Mlp(as, act, 1.0f, rng);
-        if (cs.size() >= 2) a->critic = Mlp(cs, act, 1.0f, rng);
+        const nlohmann::json none = nlohmann::json::array();
+        a->actor = build(j.value("actor_conv", none), as, act, rng);
+        if (cs.size() >= 2) a->critic = build(j.value("critic_conv", none), cs, act, rng);
         a->n_actions = j.at("n_actions").get<int>();
         a->dueling = j.value("dueling", false);
         if (a->dueling) {
@@ -113,7 +176,7 @@ std::shared_ptr<MlpAgent> MlpAgent::load(const std::string& dir) {
             a->value_head = Linear(h, 1, 1.0f, rng);
             a->adv_head = Linear(h, a->n_actions, 1.0f, rng);
         }
-        a->obs_dim = as.front();
+        a->obs_dim = a->actor.in_dim();
     } catch (const nlohmann::json::exception& e) {
         throw CheckpointError(dir + "/agent.json is malformed: " + e.what());
     }

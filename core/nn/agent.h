@@ -22,6 +22,10 @@ struct MlpAgent : AgentFn {
     // The policy-gradient family's networks (CleanRL's layout): actor D-H-H-A (tanh, output gain 0.01) and
     // critic D-H-H-1 (output gain 1), orthogonally initialised.
     static std::shared_ptr<MlpAgent> actor_critic(int obs_dim, int n_actions, int hidden, Rng& rng);
+    // The same on any observation space, with a conv layer of `filters` first when `network` says so (see
+    // make_network): the CNN torso for pixel games.
+    static std::shared_ptr<MlpAgent> actor_critic(const Space& obs, int n_actions, int hidden, Rng& rng,
+                                                  const std::string& network, int filters);
     std::vector<Param*> all_params();  // actor's then critic's
 
     // Q(s, ·) on the tape (QNet), dueling or not.
@@ -32,5 +36,14 @@ struct MlpAgent : AgentFn {
     void save(const std::string& dir) const;                       // agent.json + agent.ckpt, atomically
     static std::shared_ptr<MlpAgent> load(const std::string& dir);  // throws CheckpointError / IoError
 };
+
+// Image observations: a Box of shape H × W × C (MinAtar's [y][x][c]).
+bool is_image(const Space& obs);
+// The network an algorithm's `network` argument asks for on this observation space: "mlp" (Linear layers on the
+// flat observation), "cnn" (one 3 × 3 conv of `filters` channels, stride 1, no padding, then the Linear layers:
+// the MinAtar paper's torso; image observations only), "auto" (cnn for images, mlp otherwise).
+// sizes = {hidden..., out}. Throws ParamError naming the env's observation when cnn cannot apply.
+Mlp make_network(const Space& obs, const std::string& network, int filters, const std::vector<int>& sizes,
+                 Activation act, float out_gain, Rng& rng);
 
 }  // namespace dl::nn

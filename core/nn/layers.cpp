@@ -40,12 +40,36 @@ void Linear::forward(const Mat& x, Mat& out) const {
     out.rowwise() += b.value.row(0);
 }
 
+Conv2d::Conv2d(const ConvShape& s, int filters, float gain, Rng& rng)
+    : W(s.k * s.k * s.C, filters), b(1, filters), shape(s) {
+    orthogonal_init(W.value, gain, rng);
+}
+
+void Conv2d::forward(const Mat& x, Mat& out) const { conv2d_forward(x, W.value, b.value, shape, out); }
+
 Mlp::Mlp(const std::vector<int>& sizes, Activation a, float out_gain, Rng& rng) : act(a) {
     for (size_t i = 0; i + 1 < sizes.size(); ++i)
         layers.emplace_back(sizes[i], sizes[i + 1], i + 2 == sizes.size() ? out_gain : std::sqrt(2.0f), rng);
 }
 
+Mlp Mlp::conv_net(const ConvShape& image, int filters, const std::vector<int>& sizes, Activation a, float out_gain, Rng& rng) {
+    Mlp m;
+    m.act = a;
+    m.convs.emplace_back(image, filters, std::sqrt(2.0f), rng);
+    std::vector<int> all = {m.convs.back().out_dim()};
+    all.insert(all.end(), sizes.begin(), sizes.end());
+    for (size_t i = 0; i + 1 < all.size(); ++i)
+        m.layers.emplace_back(all[i], all[i + 1], i + 2 == all.size() ? out_gain : std::sqrt(2.0f), rng);
+    return m;
+}
+
+int Mlp::in_dim() const {
+    if (!convs.empty()) return convs.front().shape.in_dim();
+    return layers.empty() ? 0 : int(layers.front().W.value.rows());
+}
+
 Var Mlp::operator()(Tape& t, Var x) {
+    for (Conv2d& c : convs) x = act == Activation::Tanh ? tanh(c(t, x)) : relu(c(t, x));
     for (size_t i = 0; i < layers.size(); ++i) {
         x = layers[i](t, x);
         if (i + 1 < layers.size()) x = act == Activation::Tanh ? tanh(x) : relu(x);
@@ -55,6 +79,12 @@ Var Mlp::operator()(Tape& t, Var x) {
 
 void Mlp::forward(const Mat& x, Mat& out) const {
     Mat h = x, next;
+    for (const Conv2d& c : convs) {
+        c.forward(h, next);
+        if (act == Activation::Tanh) next = next.array().tanh().matrix();
+        else next = next.array().max(0.0f).matrix();
+        h.swap(next);
+    }
     for (size_t i = 0; i < layers.size(); ++i) {
         layers[i].forward(h, next);
         if (i + 1 < layers.size()) {
@@ -68,6 +98,7 @@ void Mlp::forward(const Mat& x, Mat& out) const {
 
 std::vector<Param*> Mlp::params() {
     std::vector<Param*> p;
+    for (auto& c : convs) p.push_back(&c.W), p.push_back(&c.b);
     for (auto& l : layers) p.push_back(&l.W), p.push_back(&l.b);
     return p;
 }

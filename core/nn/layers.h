@@ -2,7 +2,8 @@
 // share. The algorithm files keep the math that defines them.
 //
 // [SECTION] Init        — Gaussian and orthogonal initialisation from our Rng
-// [SECTION] Linear/Mlp  — y = x W + b; an MLP of Linear layers with tanh or ReLU between them
+// [SECTION] Linear/Mlp  — y = x W + b; conv layers; an MLP of Linear layers (after optional conv layers) with tanh
+//                         or ReLU between them
 // [SECTION] Optimizers  — SGD (momentum), RMSProp, Adam; global gradient-norm clipping
 // [SECTION] Categorical — a distribution over discrete actions from logits: sample, log-prob, entropy
 // [SECTION] Checkpoint  — named parameters to a file with a versioned header and a checksum
@@ -34,15 +35,34 @@ struct Linear {
     void forward(const Mat& x, Mat& out) const;
 };
 
+// A convolution layer over images stored as rows of [y][x][c] pixels (see ConvShape in tape.h).
+struct Conv2d {
+    Param W, b;       // W: (k·k·C) × filters, b: 1 × filters
+    ConvShape shape;  // of the input
+
+    Conv2d() = default;
+    Conv2d(const ConvShape& s, int filters, float gain, Rng& rng);
+    int filters() const { return int(W.value.cols()); }
+    int out_dim() const { return shape.out_h() * shape.out_w() * filters(); }
+    Var operator()(Tape& t, Var x) { return conv2d(x, t.param(W), shape, t.param(b)); }
+    void forward(const Mat& x, Mat& out) const;  // no tape
+};
+
 enum class Activation { Tanh, Relu };
 
 struct Mlp {
+    std::vector<Conv2d> convs;  // applied first (each followed by the activation), then the Linear layers
     std::vector<Linear> layers;
     Activation act = Activation::Tanh;
     Mlp() = default;
     // sizes = {in, hidden..., out}; hidden layers get gain √2, the output layer `out_gain` (CleanRL: 0.01 for a
     // policy head, 1 for a value head).
     Mlp(const std::vector<int>& sizes, Activation act, float out_gain, Rng& rng);
+    // A conv layer of `filters` k × k filters (stride 1, no padding) on an image, then the MLP `sizes` from its
+    // flat output (sizes = {hidden..., out}). One conv of 16 and 128 hidden units is the MinAtar paper's network.
+    static Mlp conv_net(const ConvShape& image, int filters, const std::vector<int>& sizes, Activation act,
+                        float out_gain, Rng& rng);
+    int in_dim() const;
     Var operator()(Tape& t, Var x);
     void forward(const Mat& x, Mat& out) const;  // no tape, for acting
     std::vector<Param*> params();

@@ -22,22 +22,23 @@ static const OpDef kLeaf{"leaf", nullptr};
 Var Tape::push(const OpDef* op, int a, int b, int rows, int cols) {
     if (size_t(n_) == nodes_.size()) nodes_.emplace_back();
     Node& n = nodes_[size_t(n_)];
-    n.op = op, n.a = a, n.b = b, n.param = nullptr;
+    n.op = op, n.a = a, n.b = b, n.param = nullptr, n.needs_grad = false;
     n.value.resize(rows, cols);  // no allocation when the shape repeats
     n.grad.setZero(rows, cols);
     return {this, n_++};
 }
 
-Var Tape::constant(const Mat& m) {
+Var Tape::constant(const Mat& m, bool needs_grad) {
     Var v = push(&kLeaf, -1, -1, int(m.rows()), int(m.cols()));
     node(v.id).value = m;
+    node(v.id).needs_grad = needs_grad;
     return v;
 }
 
 Var Tape::param(Param& p) {
     if (size_t(n_) == nodes_.size()) nodes_.emplace_back();
     Node& n = nodes_[size_t(n_)];
-    n.op = &kLeaf, n.a = n.b = -1, n.param = &p;
+    n.op = &kLeaf, n.a = n.b = -1, n.param = &p, n.needs_grad = true;
     if (p.grad.rows() != p.value.rows() || p.grad.cols() != p.value.cols()) p.grad.setZero(p.value.rows(), p.value.cols());
     return {this, n_++};
 }
@@ -172,6 +173,162 @@ Var matmul(Var a, Var b) {
     Var o = t.push(&kMatmul, a.id, b.id, a.rows(), b.cols());
     t.node(o.id).value.noalias() = t.value(a.id) * t.value(b.id);
     return o;
+}
+
+// [SECTION] conv2d: im2col (each output pixel's k × k × C patch as one row), then (B·Ho·Wo × k·k·C)(k·k·C × F)
+
+using Index = Eigen::Index;
+
+namespace {
+// cols[(b·Ho + oy)·Wo + ox, (ky·k + kx)·C + c] = x[b, ((oy·s − p + ky)·W + (ox·s − p + kx))·C + c], 0 off the image.
+void im2col(const Mat& x, const ConvShape& s, Mat& cols) {
+    const int B = int(x.rows()), Ho = s.out_h(), Wo = s.out_w(), KC = s.k * s.C;
+    cols.resize(Eigen::Index(B) * Ho * Wo, Eigen::Index(s.k) * KC);
+    for (int b = 0; b < B; ++b)
+        for (int oy = 0; oy < Ho; ++oy)
+            for (int ox = 0; ox < Wo; ++ox) {
+                float* row = cols.row((Eigen::Index(b) * Ho + oy) * Wo + ox).data();
+                const int ix0 = ox * s.stride - s.pad;
+                for (int ky = 0; ky < s.k; ++ky) {
+                    const int iy = oy * s.stride - s.pad + ky;
+                    float* dst = row + ky * KC;
+                    if (iy >= 0 && iy < s.H && ix0 >= 0 && ix0 + s.k <= s.W) {  // the k pixels of this patch row are adjacent
+                        std::copy_n(x.row(b).data() + (iy * s.W + ix0) * s.C, KC, dst);
+                        continue;
+                    }
+                    for (int kx = 0; kx < s.k; ++kx) {
+                        const int ix = ix0 + kx;
+                        if (iy < 0 || iy >= s.H || ix < 0 || ix >= s.W) std::fill_n(dst + kx * s.C, s.C, 0.0f);
+                        else std::copy_n(x.row(b).data() + (iy * s.W + ix) * s.C, s.C, dst + kx * s.C);
+                    }
+                }
+            }
+}
+// The adjoint of im2col: every patch entry's gradient is added back onto the pixel it was copied from.
+void col2im_add(const Mat& dcols, const ConvShape& s, Mat& dx) {
+    const int B = int(dx.rows()), Ho = s.out_h(), Wo = s.out_w(), KC = s.k * s.C;
+    for (int b = 0; b < B; ++b)
+        for (int oy = 0; oy < Ho; ++oy)
+            for (int ox = 0; ox < Wo; ++ox) {
+                const float* row = dcols.row((Eigen::Index(b) * Ho + oy) * Wo + ox).data();
+                for (int ky = 0; ky < s.k; ++ky) {
+                    const int iy = oy * s.stride - s.pad + ky;
+                    if (iy < 0 || iy >= s.H) continue;
+                    for (int kx = 0; kx < s.k; ++kx) {
+                        const int ix = ox * s.stride - s.pad + kx;
+                        if (ix < 0 || ix >= s.W) continue;
+                        float* dst = dx.row(b).data() + (iy * s.W + ix) * s.C;
+                        const float* src = row + ky * KC + kx * s.C;
+                        for (int c = 0; c < s.C; ++c) dst[c] += src[c];
+                    }
+                }
+            }
+}
+// Sparse inputs (MinAtar's binary pictures light a few percent of their cells): instead of im2col + GEMM, every
+// nonzero input value adds its weight rows into the outputs it reaches, and the weight gradient gathers the same
+// way. f(pixel (iy, ix), channel c, value v, weight row r, output pixel p) is called for each such pair.
+template <class Fn>
+void for_each_sparse_tap(const Mat& x, const std::vector<int32_t>& nonzeros, const ConvShape& s, Fn&& f) {
+    const int Ho = s.out_h(), Wo = s.out_w(), D = s.in_dim();
+    for (int32_t flat : nonzeros) {
+        const int b = flat / D, j = flat % D, c = j % s.C, pix = j / s.C, iy = pix / s.W, ix = pix % s.W;
+        const float v = x(b, j);
+        for (int ky = 0; ky < s.k; ++ky) {
+            const int ny = iy + s.pad - ky;
+            if (ny < 0 || ny % s.stride || ny / s.stride >= Ho) continue;
+            for (int kx = 0; kx < s.k; ++kx) {
+                const int nx = ix + s.pad - kx;
+                if (nx < 0 || nx % s.stride || nx / s.stride >= Wo) continue;
+                f(b, v, (ky * s.k + kx) * s.C + c, (ny / s.stride) * Wo + nx / s.stride);
+            }
+        }
+    }
+}
+ConvShape conv_shape_of(const Tape::Node& n) {
+    return {n.dims[0], n.dims[1], n.dims[2], n.dims[3], n.dims[4], n.dims[5]};
+}
+}  // namespace
+
+// out (B × P·F, already sized) = conv(x, w) + bias. Under 1 in 8 inputs nonzero: the sparse path (far less work on
+// MinAtar's pictures), remembering the nonzeros for the backward pass; otherwise im2col into cols + one GEMM.
+// Returns whether the sparse path was taken.
+static bool conv_forward_into(const Mat& xv, const Mat& wv, const Mat* bias, const ConvShape& s, Mat& value, Mat& cols,
+                              std::vector<int32_t>& nonzeros) {
+    const Index F = wv.cols(), P = Index(s.out_h()) * s.out_w();
+    Eigen::Map<Mat> out(value.data(), xv.rows() * P, F);
+    nonzeros.clear();
+    const Index budget = xv.size() / 8;
+    for (Index i = 0; i < xv.size() && Index(nonzeros.size()) <= budget; ++i)
+        if (xv.data()[i] != 0.0f) nonzeros.push_back(int32_t(i));
+    const bool sparse = Index(nonzeros.size()) <= budget;
+    if (sparse) {
+        out.setZero();
+        for_each_sparse_tap(xv, nonzeros, s, [&](int b, float v, int r, int p) {
+            float* o = out.row(Index(b) * P + p).data();
+            const float* wr = wv.row(r).data();
+            for (Index f = 0; f < F; ++f) o[f] += v * wr[f];
+        });
+    } else {
+        im2col(xv, s, cols);
+        out.noalias() = cols * wv;
+    }
+    if (bias) out.rowwise() += bias->row(0);
+    return sparse;
+}
+
+static void conv2d_backward(Tape& t, Tape::Node& n, const Mat& dout) {
+    const ConvShape s = conv_shape_of(n);
+    const Mat& w = t.value(n.b);
+    const Eigen::Index F = w.cols(), rows = dout.rows() * s.out_h() * s.out_w();
+    const Eigen::Map<const Mat> d(dout.data(), rows, F);  // B × (Ho·Wo·F) seen as (B·Ho·Wo) × F
+    if (n.i1) {  // sparse input: dW[r] += v · dO[b, p] for every tap
+        Mat& dw = t.grad(n.b);
+        const Index P = s.out_h() * s.out_w();
+        for_each_sparse_tap(t.value(n.a), n.index, s, [&](int b, float v, int r, int p) {
+            float* g = dw.row(r).data();
+            const float* src = d.row(Index(b) * P + p).data();
+            for (Index f = 0; f < F; ++f) g[f] += v * src[f];
+        });
+    } else {
+        t.grad(n.b).noalias() += n.aux.transpose() * d;     // dW = colsᵀ dO
+    }
+    if (n.i0 >= 0) t.grad(n.i0) += d.colwise().sum();       // d bias = Σ over every pixel of every image
+    // dx only where someone can use it: a constant input (an observation) needs none unless asked for
+    // (saliency maps ask, with Tape::constant(m, /*needs_grad=*/true)).
+    const Tape::Node& in = t.node(n.a);
+    if (in.op->backward == nullptr && in.param == nullptr && !in.needs_grad) return;
+    const Mat dcols = d * w.transpose();
+    col2im_add(dcols, s, t.grad(n.a));
+}
+static const OpDef kConv2d{"conv2d", conv2d_backward};
+Var conv2d(Var x, Var w, const ConvShape& s, Var bias) {
+    Tape& t = tape_of(x, w);
+    if (s.k < 1 || s.stride < 1 || s.pad < 0 || s.out_h() < 1 || s.out_w() < 1)
+        throw std::invalid_argument("conv2d: kernel " + std::to_string(s.k) + " stride " + std::to_string(s.stride) + " pad " +
+                                    std::to_string(s.pad) + " does not fit a " + std::to_string(s.H) + "x" + std::to_string(s.W) + " image");
+    if (x.cols() != s.in_dim())
+        throw std::invalid_argument("conv2d: input has " + std::to_string(x.cols()) + " columns, the shape says " +
+                                    std::to_string(s.H) + "x" + std::to_string(s.W) + "x" + std::to_string(s.C));
+    if (w.rows() != s.k * s.k * s.C)
+        throw std::invalid_argument("conv2d: weights have " + std::to_string(w.rows()) + " rows, need k*k*C = " +
+                                    std::to_string(s.k * s.k * s.C));
+    const int F = w.cols(), P = s.out_h() * s.out_w();
+    Var o = t.push(&kConv2d, x.id, w.id, x.rows(), P * F);
+    Tape::Node& n = t.node(o.id);
+    n.dims = {s.H, s.W, s.C, s.k, s.stride, s.pad};
+    n.i0 = bias.id;
+    if (bias.id >= 0 && (bias.rows() != 1 || bias.cols() != F))
+        throw std::invalid_argument("conv2d: bias must be 1x" + std::to_string(F) + ", got " + std::to_string(bias.rows()) +
+                                    "x" + std::to_string(bias.cols()));
+    n.i1 = conv_forward_into(t.value(x.id), t.value(w.id), bias.id >= 0 ? &t.value(bias.id) : nullptr, s, n.value, n.aux, n.index);
+    return o;
+}
+
+void conv2d_forward(const Mat& x, const Mat& w, const Mat& bias, const ConvShape& s, Mat& out) {
+    thread_local Mat cols;
+    thread_local std::vector<int32_t> nonzeros;
+    out.resize(x.rows(), Index(s.out_h()) * s.out_w() * w.cols());
+    conv_forward_into(x, w, &bias, s, out, cols, nonzeros);
 }
 
 // [SECTION] Elementwise functions: out = f(a), da += dout ⊙ f'(a) (written with out where that is cheaper)

@@ -11,6 +11,7 @@
 // finite-difference test in tests/test_nn.cpp. Shapes: B = batch rows, D = feature columns; binary ops
 // broadcast a 1 × D row, a B × 1 column or a 1 × 1 scalar against the other operand.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -45,7 +46,9 @@ struct OpDef;  // an op's name and backward (tape.cpp)
 
 class Tape {
 public:
-    Var constant(const Mat& m);                 // copied; no gradient flows out of the tape
+    // Copied; no gradient flows out of the tape. needs_grad: ops that can skip an input's gradient (conv2d)
+    // compute it anyway, so grad() of this leaf is ∂loss/∂input (saliency maps).
+    Var constant(const Mat& m, bool needs_grad = false);
     Var param(Param& p);                        // by reference; backward adds into p.grad
     void backward(Var loss);                    // loss must be 1 × 1; seeds dloss = 1
     void reset() { n_ = 0; }                    // keeps every buffer for the next pass
@@ -57,9 +60,12 @@ public:
         int a = -1, b = -1;          // inputs
         float k0 = 0, k1 = 0;        // scalar attributes (scale, bounds, delta, …)
         int i0 = 0, i1 = 0;          // integer attributes (axis, offsets, …)
+        std::array<int, 6> dims{};   // conv2d's H, W, C, k, stride, pad
+        Mat aux;                     // conv2d's im2col buffer
         std::vector<int32_t> index;  // gather's indices
         Mat value, grad;             // own storage (reused across passes)
         Param* param = nullptr;      // set for parameter leaves
+        bool needs_grad = false;     // constants: keep their gradient (saliency); ops skip it otherwise
     };
     Var push(const OpDef* op, int a, int b, int rows, int cols);  // new node with zeroed grad
     Node& node(int id) { return nodes_[size_t(id)]; }
@@ -99,5 +105,22 @@ Var clamp(Var a, float lo, float hi);      // gradient 0 outside [lo, hi]
 Var concat(Var a, Var b);                  // side by side: B × (Da + Db)
 Var slice(Var a, int col, int ncols);      // columns [col, col + ncols)
 Var huber(Var a, float delta = 1.0f);      // ½a² for |a| ≤ δ, else δ(|a| − ½δ)
+
+// Images are rows of a B × (H·W·C) matrix, pixels in [y][x][c] order (MinAtar's layout): "flatten" is free, a
+// conv layer's output is already the flat input of the next Linear.
+struct ConvShape {
+    int H = 0, W = 0, C = 0;  // input height, width, channels
+    int k = 3;                // square kernel
+    int stride = 1, pad = 0;  // zero padding on every side
+    int out_h() const { return (H + 2 * pad - k) / stride + 1; }
+    int out_w() const { return (W + 2 * pad - k) / stride + 1; }
+    int in_dim() const { return H * W * C; }
+};
+// 2-D convolution (cross-correlation, as every deep-learning library computes it) by im2col + one GEMM:
+// x: B × (H·W·C), w: (k·k·C) × F with rows in [ky][kx][c] order, optional bias 1 × F (one per filter)
+// → B × (Ho·Wo·F) in [y][x][f] order.
+Var conv2d(Var x, Var w, const ConvShape& s, Var bias = {});
+// The same without a tape (acting, target networks): out = conv(x, w) + bias.
+void conv2d_forward(const Mat& x, const Mat& w, const Mat& bias, const ConvShape& s, Mat& out);
 
 }  // namespace dl::nn
