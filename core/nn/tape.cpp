@@ -226,20 +226,44 @@ void col2im_add(const Mat& dcols, const ConvShape& s, Mat& dx) {
 }
 // Sparse inputs (MinAtar's binary pictures light a few percent of their cells): instead of im2col + GEMM, every
 // nonzero input value adds its weight rows into the outputs it reaches, and the weight gradient gathers the same
-// way. f(pixel (iy, ix), channel c, value v, weight row r, output pixel p) is called for each such pair.
+// way. The nonzeros are listed as (b, j, iy·W + ix... packed) triples: nz = {b, j, iy << 16 | ix << 8 | c}.
+void find_nonzeros(const Mat& x, const ConvShape& s, Index budget, std::vector<int32_t>& nz) {
+    nz.clear();
+    for (Index b = 0; b < x.rows(); ++b) {
+        const float* row = x.row(b).data();
+        for (int iy = 0, j = 0; iy < s.H; ++iy)
+            for (int ix = 0; ix < s.W; ++ix)
+                for (int c = 0; c < s.C; ++c, ++j)
+                    if (row[j] != 0.0f) {
+                        if (Index(nz.size()) >= 3 * budget) return nz.push_back(-1);  // too many: dense
+                        nz.insert(nz.end(), {int32_t(b), int32_t(j), int32_t(iy << 16 | ix << 8 | c)});
+                    }
+    }
+}
+// f(b, value, weight row r, output pixel p) for every (nonzero input, kernel tap) pair that lands on the output.
 template <class Fn>
-void for_each_sparse_tap(const Mat& x, const std::vector<int32_t>& nonzeros, const ConvShape& s, Fn&& f) {
-    const int Ho = s.out_h(), Wo = s.out_w(), D = s.in_dim();
-    for (int32_t flat : nonzeros) {
-        const int b = flat / D, j = flat % D, c = j % s.C, pix = j / s.C, iy = pix / s.W, ix = pix % s.W;
+void for_each_sparse_tap(const Mat& x, const std::vector<int32_t>& nz, const ConvShape& s, Fn&& f) {
+    const int Ho = s.out_h(), Wo = s.out_w();
+    for (size_t e = 0; e + 2 < nz.size(); e += 3) {
+        const int b = nz[e], j = nz[e + 1], iy = nz[e + 2] >> 16, ix = (nz[e + 2] >> 8) & 0xff, c = nz[e + 2] & 0xff;
         const float v = x(b, j);
         for (int ky = 0; ky < s.k; ++ky) {
-            const int ny = iy + s.pad - ky;
-            if (ny < 0 || ny % s.stride || ny / s.stride >= Ho) continue;
+            int oy = iy + s.pad - ky;
+            if (oy < 0) break;  // larger ky only lower it
+            if (s.stride > 1) {
+                if (oy % s.stride) continue;
+                oy /= s.stride;
+            }
+            if (oy >= Ho) continue;
             for (int kx = 0; kx < s.k; ++kx) {
-                const int nx = ix + s.pad - kx;
-                if (nx < 0 || nx % s.stride || nx / s.stride >= Wo) continue;
-                f(b, v, (ky * s.k + kx) * s.C + c, (ny / s.stride) * Wo + nx / s.stride);
+                int ox = ix + s.pad - kx;
+                if (ox < 0) break;
+                if (s.stride > 1) {
+                    if (ox % s.stride) continue;
+                    ox /= s.stride;
+                }
+                if (ox >= Wo) continue;
+                f(b, v, (ky * s.k + kx) * s.C + c, oy * Wo + ox);
             }
         }
     }
@@ -256,11 +280,8 @@ static bool conv_forward_into(const Mat& xv, const Mat& wv, const Mat* bias, con
                               std::vector<int32_t>& nonzeros) {
     const Index F = wv.cols(), P = Index(s.out_h()) * s.out_w();
     Eigen::Map<Mat> out(value.data(), xv.rows() * P, F);
-    nonzeros.clear();
-    const Index budget = xv.size() / 8;
-    for (Index i = 0; i < xv.size() && Index(nonzeros.size()) <= budget; ++i)
-        if (xv.data()[i] != 0.0f) nonzeros.push_back(int32_t(i));
-    const bool sparse = Index(nonzeros.size()) <= budget;
+    find_nonzeros(xv, s, xv.size() / 8, nonzeros);
+    const bool sparse = nonzeros.empty() || nonzeros.back() >= 0;
     if (sparse) {
         out.setZero();
         for_each_sparse_tap(xv, nonzeros, s, [&](int b, float v, int r, int p) {
