@@ -92,6 +92,12 @@ struct AgentFn {
                           Eigen::Matrix<float, -1, -1, Eigen::RowMajor>& action_values) const = 0;
     // The action the agent takes greedily (argmax of π or Q).
     int greedy(const float* obs, int obs_dim) const;
+    // What the agent looks at: |∂y/∂obs| per observation entry, y = Q(s, greedy a) for Q-learners, V(s) for
+    // actor-critics. False if this agent cannot tell.
+    virtual bool saliency(const float* obs, int obs_dim, std::vector<float>& out) const {
+        (void)obs, (void)obs_dim, (void)out;
+        return false;
+    }
 };
 
 struct Snapshot {

@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "core/files.h"
+#include "core/nn/agent.h"
 #include "core/nn/layers.h"
 
 using namespace dl;
@@ -325,4 +326,32 @@ TEST_CASE("checkpoints: round trip; truncated, corrupted or mismatched files are
     CHECK_THROWS_WITH_AS(load_checkpoint(path, named(wrong)), doctest::Contains("is 4x16, the model's is 4x8"), CheckpointError);
     CHECK(c.layers[0].W.value == before);  // nothing was half-loaded
     std::filesystem::remove(path);
+}
+
+TEST_CASE("saliency: |dV/dobs| and |dQ(s, greedy a)/dobs| match finite differences") {
+    Rng rng(12);
+    Space img;
+    img.kind = Space::Box;
+    img.shape = {5, 5, 2};
+    auto ac = MlpAgent::actor_critic(img, 3, 8, rng, "cnn", 4);
+    MlpAgent q;
+    q.kind = MlpAgent::QNet, q.q_values = true, q.n_actions = 3;
+    q.actor = make_network(img, "cnn", 4, {8, 3}, Activation::Relu, 1.0f, rng);
+    q.obs_dim = q.actor.in_dim();
+    for (const MlpAgent* agent : std::vector<const MlpAgent*>{ac.get(), &q}) {
+        Mat obs = randn(1, 50, rng);
+        std::vector<float> s;
+        REQUIRE(agent->saliency(obs.data(), 50, s));
+        auto y = [&](const Mat& o) {
+            Mat v, a;
+            agent->evaluate(o, v, a);
+            return agent->kind == MlpAgent::QNet ? double(a.maxCoeff()) : double(v(0, 0));
+        };
+        for (int i = 0; i < 50; ++i) {
+            Mat up = obs, down = obs;
+            up(0, i) += 1e-2f, down(0, i) -= 1e-2f;
+            const double fd = std::fabs((y(up) - y(down)) / 2e-2);
+            CHECK(std::fabs(s[size_t(i)] - fd) <= 2e-3 + 5e-2 * fd);
+        }
+    }
 }

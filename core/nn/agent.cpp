@@ -91,6 +91,34 @@ void MlpAgent::evaluate(const Mat& obs, Mat& value, Mat& action_values) const {
     else value.resize(0, 0);
 }
 
+bool MlpAgent::saliency(const float* obs, int dim, std::vector<float>& out) const {
+    if (dim != obs_dim) return false;
+    Tape t;
+    Var x = t.constant(Eigen::Map<const Mat>(obs, 1, dim), /*needs_grad=*/true);
+    Var y;
+    if (kind == QNet) {
+        Var h = actor.frozen(t, x);
+        if (dueling) {
+            h = actor.act == Activation::Tanh ? tanh(h) : relu(h);
+            Var a = add(matmul(h, t.constant(adv_head.W.value)), t.constant(adv_head.b.value));
+            Var v = add(matmul(h, t.constant(value_head.W.value)), t.constant(value_head.b.value));
+            h = add(v, sub(a, scale(sum_rows(a), 1.0f / float(a.cols()))));
+        }
+        Eigen::Index best;
+        h.value().row(0).maxCoeff(&best);
+        y = gather(h, {int32_t(best)});
+    } else if (!critic.layers.empty()) {
+        y = critic.frozen(t, x);
+    } else {
+        return false;
+    }
+    t.backward(sum(y));
+    const Mat& g = x.grad();
+    out.resize(size_t(dim));
+    for (int i = 0; i < dim; ++i) out[size_t(i)] = std::fabs(g(0, i));
+    return true;
+}
+
 namespace {
 std::vector<int> sizes_of(const Mlp& m) {
     std::vector<int> s;

@@ -33,6 +33,7 @@ struct MlpAgent : AgentFn {
     std::vector<Param*> q_params();
 
     void evaluate(const Mat& obs, Mat& value, Mat& action_values) const override;
+    bool saliency(const float* obs, int obs_dim, std::vector<float>& out) const override;
     void save(const std::string& dir) const;                       // agent.json + agent.ckpt, atomically
     static std::shared_ptr<MlpAgent> load(const std::string& dir);  // throws CheckpointError / IoError
 };

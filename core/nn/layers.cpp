@@ -68,13 +68,24 @@ int Mlp::in_dim() const {
     return layers.empty() ? 0 : int(layers.front().W.value.rows());
 }
 
-Var Mlp::operator()(Tape& t, Var x) {
-    for (Conv2d& c : convs) x = act == Activation::Tanh ? tanh(c(t, x)) : relu(c(t, x));
+// The network on the tape; param(p) brings each parameter on (trainable, or frozen as a constant).
+template <class P>
+Var Mlp::apply(Var x, P&& param) const {
+    auto activate = [&](Var v) { return act == Activation::Tanh ? tanh(v) : relu(v); };
+    for (const Conv2d& c : convs) x = activate(conv2d(x, param(c.W), c.shape, param(c.b)));
     for (size_t i = 0; i < layers.size(); ++i) {
-        x = layers[i](t, x);
-        if (i + 1 < layers.size()) x = act == Activation::Tanh ? tanh(x) : relu(x);
+        x = add(matmul(x, param(layers[i].W)), param(layers[i].b));
+        if (i + 1 < layers.size()) x = activate(x);
     }
     return x;
+}
+
+Var Mlp::operator()(Tape& t, Var x) {
+    return apply(x, [&](const Param& p) { return t.param(const_cast<Param&>(p)); });  // this Mlp is ours to train
+}
+
+Var Mlp::frozen(Tape& t, Var x) const {
+    return apply(x, [&](const Param& p) { return t.constant(p.value); });
 }
 
 void Mlp::forward(const Mat& x, Mat& out) const {

@@ -64,8 +64,14 @@ struct Mlp {
                         float out_gain, Rng& rng);
     int in_dim() const;
     Var operator()(Tape& t, Var x);
+    // The same with the weights as constants: no parameter gradients (saliency: gradients w.r.t. the input).
+    Var frozen(Tape& t, Var x) const;
     void forward(const Mat& x, Mat& out) const;  // no tape, for acting
     std::vector<Param*> params();
+
+private:
+    template <class P>
+    Var apply(Var x, P&& param) const;
 };
 
 // [SECTION] Optimizers
