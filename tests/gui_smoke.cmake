@@ -19,6 +19,24 @@ foreach(f shot.png rec.mp4)
     message(FATAL_ERROR "${f} is suspiciously small (${size} bytes)")
   endif()
 endforeach()
+# The deep-learning views: CartPole with its value and policy maps, a pixel game with Q-value bars and saliency.
+foreach(preset cartpole-ppo breakout-dqn)
+  execute_process(
+    COMMAND ${XVFB_RUN} -a -s "-screen 0 1600x1000x24" ${DREAMLAB} gui --frames 60 --preset ${preset}
+            --screenshot ${OUT}/${preset}.png --size 1600x960
+    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 240)
+  message("${out}${err}")
+  if(NOT rc EQUAL 0 OR NOT EXISTS ${OUT}/${preset}.png)
+    message(FATAL_ERROR "GUI on ${preset} exited with ${rc} or wrote no screenshot")
+  endif()
+  file(SIZE ${OUT}/${preset}.png size)
+  if(size LESS 20000)
+    message(FATAL_ERROR "${preset}.png is suspiciously small (${size} bytes)")
+  endif()
+  if(NOT out MATCHES "env steps")
+    message(FATAL_ERROR "GUI on ${preset} did not report its run")
+  endif()
+endforeach()
 # The screenshot must not be a blank frame: PNG of a uniform picture compresses to almost nothing.
 execute_process(COMMAND ${CMAKE_COMMAND} -E env --unset=DISPLAY --unset=WAYLAND_DISPLAY ${DREAMLAB} gui
                 RESULT_VARIABLE rc2 ERROR_VARIABLE err2 OUTPUT_QUIET)

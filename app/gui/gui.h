@@ -74,6 +74,18 @@ struct App {
     bool slice_follow = true;             // fixed dimensions follow the current state
     Image env_image;
     Texture env_texture;
+    // Pixel games: the agent's-eye frame and its saliency overlay.
+    bool show_saliency = true;
+    Image pixel_image;
+    Texture pixel_texture;
+    // Human play (pixel games): the student drives a copy of the selected run's game from the keyboard.
+    std::unique_ptr<Env> human_env;
+    bool human_playing = false;
+    float human_speed = 8;                 // game steps per second
+    double human_next_step = 0;            // ImGui time of the next step
+    double human_return = 0, human_best = 0;
+    int human_episode = 0;
+    bool human_over = false;
 
     // Window services.
     float font_scale = 1.0f;
@@ -116,6 +128,7 @@ void panel_transport(App& app);
 void panel_environment(App& app);
 void panel_values(App& app);
 void panel_state_maps(App& app);  // called by panel_values for continuous-state envs
+void panel_pixel_policy(App& app);  // called by panel_values for pixel games (MinAtar)
 void panel_plots(App& app);
 
 // Widgets shared by panels.

@@ -1,8 +1,13 @@
 // Environment view: the selected run's env as it is right now (agent, current-episode trail), drawn by the
 // env itself into an Image. With "edit map" on, clicking a cell paints it; every run restarts on the new map
-// and the DP ground truth is solved again at once.
+// and the DP ground truth is solved again at once. Pixel games can be played by hand ("play it yourself"): the
+// student tries the game before the agent does.
+#include <GLFW/glfw3.h>
+
 #include "app/gui/gui.h"
 #include "envs/frozen_lake.h"
+#include "envs/minatar/minatar.h"
+#include "envs/registry.h"
 
 namespace dl {
 
@@ -34,6 +39,55 @@ void paint_cell(App& app, const FrozenLake& lake, int row, int col) {
     load_draft(app);
 }
 
+// The action the keyboard asks for: Space fires, arrows or WASD move, nothing is a no-op. A key tapped between
+// two game steps still counts (latched until the next step).
+int keyboard_action(int& latched) {
+    struct Key {
+        int key, alt, action;
+    };
+    static const Key keys[] = {{GLFW_KEY_SPACE, GLFW_KEY_SPACE, minatar::kFire}, {GLFW_KEY_LEFT, GLFW_KEY_A, minatar::kLeft},
+                               {GLFW_KEY_RIGHT, GLFW_KEY_D, minatar::kRight}, {GLFW_KEY_UP, GLFW_KEY_W, minatar::kUp},
+                               {GLFW_KEY_DOWN, GLFW_KEY_S, minatar::kDown}};
+    for (const Key& k : keys)
+        if (ImGui::IsKeyPressed(k.key, false) || ImGui::IsKeyPressed(k.alt, false)) latched = k.action;
+    for (const Key& k : keys)
+        if (ImGui::IsKeyDown(k.key) || ImGui::IsKeyDown(k.alt)) return k.action;
+    return latched;
+}
+
+// Human play on a copy of the selected run's game (same env arguments: sticky actions included).
+void human_play(App& app, const RunSlot& run) {
+    static int latched = minatar::kNoop;
+    if (!app.human_env || app.human_env->id() != run.cfg.env_id) {
+        app.human_env = make_env(run.cfg.env_id, *make_env_args(run.cfg.env_id, run.cfg.env_args));
+        app.human_env->reset(uint64_t(1000 + app.human_episode));
+        app.human_return = 0, app.human_over = false;
+        app.human_next_step = ImGui::GetTime() + 0.5;
+    }
+    const double now = ImGui::GetTime();
+    const int action = keyboard_action(latched);
+    if (app.human_over) {
+        if (ImGui::IsKeyPressed(GLFW_KEY_R, false) || ImGui::IsKeyPressed(GLFW_KEY_ENTER, false)) {
+            ++app.human_episode;
+            app.human_env->reset(uint64_t(1000 + app.human_episode));
+            app.human_return = 0, app.human_over = false;
+            app.human_next_step = now + 0.5;
+        }
+    } else if (now >= app.human_next_step) {
+        // The full-index action goes to the game through the env's own action set.
+        const auto* game = static_cast<const MinAtarEnv*>(app.human_env.get());
+        int a = 0;
+        for (int i = 0; i < game->action_space().n; ++i)
+            if (game->full_action(i) == action) a = i;
+        const StepResult r = app.human_env->step(a);
+        latched = minatar::kNoop;
+        app.human_return += r.reward;
+        app.human_best = std::max(app.human_best, app.human_return);
+        app.human_over = r.terminated || r.truncated;
+        app.human_next_step = std::max(app.human_next_step + 1.0 / app.human_speed, now - 0.1);
+    }
+}
+
 }  // namespace
 
 void panel_environment(App& app) {
@@ -59,7 +113,27 @@ void panel_environment(App& app) {
             }
         }
     }
-    run->snap.env->render(app.env_image);
+    const bool game = dynamic_cast<const MinAtarEnv*>(run->snap.env.get()) != nullptr;
+    if (game) {
+        ImGui::SameLine();
+        if (ImGui::Checkbox("play it yourself", &app.human_playing)) app.human_env.reset();
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("you play this game: arrows or WASD move, Space fires, R restarts after a game over\n"
+                              "(the runs keep training; Space no longer toggles play while you play)");
+        if (app.human_playing) {
+            ImGui::SameLine();
+            ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
+            ImGui::SliderFloat("steps/s", &app.human_speed, 2, 30, "%.0f");
+        }
+    } else {
+        app.human_playing = false;
+    }
+    if (game && app.human_playing) {
+        human_play(app, *run);
+        app.human_env->render(app.env_image);
+    } else {
+        run->snap.env->render(app.env_image);
+    }
     app.env_texture.upload(app.env_image);
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const float scale = std::min(avail.x / app.env_image.width(), (avail.y - ImGui::GetFontSize() * 1.5f) / app.env_image.height());
@@ -75,6 +149,11 @@ void panel_environment(App& app) {
         ImGui::GetWindowDrawList()->AddRect(ImVec2(at.x + col * cw, at.y + row * ch), ImVec2(at.x + (col + 1) * cw, at.y + (row + 1) * ch),
                                             IM_COL32(255, 255, 0, 255), 0, 0, 3);
         if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) paint_cell(app, *lake, row, col);
+    }
+    if (game && app.human_playing) {
+        ImGui::Text("you: score %.0f · best %.0f · game %d%s", app.human_return, app.human_best, app.human_episode + 1,
+                    app.human_over ? " · game over (R: again)" : "");
+        return;
     }
     ImGui::TextDisabled("episode %lld · env step %lld", (long long)run->snap.episodes, (long long)run->snap.env_steps);
 }

@@ -5,6 +5,7 @@
 
 #include "app/gui/gui.h"
 #include "envs/frozen_lake.h"
+#include "envs/minatar/minatar.h"
 #include "render/grid_view.h"
 
 namespace dl {
@@ -58,6 +59,10 @@ void panel_values(App& app) {
         tp = &placeholder;
     }
     const TabularView& t = *tp;
+    if (dynamic_cast<const MinAtarEnv*>(run->snap.env.get())) {
+        panel_pixel_policy(app);  // pixel games: the frame with saliency, Q / π bars
+        return;
+    }
     if (!denv) {
         panel_state_maps(app);  // continuous states: value and policy maps over a 2-D slice
         return;

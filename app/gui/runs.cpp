@@ -159,6 +159,12 @@ const std::vector<Preset>& presets() {
              true, 30, true},
             {"sarsa-lambda", "SARSA(λ) on the 8x8 lake: traces carry the goal's reward back along the path",
              {cfg("FrozenLake8x8-v1", {}, "sarsa_lambda", {})}, false, 60, false},
+            {"breakout-dqn", "DQN with the MinAtar network learns Breakout from pixels: Q-value bars and where it looks",
+             {cfg("MinAtar/Breakout-v1", {}, "dqn", {{"total_timesteps", "200000"}, {"hidden", "128"}, {"batch_size", "32"},
+                                                     {"learning_starts", "1000"}, {"exploration_fraction", "0.1"}})},
+             true, 30, true},
+            {"space-invaders-ppo", "PPO with a CNN torso on Space Invaders; tick 'play it yourself' to try the game first",
+             {cfg("MinAtar/SpaceInvaders-v1", {}, "ppo", {{"total_timesteps", "1000000"}, {"hidden", "128"}})}, true, 30, true},
         };
     }();
     return p;
