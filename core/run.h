@@ -147,7 +147,11 @@ public:
     Env& make_env();
     // A new configured env owned by the caller (vector envs), and which env the views follow.
     std::unique_ptr<Env> new_env();
-    void show_env(const Env& env) { shown_env_ = &env; }
+    // The env the views follow. Under the GUI it also keeps its last episodes for replays.
+    void show_env(Env& env) {
+        shown_env_ = &env;
+        if (controlled_) env.keep_episodes(5);
+    }
     // The configured env as a tabular one; throws ParamError if it is not tabular.
     DiscreteEnv& make_tabular_env();
     // Pause / single-step / speed limit / stop / live hyperparameter changes all happen here.

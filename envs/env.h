@@ -58,6 +58,30 @@ struct GridLayout {
     int state(int layer, int row, int col) const { return layer * rows * cols + row * cols + col; }
 };
 
+// The last episodes of an env, frame by frame, for replays in the GUI. An env records only when asked
+// (keep_episodes(n > 0): the GUI asks for the env it shows), so headless runs pay nothing. Finished episodes are
+// shared, so copying an env (every snapshot does) copies pointers, not frames.
+struct EpisodeRecord {
+    int frame_bytes = 0;        // each frame in the env's own compact encoding (see Env::render_frame)
+    std::vector<uint8_t> data;  // the frames, back to back
+    std::vector<int> actions;   // actions[t] led from frame t to frame t + 1
+    std::vector<float> rewards;
+    double ret = 0;
+    int frames() const { return frame_bytes ? int(data.size() / size_t(frame_bytes)) : 0; }
+    const uint8_t* frame(int t) const { return data.data() + size_t(t) * size_t(frame_bytes); }
+};
+struct ReplayLog {
+    int keep = 0;
+    std::vector<std::shared_ptr<const EpisodeRecord>> done;  // oldest first, at most `keep`
+    EpisodeRecord current;
+    void finish() {
+        if (current.data.empty()) return;
+        done.push_back(std::make_shared<const EpisodeRecord>(std::move(current)));
+        if (int(done.size()) > keep) done.erase(done.begin());
+        current = {};
+    }
+};
+
 class Env {
 public:
     virtual ~Env() = default;
@@ -73,6 +97,14 @@ public:
     virtual bool defines_success() const { return false; }
     virtual bool last_success() const { return false; }
     virtual std::vector<std::string> action_names() const { return {}; }
+    // Episode replays: envs that support them record the last n episodes once asked (n = 0 stops), expose them,
+    // and draw one recorded frame as render() would.
+    virtual void keep_episodes(int n) { (void)n; }
+    virtual const ReplayLog* replay_log() const { return nullptr; }
+    virtual void render_frame(const uint8_t* frame, Image& img) const {
+        (void)frame;
+        render(img);
+    }
 
     // ---- the allocation-free path used by vector envs and neural agents ----
     // Size of the encoded observation: n for Discrete (one-hot), the element count for Box.

@@ -397,3 +397,44 @@ TEST_CASE("MinAtar renders one colour per channel, the player on top, with grid 
     const Rgb line = img.at(32, 100);
     CHECK((line.r == 45 && line.g == 48));
 }
+
+TEST_CASE("Episode replays: the env keeps its last episodes frame by frame when asked, and only then") {
+    MinAtarEnv env = make("Breakout", 0.1);
+    Obs first = env.reset(2);
+    CHECK(env.replay_log()->done.empty());
+    CHECK(env.replay_log()->current.data.empty());  // not asked: nothing recorded
+    env.keep_episodes(2);
+    first = env.reset(2);
+    Rng rng(3);
+    std::vector<double> returns;
+    double ret = 0;
+    int length = 0;
+    std::vector<int> lengths;
+    while (returns.size() < 3) {
+        const StepResult r = env.step(int(rng.below(6)));
+        ret += r.reward, ++length;
+        if (r.terminated) {
+            returns.push_back(ret), lengths.push_back(length);
+            ret = 0, length = 0;
+            env.reset();
+        }
+    }
+    const ReplayLog& log = *env.replay_log();
+    REQUIRE(log.done.size() == 2);  // the oldest of the three was dropped
+    for (int k = 0; k < 2; ++k) {
+        const EpisodeRecord& e = *log.done[size_t(k)];
+        CHECK(e.ret == returns[size_t(k + 1)]);
+        CHECK(e.frames() == lengths[size_t(k + 1)] + 1);  // the first frame, then one per step (the terminal one too)
+        CHECK(int(e.actions.size()) == lengths[size_t(k + 1)]);
+    }
+    // Frames decode to the observations: the third episode's first frame is the observation after its reset.
+    MinAtarEnv replay = make("Breakout", 0.1);
+    replay.keep_episodes(1);
+    Obs o = replay.reset(5);
+    std::vector<float> decoded(o.size());
+    replay.unpack_frame(replay.replay_log()->current.frame(0), decoded.data());
+    CHECK(decoded == o);
+    // Copies (every snapshot) share the finished episodes instead of copying their frames.
+    auto copy = env.clone();
+    CHECK(copy->replay_log()->done[0].get() == log.done[0].get());
+}

@@ -86,6 +86,13 @@ struct App {
     double human_return = 0, human_best = 0;
     int human_episode = 0;
     bool human_over = false;
+    // Episode replay (envs that record episodes): one of the last finished episodes, frame by frame.
+    bool replay_on = false;
+    std::shared_ptr<const EpisodeRecord> replay;   // the episode being watched (kept while newer ones arrive)
+    int replay_frame = 0;
+    bool replay_playing = true;
+    float replay_fps = 10;
+    double replay_next = 0;
 
     // Window services.
     float font_scale = 1.0f;

@@ -2,6 +2,9 @@
 // env itself into an Image. With "edit map" on, clicking a cell paints it; every run restarts on the new map
 // and the DP ground truth is solved again at once. Pixel games can be played by hand ("play it yourself"): the
 // student tries the game before the agent does.
+#include <array>
+#include <cstdio>
+
 #include <GLFW/glfw3.h>
 
 #include "app/gui/gui.h"
@@ -88,6 +91,50 @@ void human_play(App& app, const RunSlot& run) {
     }
 }
 
+// Replay controls above the picture: pick one of the env's last finished episodes, scrub or play its frames.
+// Returns whether a replay frame should be drawn instead of the live env.
+bool replay_controls(App& app, const Env& env) {
+    const ReplayLog* log = env.replay_log();
+    if (!log) return false;
+    ImGui::SameLine();
+    ImGui::Checkbox("replay", &app.replay_on);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("watch one of the last finished episodes frame by frame (training goes on)");
+    if (!app.replay_on) return false;
+    if (log->done.empty()) {
+        ImGui::TextDisabled("no finished episode yet");
+        return false;
+    }
+    if (!app.replay) app.replay = log->done.back(), app.replay_frame = 0;
+    const float fs = ImGui::GetFontSize();
+    // Newest first; the one being watched stays selectable even after it dropped out of the env's log.
+    char current[64];
+    std::snprintf(current, sizeof current, "return %.0f, %d steps", app.replay->ret, app.replay->frames() - 1);
+    ImGui::SetNextItemWidth(fs * 12);
+    if (ImGui::BeginCombo("##episode", current)) {
+        for (int k = int(log->done.size()) - 1; k >= 0; --k) {
+            const auto& e = log->done[size_t(k)];
+            char label[64];
+            std::snprintf(label, sizeof label, "%s: return %.0f, %d steps##%d", k + 1 == int(log->done.size()) ? "latest" : "earlier",
+                          e->ret, e->frames() - 1, k);
+            if (ImGui::Selectable(label, e == app.replay)) app.replay = e, app.replay_frame = 0;
+        }
+        ImGui::EndCombo();
+    }
+    ImGui::SameLine();
+    if (ImGui::Button(app.replay_playing ? "||" : ">")) app.replay_playing = !app.replay_playing;
+    ImGui::SameLine();
+    const int last = app.replay->frames() - 1;
+    ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x);
+    if (ImGui::SliderInt("##frame", &app.replay_frame, 0, last, "frame %d")) app.replay_playing = false;
+    const double now = ImGui::GetTime();
+    if (app.replay_playing && now >= app.replay_next) {
+        app.replay_frame = app.replay_frame >= last ? 0 : app.replay_frame + 1;
+        app.replay_next = now + 1.0 / app.replay_fps;
+    }
+    app.replay_frame = std::clamp(app.replay_frame, 0, last);
+    return true;
+}
+
 }  // namespace
 
 void panel_environment(App& app) {
@@ -115,8 +162,7 @@ void panel_environment(App& app) {
     }
     const bool game = dynamic_cast<const MinAtarEnv*>(run->snap.env.get()) != nullptr;
     if (game) {
-        ImGui::SameLine();
-        if (ImGui::Checkbox("play it yourself", &app.human_playing)) app.human_env.reset();
+        if (ImGui::Checkbox("play it yourself", &app.human_playing)) app.human_env.reset(), app.replay_on = false;
         if (ImGui::IsItemHovered())
             ImGui::SetTooltip("you play this game: arrows or WASD move, Space fires, R restarts after a game over\n"
                               "(the runs keep training; Space no longer toggles play while you play)");
@@ -128,9 +174,13 @@ void panel_environment(App& app) {
     } else {
         app.human_playing = false;
     }
+    const bool replaying = !(game && app.human_playing) && replay_controls(app, *run->snap.env);
+    if (!app.replay_on) app.replay.reset();
     if (game && app.human_playing) {
         human_play(app, *run);
         app.human_env->render(app.env_image);
+    } else if (replaying) {
+        run->snap.env->render_frame(app.replay->frame(app.replay_frame), app.env_image);
     } else {
         run->snap.env->render(app.env_image);
     }
@@ -153,6 +203,15 @@ void panel_environment(App& app) {
     if (game && app.human_playing) {
         ImGui::Text("you: score %.0f · best %.0f · game %d%s", app.human_return, app.human_best, app.human_episode + 1,
                     app.human_over ? " · game over (R: again)" : "");
+        return;
+    }
+    if (replaying) {
+        const int t = app.replay_frame;
+        double so_far = 0;
+        for (int k = 0; k < t; ++k) so_far += app.replay->rewards[size_t(k)];
+        const int a = t < int(app.replay->actions.size()) ? app.replay->actions[size_t(t)] : -1;
+        ImGui::Text("replay: step %d of %d · return so far %.0f · next action %s", t, app.replay->frames() - 1, so_far,
+                    a < 0 ? "(end)" : (a < 6 ? std::array<const char*, 6>{"no-op", "left", "up", "right", "down", "fire"}[size_t(a)] : "?"));
         return;
     }
     ImGui::TextDisabled("episode %lld · env step %lld", (long long)run->snap.episodes, (long long)run->snap.env_steps);

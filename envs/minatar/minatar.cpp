@@ -51,7 +51,8 @@ MinAtarEnv::MinAtarEnv(const MinAtarEnv& o)
       grid_(o.grid_),
       channels_(o.channels_),
       last_action_(o.last_action_),
-      elapsed_(o.elapsed_) {}
+      elapsed_(o.elapsed_),
+      log_(o.log_) {}
 
 Space MinAtarEnv::observation_space() const {
     Space s;
@@ -81,6 +82,32 @@ void MinAtarEnv::reset_into(std::optional<uint64_t> seed, float* obs) {
     game_->reset(rng_);
     elapsed_ = 0;
     observe(obs);
+    if (log_.keep > 0) {
+        log_.finish();  // an episode cut short by a reset still counts
+        log_.current.frame_bytes = frame_bytes();
+        pack_frame(log_.current.data);
+    }
+}
+
+void MinAtarEnv::pack_frame(std::vector<uint8_t>& out) const {
+    const int n = kSize * kSize * channels_;
+    std::vector<float> obs(size_t(n), 0.0f);
+    game_->observe(obs.data());
+    const size_t at = out.size();
+    out.resize(at + size_t(frame_bytes()), 0);
+    for (int i = 0; i < n; ++i)
+        if (obs[size_t(i)] > 0.5f) out[at + size_t(i / 8)] |= uint8_t(1u << (i % 8));
+}
+
+void MinAtarEnv::unpack_frame(const uint8_t* frame, float* obs) const {
+    const int n = kSize * kSize * channels_;
+    for (int i = 0; i < n; ++i) obs[i] = (frame[i / 8] >> (i % 8)) & 1u ? 1.0f : 0.0f;
+}
+
+void MinAtarEnv::render_frame(const uint8_t* frame, Image& img) const {
+    std::vector<float> obs(size_t(kSize * kSize * channels_));
+    unpack_frame(frame, obs.data());
+    render_obs(obs.data(), channels_, palette(game_->channel_names()), grid_, img);
 }
 
 Obs MinAtarEnv::reset(std::optional<uint64_t> seed) {
@@ -100,7 +127,15 @@ StepFlags MinAtarEnv::step_into(int action, float* obs) {
     const int reward = game_->step(a, rng_);
     ++elapsed_;
     observe(obs);
-    return {double(reward), game_->terminal(), elapsed_ >= max_steps_};
+    const StepFlags flags{double(reward), game_->terminal(), elapsed_ >= max_steps_};
+    if (log_.keep > 0) {
+        log_.current.actions.push_back(a);
+        log_.current.rewards.push_back(float(reward));
+        log_.current.ret += reward;
+        pack_frame(log_.current.data);
+        if (flags.terminated || flags.truncated) log_.finish();
+    }
+    return flags;
 }
 
 StepResult MinAtarEnv::step(int action) {

@@ -118,6 +118,13 @@ public:
     void render(Image& img) const override;
     std::unique_ptr<Env> clone() const override { return std::make_unique<MinAtarEnv>(*this); }
     std::vector<std::string> action_names() const override;
+    void keep_episodes(int n) override { log_.keep = n; }
+    const ReplayLog* replay_log() const override { return &log_; }
+    void render_frame(const uint8_t* frame, Image& img) const override;
+    // A frame as bits: the observation's 100·C cells-by-channel, packed eight to a byte, appended to out.
+    int frame_bytes() const { return (minatar::kSize * minatar::kSize * channels_ + 7) / 8; }
+    void pack_frame(std::vector<uint8_t>& out) const;
+    void unpack_frame(const uint8_t* frame, float* obs) const;
 
     int channels() const { return channels_; }
     std::vector<std::string> channel_names() const { return game_->channel_names(); }
@@ -144,6 +151,7 @@ private:
     int channels_;
     int last_action_ = minatar::kNoop;
     int elapsed_ = 0;
+    ReplayLog log_;
 };
 
 }  // namespace dl
