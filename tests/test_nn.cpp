@@ -97,6 +97,7 @@ TEST_CASE("every op's gradient matches finite differences") {
     check_gradient("relu", [](Tape&, std::vector<Var>& v) { return relu(v[0]); }, {away_from(A, 0)});
     check_gradient("sigmoid", [](Tape&, std::vector<Var>& v) { return sigmoid(v[0]); }, {A});
     check_gradient("exp", [](Tape&, std::vector<Var>& v) { return exp(v[0]); }, {A});
+    check_gradient("softplus", [](Tape&, std::vector<Var>& v) { return softplus(v[0]); }, {Mat(A * 3.0f)});
     check_gradient("log", [](Tape&, std::vector<Var>& v) { return log(v[0]); }, {pos});
     check_gradient("square", [](Tape&, std::vector<Var>& v) { return square(v[0]); }, {A});
     check_gradient("sqrt", [](Tape&, std::vector<Var>& v) { return sqrt(v[0]); }, {pos});

@@ -376,6 +376,8 @@ DL_UNARY(exp, x.exp(), y)
 DL_UNARY(log, x.log(), x.inverse())
 DL_UNARY(square, x.square(), (2 * x))
 DL_UNARY(sqrt, x.sqrt(), (0.5f * y.inverse()))
+// softplus(x) = log(1 + eˣ), written max(x, 0) + log(1 + e^−|x|) so it never overflows; its derivative is σ(x).
+DL_UNARY(softplus, (x.max(0.0f) + (1 + (-x.abs()).exp()).log()), ((1 + (-x).exp()).inverse()))
 #undef DL_UNARY
 
 // [SECTION] softmax / log_softmax (row-wise)

@@ -88,6 +88,7 @@ Var matmul(Var a, Var b);                  // (B × K)(K × N)
 Var tanh(Var a);
 Var relu(Var a);
 Var sigmoid(Var a);
+Var softplus(Var a);                       // log(1 + eˣ), stable for large |x|
 Var exp(Var a);
 Var log(Var a);                            // natural log (inputs must be > 0)
 Var square(Var a);

@@ -1,0 +1,260 @@
+#include "core/nn/world_model.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace dl::nn {
+
+// [SECTION] GRU
+
+Gru::Gru(int in, int hidden, Rng& rng)
+    : xr(in, hidden, 1.0f, rng), xu(in, hidden, 1.0f, rng), xn(in, hidden, 1.0f, rng),
+      hr(hidden, hidden, 1.0f, rng), hu(hidden, hidden, 1.0f, rng), hn(hidden, hidden, 1.0f, rng) {}
+
+Var Gru::operator()(Tape& t, Var x, Var h) {
+    Var r = sigmoid(add(xr(t, x), matmul(h, t.param(hr.W))));
+    Var u = sigmoid(add(xu(t, x), matmul(h, t.param(hu.W))));
+    Var n = tanh(add(xn(t, x), mul(r, matmul(h, t.param(hn.W)))));
+    return add(n, mul(u, sub(h, n)));  // (1 − u) ⊙ n + u ⊙ h
+}
+
+void Gru::forward(const Mat& x, const Mat& h, Mat& out) const {
+    Mat a, b;
+    xr.forward(x, a);
+    const Mat r = (a + h * hr.W.value).array().logistic().matrix();
+    xu.forward(x, a);
+    const Mat u = (a + h * hu.W.value).array().logistic().matrix();
+    xn.forward(x, a);
+    b.noalias() = h * hn.W.value;
+    const Mat n = (a.array() + r.array() * b.array()).tanh().matrix();
+    out = (n.array() + u.array() * (h - n).array()).matrix();
+}
+
+std::vector<Param*> Gru::params() {
+    return {&xr.W, &xr.b, &xu.W, &xu.b, &xn.W, &xn.b, &hr.W, &hu.W, &hn.W};
+}
+
+// [SECTION] Sequence buffer
+
+SequenceBuffer::SequenceBuffer(int obs_dim, int64_t capacity)
+    : dim_(obs_dim), cap_(capacity), obs_(size_t(capacity * obs_dim)), reward_(size_t(capacity)), cont_(size_t(capacity)),
+      first_(size_t(capacity)), action_(size_t(capacity)) {}
+
+void SequenceBuffer::add(const float* obs, int prev_action, float reward, bool terminated, bool first) {
+    std::copy_n(obs, dim_, &obs_[size_t(pos_ * dim_)]);
+    action_[size_t(pos_)] = prev_action, reward_[size_t(pos_)] = reward;
+    cont_[size_t(pos_)] = terminated ? 0.0f : 1.0f, first_[size_t(pos_)] = first ? 1.0f : 0.0f;
+    pos_ = (pos_ + 1) % cap_;
+    size_ = std::min(size_ + 1, cap_);
+}
+
+SeqBatch SequenceBuffer::sample(int B, int L, Rng& rng) const {
+    if (size_ < L) throw std::invalid_argument("SequenceBuffer: " + std::to_string(size_) + " steps, a window needs " + std::to_string(L));
+    SeqBatch s;
+    s.L = L, s.B = B;
+    s.obs.assign(size_t(L), Mat(B, dim_));
+    s.reward.assign(size_t(L), Mat(B, 1));
+    s.cont.assign(size_t(L), Mat(B, 1));
+    s.first.assign(size_t(L), Mat(B, 1));
+    s.prev_action.assign(size_t(L), std::vector<int32_t>(size_t(B)));
+    const int64_t oldest = size_ < cap_ ? 0 : pos_;
+    for (int b = 0; b < B; ++b) {
+        const int64_t start = int64_t(rng.below(uint32_t(size_ - L + 1)));
+        for (int t = 0; t < L; ++t) {
+            const int64_t i = (oldest + start + t) % cap_;
+            std::copy_n(&obs_[size_t(i * dim_)], dim_, s.obs[size_t(t)].row(b).data());
+            s.reward[size_t(t)](b, 0) = reward_[size_t(i)];
+            s.cont[size_t(t)](b, 0) = cont_[size_t(i)];
+            // A window starts from a fresh state, as an episode does.
+            s.first[size_t(t)](b, 0) = t == 0 ? 1.0f : first_[size_t(i)];
+            s.prev_action[size_t(t)][size_t(b)] = action_[size_t(i)];
+        }
+    }
+    return s;
+}
+
+// [SECTION] World model
+
+namespace {
+constexpr float kMinStd = 0.1f;  // Dreamer's floor on the latent's standard deviation
+Mat randn(int r, int c, Rng& rng) {
+    Mat m(r, c);
+    for (int i = 0; i < m.size(); ++i) m.data()[i] = normal(rng);
+    return m;
+}
+Mat softplus_plus_min(const Mat& raw) {
+    return (raw.array().max(0.0f) + (1 + (-raw.array().abs()).exp()).log() + kMinStd).matrix();
+}
+Mat cat(const Mat& a, const Mat& b) {
+    Mat o(a.rows(), a.cols() + b.cols());
+    o << a, b;
+    return o;
+}
+}  // namespace
+
+WorldModel::WorldModel(const WorldModelConfig& cfg, Rng& rng) : cfg_(cfg) {
+    if (cfg.obs_dim <= 0 || cfg.n_actions <= 0) throw std::invalid_argument("WorldModel: obs_dim and n_actions must be positive");
+    const int H = cfg.hidden, F = cfg.deter + cfg.stoch;
+    encoder = Mlp({cfg.obs_dim, H, cfg.embed}, Activation::Tanh, 1.0f, rng);
+    gru = Gru(cfg.stoch + cfg.n_actions, cfg.deter, rng);
+    prior = Mlp({cfg.deter, H, 2 * cfg.stoch}, Activation::Tanh, 1.0f, rng);
+    posterior = Mlp({cfg.deter + cfg.embed, H, 2 * cfg.stoch}, Activation::Tanh, 1.0f, rng);
+    decoder = Mlp({F, H, H, cfg.obs_dim}, Activation::Tanh, 1.0f, rng);
+    reward_head = Mlp({F, H, 1}, Activation::Tanh, 1.0f, rng);
+    cont_head = Mlp({F, H, 1}, Activation::Tanh, 1.0f, rng);
+}
+
+std::vector<Param*> WorldModel::params() {
+    std::vector<Param*> p;
+    for (Mlp* m : {&encoder, &prior, &posterior, &decoder, &reward_head, &cont_head})
+        for (Param* q : m->params()) p.push_back(q);
+    for (Param* q : gru.params()) p.push_back(q);
+    return p;
+}
+
+Mat WorldModel::action_one_hot(const std::vector<int32_t>& a) const {
+    Mat m = Mat::Zero(Eigen::Index(a.size()), cfg_.n_actions);
+    for (size_t i = 0; i < a.size(); ++i)
+        if (a[i] >= 0 && a[i] < cfg_.n_actions) m(Eigen::Index(i), a[i]) = 1.0f;
+    return m;
+}
+
+// The ELBO over the sequence, step by step (the prose at the top of world_model.h, as code).
+WorldModelLosses WorldModel::loss(Tape& t, const SeqBatch& s, Rng& rng, Var& total) {
+    const int B = s.B, S = cfg_.stoch;
+    Var h = t.constant(Mat::Zero(B, cfg_.deter)), z = t.constant(Mat::Zero(B, S));
+    WorldModelLosses out;
+    std::vector<Var> terms;
+    for (int k = 0; k < s.L; ++k) {
+        const Mat keep = (1.0f - s.first[size_t(k)].array()).matrix();  // 0 where an episode starts: fresh state
+        Var mask = t.constant(keep);
+        h = mul(h, mask), z = mul(z, mask);
+        Mat a = action_one_hot(s.prev_action[size_t(k)]);
+        a.array().colwise() *= keep.col(0).array();
+        h = gru(t, concat(z, t.constant(a)), h);
+        Var obs = t.constant(s.obs[size_t(k)]);
+        Var post = posterior(t, concat(h, encoder(t, obs)));
+        Var pri = prior(t, h);
+        Var mu_q = slice(post, 0, S), std_q = add_scalar(softplus(slice(post, S, S)), kMinStd);
+        Var mu_p = slice(pri, 0, S), std_p = add_scalar(softplus(slice(pri, S, S)), kMinStd);
+        z = add(mu_q, mul(std_q, t.constant(randn(B, S, rng))));  // reparameterised sample
+        Var feat = concat(h, z);
+
+        Var dec = decoder(t, feat);
+        Var recon = cfg_.binary_obs ? mean(sum_rows(sub(softplus(dec), mul(dec, obs))))      // Bernoulli −log p
+                                    : scale(mean(sum_rows(square(sub(dec, obs)))),
+                                            0.5f / (cfg_.obs_std * cfg_.obs_std));  // Gaussian −log p (+ const)
+        Var rew = scale(mean(square(sub(reward_head(t, feat), t.constant(s.reward[size_t(k)])))), 0.5f);
+        Var c_logit = cont_head(t, feat);
+        Var cont = mean(sub(softplus(c_logit), mul(c_logit, t.constant(s.cont[size_t(k)]))));
+        // KL(q ‖ p) of diagonal Gaussians: Σ log σp − log σq + (σq² + (μq − μp)²) / (2σp²) − ½
+        Var log_sp = log(std_p), log_sq = log(std_q);
+        Var ratio = mul(add(square(std_q), square(sub(mu_q, mu_p))), exp(scale(log_sp, -2.0f)));
+        Var kl = mean(sum_rows(add_scalar(add(sub(log_sp, log_sq), scale(ratio, 0.5f)), -0.5f)));
+        Var kl_floor = maximum(kl, t.constant(Mat::Constant(1, 1, cfg_.free_nats)));
+        terms.push_back(add(add(recon, rew), add(cont, scale(kl_floor, cfg_.kl_beta))));
+        out.recon += recon.value()(0, 0), out.reward += rew.value()(0, 0), out.cont += cont.value()(0, 0);
+        out.kl += kl.value()(0, 0);
+    }
+    total = terms[0];
+    for (size_t k = 1; k < terms.size(); ++k) total = add(total, terms[k]);
+    total = scale(total, 1.0f / float(s.L));
+    const double L = s.L;
+    out.recon /= L, out.reward /= L, out.cont /= L, out.kl /= L;
+    out.total = total.value()(0, 0);
+    return out;
+}
+
+WorldModelLosses WorldModel::train_step(const SeqBatch& batch, Adam& opt, Rng& rng, float max_grad_norm) {
+    Tape t;
+    std::vector<Param*> p = params();
+    zero_grad(p);
+    Var total;
+    const WorldModelLosses l = loss(t, batch, rng, total);
+    t.backward(total);
+    clip_grad_norm(p, max_grad_norm);
+    if (opt.params.empty()) opt.params = p;
+    opt.step();
+    return l;
+}
+
+WorldModelLosses WorldModel::evaluate(const SeqBatch& batch, Rng& rng) {
+    Tape t;
+    Var total;
+    return loss(t, batch, rng, total);
+}
+
+WorldModel::State WorldModel::initial(int B) const { return {Mat::Zero(B, cfg_.deter), Mat::Zero(B, cfg_.stoch)}; }
+
+namespace {
+// Advances h with [z, one-hot a] (a < 0: no action, as at an episode's start).
+void advance(const WorldModel& m, WorldModel::State& s, const Mat& a) {
+    Mat next;
+    m.gru.forward(cat(s.z, a), s.h, next);
+    s.h = std::move(next);
+}
+void sample_z(const Mat& stats, int S, Rng& rng, float temperature, Mat& z) {
+    const Mat std = softplus_plus_min(stats.rightCols(S));
+    z = stats.leftCols(S) + temperature * std.cwiseProduct(randn(int(stats.rows()), S, rng));
+}
+}  // namespace
+
+void WorldModel::step_posterior(State& s, const std::vector<int32_t>& prev_action, const Mat& obs, Rng& rng) const {
+    advance(*this, s, action_one_hot(prev_action));
+    Mat e, stats;
+    encoder.forward(obs, e);
+    posterior.forward(cat(s.h, e), stats);
+    sample_z(stats, cfg_.stoch, rng, 1.0f, s.z);
+}
+
+void WorldModel::observe_first(State& s, const Mat& obs, Rng& rng) const {
+    s = initial(int(obs.rows()));
+    step_posterior(s, std::vector<int32_t>(size_t(obs.rows()), -1), obs, rng);
+}
+
+void WorldModel::step_prior(State& s, const std::vector<int32_t>& action, Rng& rng, float temperature) const {
+    advance(*this, s, action_one_hot(action));
+    Mat stats;
+    prior.forward(s.h, stats);
+    sample_z(stats, cfg_.stoch, rng, temperature, s.z);
+}
+
+Mat WorldModel::features(const State& s) const { return cat(s.h, s.z); }
+
+void WorldModel::decode(const State& s, Mat& obs_mean) const {
+    decoder.forward(features(s), obs_mean);
+    if (cfg_.binary_obs) obs_mean = obs_mean.array().logistic().matrix();
+}
+
+void WorldModel::predict(const State& s, Mat& reward, Mat& cont_prob) const {
+    const Mat f = features(s);
+    reward_head.forward(f, reward);
+    cont_head.forward(f, cont_prob);
+    cont_prob = cont_prob.array().logistic().matrix();
+}
+
+namespace {
+std::vector<std::pair<std::string, Param*>> named(WorldModel& m) {
+    std::vector<std::pair<std::string, Param*>> v;
+    const std::pair<const char*, Mlp*> mlps[] = {{"encoder", &m.encoder}, {"prior", &m.prior}, {"posterior", &m.posterior},
+                                                 {"decoder", &m.decoder}, {"reward", &m.reward_head}, {"cont", &m.cont_head}};
+    for (auto [name, mlp] : mlps) {
+        int i = 0;
+        for (Param* p : mlp->params()) v.push_back({std::string(name) + "." + std::to_string(i++), p});
+    }
+    int i = 0;
+    for (Param* p : m.gru.params()) v.push_back({"gru." + std::to_string(i++), p});
+    return v;
+}
+}  // namespace
+
+void WorldModel::save(const std::string& path) const {
+    auto& self = const_cast<WorldModel&>(*this);  // named() hands out pointers; saving only reads through them
+    std::vector<std::pair<std::string, const Param*>> c;
+    for (auto& [n, p] : named(self)) c.push_back({n, p});
+    save_checkpoint(path, c);
+}
+
+void WorldModel::load(const std::string& path) { load_checkpoint(path, named(*this)); }
+
+}  // namespace dl::nn

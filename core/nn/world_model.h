@@ -1,0 +1,117 @@
+// A learned model of an environment: Dreamer's recurrent state-space model (RSSM; Hafner et al., 2019/2020),
+// in which the state has a deterministic part h (a GRU's memory) and a stochastic part z (a diagonal Gaussian):
+//
+//   h_t = GRU(h_{t−1}, [z_{t−1}, a_{t−1}])          deterministic path: carries information over long horizons
+//   z_t ~ q(z | h_t, enc(o_t))                      posterior: what the observation says (training, filtering)
+//   ẑ_t ~ p(z | h_t)                                prior: what the model expects without looking (dreaming)
+//   ô_t = dec(h_t, z_t),  r̂_t = rew(h_t, z_t),  ĉ_t = cont(h_t, z_t)   decoder, reward and continuation heads
+//
+// trained on sequences from real experience by the ELBO: reconstruction + reward + continuation losses + β·KL(q‖p)
+// (with free nats: a KL under the floor is not pushed further down). Why the RSSM and not World Models' MDN-RNN:
+// its deterministic path keeps long rollouts coherent, its Gaussian latent is reparameterisable, so a Dreamer agent
+// can backpropagate imagined returns through it, and one model serves both learning-in-the-dream algorithms.
+// r_t is the reward received on arriving at o_t and c_t = 0 if that arrival ended the episode (terminated).
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/nn/layers.h"
+
+namespace dl::nn {
+
+// A GRU cell: r = σ(x W_r + h U_r + b_r), u = σ(x W_u + h U_u + b_u), n = tanh(x W_n + r ⊙ (h U_n) + b_n),
+// h' = (1 − u) ⊙ n + u ⊙ h.
+struct Gru {
+    Linear xr, xu, xn, hr, hu, hn;  // input and recurrent weights of each gate (the h-side has zero bias)
+    Gru() = default;
+    Gru(int in, int hidden, Rng& rng);
+    int hidden() const { return int(hr.W.value.cols()); }
+    Var operator()(Tape& t, Var x, Var h);
+    void forward(const Mat& x, const Mat& h, Mat& out) const;  // no tape
+    std::vector<Param*> params();
+};
+
+struct WorldModelConfig {
+    int obs_dim = 0, n_actions = 0;
+    int hidden = 128;        // units of every MLP's hidden layer
+    int deter = 128;         // h: the GRU's size
+    int stoch = 16;          // z: Gaussian dimensions
+    int embed = 64;          // the encoder's output
+    bool binary_obs = false; // pixels of 0/1 (MinAtar): a Bernoulli decoder; else a Gaussian of std obs_std
+    float obs_std = 0.05f;   // the Gaussian decoder's σ: how much reconstruction error costs against the KL (state
+                             // vectors of a few numbers need a small σ, or the latent learns to ignore them)
+    float kl_beta = 1.0f;    // weight of KL(q ‖ p)
+    float free_nats = 1.0f;  // KL below this (per sequence step) is not penalised
+};
+
+// Training data: B sequences of L steps, time-major.
+struct SeqBatch {
+    int L = 0, B = 0;
+    std::vector<Mat> obs;                     // L × (B × obs_dim)
+    std::vector<std::vector<int32_t>> prev_action;  // L × B: the action that led to obs_t (ignored where first)
+    std::vector<Mat> reward, cont, first;     // L × (B × 1): r_t, c_t, 1 where an episode starts at t
+};
+
+// Transitions of one env in time order, sampled as windows of L steps (windows may cross episode starts; `first`
+// resets the state there). A ring: the oldest steps go first.
+class SequenceBuffer {
+public:
+    SequenceBuffer(int obs_dim, int64_t capacity);
+    // One step: the observation arrived at, the action that led there (-1 at an episode's first step), reward, and
+    // whether the arrival terminated the episode.
+    void add(const float* obs, int prev_action, float reward, bool terminated, bool first);
+    int64_t size() const { return size_; }
+    SeqBatch sample(int B, int L, Rng& rng) const;
+
+private:
+    int dim_;
+    int64_t cap_, size_ = 0, pos_ = 0;
+    std::vector<float> obs_, reward_, cont_, first_;
+    std::vector<int32_t> action_;
+};
+
+struct WorldModelLosses {
+    double recon = 0, reward = 0, cont = 0, kl = 0, total = 0;
+};
+
+class WorldModel {
+public:
+    WorldModel() = default;
+    WorldModel(const WorldModelConfig& cfg, Rng& rng);
+    const WorldModelConfig& config() const { return cfg_; }
+    std::vector<Param*> params();
+
+    // One gradient step of the ELBO on a batch (Adam, global grad-norm clip); returns the losses per step.
+    WorldModelLosses train_step(const SeqBatch& batch, Adam& opt, Rng& rng, float max_grad_norm = 100.0f);
+    // The losses without training (evaluation on held-out data).
+    WorldModelLosses evaluate(const SeqBatch& batch, Rng& rng);
+
+    // ---- the latent state, without a tape (filtering and dreaming) ----
+    struct State {
+        Mat h, z;  // B × deter, B × stoch
+    };
+    State initial(int B) const;
+    // h ← GRU(h, [z, a]); then z from the posterior given obs (filter) or from the prior (dream). temperature
+    // scales the prior's noise (0: its mean; 1: as learned; > 1: a wilder dream).
+    void step_posterior(State& s, const std::vector<int32_t>& prev_action, const Mat& obs, Rng& rng) const;
+    void step_prior(State& s, const std::vector<int32_t>& action, Rng& rng, float temperature = 1.0f) const;
+    void observe_first(State& s, const Mat& obs, Rng& rng) const;  // an episode's first observation (h = 0)
+    void decode(const State& s, Mat& obs_mean) const;  // Gaussian mean, or Bernoulli probabilities
+    void predict(const State& s, Mat& reward, Mat& cont_prob) const;
+    Mat features(const State& s) const;  // [h, z]: what an agent in the dream sees
+
+    void save(const std::string& path) const;  // one checkpoint of every parameter (config in its names' shapes)
+    void load(const std::string& path);
+
+    // The networks (public: the learning-in-the-dream algorithms backpropagate through them).
+    Mlp encoder, prior, posterior, decoder, reward_head, cont_head;
+    Gru gru;
+
+private:
+    WorldModelLosses loss(Tape& t, const SeqBatch& batch, Rng& rng, Var& total);
+    Mat action_one_hot(const std::vector<int32_t>& a) const;
+    WorldModelConfig cfg_;
+};
+
+}  // namespace dl::nn
