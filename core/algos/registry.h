@@ -58,6 +58,7 @@ AlgoInfo q_learning_info();
 AlgoInfo sarsa_lambda_info();
 AlgoInfo dyna_q_info();
 AlgoInfo ppo_info();
+AlgoInfo dream_ac_info();
 AlgoInfo dqn_info();
 AlgoInfo a2c_info();
 AlgoInfo reinforce_info();

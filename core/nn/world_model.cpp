@@ -199,17 +199,18 @@ void sample_z(const Mat& stats, int S, Rng& rng, float temperature, Mat& z) {
 }
 }  // namespace
 
-void WorldModel::step_posterior(State& s, const std::vector<int32_t>& prev_action, const Mat& obs, Rng& rng) const {
+void WorldModel::step_posterior(State& s, const std::vector<int32_t>& prev_action, const Mat& obs, Rng& rng,
+                                float temperature) const {
     advance(*this, s, action_one_hot(prev_action));
     Mat e, stats;
     encoder.forward(obs, e);
     posterior.forward(cat(s.h, e), stats);
-    sample_z(stats, cfg_.stoch, rng, 1.0f, s.z);
+    sample_z(stats, cfg_.stoch, rng, temperature, s.z);
 }
 
-void WorldModel::observe_first(State& s, const Mat& obs, Rng& rng) const {
+void WorldModel::observe_first(State& s, const Mat& obs, Rng& rng, float temperature) const {
     s = initial(int(obs.rows()));
-    step_posterior(s, std::vector<int32_t>(size_t(obs.rows()), -1), obs, rng);
+    step_posterior(s, std::vector<int32_t>(size_t(obs.rows()), -1), obs, rng, temperature);
 }
 
 void WorldModel::step_prior(State& s, const std::vector<int32_t>& action, Rng& rng, float temperature) const {
@@ -256,5 +257,17 @@ void WorldModel::save(const std::string& path) const {
 }
 
 void WorldModel::load(const std::string& path) { load_checkpoint(path, named(*this)); }
+
+void WorldModelAgent::evaluate(const Mat& obs, Mat& value, Mat& action_values) const {
+    Rng unused(0);
+    WorldModel::State s;
+    model.observe_first(s, obs, unused, 0.0f);
+    const Mat f = model.features(s);
+    Mat logits;
+    actor.forward(f, logits);
+    action_values = (logits.colwise() - logits.rowwise().maxCoeff()).array().exp().matrix();
+    action_values.array().colwise() /= action_values.rowwise().sum().array();
+    critic.forward(f, value);
+}
 
 }  // namespace dl::nn

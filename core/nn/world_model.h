@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/nn/layers.h"
+#include "core/run.h"
 
 namespace dl::nn {
 
@@ -94,9 +95,11 @@ public:
     State initial(int B) const;
     // h ← GRU(h, [z, a]); then z from the posterior given obs (filter) or from the prior (dream). temperature
     // scales the prior's noise (0: its mean; 1: as learned; > 1: a wilder dream).
-    void step_posterior(State& s, const std::vector<int32_t>& prev_action, const Mat& obs, Rng& rng) const;
+    void step_posterior(State& s, const std::vector<int32_t>& prev_action, const Mat& obs, Rng& rng,
+                        float temperature = 1.0f) const;
     void step_prior(State& s, const std::vector<int32_t>& action, Rng& rng, float temperature = 1.0f) const;
-    void observe_first(State& s, const Mat& obs, Rng& rng) const;  // an episode's first observation (h = 0)
+    // An episode's first observation (h = 0, no action yet).
+    void observe_first(State& s, const Mat& obs, Rng& rng, float temperature = 1.0f) const;
     void decode(const State& s, Mat& obs_mean) const;  // Gaussian mean, or Bernoulli probabilities
     void predict(const State& s, Mat& reward, Mat& cont_prob) const;
     Mat features(const State& s) const;  // [h, z]: what an agent in the dream sees
@@ -112,6 +115,15 @@ private:
     WorldModelLosses loss(Tape& t, const SeqBatch& batch, Rng& rng, Var& total);
     Mat action_one_hot(const std::vector<int32_t>& a) const;
     WorldModelConfig cfg_;
+};
+
+// An agent that acts on the world model's latent features [h, z] (a policy and a critic learned in the dream), as
+// an AgentFn for the views and evaluation: an observation is read as an episode's first (filtered from h = 0 with
+// the posterior's mean), which on a fully observed env such as CartPole is what the agent believes about it.
+struct WorldModelAgent : AgentFn {
+    WorldModel model;
+    Mlp actor, critic;  // on features: logits, V
+    void evaluate(const Mat& obs, Mat& value, Mat& action_values) const override;
 };
 
 }  // namespace dl::nn
