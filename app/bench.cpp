@@ -16,6 +16,7 @@
 #include "app/cli.h"
 #include "core/algos/registry.h"
 #include "core/nn/layers.h"
+#include "core/nn/world_model.h"
 #include "core/tabular.h"
 #include "core/evaluate.h"
 #include "core/files.h"
@@ -352,6 +353,87 @@ int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err) {
             rows.push_back({algo + "_cartpole_final_greedy_return", median(greedy), "return", "20 greedy episodes of the final policy"});
         }});
     }
+
+    // World models: imagined steps per second (the prior, reward and continuation heads of a CartPole model at
+    // batch 1024), and real steps until a policy trained only in the dream averages 475 on the real CartPole.
+    sections.push_back({"dream", [&] {
+        using namespace nn;
+        Rng rng(8);
+        WorldModelConfig wc;
+        wc.obs_dim = 4, wc.n_actions = 2, wc.hidden = 64, wc.deter = 64, wc.stoch = 8, wc.embed = 64;
+        WorldModel wm(wc, rng);
+        {  // a little training on random play, so the rollouts are those of a trained model
+            SequenceBuffer buf(4, 5000);
+            CartPole env;
+            float o[4];
+            env.reset_into(1, o);
+            buf.add(o, -1, 0, false, true);
+            for (int i = 1; i < 5000; ++i) {
+                const int a = int(rng.below(2));
+                const StepFlags f = env.step_into(a, o);
+                buf.add(o, a, float(f.reward), f.terminated, false);
+                if (f.terminated || f.truncated) env.reset_into(std::nullopt, o), buf.add(o, -1, 0, false, true), ++i;
+            }
+            Adam opt;
+            opt.lr = 1e-3f;
+            for (int i = 0; i < (quick ? 50 : 300); ++i) wm.train_step(buf.sample(16, 16, rng), opt, rng);
+        }
+        const int N = 1024, steps = quick ? 20 : 200;
+        Mat start(N, 4), r, c;
+        for (int i = 0; i < start.size(); ++i) start.data()[i] = float(0.05 * (rng.uniform() - 0.5));
+        std::vector<int32_t> acts(static_cast<size_t>(N));
+        const double t = best_of(repeats, [&] {
+            WorldModel::State s;
+            wm.observe_first(s, start, rng);
+            for (int k = 0; k < steps; ++k) {
+                for (auto& a : acts) a = int32_t(rng.below(2));
+                wm.step_prior(s, acts, rng);
+                wm.predict(s, r, c);
+            }
+        });
+        rows.push_back({"dream_steps_per_s", double(N) * steps / t, "steps/s",
+                        "CartPole RSSM (GRU 64, z 8), batch 1024: prior step + reward + continuation"});
+    }});
+    sections.push_back({"worldmodel_cartpole", [&] {
+        std::vector<double> steps_to, secs_to;
+        int solved = 0;
+        const int seeds = quick ? 1 : 3;
+        for (int seed = 1; seed <= seeds; ++seed) {
+            RunConfig cfg;
+            cfg.env_id = "CartPole-v1";
+            cfg.algo_id = "dream_ac";
+            cfg.seed = uint64_t(seed);
+            cfg.algo_args = {{"total_timesteps", quick ? "10000" : "30000"}};
+            auto args = make_algo_args(cfg.algo_id, cfg.algo_args);
+            RunContext ctx(cfg);
+            ctx.bind_args(args.get());
+            // Every 1000 real steps the current policy plays 20 greedy episodes on a separate real CartPole (not
+            // used for learning, and its time not counted).
+            double found_steps = NAN, found_secs = NAN, eval_secs = 0;
+            int64_t next_eval = 1000;
+            ctx.on_episode([&](RunContext& c) {
+                if (c.env_steps() < next_eval || !std::isnan(found_steps)) return true;
+                next_eval += 1000;
+                const auto t0 = std::chrono::steady_clock::now();
+                const Snapshot snap = c.snapshot_now();
+                CartPole env;
+                const EvalResult e = evaluate_policy(
+                    env, [&](const Obs& o, Rng&) { return snap.agent->greedy(o.data(), 4); }, 20, 1000);
+                eval_secs += seconds_since(t0);
+                if (e.mean_return >= 475) found_steps = double(c.env_steps()), found_secs = c.wall_seconds() - eval_secs;
+                return true;
+            });
+            find_algo(cfg.algo_id).run(*args, ctx);
+            ctx.finish();
+            steps_to.push_back(std::isnan(found_steps) ? INFINITY : found_steps);
+            secs_to.push_back(std::isnan(found_secs) ? INFINITY : found_secs);
+            solved += !std::isnan(found_steps);
+        }
+        const std::string note = std::to_string(solved) + "/" + std::to_string(seeds) +
+                                 " seeds; dream_ac, greedy eval of 20 real episodes every 1000 real steps";
+        rows.push_back({"worldmodel_cartpole_real_steps_to_475", median(steps_to), "steps", note});
+        rows.push_back({"worldmodel_cartpole_seconds_to_475", median(secs_to), "s", note + " (eval time excluded)"});
+    }});
 
     // The MinAtar paper's learning curves: DQN for 1M frames on one game with a fixed seed (about 10 minutes on
     // two cores; 20k frames with --quick). Writes the return of every episode to bench/minatar_dqn_1m_<game>.csv.

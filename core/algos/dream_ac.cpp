@@ -18,7 +18,6 @@
 
 #include "core/algos/registry.h"
 #include "core/nn/world_model.h"
-#include "envs/vector_env.h"
 
 namespace dl {
 
@@ -67,11 +66,10 @@ struct DreamAcArgs : Args<DreamAcArgs> {
 };
 
 void run_dream_ac(DreamAcArgs& args, RunContext& ctx) {
-    // --- seeding, env, world model, actor and critic on the latent features [h, z] ---
+    // --- seeding, world model, actor and critic on the latent features [h, z], the real env ---
     Rng rng(Rng::derive(ctx.seed(), 1));
-    VectorEnv envs([&] { return ctx.new_env(); }, 1);
-    ctx.show_env(envs.env(0));
-    const int D = envs.obs_dim(), A = envs.num_actions();
+    const auto probe = ctx.new_env();
+    const int D = probe->obs_dim(), A = probe->action_space().n;
     WorldModelConfig wc;
     wc.obs_dim = D, wc.n_actions = A, wc.hidden = int(args.hidden), wc.deter = int(args.deter), wc.stoch = int(args.stoch);
     wc.embed = int(args.hidden), wc.free_nats = float(args.free_nats), wc.obs_std = float(args.obs_std);
@@ -84,63 +82,31 @@ void run_dream_ac(DreamAcArgs& args, RunContext& ctx) {
     WorldModel& wm = agent->model;
     Adam model_opt, actor_opt, critic_opt;
     actor_opt.params = agent->actor.params(), critic_opt.params = agent->critic.params();
-    auto view = ctx.on_agent([&] { return std::make_shared<WorldModelAgent>(*agent); });
-    SequenceBuffer buffer(D, std::max<int64_t>(args.total_timesteps + 1, args.seq_len));
-
-    // --- acting in the real env on the filtered latent state ---
-    envs.reset(ctx.seed());
-    Mat obs = Eigen::Map<const Mat>(envs.obs(), 1, D);
-    buffer.add(obs.data(), -1, 0, false, true);
-    WorldModel::State belief;
-    wm.observe_first(belief, obs, rng);
-    auto act = [&](int64_t step) {
-        if (step < args.prefill) return int(rng.below(uint32_t(A)));
-        Mat logits;
-        agent->actor.forward(wm.features(belief), logits);
-        return sample_categorical(logits.data(), A, rng);
-    };
+    RealExperience real(ctx, wm, std::max<int64_t>(args.total_timesteps + 1, args.seq_len), rng);
+    auto view = ctx.on_agent([&] { return std::make_shared<WorldModelAgent>(*agent); });  // after `real`: views read its env
 
     Tape tape;
     for (int64_t step = 0; step < args.total_timesteps; ++step) {
-        const int32_t a = act(step);
-        envs.step(&a);
-        if (!ctx.tick(Tick::EnvStep)) return;
-        if (envs.done(0)) {
-            // The arrival (final observation) belongs to the finished episode; then the next one starts.
-            buffer.add(envs.final_obs(), a, envs.reward(0), envs.terminated(0), false);
-            ctx.log("return", envs.episode_return(0));
-            ctx.log("length", double(envs.episode_length(0)));
-            if (!ctx.tick(Tick::Episode)) return;
-            obs = Eigen::Map<const Mat>(envs.obs(), 1, D);
-            buffer.add(obs.data(), -1, 0, false, true);
-            wm.observe_first(belief, obs, rng);
-        } else {
-            obs = Eigen::Map<const Mat>(envs.obs(), 1, D);
-            buffer.add(obs.data(), a, envs.reward(0), false, false);
-            wm.step_posterior(belief, {a}, obs, rng);
+        // --- act in the real env: random at first, then the actor on the model's belief ---
+        int a = int(rng.below(uint32_t(A)));
+        if (step >= args.prefill) {
+            Mat logits;
+            agent->actor.forward(wm.features(real.belief()), logits);
+            a = sample_categorical(logits.data(), A, rng);
         }
+        if (!real.step(a)) return;
         if (step < args.prefill || step % args.train_every != 0) continue;
 
         // --- the model: one ELBO step on real sequences ---
-        const SeqBatch batch = buffer.sample(int(args.batch_size), int(args.seq_len), rng);
+        const SeqBatch batch = real.buffer().sample(int(args.batch_size), int(args.seq_len), rng);
         model_opt.lr = float(args.model_lr);
         const WorldModelLosses ml = wm.train_step(batch, model_opt, rng);
 
-        // --- the dream starts from every posterior state of the batch ---
-        const int B = batch.B, L = batch.L, N = B * L, T = int(args.horizon);
-        WorldModel::State s = wm.initial(B), start{Mat(N, wc.deter), Mat(N, wc.stoch)};
-        for (int t = 0; t < L; ++t) {
-            for (int b = 0; b < B; ++b)
-                if (batch.first[size_t(t)](b, 0) > 0) s.h.row(b).setZero(), s.z.row(b).setZero();
-            std::vector<int32_t> prev = batch.prev_action[size_t(t)];
-            for (int b = 0; b < B; ++b)
-                if (batch.first[size_t(t)](b, 0) > 0) prev[size_t(b)] = -1;
-            wm.step_posterior(s, prev, batch.obs[size_t(t)], rng);
-            start.h.middleRows(t * B, B) = s.h, start.z.middleRows(t * B, B) = s.z;
-        }
+        // --- the dream: from every posterior state of the batch, `horizon` steps of the prior ---
+        const int N = batch.B * batch.L, T = int(args.horizon);
         std::vector<Mat> feats(static_cast<size_t>(T + 1)), rew(static_cast<size_t>(T)), cont(static_cast<size_t>(T));
         std::vector<std::vector<int32_t>> acts(static_cast<size_t>(T), std::vector<int32_t>(static_cast<size_t>(N)));
-        WorldModel::State d = start;
+        WorldModel::State d = wm.posterior_states(batch, rng);
         for (int k = 0; k < T; ++k) {
             feats[size_t(k)] = wm.features(d);
             Mat logits;

@@ -59,6 +59,7 @@ AlgoInfo sarsa_lambda_info();
 AlgoInfo dyna_q_info();
 AlgoInfo ppo_info();
 AlgoInfo dream_ac_info();
+AlgoInfo dreamer_info();
 AlgoInfo dqn_info();
 AlgoInfo a2c_info();
 AlgoInfo reinforce_info();

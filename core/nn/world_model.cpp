@@ -3,6 +3,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "envs/vector_env.h"
+
 namespace dl::nn {
 
 // [SECTION] GRU
@@ -11,11 +13,21 @@ Gru::Gru(int in, int hidden, Rng& rng)
     : xr(in, hidden, 1.0f, rng), xu(in, hidden, 1.0f, rng), xn(in, hidden, 1.0f, rng),
       hr(hidden, hidden, 1.0f, rng), hu(hidden, hidden, 1.0f, rng), hn(hidden, hidden, 1.0f, rng) {}
 
-Var Gru::operator()(Tape& t, Var x, Var h) {
-    Var r = sigmoid(add(xr(t, x), matmul(h, t.param(hr.W))));
-    Var u = sigmoid(add(xu(t, x), matmul(h, t.param(hu.W))));
-    Var n = tanh(add(xn(t, x), mul(r, matmul(h, t.param(hn.W)))));
+template <class P>
+Var Gru::apply(Var x, Var h, P&& param) const {
+    auto lin = [&](const Linear& l, Var in) { return add(matmul(in, param(l.W)), param(l.b)); };
+    Var r = sigmoid(add(lin(xr, x), matmul(h, param(hr.W))));
+    Var u = sigmoid(add(lin(xu, x), matmul(h, param(hu.W))));
+    Var n = tanh(add(lin(xn, x), mul(r, matmul(h, param(hn.W)))));
     return add(n, mul(u, sub(h, n)));  // (1 − u) ⊙ n + u ⊙ h
+}
+
+Var Gru::operator()(Tape& t, Var x, Var h) {
+    return apply(x, h, [&](const Param& p) { return t.param(const_cast<Param&>(p)); });  // ours to train
+}
+
+Var Gru::frozen(Tape& t, Var x, Var h) const {
+    return apply(x, h, [&](const Param& p) { return t.constant(p.value); });
 }
 
 void Gru::forward(const Mat& x, const Mat& h, Mat& out) const {
@@ -221,6 +233,50 @@ void WorldModel::step_prior(State& s, const std::vector<int32_t>& action, Rng& r
 }
 
 Mat WorldModel::features(const State& s) const { return cat(s.h, s.z); }
+
+WorldModel::State WorldModel::posterior_states(const SeqBatch& batch, Rng& rng) const {
+    const int B = batch.B, L = batch.L;
+    State s = initial(B), all{Mat(B * L, cfg_.deter), Mat(B * L, cfg_.stoch)};
+    for (int t = 0; t < L; ++t) {
+        std::vector<int32_t> prev = batch.prev_action[size_t(t)];
+        for (int b = 0; b < B; ++b)
+            if (batch.first[size_t(t)](b, 0) > 0) s.h.row(b).setZero(), s.z.row(b).setZero(), prev[size_t(b)] = -1;
+        step_posterior(s, prev, batch.obs[size_t(t)], rng);
+        all.h.middleRows(t * B, B) = s.h, all.z.middleRows(t * B, B) = s.z;
+    }
+    return all;
+}
+
+RealExperience::RealExperience(RunContext& ctx, const WorldModel& model, int64_t capacity, Rng& rng)
+    : ctx_(ctx), model_(model), rng_(rng), envs_(std::make_unique<VectorEnv>([&] { return ctx.new_env(); }, 1)),
+      buffer_(envs_->obs_dim(), capacity), dim_(envs_->obs_dim()), n_actions_(envs_->num_actions()) {
+    ctx.show_env(envs_->env(0));
+    envs_->reset(ctx.seed());
+    buffer_.add(envs_->obs(), -1, 0, false, true);
+    model_.observe_first(belief_, Eigen::Map<const Mat>(envs_->obs(), 1, dim_), rng_);
+}
+
+RealExperience::~RealExperience() = default;
+
+bool RealExperience::step(int a) {
+    const int32_t act = a;
+    envs_->step(&act);
+    if (!ctx_.tick(Tick::EnvStep)) return false;
+    const Eigen::Map<const Mat> obs(envs_->obs(), 1, dim_);
+    if (envs_->done(0)) {
+        // The arrival (final observation) belongs to the finished episode; then the next one starts.
+        buffer_.add(envs_->final_obs(), a, envs_->reward(0), envs_->terminated(0), false);
+        ctx_.log("return", envs_->episode_return(0));
+        ctx_.log("length", double(envs_->episode_length(0)));
+        if (!ctx_.tick(Tick::Episode)) return false;
+        buffer_.add(obs.data(), -1, 0, false, true);
+        model_.observe_first(belief_, obs, rng_);
+    } else {
+        buffer_.add(obs.data(), a, envs_->reward(0), false, false);
+        model_.step_posterior(belief_, {act}, obs, rng_);
+    }
+    return true;
+}
 
 void WorldModel::decode(const State& s, Mat& obs_mean) const {
     decoder.forward(features(s), obs_mean);

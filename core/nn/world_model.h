@@ -19,6 +19,10 @@
 #include "core/nn/layers.h"
 #include "core/run.h"
 
+namespace dl {
+class VectorEnv;
+}
+
 namespace dl::nn {
 
 // A GRU cell: r = σ(x W_r + h U_r + b_r), u = σ(x W_u + h U_u + b_u), n = tanh(x W_n + r ⊙ (h U_n) + b_n),
@@ -29,8 +33,13 @@ struct Gru {
     Gru(int in, int hidden, Rng& rng);
     int hidden() const { return int(hr.W.value.cols()); }
     Var operator()(Tape& t, Var x, Var h);
+    Var frozen(Tape& t, Var x, Var h) const;  // weights as constants: gradients reach x and h only
     void forward(const Mat& x, const Mat& h, Mat& out) const;  // no tape
     std::vector<Param*> params();
+
+private:
+    template <class P>
+    Var apply(Var x, Var h, P&& param) const;
 };
 
 struct WorldModelConfig {
@@ -100,6 +109,9 @@ public:
     void step_prior(State& s, const std::vector<int32_t>& action, Rng& rng, float temperature = 1.0f) const;
     // An episode's first observation (h = 0, no action yet).
     void observe_first(State& s, const Mat& obs, Rng& rng, float temperature = 1.0f) const;
+    // The filtered (posterior) state at every step of every sequence of a batch: B·L rows, row t·B + b.
+    // These are where dreams start.
+    State posterior_states(const SeqBatch& batch, Rng& rng) const;
     void decode(const State& s, Mat& obs_mean) const;  // Gaussian mean, or Bernoulli probabilities
     void predict(const State& s, Mat& reward, Mat& cont_prob) const;
     Mat features(const State& s) const;  // [h, z]: what an agent in the dream sees
@@ -115,6 +127,29 @@ private:
     WorldModelLosses loss(Tape& t, const SeqBatch& batch, Rng& rng, Var& total);
     Mat action_one_hot(const std::vector<int32_t>& a) const;
     WorldModelConfig cfg_;
+};
+
+// The real side of a dream learner's loop: one env (shown in the GUI), the model's belief about it (filtered step
+// by step), the experience buffer, and the episode bookkeeping (return and length logged, ticks).
+class RealExperience {
+public:
+    RealExperience(RunContext& ctx, const WorldModel& model, int64_t capacity, Rng& rng);
+    ~RealExperience();
+    int obs_dim() const { return dim_; }
+    int n_actions() const { return n_actions_; }
+    const WorldModel::State& belief() const { return belief_; }
+    const SequenceBuffer& buffer() const { return buffer_; }
+    // One real step with action a. Returns false when the run must stop.
+    bool step(int a);
+
+private:
+    RunContext& ctx_;
+    const WorldModel& model_;
+    Rng& rng_;
+    std::unique_ptr<VectorEnv> envs_;
+    SequenceBuffer buffer_;
+    WorldModel::State belief_;
+    int dim_ = 0, n_actions_ = 0;
 };
 
 // An agent that acts on the world model's latent features [h, z] (a policy and a critic learned in the dream), as
