@@ -11,6 +11,7 @@
 #include "core/evaluate.h"
 #include "core/files.h"
 #include "core/nn/agent.h"
+#include "core/nn/world_model.h"
 #include "core/run_store.h"
 #include "core/tabular.h"
 #include "envs/registry.h"
@@ -264,14 +265,15 @@ int cmd_eval(const Options& o, std::ostream& out) {
         auto env = make_env(cfg.env_id, *make_env_args(cfg.env_id, cfg.env_args));
         if (std::filesystem::exists(dir / "agent.json")) {
             // A deep learner: its networks, acting greedily on the encoded observation.
-            std::shared_ptr<nn::MlpAgent> agent;
+            std::shared_ptr<AgentFn> agent;
+            int obs_dim = 0;
             try {
-                agent = nn::MlpAgent::load(dir.string());
+                agent = nn::load_agent(dir.string(), obs_dim);
             } catch (const nn::CheckpointError& e) {
                 throw IoError(e.what());
             }
-            if (agent->obs_dim != env->obs_dim())
-                throw ParamError("agent.json expects observations of size " + std::to_string(agent->obs_dim) + " but " +
+            if (obs_dim != env->obs_dim())
+                throw ParamError("agent.json expects observations of size " + std::to_string(obs_dim) + " but " +
                                  cfg.env_id + " gives " + std::to_string(env->obs_dim()));
             const Space space = env->observation_space();
             std::vector<float> enc(size_t(env->obs_dim()));

@@ -181,3 +181,27 @@ TEST_CASE("Trained only in the dream, dream_ac and Dreamer balance the real Cart
         CHECK(returns[1] > 4 * random.mean_return);
     }
 }
+
+TEST_CASE("A dream learner's agent (world model + actor + critic) is saved with its run and loads back the same") {
+    RunConfig cfg;
+    cfg.env_id = "CartPole-v1";
+    cfg.algo_id = "dream_ac";
+    cfg.algo_args = {{"total_timesteps", "1200"}, {"prefill", "1000"}};
+    auto ctx = run_headless(cfg);
+    auto agent = std::dynamic_pointer_cast<const WorldModelAgent>(ctx->snapshot_now().agent);
+    REQUIRE(agent);
+    const std::string dir = "test_dream_agent";
+    std::filesystem::create_directories(dir);
+    agent->save(dir);
+    int obs_dim = 0;
+    auto back = load_agent(dir, obs_dim);
+    CHECK(obs_dim == 4);
+    REQUIRE(std::dynamic_pointer_cast<const WorldModelAgent>(back));
+    Mat obs(3, 4), v1, p1, v2, p2;
+    obs << 0.01f, 0.2f, -0.03f, 0.1f, -0.5f, 0.0f, 0.1f, -1.0f, 1.0f, 0.5f, 0.0f, 0.3f;
+    agent->evaluate(obs, v1, p1);
+    back->evaluate(obs, v2, p2);
+    CHECK(v1 == v2);
+    CHECK(p1 == p2);
+    std::filesystem::remove_all(dir);
+}

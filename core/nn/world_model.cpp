@@ -5,6 +5,11 @@
 
 #include "envs/vector_env.h"
 
+#include <nlohmann/json.hpp>
+
+#include "core/files.h"
+#include "core/nn/agent.h"
+
 namespace dl::nn {
 
 // [SECTION] GRU
@@ -313,6 +318,67 @@ void WorldModel::save(const std::string& path) const {
 }
 
 void WorldModel::load(const std::string& path) { load_checkpoint(path, named(*this)); }
+
+namespace {
+std::vector<int> mlp_sizes(const Mlp& m) {
+    std::vector<int> v = {m.in_dim()};
+    for (const Linear& l : m.layers) v.push_back(int(l.W.value.cols()));
+    return v;
+}
+std::vector<std::pair<std::string, Param*>> agent_named(WorldModelAgent& a) {
+    auto v = named(a.model);
+    int i = 0;
+    for (Param* p : a.actor.params()) v.push_back({"actor." + std::to_string(i++), p});
+    i = 0;
+    for (Param* p : a.critic.params()) v.push_back({"critic." + std::to_string(i++), p});
+    return v;
+}
+}  // namespace
+
+void WorldModelAgent::save(const std::string& dir) const {
+    const WorldModelConfig& c = model.config();
+    const nlohmann::json j = {{"format", "dreamlab-agent-1"},
+                              {"kind", "world_model"},
+                              {"model", {{"obs_dim", c.obs_dim}, {"n_actions", c.n_actions}, {"hidden", c.hidden}, {"deter", c.deter},
+                                         {"stoch", c.stoch}, {"embed", c.embed}, {"binary_obs", c.binary_obs},
+                                         {"obs_std", c.obs_std}, {"kl_beta", c.kl_beta}, {"free_nats", c.free_nats}}},
+                              {"actor", mlp_sizes(actor)},
+                              {"critic", mlp_sizes(critic)},
+                              {"n_actions", n_actions}};
+    write_file_atomic(dir + "/agent.json", j.dump(2) + "\n");
+    auto& self = const_cast<WorldModelAgent&>(*this);  // agent_named() hands out pointers; saving only reads
+    std::vector<std::pair<std::string, const Param*>> ps;
+    for (auto& [n, p] : agent_named(self)) ps.push_back({n, p});
+    save_checkpoint(dir + "/agent.ckpt", ps);
+}
+
+std::shared_ptr<AgentFn> load_agent(const std::string& dir, int& obs_dim) {
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(read_file(dir + "/agent.json"));
+        if (j.value("kind", "") != "world_model") {
+            auto a = MlpAgent::load(dir);
+            obs_dim = a->obs_dim;
+            return a;
+        }
+        const auto& m = j.at("model");
+        WorldModelConfig c;
+        c.obs_dim = m.at("obs_dim"), c.n_actions = m.at("n_actions"), c.hidden = m.at("hidden"), c.deter = m.at("deter");
+        c.stoch = m.at("stoch"), c.embed = m.at("embed"), c.binary_obs = m.at("binary_obs"), c.obs_std = m.at("obs_std");
+        c.kl_beta = m.at("kl_beta"), c.free_nats = m.at("free_nats");
+        Rng rng(0);
+        auto a = std::make_shared<WorldModelAgent>();
+        a->n_actions = j.at("n_actions");
+        a->model = WorldModel(c, rng);
+        a->actor = Mlp(j.at("actor").get<std::vector<int>>(), Activation::Tanh, 1.0f, rng);
+        a->critic = Mlp(j.at("critic").get<std::vector<int>>(), Activation::Tanh, 1.0f, rng);
+        load_checkpoint(dir + "/agent.ckpt", agent_named(*a));
+        obs_dim = c.obs_dim;
+        return a;
+    } catch (const nlohmann::json::exception& e) {
+        throw CheckpointError(dir + "/agent.json is malformed: " + e.what());
+    }
+}
 
 void WorldModelAgent::evaluate(const Mat& obs, Mat& value, Mat& action_values) const {
     Rng unused(0);

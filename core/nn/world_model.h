@@ -159,6 +159,11 @@ struct WorldModelAgent : AgentFn {
     WorldModel model;
     Mlp actor, critic;  // on features: logits, V
     void evaluate(const Mat& obs, Mat& value, Mat& action_values) const override;
+    // agent.json (kind "world_model", the model's configuration, the heads' sizes) + agent.ckpt (every weight).
+    void save(const std::string& dir) const;
 };
+
+// Any saved deep agent, by agent.json's kind: an MlpAgent, or a WorldModelAgent. Throws CheckpointError.
+std::shared_ptr<AgentFn> load_agent(const std::string& dir, int& obs_dim);
 
 }  // namespace dl::nn
