@@ -19,8 +19,9 @@ foreach(f shot.png rec.mp4)
     message(FATAL_ERROR "${f} is suspiciously small (${size} bytes)")
   endif()
 endforeach()
-# The deep-learning views: CartPole with its value and policy maps, a pixel game with Q-value bars and saliency.
-foreach(preset cartpole-ppo breakout-dqn)
+# The deep-learning views: CartPole with its value and policy maps, a pixel game with Q-value bars and saliency,
+# a world-model learner's dream beside reality.
+foreach(preset cartpole-ppo breakout-dqn cartpole-dream)
   execute_process(
     COMMAND ${XVFB_RUN} -a -s "-screen 0 1600x1000x24" ${DREAMLAB} gui --frames 60 --preset ${preset}
             --screenshot ${OUT}/${preset}.png --size 1600x960

@@ -87,6 +87,9 @@ struct App {
     int human_episode = 0;
     bool human_over = false;
     // Episode replay (envs that record episodes): one of the last finished episodes, frame by frame.
+    // Dream vs reality (world-model learners).
+    int dream_context = 4;                 // observed steps before the dream runs open loop
+    float dream_temperature = 0.0f;        // the dream's noise (0: most likely future)
     bool replay_on = false;
     std::shared_ptr<const EpisodeRecord> replay;   // the episode being watched (kept while newer ones arrive)
     int replay_frame = 0;
@@ -136,6 +139,7 @@ void panel_environment(App& app);
 void panel_values(App& app);
 void panel_state_maps(App& app);  // called by panel_values for continuous-state envs
 void panel_pixel_policy(App& app);  // called by panel_values for pixel games (MinAtar)
+bool panel_dream(App& app);         // world-model learners on CartPole: dream vs reality; false if not applicable
 void panel_plots(App& app);
 
 // Widgets shared by panels.

@@ -1,6 +1,7 @@
 // Plots: what each algorithm optimises, per episode (learners) or per sweep (planners), for every visible run
 // overlaid. EMA smoothing with the raw values faint underneath; runs that differ only by seed can be shown
 // as mean ± one standard deviation; live hyperparameter changes are marked where they happened.
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -103,6 +104,14 @@ void panel_plots(App& app) {
         {"charts/learning_rate", {"Learning rate", "charts/learning_rate", false, 0, NAN}},
         {"charts/grad_norm", {"Gradient norm", "charts/grad_norm", true, NAN, NAN}},
         {"charts/kl_beta", {"KL penalty β", "charts/kl_beta", true, NAN, NAN}},
+        // World-model learners.
+        {"losses/reconstruction", {"Reconstruction loss", "losses/reconstruction", true, NAN, NAN}},
+        {"losses/kl", {"KL(posterior ‖ prior)", "losses/kl", false, 0, NAN}},
+        {"losses/reward_model", {"Reward-model error", "losses/reward_model", true, NAN, NAN}},
+        {"losses/continuation_model", {"Continuation-model loss", "losses/continuation_model", true, NAN, NAN}},
+        {"losses/actor", {"Actor loss", "losses/actor", false, NAN, NAN}},
+        {"losses/critic", {"Critic loss", "losses/critic", true, NAN, NAN}},
+        {"charts/dream_return", {"Dream return (λ, from real states)", "charts/dream_return", false, NAN, NAN}},
     };
     std::vector<PlotDef> defs;
     if (planner) defs.assign(std::begin(planner_plots), std::end(planner_plots));
@@ -113,6 +122,13 @@ void panel_plots(App& app) {
         if (sel->metrics.find("success") >= 0) defs.push_back({"Success rate", "success", false, 0, 1});
         for (const auto& [col, def] : deep_titles)
             if (sel->metrics.find(col) >= 0) defs.push_back(def);
+        // Any other losses/… or charts/… series an algorithm logs gets a plot too, titled by its name.
+        for (const std::string& name : sel->metrics.names()) {
+            if (name.rfind("losses/", 0) != 0 && name.rfind("charts/", 0) != 0) continue;
+            const bool known = std::any_of(std::begin(deep_titles), std::end(deep_titles),
+                                           [&](const auto& t) { return name == t.first; });
+            if (!known) defs.push_back({name.c_str(), name.c_str(), false, NAN, NAN});
+        }
         defs.push_back({"Env steps per second", "", false, 0, NAN});  // measured by the UI, not logged
     }
     const int n = int(defs.size());

@@ -6,6 +6,7 @@
 #include "app/gui/gui.h"
 #include "envs/frozen_lake.h"
 #include "envs/minatar/minatar.h"
+#include "core/nn/world_model.h"
 #include "render/grid_view.h"
 
 namespace dl {
@@ -64,6 +65,19 @@ void panel_values(App& app) {
         return;
     }
     if (!denv) {
+        // World-model learners: their dream beside reality, and the usual maps (of the policy learned in the dream).
+        if (dynamic_cast<const nn::WorldModelAgent*>(run->snap.agent.get()) && ImGui::BeginTabBar("##world_model")) {
+            if (ImGui::BeginTabItem("Dream vs reality")) {
+                if (!panel_dream(app)) ImGui::TextDisabled("no dream view for this environment yet");
+                ImGui::EndTabItem();
+            }
+            if (ImGui::BeginTabItem("Values and policy")) {
+                panel_state_maps(app);
+                ImGui::EndTabItem();
+            }
+            ImGui::EndTabBar();
+            return;
+        }
         panel_state_maps(app);  // continuous states: value and policy maps over a 2-D slice
         return;
     }

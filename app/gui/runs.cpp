@@ -159,6 +159,8 @@ const std::vector<Preset>& presets() {
              true, 30, true},
             {"sarsa-lambda", "SARSA(λ) on the 8x8 lake: traces carry the goal's reward back along the path",
              {cfg("FrozenLake8x8-v1", {}, "sarsa_lambda", {})}, false, 60, false},
+            {"cartpole-dream", "Actor-critic trained only in a learned world model: its dream beside reality, frame by frame",
+             {cfg("CartPole-v1", {}, "dream_ac", {})}, true, 30, true},
             {"breakout-dqn", "DQN with the MinAtar network learns Breakout from pixels: Q-value bars and where it looks",
              {cfg("MinAtar/Breakout-v1", {}, "dqn", {{"total_timesteps", "200000"}, {"hidden", "128"}, {"batch_size", "32"},
                                                      {"learning_starts", "1000"}, {"exploration_fraction", "0.1"}})},

@@ -84,7 +84,11 @@ void run_dreamer(DreamerArgs& args, RunContext& ctx) {
     Adam model_opt, actor_opt, critic_opt;
     actor_opt.params = agent->actor.params(), critic_opt.params = agent->critic.params();
     RealExperience real(ctx, wm, std::max<int64_t>(args.total_timesteps + 1, args.seq_len), rng);
-    auto view = ctx.on_agent([&] { return std::make_shared<WorldModelAgent>(*agent); });  // after `real`: views read its env
+    auto view = ctx.on_agent([&] {  // after `real`: views read its env, and its newest steps
+        auto copy = std::make_shared<WorldModelAgent>(*agent);
+        copy->recent = real.buffer().last(32);
+        return copy;
+    });
 
     Tape tape, critic_tape;
     for (int64_t step = 0; step < args.total_timesteps; ++step) {

@@ -1,5 +1,6 @@
 #include "core/nn/world_model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -86,6 +87,25 @@ SeqBatch SequenceBuffer::sample(int B, int L, Rng& rng) const {
             s.first[size_t(t)](b, 0) = t == 0 ? 1.0f : first_[size_t(i)];
             s.prev_action[size_t(t)][size_t(b)] = action_[size_t(i)];
         }
+    }
+    return s;
+}
+
+SeqBatch SequenceBuffer::last(int L) const {
+    SeqBatch s;
+    L = int(std::min<int64_t>(L, size_));
+    s.L = L, s.B = 1;
+    s.obs.assign(size_t(L), Mat(1, dim_));
+    s.reward.assign(size_t(L), Mat(1, 1));
+    s.cont.assign(size_t(L), Mat(1, 1));
+    s.first.assign(size_t(L), Mat(1, 1));
+    s.prev_action.assign(size_t(L), std::vector<int32_t>(1));
+    for (int t = 0; t < L; ++t) {
+        const int64_t i = (pos_ - L + t + cap_) % cap_;
+        std::copy_n(&obs_[size_t(i * dim_)], dim_, s.obs[size_t(t)].data());
+        s.reward[size_t(t)](0, 0) = reward_[size_t(i)], s.cont[size_t(t)](0, 0) = cont_[size_t(i)];
+        s.first[size_t(t)](0, 0) = t == 0 ? 1.0f : first_[size_t(i)];
+        s.prev_action[size_t(t)][0] = action_[size_t(i)];
     }
     return s;
 }
@@ -250,6 +270,33 @@ WorldModel::State WorldModel::posterior_states(const SeqBatch& batch, Rng& rng) 
         all.h.middleRows(t * B, B) = s.h, all.z.middleRows(t * B, B) = s.z;
     }
     return all;
+}
+
+WorldModel::OpenLoop WorldModel::open_loop(const SeqBatch& seq, int context, Rng& rng, float temperature) const {
+    OpenLoop out;
+    const int B = seq.B;
+    context = std::clamp(context, 1, seq.L);
+    State post = initial(B), dream;
+    for (int t = 0; t < seq.L; ++t) {
+        std::vector<int32_t> prev = seq.prev_action[size_t(t)];
+        for (int b = 0; b < B; ++b)
+            if (seq.first[size_t(t)](b, 0) > 0) post.h.row(b).setZero(), post.z.row(b).setZero(), prev[size_t(b)] = -1;
+        step_posterior(post, prev, seq.obs[size_t(t)], rng, 0.0f);
+        Mat r;
+        decode(post, r);
+        out.recon.push_back(r);
+        if (t < context) {
+            dream = post;
+            out.dream.push_back(r);
+        } else {
+            step_prior(dream, seq.prev_action[size_t(t)], rng, temperature);
+            Mat d;
+            decode(dream, d);
+            out.dream.push_back(d);
+        }
+        out.err.push_back((out.dream.back() - seq.obs[size_t(t)]).squaredNorm() / double(seq.obs[size_t(t)].size()));
+    }
+    return out;
 }
 
 RealExperience::RealExperience(RunContext& ctx, const WorldModel& model, int64_t capacity, Rng& rng)

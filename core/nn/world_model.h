@@ -73,6 +73,7 @@ public:
     void add(const float* obs, int prev_action, float reward, bool terminated, bool first);
     int64_t size() const { return size_; }
     SeqBatch sample(int B, int L, Rng& rng) const;
+    SeqBatch last(int L) const;  // the newest L steps as one sequence (B = 1), the first marked first
 
 private:
     int dim_;
@@ -113,6 +114,14 @@ public:
     // These are where dreams start.
     State posterior_states(const SeqBatch& batch, Rng& rng) const;
     void decode(const State& s, Mat& obs_mean) const;  // Gaussian mean, or Bernoulli probabilities
+    // Reality against the model on sequences: recon[t] decodes the posterior (the model looking at o_t); dream[t]
+    // for t ≥ context decodes the prior run open loop from the state after `context` observed steps, fed the real
+    // actions (dream[t] = recon[t] for t < context); err[t] = mean squared error of dream[t] against o_t.
+    struct OpenLoop {
+        std::vector<Mat> recon, dream;
+        std::vector<double> err;
+    };
+    OpenLoop open_loop(const SeqBatch& seq, int context, Rng& rng, float temperature = 0.0f) const;
     void predict(const State& s, Mat& reward, Mat& cont_prob) const;
     Mat features(const State& s) const;  // [h, z]: what an agent in the dream sees
 
@@ -158,6 +167,7 @@ private:
 struct WorldModelAgent : AgentFn {
     WorldModel model;
     Mlp actor, critic;  // on features: logits, V
+    SeqBatch recent;    // the newest real steps when the snapshot was taken (the GUI's dream-vs-reality strip)
     void evaluate(const Mat& obs, Mat& value, Mat& action_values) const override;
     // agent.json (kind "world_model", the model's configuration, the heads' sizes) + agent.ckpt (every weight).
     void save(const std::string& dir) const;
