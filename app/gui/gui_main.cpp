@@ -272,7 +272,7 @@ int run_gui(const std::vector<std::string>& args) {
 
             // Keyboard: Space play/pause, N one step, E one episode, F12 screenshot, F9 record.
             const ImGuiIO& io = ImGui::GetIO();
-            if (!io.WantTextInput && !app.human_playing) {  // while a student plays a game, the keys are theirs
+            if (!io.WantTextInput && !app.human_playing && !app.dream_play) {  // while a student plays, the keys are theirs
                 // ImGui 1.86 indexes keys by the backend's codes (GLFW's here).
                 if (ImGui::IsKeyPressed(GLFW_KEY_SPACE, false)) app.playing = !app.playing, apply_transport(app);
                 if (ImGui::IsKeyPressed(GLFW_KEY_N)) step_all(app, Tick::EnvStep);

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include <GLFW/glfw3.h>
+
 #include "app/gui/gui.h"
 #include "core/nn/world_model.h"
 #include "envs/cartpole.h"
@@ -33,6 +35,52 @@ struct DreamCache {
     nn::WorldModel::OpenLoop result;
 };
 
+// Play in the dream: arrows (or A/D) push the imagined cart, the model answers with its prior at the chosen
+// temperature; the dream ends when the model's continuation probability drops under one half. A too-calm dream is
+// easy to balance — the World Models demo's lesson on exploiting a model.
+void play_in_dream(App& app, const nn::WorldModelAgent& live) {
+    const float fs = ImGui::GetFontSize();
+    auto restart = [&] {
+        app.dream_play_agent = std::make_shared<nn::WorldModelAgent>(live);
+        const auto& a = static_cast<const nn::WorldModelAgent&>(*app.dream_play_agent);
+        Rng rng(uint64_t(app.dream_play_steps) + 17);
+        nn::WorldModel::State s;
+        a.model.observe_first(s, a.recent.obs.back(), rng, 0.0f);  // start from the newest real frame
+        app.dream_play_h = s.h, app.dream_play_z = s.z;
+        app.dream_play_steps = 0, app.dream_play_return = 0, app.dream_play_cont = 1, app.dream_play_over = false;
+        app.dream_play_next = ImGui::GetTime() + 0.5;
+    };
+    if (!app.dream_play_agent) restart();
+    const auto& a = static_cast<const nn::WorldModelAgent&>(*app.dream_play_agent);
+    nn::WorldModel::State s{app.dream_play_h, app.dream_play_z};
+    if (ImGui::IsKeyDown(GLFW_KEY_LEFT) || ImGui::IsKeyDown(GLFW_KEY_A)) app.dream_play_action = 0;
+    if (ImGui::IsKeyDown(GLFW_KEY_RIGHT) || ImGui::IsKeyDown(GLFW_KEY_D)) app.dream_play_action = 1;
+    if (ImGui::IsKeyPressed(GLFW_KEY_R, false)) restart();
+    const double now = ImGui::GetTime();
+    if (!app.dream_play_over && now >= app.dream_play_next) {
+        static Rng rng(99);
+        a.model.step_prior(s, {app.dream_play_action}, rng, app.dream_temperature);
+        nn::Mat r, c;
+        a.model.predict(s, r, c);
+        app.dream_play_return += r(0, 0), app.dream_play_cont = c(0, 0), ++app.dream_play_steps;
+        app.dream_play_over = c(0, 0) < 0.5f;
+        app.dream_play_h = s.h, app.dream_play_z = s.z;
+        app.dream_play_next = std::max(app.dream_play_next + 0.1, now - 0.1);  // 10 steps a second
+    }
+    nn::Mat obs;
+    a.model.decode(s, obs);
+    const ImVec2 o = ImGui::GetCursorScreenPos();
+    const float size = std::min(ImGui::GetContentRegionAvail().x, fs * 16);
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    dl->AddRectFilled(o, ImVec2(o.x + size, o.y + size * 0.6f), IM_COL32(24, 26, 32, 255));
+    dl->AddRect(o, ImVec2(o.x + size, o.y + size * 0.6f), IM_COL32(240, 150, 50, 255), 0, 0, 2);
+    mini_cartpole(dl, o, ImVec2(o.x + size, o.y + size * 0.6f), obs.data(), IM_COL32(255, 170, 80, 255));
+    ImGui::Dummy(ImVec2(size, size * 0.6f));
+    ImGui::Text("dream step %d · dreamed return %.1f · P(continue) %.2f%s", app.dream_play_steps, app.dream_play_return,
+                app.dream_play_cont, app.dream_play_over ? " · the model says the pole fell (R: again)" : "");
+    ImGui::TextDisabled("←/→ (or A/D) push the cart; the dream starts from the newest real frame");
+}
+
 }  // namespace
 
 bool panel_dream(App& app) {
@@ -52,6 +100,14 @@ bool panel_dream(App& app) {
     ImGui::SetNextItemWidth(fs * 8);
     ImGui::SliderFloat("dream temperature", &app.dream_temperature, 0.0f, 2.0f, "%.2f");
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("0: the model's most likely future; 1: sampled as learned; above 1: wilder");
+
+    ImGui::SameLine();
+    if (ImGui::Checkbox("play in the dream", &app.dream_play)) app.dream_play_agent.reset();
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("drive the model's imagined CartPole with ←/→; the temperature sets how wild the dream is");
+    if (app.dream_play) {
+        play_in_dream(app, *wm_agent);
+        return true;
+    }
 
     static DreamCache cache;
     if (cache.agent != wm_agent || cache.context != app.dream_context || cache.temperature != app.dream_temperature) {
