@@ -70,35 +70,21 @@ void run_dreamer(DreamerArgs& args, RunContext& ctx) {
     // --- seeding, world model, actor and critic on the latent features [h, z], the real env ---
     Rng rng(Rng::derive(ctx.seed(), 1));
     const auto probe = ctx.new_env();
-    const int D = probe->obs_dim(), A = probe->action_space().n;
-    WorldModelConfig wc;
-    wc.obs_dim = D, wc.n_actions = A, wc.hidden = int(args.hidden), wc.deter = int(args.deter), wc.stoch = int(args.stoch);
-    wc.embed = int(args.hidden), wc.free_nats = float(args.free_nats), wc.obs_std = float(args.obs_std);
-    auto agent = std::make_shared<WorldModelAgent>();
-    agent->n_actions = A;
-    agent->model = WorldModel(wc, rng);
-    const int S = wc.stoch, F = wc.deter + S, H = int(args.hidden);
-    agent->actor = Mlp({F, H, H, A}, Activation::Tanh, 0.01f, rng);
-    agent->critic = Mlp({F, H, H, 1}, Activation::Tanh, 1.0f, rng);
+    const int A = probe->action_space().n;
+    const WorldModelConfig wc = model_config(args, probe->obs_dim(), A);
+    auto agent = WorldModelAgent::create(wc, rng);
+    const int S = wc.stoch, F = wc.deter + S;  // latent dimensions, and the features the actor and critic read
     WorldModel& wm = agent->model;
     Adam model_opt, actor_opt, critic_opt;
     actor_opt.params = agent->actor.params(), critic_opt.params = agent->critic.params();
     RealExperience real(ctx, wm, std::max<int64_t>(args.total_timesteps + 1, args.seq_len), rng);
-    auto view = ctx.on_agent([&] {  // after `real`: views read its env, and its newest steps
-        auto copy = std::make_shared<WorldModelAgent>(*agent);
-        copy->recent = real.buffer().last(32);
-        return copy;
-    });
+    auto view = ctx.on_agent([&] { return real.snapshot(*agent); });  // after `real`: views read its env and steps
 
     Tape tape, critic_tape;
     for (int64_t step = 0; step < args.total_timesteps; ++step) {
         // --- act in the real env: random at first, then the actor on the model's belief ---
         int a = int(rng.below(uint32_t(A)));
-        if (step >= args.prefill) {
-            Mat logits;
-            agent->actor.forward(wm.features(real.belief()), logits);
-            a = sample_categorical(logits.data(), A, rng);
-        }
+        if (step >= args.prefill) a = agent->sample_action(real.belief(), rng);
         if (!real.step(a)) return;
         if (step < args.prefill || step % args.train_every != 0) continue;
 
@@ -186,10 +172,7 @@ void run_dreamer(DreamerArgs& args, RunContext& ctx) {
         critic_opt.lr = float(args.critic_lr);
         critic_opt.step();
 
-        ctx.log("losses/reconstruction", ml.recon);
-        ctx.log("losses/kl", ml.kl);
-        ctx.log("losses/reward_model", ml.reward);
-        ctx.log("losses/continuation_model", ml.cont);
+        ml.log(ctx);
         ctx.log("losses/actor", actor_loss.value()(0, 0));
         ctx.log("losses/critic", critic_loss.value()(0, 0));
         ctx.log("losses/entropy", entropy.value()(0, 0));

@@ -310,6 +310,35 @@ RealExperience::RealExperience(RunContext& ctx, const WorldModel& model, int64_t
 
 RealExperience::~RealExperience() = default;
 
+std::shared_ptr<WorldModelAgent> RealExperience::snapshot(const WorldModelAgent& agent) const {
+    auto copy = std::make_shared<WorldModelAgent>(agent);
+    copy->recent = buffer_.last(32);
+    return copy;
+}
+
+void WorldModelLosses::log(RunContext& ctx) const {
+    ctx.log("losses/reconstruction", recon);
+    ctx.log("losses/kl", kl);
+    ctx.log("losses/reward_model", reward);
+    ctx.log("losses/continuation_model", cont);
+}
+
+std::shared_ptr<WorldModelAgent> WorldModelAgent::create(const WorldModelConfig& c, Rng& rng) {
+    auto a = std::make_shared<WorldModelAgent>();
+    a->n_actions = c.n_actions;
+    a->model = WorldModel(c, rng);
+    const int F = c.deter + c.stoch, H = c.hidden;
+    a->actor = Mlp({F, H, H, c.n_actions}, Activation::Tanh, 0.01f, rng);
+    a->critic = Mlp({F, H, H, 1}, Activation::Tanh, 1.0f, rng);
+    return a;
+}
+
+int WorldModelAgent::sample_action(const WorldModel::State& belief, Rng& rng) const {
+    Mat logits;
+    actor.forward(model.features(belief), logits);
+    return sample_categorical(logits.data(), n_actions, rng);
+}
+
 bool RealExperience::step(int a) {
     const int32_t act = a;
     envs_->step(&act);

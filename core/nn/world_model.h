@@ -84,7 +84,18 @@ private:
 
 struct WorldModelLosses {
     double recon = 0, reward = 0, cont = 0, kl = 0, total = 0;
+    void log(RunContext& ctx) const;  // losses/reconstruction, losses/kl, losses/reward_model, losses/continuation_model
 };
+
+// The model a dream learner's Args describe (fields obs_std, free_nats, hidden, deter, stoch; the encoder's
+// embedding is `hidden` wide).
+template <class A>
+WorldModelConfig model_config(const A& args, int obs_dim, int n_actions) {
+    WorldModelConfig c;
+    c.obs_dim = obs_dim, c.n_actions = n_actions, c.hidden = int(args.hidden), c.deter = int(args.deter);
+    c.stoch = int(args.stoch), c.embed = int(args.hidden), c.free_nats = float(args.free_nats), c.obs_std = float(args.obs_std);
+    return c;
+}
 
 class WorldModel {
 public:
@@ -150,6 +161,8 @@ public:
     const SequenceBuffer& buffer() const { return buffer_; }
     // One real step with action a. Returns false when the run must stop.
     bool step(int a);
+    // What the views get: a copy of the agent carrying the newest real steps (the dream-vs-reality strip).
+    std::shared_ptr<struct WorldModelAgent> snapshot(const struct WorldModelAgent& agent) const;
 
 private:
     RunContext& ctx_;
@@ -168,6 +181,10 @@ struct WorldModelAgent : AgentFn {
     WorldModel model;
     Mlp actor, critic;  // on features: logits, V
     SeqBatch recent;    // the newest real steps when the snapshot was taken (the GUI's dream-vs-reality strip)
+    // The dream learners' networks: the model, then actor and critic MLPs of two tanh hidden layers (c.hidden wide)
+    // on its features [h, z], output gains 0.01 (policy) and 1 (value) as CleanRL's.
+    static std::shared_ptr<WorldModelAgent> create(const WorldModelConfig& c, Rng& rng);
+    int sample_action(const WorldModel::State& belief, Rng& rng) const;  // from the actor
     void evaluate(const Mat& obs, Mat& value, Mat& action_values) const override;
     // agent.json (kind "world_model", the model's configuration, the heads' sizes) + agent.ckpt (every weight).
     void save(const std::string& dir) const;
