@@ -43,6 +43,9 @@ struct DreamerArgs : Args<DreamerArgs> {
     int64_t hidden = 64;              // units of every MLP's hidden layer
     int64_t deter = 64;               // GRU state size
     int64_t stoch = 8;                // Gaussian latent dimensions
+    std::string network = "auto";     // encoder: auto | mlp | cnn (a 3x3 conv first: pixel games)
+    int64_t conv_filters = 16;        // cnn: filters of the encoder's conv layer
+    std::string decoder = "auto";     // auto | gaussian | bernoulli (auto: Bernoulli for pixels and one-hot states)
 
     void visit(ParamVisitor& v) override {
         v.integer("total_timesteps", total_timesteps, 100, 100000000, "real env steps in total", Apply::Restart);
@@ -63,6 +66,10 @@ struct DreamerArgs : Args<DreamerArgs> {
         v.integer("hidden", hidden, 4, 1024, "units of every MLP's hidden layer", Apply::Restart);
         v.integer("deter", deter, 4, 1024, "GRU (deterministic state) size", Apply::Restart);
         v.integer("stoch", stoch, 1, 256, "Gaussian latent dimensions", Apply::Restart);
+        v.choice("network", network, {"auto", "mlp", "cnn"}, "encoder: auto picks a conv layer for image observations", Apply::Restart);
+        v.integer("conv_filters", conv_filters, 1, 256, "cnn: 3x3 filters in the encoder's conv layer", Apply::Restart);
+        v.choice("decoder", decoder, {"auto", "gaussian", "bernoulli"},
+                 "observation model: auto picks Bernoulli for 0/1 cells (pixels, one-hot states)", Apply::Restart);
     }
 };
 
@@ -71,7 +78,7 @@ void run_dreamer(DreamerArgs& args, RunContext& ctx) {
     Rng rng(Rng::derive(ctx.seed(), 1));
     const auto probe = ctx.new_env();
     const int A = probe->action_space().n;
-    const WorldModelConfig wc = model_config(args, probe->obs_dim(), A);
+    const WorldModelConfig wc = model_config(args, probe->observation_space(), probe->obs_dim(), A);
     auto agent = WorldModelAgent::create(wc, rng);
     const int S = wc.stoch, F = wc.deter + S;  // latent dimensions, and the features the actor and critic read
     WorldModel& wm = agent->model;

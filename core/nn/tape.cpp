@@ -29,6 +29,15 @@ Var Tape::push(const OpDef* op, int a, int b, int rows, int cols) {
 }
 
 Var Tape::constant(const Mat& m, bool needs_grad) {
+    // m may be another node's value (a stop-gradient: tape.constant(v.value())); growing the node list would move
+    // it away under us, so it is copied first in that case.
+    if (size_t(n_) == nodes_.size()) {
+        Mat copy = m;
+        Var v = push(&kLeaf, -1, -1, int(copy.rows()), int(copy.cols()));
+        node(v.id).value = std::move(copy);
+        node(v.id).needs_grad = needs_grad;
+        return v;
+    }
     Var v = push(&kLeaf, -1, -1, int(m.rows()), int(m.cols()));
     node(v.id).value = m;
     node(v.id).needs_grad = needs_grad;

@@ -110,7 +110,72 @@ SeqBatch SequenceBuffer::last(int L) const {
     return s;
 }
 
+SeqBatch SequenceBuffer::sample_within_episodes(int B, int L, Rng& rng) const {
+    // The starts of windows that cross no episode start (after their first step) and no ring seam.
+    const int64_t oldest = size_ < cap_ ? 0 : pos_;
+    std::vector<int64_t> ok;
+    int64_t run = 0;  // steps since the last episode start, walking oldest → newest
+    for (int64_t k = 0; k < size_; ++k) {
+        run = first_[size_t((oldest + k) % cap_)] > 0 ? 1 : run + 1;
+        if (run >= L) ok.push_back(k - L + 1);
+    }
+    if (ok.empty()) throw std::invalid_argument("SequenceBuffer: no episode of " + std::to_string(L) + " steps to sample");
+    SeqBatch s;
+    s.L = L, s.B = B;
+    s.obs.assign(size_t(L), Mat(B, dim_));
+    s.reward.assign(size_t(L), Mat(B, 1));
+    s.cont.assign(size_t(L), Mat(B, 1));
+    s.first.assign(size_t(L), Mat::Zero(B, 1));
+    s.prev_action.assign(size_t(L), std::vector<int32_t>(size_t(B)));
+    for (int b = 0; b < B; ++b) {
+        const int64_t start = ok[rng.below(uint32_t(ok.size()))];
+        for (int t = 0; t < L; ++t) {
+            const int64_t i = (oldest + start + t) % cap_;
+            std::copy_n(&obs_[size_t(i * dim_)], dim_, s.obs[size_t(t)].row(b).data());
+            s.reward[size_t(t)](b, 0) = reward_[size_t(i)], s.cont[size_t(t)](b, 0) = cont_[size_t(i)];
+            s.prev_action[size_t(t)][size_t(b)] = action_[size_t(i)];
+        }
+        s.first[0](b, 0) = 1.0f;
+    }
+    return s;
+}
+
+SequenceBuffer record_experience(Env& env, int64_t steps, const std::function<int(const float* obs, Rng& rng)>& policy,
+                                 uint64_t seed) {
+    const int D = env.obs_dim();
+    SequenceBuffer buf(D, steps);
+    Rng rng(seed);
+    std::vector<float> obs(size_t(D), 0.0f);
+    env.reset_into(seed, obs.data());
+    buf.add(obs.data(), -1, 0, false, true);
+    for (int64_t i = 1; i < steps; ++i) {
+        const int a = policy(obs.data(), rng);
+        const StepFlags f = env.step_into(a, obs.data());
+        buf.add(obs.data(), a, float(f.reward), f.terminated, false);
+        if ((f.terminated || f.truncated) && i + 1 < steps) {
+            env.reset_into(std::nullopt, obs.data());
+            buf.add(obs.data(), -1, 0, false, true), ++i;
+        }
+    }
+    return buf;
+}
+
 // [SECTION] World model
+
+void choose_codec(WorldModelConfig& c, const Space& obs, const std::string& network, const std::string& decoder) {
+    const bool image = obs.kind == Space::Box && obs.shape.size() == 3;
+    if (network != "auto" && network != "mlp" && network != "cnn")
+        throw ParamError("network=" + network + " is not allowed: expected one of auto, mlp, cnn");
+    if (decoder != "auto" && decoder != "gaussian" && decoder != "bernoulli")
+        throw ParamError("decoder=" + decoder + " is not allowed: expected one of auto, gaussian, bernoulli");
+    if (network == "cnn" && !image)
+        throw ParamError("network=cnn needs image observations (height x width x channels); this env's are flat");
+    c.image.clear();
+    if (network == "cnn" || (network == "auto" && image)) c.image = obs.shape;
+    const bool binary = image || obs.kind == Space::Discrete;
+    c.binary_obs = decoder == "bernoulli" || (decoder == "auto" && binary);
+    c.relu = !c.image.empty();
+}
 
 namespace {
 constexpr float kMinStd = 0.1f;  // Dreamer's floor on the latent's standard deviation
@@ -132,13 +197,21 @@ Mat cat(const Mat& a, const Mat& b) {
 WorldModel::WorldModel(const WorldModelConfig& cfg, Rng& rng) : cfg_(cfg) {
     if (cfg.obs_dim <= 0 || cfg.n_actions <= 0) throw std::invalid_argument("WorldModel: obs_dim and n_actions must be positive");
     const int H = cfg.hidden, F = cfg.deter + cfg.stoch;
-    encoder = Mlp({cfg.obs_dim, H, cfg.embed}, Activation::Tanh, 1.0f, rng);
+    const Activation act = cfg.relu ? Activation::Relu : Activation::Tanh;
+    if (cfg.image.empty()) {
+        encoder = Mlp({cfg.obs_dim, H, cfg.embed}, act, 1.0f, rng);
+    } else {
+        if (cfg.image.size() != 3 || cfg.image[0] * cfg.image[1] * cfg.image[2] != cfg.obs_dim)
+            throw std::invalid_argument("WorldModel: image shape does not match obs_dim");
+        const ConvShape shape{cfg.image[0], cfg.image[1], cfg.image[2], 3, 1, 0};
+        encoder = Mlp::conv_net(shape, cfg.conv_filters, {H, cfg.embed}, act, 1.0f, rng);
+    }
     gru = Gru(cfg.stoch + cfg.n_actions, cfg.deter, rng);
-    prior = Mlp({cfg.deter, H, 2 * cfg.stoch}, Activation::Tanh, 1.0f, rng);
-    posterior = Mlp({cfg.deter + cfg.embed, H, 2 * cfg.stoch}, Activation::Tanh, 1.0f, rng);
-    decoder = Mlp({F, H, H, cfg.obs_dim}, Activation::Tanh, 1.0f, rng);
-    reward_head = Mlp({F, H, 1}, Activation::Tanh, 1.0f, rng);
-    cont_head = Mlp({F, H, 1}, Activation::Tanh, 1.0f, rng);
+    prior = Mlp({cfg.deter, H, 2 * cfg.stoch}, act, 1.0f, rng);
+    posterior = Mlp({cfg.deter + cfg.embed, H, 2 * cfg.stoch}, act, 1.0f, rng);
+    decoder = Mlp({F, H, H, cfg.obs_dim}, act, 1.0f, rng);
+    reward_head = Mlp({F, H, 1}, act, 1.0f, rng);
+    cont_head = Mlp({F, H, 1}, act, 1.0f, rng);
 }
 
 std::vector<Param*> WorldModel::params() {
@@ -184,12 +257,23 @@ WorldModelLosses WorldModel::loss(Tape& t, const SeqBatch& s, Rng& rng, Var& tot
         Var rew = scale(mean(square(sub(reward_head(t, feat), t.constant(s.reward[size_t(k)])))), 0.5f);
         Var c_logit = cont_head(t, feat);
         Var cont = mean(sub(softplus(c_logit), mul(c_logit, t.constant(s.cont[size_t(k)]))));
-        // KL(q ‖ p) of diagonal Gaussians: Σ log σp − log σq + (σq² + (μq − μp)²) / (2σp²) − ½
-        Var log_sp = log(std_p), log_sq = log(std_q);
-        Var ratio = mul(add(square(std_q), square(sub(mu_q, mu_p))), exp(scale(log_sp, -2.0f)));
-        Var kl = mean(sum_rows(add_scalar(add(sub(log_sp, log_sq), scale(ratio, 0.5f)), -0.5f)));
-        Var kl_floor = maximum(kl, t.constant(Mat::Constant(1, 1, cfg_.free_nats)));
-        terms.push_back(add(add(recon, rew), add(cont, scale(kl_floor, cfg_.kl_beta))));
+        // KL(q ‖ p) of diagonal Gaussians: Σ log σp − log σq + (σq² + (μq − μp)²) / (2σp²) − ½, with DreamerV2's
+        // KL balancing: the same value twice, once with the posterior held fixed (trains the prior, weight α) and
+        // once with the prior held fixed (regularises the posterior, 1 − α). The prior learns to predict what the
+        // observations say faster than the posterior is pulled towards an untrained prior: without it, a model of
+        // sparse pixels settles on latents that say nothing (posterior collapse).
+        auto gaussian_kl = [&](Var mq, Var sq, Var mp, Var sp) {
+            Var log_sp = log(sp), log_sq = log(sq);
+            Var ratio = mul(add(square(sq), square(sub(mq, mp))), exp(scale(log_sp, -2.0f)));
+            Var kl_step = mean(sum_rows(add_scalar(add(sub(log_sp, log_sq), scale(ratio, 0.5f)), -0.5f)));
+            return std::pair{kl_step, maximum(kl_step, t.constant(Mat::Constant(1, 1, cfg_.free_nats)))};
+        };
+        auto sg = [&](Var v) { return t.constant(v.value()); };
+        const auto [kl, kl_prior] = gaussian_kl(sg(mu_q), sg(std_q), mu_p, std_p);
+        const auto kl_post = gaussian_kl(mu_q, std_q, sg(mu_p), sg(std_p)).second;
+        const float bal = cfg_.kl_balance;
+        Var kl_term = add(scale(kl_prior, bal), scale(kl_post, 1.0f - bal));
+        terms.push_back(add(add(recon, rew), add(cont, scale(kl_term, cfg_.kl_beta))));
         out.recon += recon.value()(0, 0), out.reward += rew.value()(0, 0), out.cont += cont.value()(0, 0);
         out.kl += kl.value()(0, 0);
     }
@@ -295,6 +379,29 @@ WorldModel::OpenLoop WorldModel::open_loop(const SeqBatch& seq, int context, Rng
             out.dream.push_back(d);
         }
         out.err.push_back((out.dream.back() - seq.obs[size_t(t)]).squaredNorm() / double(seq.obs[size_t(t)].size()));
+    }
+    return out;
+}
+
+WorldModel::PixelScores WorldModel::pixel_scores(const SeqBatch& w, int context, const std::vector<int>& horizons,
+                                                 Rng& rng) const {
+    PixelScores out;
+    const OpenLoop ol = open_loop(w, context, rng, 0.0f);
+    const Mat& last_seen = w.obs[size_t(context - 1)];
+    for (int k : horizons) {
+        const int t = context - 1 + k;
+        if (k < 1 || t >= w.L) throw std::invalid_argument("pixel_scores: horizon " + std::to_string(k) + " is outside the windows");
+        const auto real = w.obs[size_t(t)].array() > 0.5f;
+        const auto pred = ol.dream[size_t(t)].array() > 0.5f;
+        const double cells = double(w.obs[size_t(t)].size()), lit = double(real.count());
+        out.horizon.push_back(k);
+        out.accuracy.push_back(double((pred == real).count()) / cells);
+        out.lit_recall.push_back(lit > 0 ? double((pred && real).count()) / lit : 1.0);
+        const auto changed = (last_seen.array() > 0.5f) != real;
+        const double n_changed = double(changed.count());
+        out.changed_accuracy.push_back(n_changed > 0 ? double((changed && (pred == real)).count()) / n_changed : 1.0);
+        out.dark_accuracy.push_back(1.0 - lit / cells);
+        out.copy_accuracy.push_back(double(((last_seen.array() > 0.5f) == real).count()) / cells);
     }
     return out;
 }
@@ -417,7 +524,8 @@ void WorldModelAgent::save(const std::string& dir) const {
                               {"kind", "world_model"},
                               {"model", {{"obs_dim", c.obs_dim}, {"n_actions", c.n_actions}, {"hidden", c.hidden}, {"deter", c.deter},
                                          {"stoch", c.stoch}, {"embed", c.embed}, {"binary_obs", c.binary_obs},
-                                         {"obs_std", c.obs_std}, {"kl_beta", c.kl_beta}, {"free_nats", c.free_nats}}},
+                                         {"obs_std", c.obs_std}, {"kl_beta", c.kl_beta}, {"kl_balance", c.kl_balance}, {"free_nats", c.free_nats},
+                                         {"image", c.image}, {"conv_filters", c.conv_filters}, {"relu", c.relu}}},
                               {"actor", mlp_sizes(actor)},
                               {"critic", mlp_sizes(critic)},
                               {"n_actions", n_actions}};
@@ -441,7 +549,9 @@ std::shared_ptr<AgentFn> load_agent(const std::string& dir, int& obs_dim) {
         WorldModelConfig c;
         c.obs_dim = m.at("obs_dim"), c.n_actions = m.at("n_actions"), c.hidden = m.at("hidden"), c.deter = m.at("deter");
         c.stoch = m.at("stoch"), c.embed = m.at("embed"), c.binary_obs = m.at("binary_obs"), c.obs_std = m.at("obs_std");
-        c.kl_beta = m.at("kl_beta"), c.free_nats = m.at("free_nats");
+        c.kl_beta = m.at("kl_beta"), c.free_nats = m.at("free_nats"), c.kl_balance = m.value("kl_balance", 0.8f);
+        c.image = m.value("image", std::vector<int>{}), c.conv_filters = m.value("conv_filters", 16);
+        c.relu = m.value("relu", false);
         Rng rng(0);
         auto a = std::make_shared<WorldModelAgent>();
         a->n_actions = j.at("n_actions");

@@ -12,6 +12,7 @@
 // can backpropagate imagined returns through it, and one model serves both learning-in-the-dream algorithms.
 // r_t is the reward received on arriving at o_t and c_t = 0 if that arrival ended the episode (terminated).
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,10 +49,15 @@ struct WorldModelConfig {
     int deter = 128;         // h: the GRU's size
     int stoch = 16;          // z: Gaussian dimensions
     int embed = 64;          // the encoder's output
-    bool binary_obs = false; // pixels of 0/1 (MinAtar): a Bernoulli decoder; else a Gaussian of std obs_std
+    bool binary_obs = false; // cells of 0/1 (pixels, one-hot states): a Bernoulli decoder; else a Gaussian of σ obs_std
+    std::vector<int> image;  // {height, width, channels}: the encoder starts with a 3×3 conv layer (pixel games)
+    int conv_filters = 16;   // filters of that conv layer
+    bool relu = false;       // ReLU between layers instead of tanh (pixel models: tanh units saturate on frames of
+                             // sparse 0/1 cells, and the decoder never learns more than each cell's average)
     float obs_std = 0.05f;   // the Gaussian decoder's σ: how much reconstruction error costs against the KL (state
                              // vectors of a few numbers need a small σ, or the latent learns to ignore them)
     float kl_beta = 1.0f;    // weight of KL(q ‖ p)
+    float kl_balance = 0.8f; // share of the KL's gradient that trains the prior (the rest pulls the posterior)
     float free_nats = 1.0f;  // KL below this (per sequence step) is not penalised
 };
 
@@ -74,6 +80,9 @@ public:
     int64_t size() const { return size_; }
     SeqBatch sample(int B, int L, Rng& rng) const;
     SeqBatch last(int L) const;  // the newest L steps as one sequence (B = 1), the first marked first
+    // B windows of L steps that each stay inside one episode (for judging open-loop predictions); throws when the
+    // buffer holds no episode that long.
+    SeqBatch sample_within_episodes(int B, int L, Rng& rng) const;
 
 private:
     int dim_;
@@ -82,18 +91,30 @@ private:
     std::vector<int32_t> action_;
 };
 
+// `steps` steps of `policy` (given the observation) in `env`, from reset(seed), episode after episode, as sequence
+// data (fixed data sets for tests and benchmarks).
+SequenceBuffer record_experience(Env& env, int64_t steps, const std::function<int(const float* obs, Rng& rng)>& policy,
+                                 uint64_t seed);
+
 struct WorldModelLosses {
     double recon = 0, reward = 0, cont = 0, kl = 0, total = 0;
     void log(RunContext& ctx) const;  // losses/reconstruction, losses/kl, losses/reward_model, losses/continuation_model
 };
 
-// The model a dream learner's Args describe (fields obs_std, free_nats, hidden, deter, stoch; the encoder's
-// embedding is `hidden` wide).
+// The encoder and decoder an observation space calls for: network auto|mlp|cnn (auto: a conv encoder for images),
+// decoder auto|gaussian|bernoulli (auto: Bernoulli for images and one-hot states, whose cells are 0 or 1).
+// Throws ParamError for a choice the space cannot take.
+void choose_codec(WorldModelConfig& c, const Space& obs, const std::string& network, const std::string& decoder);
+
+// The model a dream learner's Args describe (fields obs_std, free_nats, hidden, deter, stoch, network, decoder,
+// conv_filters; the encoder's embedding is `hidden` wide).
 template <class A>
-WorldModelConfig model_config(const A& args, int obs_dim, int n_actions) {
+WorldModelConfig model_config(const A& args, const Space& obs, int obs_dim, int n_actions) {
     WorldModelConfig c;
     c.obs_dim = obs_dim, c.n_actions = n_actions, c.hidden = int(args.hidden), c.deter = int(args.deter);
     c.stoch = int(args.stoch), c.embed = int(args.hidden), c.free_nats = float(args.free_nats), c.obs_std = float(args.obs_std);
+    c.conv_filters = int(args.conv_filters);
+    choose_codec(c, obs, args.network, args.decoder);
     return c;
 }
 
@@ -133,6 +154,16 @@ public:
         std::vector<double> err;
     };
     OpenLoop open_loop(const SeqBatch& seq, int context, Rng& rng, float temperature = 0.0f) const;
+    // Pixel worlds (0/1 cells): on B windows inside episodes, after `context` observed steps the model dreams on
+    // open loop with the real actions, and a cell counts as lit where its probability exceeds ½. For each horizon
+    // k (k = 1: the first imagined frame) over all windows: the share of cells right, the share of lit cells
+    // found, the share right of the cells that changed since the last observed frame (the motion: the ball), and
+    // two baselines (every cell dark; the last observed frame repeated, which gets no changed cell right).
+    struct PixelScores {
+        std::vector<int> horizon;
+        std::vector<double> accuracy, lit_recall, changed_accuracy, dark_accuracy, copy_accuracy;
+    };
+    PixelScores pixel_scores(const SeqBatch& windows, int context, const std::vector<int>& horizons, Rng& rng) const;
     void predict(const State& s, Mat& reward, Mat& cont_prob) const;
     Mat features(const State& s) const;  // [h, z]: what an agent in the dream sees
 

@@ -104,4 +104,16 @@ private:
 
 std::unique_ptr<Game> make_breakout() { return std::make_unique<Breakout>(); }
 
+int breakout_tracker(const float* obs) {
+    int paddle = -1, ball = -1;
+    for (int y = 0; y < kSize; ++y)
+        for (int x = 0; x < kSize; ++x) {
+            const float* cell = obs + (y * kSize + x) * 4;
+            if (cell[0] > 0.5f) paddle = x;
+            if (cell[1] > 0.5f) ball = x;
+        }
+    if (paddle < 0 || ball < 0 || paddle == ball) return kNoop;
+    return ball < paddle ? kLeft : kRight;
+}
+
 }  // namespace dl::minatar

@@ -56,6 +56,10 @@ private:
     std::mt19937 mt_;
 };
 
+// A scripted Breakout player for world-model data and tests: moves the paddle (channel 0, bottom row) towards the
+// ball's column (channel 1), which keeps episodes long. Returns left, right or no-op of the full action set.
+int breakout_tracker(const float* obs);
+
 // One game's rules. The wrapper (MinAtarEnv) owns sticky actions, seeding and the observation buffer.
 class Game {
 public:
