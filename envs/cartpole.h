@@ -38,6 +38,7 @@ public:
     using State = std::array<double, 4>;  // x, ẋ, θ, θ̇
 
     explicit CartPole(const CartPoleArgs& args = {}) : max_steps_(int(args.max_episode_steps)) { reset(0); }
+    int max_episode_steps() const override { return max_steps_; }
 
     std::string id() const override { return "CartPole-v1"; }
     Space observation_space() const override;

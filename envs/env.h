@@ -97,6 +97,8 @@ public:
     virtual bool defines_success() const { return false; }
     virtual bool last_success() const { return false; }
     virtual std::vector<std::string> action_names() const { return {}; }
+    // The time limit (steps until truncation); 0 if there is none.
+    virtual int max_episode_steps() const { return 0; }
     // Episode replays: envs that support them record the last n episodes once asked (n = 0 stops), expose them,
     // and draw one recorded frame as render() would.
     virtual void keep_episodes(int n) { (void)n; }

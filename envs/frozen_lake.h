@@ -82,7 +82,7 @@ public:
 
     const std::vector<std::string>& rows() const { return map_; }
     char cell(int s) const;  // map letter of a state's cell
-    int max_episode_steps() const { return max_steps_; }
+    int max_episode_steps() const override { return max_steps_; }
     const std::vector<int>& trail() const { return trail_; }
 
 private:

@@ -97,6 +97,7 @@ struct App {
     int dream_play_action = 1, dream_play_steps = 0;
     double dream_play_return = 0, dream_play_next = 0, dream_play_cont = 1;
     bool dream_play_over = false;
+    std::vector<float> dream_latent_delta;  // the latent sliders' offsets on z
     bool replay_on = false;
     std::shared_ptr<const EpisodeRecord> replay;   // the episode being watched (kept while newer ones arrive)
     int replay_frame = 0;
@@ -146,7 +147,11 @@ void panel_environment(App& app);
 void panel_values(App& app);
 void panel_state_maps(App& app);  // called by panel_values for continuous-state envs
 void panel_pixel_policy(App& app);  // called by panel_values for pixel games (MinAtar)
-bool panel_dream(App& app);         // world-model learners on CartPole: dream vs reality; false if not applicable
+void panel_dream(App& app);              // world-model learners: dream vs reality, latent sliders, play in the dream
+void panel_dream_transitions(App& app);  // world-model learners on Frozen Lake: learned vs true P(s'|s,a)
+// The MinAtar action (full set) the keyboard asks for: Space fires, arrows or WASD move, else `latched` (a key
+// tapped between two game steps, kept until the next step) or a no-op.
+int keyboard_action(int& latched);
 void panel_plots(App& app);
 
 // Widgets shared by panels.

@@ -42,22 +42,6 @@ void paint_cell(App& app, const FrozenLake& lake, int row, int col) {
     load_draft(app);
 }
 
-// The action the keyboard asks for: Space fires, arrows or WASD move, nothing is a no-op. A key tapped between
-// two game steps still counts (latched until the next step).
-int keyboard_action(int& latched) {
-    struct Key {
-        int key, alt, action;
-    };
-    static const Key keys[] = {{GLFW_KEY_SPACE, GLFW_KEY_SPACE, minatar::kFire}, {GLFW_KEY_LEFT, GLFW_KEY_A, minatar::kLeft},
-                               {GLFW_KEY_RIGHT, GLFW_KEY_D, minatar::kRight}, {GLFW_KEY_UP, GLFW_KEY_W, minatar::kUp},
-                               {GLFW_KEY_DOWN, GLFW_KEY_S, minatar::kDown}};
-    for (const Key& k : keys)
-        if (ImGui::IsKeyPressed(k.key, false) || ImGui::IsKeyPressed(k.alt, false)) latched = k.action;
-    for (const Key& k : keys)
-        if (ImGui::IsKeyDown(k.key) || ImGui::IsKeyDown(k.alt)) return k.action;
-    return latched;
-}
-
 // Human play on a copy of the selected run's game (same env arguments: sticky actions included).
 void human_play(App& app, const RunSlot& run) {
     static int latched = minatar::kNoop;
@@ -136,6 +120,20 @@ bool replay_controls(App& app, const Env& env) {
 }
 
 }  // namespace
+
+int keyboard_action(int& latched) {
+    struct Key {
+        int key, alt, action;
+    };
+    static const Key keys[] = {{GLFW_KEY_SPACE, GLFW_KEY_SPACE, minatar::kFire}, {GLFW_KEY_LEFT, GLFW_KEY_A, minatar::kLeft},
+                               {GLFW_KEY_RIGHT, GLFW_KEY_D, minatar::kRight}, {GLFW_KEY_UP, GLFW_KEY_W, minatar::kUp},
+                               {GLFW_KEY_DOWN, GLFW_KEY_S, minatar::kDown}};
+    for (const Key& k : keys)
+        if (ImGui::IsKeyPressed(k.key, false) || ImGui::IsKeyPressed(k.alt, false)) latched = k.action;
+    for (const Key& k : keys)
+        if (ImGui::IsKeyDown(k.key) || ImGui::IsKeyDown(k.alt)) return k.action;
+    return latched;
+}
 
 void panel_environment(App& app) {
     RunSlot* run = app.current();

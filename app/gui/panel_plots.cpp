@@ -19,6 +19,7 @@ struct PlotDef {
     const char* column;
     bool log_y;
     double y_min, y_max;
+    const char* beside = nullptr;  // a second column drawn with each run's own (the dream beside the real return)
 };
 
 // (x, y) of one column of one run, extended as rows arrive: plots read it every frame without copying.
@@ -112,6 +113,8 @@ void panel_plots(App& app) {
         {"losses/actor", {"Actor loss", "losses/actor", false, NAN, NAN}},
         {"losses/critic", {"Critic loss", "losses/critic", true, NAN, NAN}},
         {"charts/dream_return", {"Dream return (λ, from real states)", "charts/dream_return", false, NAN, NAN}},
+        {"charts/dream_episode_return",
+         {"Return: real vs dream", "return", false, NAN, NAN, "charts/dream_episode_return"}},
     };
     std::vector<PlotDef> defs;
     if (planner) defs.assign(std::begin(planner_plots), std::end(planner_plots));
@@ -165,6 +168,20 @@ void panel_plots(App& app) {
         if (column.empty()) {  // the UI's own throughput series, one per run
             for (const auto& k : order)
                 for (RunSlot* r : groups[k]) series.push_back({r->label(), r->color, r->sps_x, r->sps_y, {}, {}, false});
+            plot(d.title, series, opt);
+            if ((p + 1) % cols != 0 && p + 1 < n) ImGui::SameLine();
+            continue;
+        }
+        if (d.beside) {  // every run on its own: the real curve in its colour, the dream's in a lighter one
+            for (const auto& k : order)
+                for (RunSlot* r : groups[k]) {
+                    const ColumnCache& real = column_xy(*r, xcol, d.column);
+                    const ColumnCache& dream = column_xy(*r, xcol, d.beside);
+                    ImVec4 c = ImGui::ColorConvertU32ToFloat4(r->color);
+                    c = ImVec4(0.45f + 0.55f * c.x, 0.45f + 0.55f * c.y, 0.45f + 0.55f * c.z, 0.9f);
+                    series.push_back({r->label() + " real", r->color, real.x, real.y, {}, {}, true});
+                    series.push_back({r->label() + " dream", ImGui::ColorConvertFloat4ToU32(c), dream.x, dream.y, {}, {}, true});
+                }
             plot(d.title, series, opt);
             if ((p + 1) % cols != 0 && p + 1 < n) ImGui::SameLine();
             continue;

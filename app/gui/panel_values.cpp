@@ -45,7 +45,35 @@ void q_readout(const App& app, const RunSlot& run, const GroundTruth& truth, con
 
 }  // namespace
 
+namespace {
+void values_view(App& app);
+}
+
+// World-model learners: their dream beside reality (and on Frozen Lake the learned transition table), then the
+// usual view of the policy learned in the dream.
 void panel_values(App& app) {
+    RunSlot* run = app.current();
+    if (!run || !run->snap.env) return;
+    if (!dynamic_cast<const nn::WorldModelAgent*>(run->snap.agent.get())) return values_view(app);
+    if (!ImGui::BeginTabBar("##world_model")) return;
+    if (ImGui::BeginTabItem("Dream vs reality")) {
+        panel_dream(app);
+        ImGui::EndTabItem();
+    }
+    if (dynamic_cast<const DiscreteEnv*>(run->snap.env.get()) && ImGui::BeginTabItem("Transitions: learned vs true")) {
+        panel_dream_transitions(app);
+        ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("Values and policy")) {
+        values_view(app);
+        ImGui::EndTabItem();
+    }
+    ImGui::EndTabBar();
+}
+
+namespace {
+
+void values_view(App& app) {
     RunSlot* run = app.current();
     if (!run || !run->snap.env) return;
     const auto* denv = dynamic_cast<const DiscreteEnv*>(run->snap.env.get());
@@ -65,19 +93,6 @@ void panel_values(App& app) {
         return;
     }
     if (!denv) {
-        // World-model learners: their dream beside reality, and the usual maps (of the policy learned in the dream).
-        if (dynamic_cast<const nn::WorldModelAgent*>(run->snap.agent.get()) && ImGui::BeginTabBar("##world_model")) {
-            if (ImGui::BeginTabItem("Dream vs reality")) {
-                if (!panel_dream(app)) ImGui::TextDisabled("no dream view for this environment yet");
-                ImGui::EndTabItem();
-            }
-            if (ImGui::BeginTabItem("Values and policy")) {
-                panel_state_maps(app);
-                ImGui::EndTabItem();
-            }
-            ImGui::EndTabBar();
-            return;
-        }
         panel_state_maps(app);  // continuous states: value and policy maps over a 2-D slice
         return;
     }
@@ -154,5 +169,7 @@ void panel_values(App& app) {
     ImGui::TextDisabled("Q(s, a) of the hovered cell (bars: learned in the run's colour, Q* in grey)");
     q_readout(app, *run, truth, denv->action_names());
 }
+
+}  // namespace
 
 }  // namespace dl

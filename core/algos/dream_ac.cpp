@@ -87,6 +87,7 @@ void run_dream_ac(DreamAcArgs& args, RunContext& ctx) {
     auto view = ctx.on_agent([&] { return real.snapshot(*agent); });  // after `real`: views read its env and steps
 
     Tape tape;
+    int64_t updates = 0;
     for (int64_t step = 0; step < args.total_timesteps; ++step) {
         // --- act in the real env: random at first, then the actor on the model's belief ---
         int a = int(rng.below(uint32_t(A)));
@@ -154,6 +155,7 @@ void run_dream_ac(DreamAcArgs& args, RunContext& ctx) {
         ctx.log("losses/critic", critic_loss.value()(0, 0));
         ctx.log("losses/entropy", entropy.value()(0, 0));
         ctx.log("charts/dream_return", R[0].mean());  // what the dream promises from a real state
+        if (++updates % 50 == 0) real.log_dream_episodes(*agent, float(args.temperature));  // the dream–reality gap
         if (!ctx.tick(Tick::Update)) return;
     }
 }

@@ -88,6 +88,7 @@ void run_dreamer(DreamerArgs& args, RunContext& ctx) {
     auto view = ctx.on_agent([&] { return real.snapshot(*agent); });  // after `real`: views read its env and steps
 
     Tape tape, critic_tape;
+    int64_t updates = 0;
     for (int64_t step = 0; step < args.total_timesteps; ++step) {
         // --- act in the real env: random at first, then the actor on the model's belief ---
         int a = int(rng.below(uint32_t(A)));
@@ -184,6 +185,7 @@ void run_dreamer(DreamerArgs& args, RunContext& ctx) {
         ctx.log("losses/critic", critic_loss.value()(0, 0));
         ctx.log("losses/entropy", entropy.value()(0, 0));
         ctx.log("charts/dream_return", R[0].value().mean());
+        if (++updates % 50 == 0) real.log_dream_episodes(*agent, float(args.temperature));  // the dream–reality gap
         if (!ctx.tick(Tick::Update)) return;
     }
 }

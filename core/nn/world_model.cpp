@@ -406,11 +406,36 @@ WorldModel::PixelScores WorldModel::pixel_scores(const SeqBatch& w, int context,
     return out;
 }
 
+Mat WorldModel::transition_table(int samples, Rng& rng, float temperature) const {
+    const int n = cfg_.obs_dim, A = cfg_.n_actions, rows = n * A * samples;
+    Mat obs = Mat::Zero(rows, n);
+    std::vector<int32_t> acts(static_cast<size_t>(rows));
+    for (int r = 0; r < rows; ++r) {
+        const int sa = r / samples;
+        obs(r, sa / A) = 1.0f, acts[size_t(r)] = sa % A;
+    }
+    State s;
+    observe_first(s, obs, rng, 0.0f);
+    step_prior(s, acts, rng, temperature);
+    Mat next;
+    decode(s, next);
+    Mat table = Mat::Zero(n * A, n);
+    for (int r = 0; r < rows; ++r) {
+        Eigen::Index best;
+        next.row(r).maxCoeff(&best);
+        table(r / samples, best) += 1.0f / float(samples);
+    }
+    return table;
+}
+
 RealExperience::RealExperience(RunContext& ctx, const WorldModel& model, int64_t capacity, Rng& rng)
     : ctx_(ctx), model_(model), rng_(rng), envs_(std::make_unique<VectorEnv>([&] { return ctx.new_env(); }, 1)),
       buffer_(envs_->obs_dim(), capacity), dim_(envs_->obs_dim()), n_actions_(envs_->num_actions()) {
     ctx.show_env(envs_->env(0));
+    const int limit = envs_->env(0).max_episode_steps();
+    time_limit_ = limit > 0 ? limit : 1000;
     envs_->reset(ctx.seed());
+    starts_.push_back(std::vector<float>(envs_->obs(), envs_->obs() + dim_));
     buffer_.add(envs_->obs(), -1, 0, false, true);
     model_.observe_first(belief_, Eigen::Map<const Mat>(envs_->obs(), 1, dim_), rng_);
 }
@@ -421,6 +446,41 @@ std::shared_ptr<WorldModelAgent> RealExperience::snapshot(const WorldModelAgent&
     auto copy = std::make_shared<WorldModelAgent>(agent);
     copy->recent = buffer_.last(32);
     return copy;
+}
+
+double RealExperience::log_dream_episodes(const WorldModelAgent& agent, float temperature) {
+    Mat first(Eigen::Index(starts_.size()), dim_);
+    for (size_t i = 0; i < starts_.size(); ++i) first.row(Eigen::Index(i)) = Eigen::Map<const Mat>(starts_[i].data(), 1, dim_);
+    const std::vector<double> r = agent.dream_episodes(first, time_limit_, temperature, rng_);
+    double mean = 0;
+    for (double x : r) mean += x / double(r.size());
+    ctx_.log("charts/dream_episode_return", mean);
+    return mean;
+}
+
+std::vector<double> WorldModelAgent::dream_episodes(const Mat& first_obs, int max_steps, float temperature, Rng& rng) const {
+    const int N = int(first_obs.rows());
+    WorldModel::State s;
+    model.observe_first(s, first_obs, rng, temperature);
+    std::vector<double> ret(static_cast<size_t>(N), 0.0);
+    std::vector<char> alive(static_cast<size_t>(N), 1);
+    std::vector<int32_t> acts(static_cast<size_t>(N));
+    Mat logits, r, c;
+    for (int k = 0; k < max_steps; ++k) {
+        actor.forward(model.features(s), logits);
+        for (int i = 0; i < N; ++i) acts[size_t(i)] = sample_categorical(logits.row(i).data(), n_actions, rng);
+        model.step_prior(s, acts, rng, temperature);
+        model.predict(s, r, c);
+        int left = 0;
+        for (int i = 0; i < N; ++i) {
+            if (!alive[size_t(i)]) continue;
+            ret[size_t(i)] += r(i, 0);
+            alive[size_t(i)] = rng.uniform() < c(i, 0);
+            left += alive[size_t(i)];
+        }
+        if (left == 0) break;
+    }
+    return ret;
 }
 
 void WorldModelLosses::log(RunContext& ctx) const {
@@ -459,6 +519,9 @@ bool RealExperience::step(int a) {
         if (!ctx_.tick(Tick::Episode)) return false;
         buffer_.add(obs.data(), -1, 0, false, true);
         model_.observe_first(belief_, obs, rng_);
+        std::vector<float> first(obs.data(), obs.data() + dim_);
+        if (starts_.size() < 16) starts_.push_back(std::move(first));
+        else starts_[next_start_++ % 16] = std::move(first);
     } else {
         buffer_.add(obs.data(), a, envs_->reward(0), false, false);
         model_.step_posterior(belief_, {act}, obs, rng_);

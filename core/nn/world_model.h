@@ -164,6 +164,10 @@ public:
         std::vector<double> accuracy, lit_recall, changed_accuracy, dark_accuracy, copy_accuracy;
     };
     PixelScores pixel_scores(const SeqBatch& windows, int context, const std::vector<int>& horizons, Rng& rng) const;
+    // Worlds of n one-hot states (Frozen Lake): the model's transition table, (n·A) × n, row s·A + a = the share of
+    // `samples` dreamed steps from state s (filtered from its one-hot observation) under action a that the decoder
+    // shows in each next state (its most probable cell). Beside the env's true P(s' | s, a) in the GUI.
+    Mat transition_table(int samples, Rng& rng, float temperature = 1.0f) const;
     void predict(const State& s, Mat& reward, Mat& cont_prob) const;
     Mat features(const State& s) const;  // [h, z]: what an agent in the dream sees
 
@@ -192,6 +196,10 @@ public:
     const SequenceBuffer& buffer() const { return buffer_; }
     // One real step with action a. Returns false when the run must stop.
     bool step(int a);
+    // The dream–reality gap: the mean return of whole episodes the agent's actor plays in the dream, from the
+    // first observations of the newest real episodes (up to 16), each ending where a continuation sampled from the
+    // model says so or at the env's time limit. Logged as charts/dream_episode_return, beside the real `return`.
+    double log_dream_episodes(const struct WorldModelAgent& agent, float temperature);
     // What the views get: a copy of the agent carrying the newest real steps (the dream-vs-reality strip).
     std::shared_ptr<struct WorldModelAgent> snapshot(const struct WorldModelAgent& agent) const;
 
@@ -202,6 +210,9 @@ private:
     std::unique_ptr<VectorEnv> envs_;
     SequenceBuffer buffer_;
     WorldModel::State belief_;
+    std::vector<std::vector<float>> starts_;  // first observations of the newest episodes (a ring of 16)
+    size_t next_start_ = 0;
+    int time_limit_ = 0;
     int dim_ = 0, n_actions_ = 0;
 };
 
@@ -216,6 +227,9 @@ struct WorldModelAgent : AgentFn {
     // on its features [h, z], output gains 0.01 (policy) and 1 (value) as CleanRL's.
     static std::shared_ptr<WorldModelAgent> create(const WorldModelConfig& c, Rng& rng);
     int sample_action(const WorldModel::State& belief, Rng& rng) const;  // from the actor
+    // Whole episodes in the dream, one per row of first_obs, the actor sampling its actions: the return of each
+    // (predicted rewards until a continuation sampled from the model is false, or max_steps).
+    std::vector<double> dream_episodes(const Mat& first_obs, int max_steps, float temperature, Rng& rng) const;
     void evaluate(const Mat& obs, Mat& value, Mat& action_values) const override;
     // agent.json (kind "world_model", the model's configuration, the heads' sizes) + agent.ckpt (every weight).
     void save(const std::string& dir) const;

@@ -122,6 +122,7 @@ public:
     void render(Image& img) const override;
     std::unique_ptr<Env> clone() const override { return std::make_unique<MinAtarEnv>(*this); }
     std::vector<std::string> action_names() const override;
+    int max_episode_steps() const override { return max_steps_; }
     void keep_episodes(int n) override { log_.keep = n; }
     const ReplayLog* replay_log() const override { return &log_; }
     void render_frame(const uint8_t* frame, Image& img) const override;
