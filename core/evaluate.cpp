@@ -17,7 +17,8 @@ nlohmann::json EvalResult::to_json() const {
 }
 
 EvalResult evaluate_policy(Env& env, const std::function<int(const Obs&, Rng&)>& policy, int64_t episodes,
-                           uint64_t seed, const std::function<void(const Env&, int64_t)>& on_frame) {
+                           uint64_t seed, const std::function<void(const Env&, int64_t)>& on_frame,
+                           const std::function<void()>& on_reset) {
     Rng rng(Rng::derive(seed, 7));
     EvalResult r;
     r.episodes = episodes;
@@ -28,6 +29,7 @@ EvalResult evaluate_policy(Env& env, const std::function<int(const Obs&, Rng&)>&
         double G = 0;
         int64_t t = 0;
         if (on_frame) on_frame(env, e);
+        if (on_reset) on_reset();
         for (bool done = false; !done; ++t) {
             StepResult s = env.step(policy(obs, rng));
             if (on_frame) on_frame(env, e);

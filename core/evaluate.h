@@ -20,8 +20,10 @@ struct EvalResult {
 };
 
 // Policy: observation → action. The env is reset with `seed` first, then continues its own stream.
-// on_frame (optional) sees the env after every reset and step, with the episode index (to record videos).
+// on_frame (optional) sees the env after every reset and step, with the episode index (to record videos);
+// on_reset (optional) is told of every reset before the policy sees its observation (policies with memory).
 EvalResult evaluate_policy(Env& env, const std::function<int(const Obs&, Rng&)>& policy, int64_t episodes,
-                           uint64_t seed, const std::function<void(const Env&, int64_t)>& on_frame = {});
+                           uint64_t seed, const std::function<void(const Env&, int64_t)>& on_frame = {},
+                           const std::function<void()>& on_reset = {});
 
 }  // namespace dl

@@ -160,6 +160,10 @@ int AgentFn::greedy(const float* obs, int obs_dim) const {
     return best;
 }
 
+AgentFn::EpisodePolicy AgentFn::greedy_player(std::shared_ptr<const AgentFn> self) const {
+    return [self](const float* obs, int obs_dim, bool) { return self->greedy(obs, obs_dim); };
+}
+
 void tabular_from_agent(const Env& env, const AgentFn& agent, TabularView& view) {
     const Space sp = env.observation_space();
     if (sp.kind != Space::Discrete) return;

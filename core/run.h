@@ -92,6 +92,11 @@ struct AgentFn {
                           Eigen::Matrix<float, -1, -1, Eigen::RowMajor>& action_values) const = 0;
     // The action the agent takes greedily (argmax of π or Q).
     int greedy(const float* obs, int obs_dim) const;
+    // A greedy player of whole episodes, for agents with a memory of the episode so far (a world model filters
+    // frame after frame: one picture of CartPole shows no velocity). Call it on every observation, first = true at
+    // an episode's start. The default forgets: greedy() on each observation alone. The player holds the agent.
+    using EpisodePolicy = std::function<int(const float* obs, int obs_dim, bool first)>;
+    virtual EpisodePolicy greedy_player(std::shared_ptr<const AgentFn> self) const;
     // What the agent looks at: |∂y/∂obs| per observation entry, y = Q(s, greedy a) for Q-learners, V(s) for
     // actor-critics. False if this agent cannot tell.
     virtual bool saliency(const float* obs, int obs_dim, std::vector<float>& out) const {

@@ -1,6 +1,7 @@
 #include "envs/cartpole.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace dl {
@@ -8,6 +9,11 @@ namespace dl {
 Space CartPole::observation_space() const {
     Space sp;
     sp.kind = Space::Box;
+    if (pixels_) {
+        sp.shape = {kPixelRows, kPixelCols, 1};
+        sp.low.assign(size_t(kPixelRows * kPixelCols), 0.0f), sp.high.assign(size_t(kPixelRows * kPixelCols), 1.0f);
+        return sp;
+    }
     sp.shape = {4};
     const float inf = std::numeric_limits<float>::infinity();
     sp.high = {float(kXThreshold * 2), inf, float(kThetaThreshold * 2), inf};
@@ -24,14 +30,14 @@ void CartPole::reset_state(std::optional<uint64_t> seed) {
 
 Obs CartPole::reset(std::optional<uint64_t> seed) {
     reset_state(seed);
-    Obs obs(4);
+    Obs obs(static_cast<size_t>(obs_dim()));
     observe(obs.data());
     return obs;
 }
 
 StepResult CartPole::step(int action) {
     StepResult r;
-    r.obs.resize(4);
+    r.obs.resize(size_t(obs_dim()));
     const StepFlags d = step_into(action, r.obs.data());
     r.reward = d.reward, r.terminated = d.terminated, r.truncated = d.truncated;
     return r;
@@ -56,6 +62,21 @@ void CartPole::render(Image& img) const {
     const double tip_x = cx + pole_len * std::sin(s_[2]), tip_y = axle_y - pole_len * std::cos(s_[2]);
     img.line(cx, axle_y, tip_x, tip_y, 10, {202, 152, 101});
     img.fill_circle(cx, axle_y, 5, {129, 132, 203});
+}
+
+void CartPole::draw_pixels(const State& s, float* obs) {
+    constexpr double kScale = kPixelCols / (2 * kXThreshold);  // cells per metre
+    std::fill(obs, obs + kPixelRows * kPixelCols, 0.0f);
+    auto set = [&](int y, int x) {
+        if (y >= 0 && y < kPixelRows && x >= 0 && x < kPixelCols) obs[y * kPixelCols + x] = 1.0f;
+    };
+    const double cx = kPixelCols / 2.0 + s[0] * kScale;
+    for (int x = int(std::floor(cx - 0.25 * kScale)); x < int(std::ceil(cx + 0.25 * kScale)); ++x) set(16, x), set(17, x);
+    const double len = 2 * kLength * kScale;
+    for (int k = 0; k <= 24; ++k) {  // the pole from the cart's top centre, sampled finely enough to leave no gaps
+        const double d = len * k / 24.0;
+        set(int(std::floor(15.5 - d * std::cos(s[2]))), int(std::floor(cx + d * std::sin(s[2]))));
+    }
 }
 
 }  // namespace dl

@@ -5,6 +5,7 @@
 // Only the reset draw differs: NumPy's PCG64 stream is not ours, so the same seed starts elsewhere.
 #pragma once
 #include <array>
+#include <string>
 #include <cmath>
 
 #include "core/params.h"
@@ -15,10 +16,14 @@ namespace dl {
 
 struct CartPoleArgs : Args<CartPoleArgs> {
     int64_t max_episode_steps = 500;  // time limit (truncation)
+    std::string obs = "state";        // state: (x, ẋ, θ, θ̇) as Gymnasium; pixels: a 20 × 40 picture drawn from them
 
     void visit(ParamVisitor& v) override {
         v.integer("max_episode_steps", max_episode_steps, 1, 1000000, "time limit (truncation); Gymnasium's is 500",
                   Apply::Restart);
+        v.choice("obs", obs, {"state", "pixels"},
+                 "state: the 4 numbers; pixels: a 20x40 0/1 picture of cart and pole (velocities must be read from frames)",
+                 Apply::Restart);
     }
 };
 
@@ -37,7 +42,13 @@ public:
 
     using State = std::array<double, 4>;  // x, ẋ, θ, θ̇
 
-    explicit CartPole(const CartPoleArgs& args = {}) : max_steps_(int(args.max_episode_steps)) { reset(0); }
+    // obs=pixels: a picture of kPixelRows × kPixelCols × 1 cells, 0 or 1, laid out [y][x][c] as MinAtar's: the cart
+    // (0.5 m wide) on row 16-17 and the pole (1 m) above it, x ∈ [−2.4, 2.4] across the width.
+    static constexpr int kPixelRows = 20, kPixelCols = 40;
+
+    explicit CartPole(const CartPoleArgs& args = {}) : max_steps_(int(args.max_episode_steps)), pixels_(args.obs == "pixels") {
+        reset(0);
+    }
     int max_episode_steps() const override { return max_steps_; }
 
     std::string id() const override { return "CartPole-v1"; }
@@ -58,8 +69,11 @@ public:
     }
     void reset_state(std::optional<uint64_t> seed);
     void observe(float* obs) const {
+        if (pixels_) return draw_pixels(s_, obs);
         for (int i = 0; i < 4; ++i) obs[i] = float(s_[i]);
     }
+    bool pixels() const { return pixels_; }
+    static void draw_pixels(const State& s, float* obs);  // obs[kPixelRows · kPixelCols]
     const State& state() const { return s_; }
     void set_state(const State& s) { s_ = s, steps_beyond_terminated_ = -1; }  // tests, value-map slices
     int elapsed() const { return elapsed_; }
@@ -70,6 +84,7 @@ private:
     int max_steps_ = 500;
     int elapsed_ = 0;
     int steps_beyond_terminated_ = -1;
+    bool pixels_ = false;
 };
 
 // The dynamics alone (one Euler step of length τ): used by the env and by anything that needs to predict.

@@ -107,3 +107,41 @@ TEST_CASE("CartPole: reset range, truncation at 500, reward 0 after termination,
     CHECK(img.width() == 600);
     CHECK(img.height() == 400);
 }
+
+TEST_CASE("CartPole obs=pixels: a 20x40 picture of the same dynamics; bad values refused") {
+    auto pix = make_env("CartPole-v1", *make_env_args("CartPole-v1", {{"obs", "pixels"}}));
+    auto st = make_env("CartPole-v1", *make_env_args("CartPole-v1", {}));
+    const Space sp = pix->observation_space();
+    CHECK(sp.shape == std::vector<int>{CartPole::kPixelRows, CartPole::kPixelCols, 1});
+    CHECK(pix->obs_dim() == 800);
+    CHECK_THROWS_WITH(make_env_args("CartPole-v1", {{"obs", "rgb"}}), doctest::Contains("obs=rgb"));
+
+    // Upright in the middle: the cart on rows 16-17 around column 20, the pole a vertical line above it.
+    std::vector<float> img(800);
+    CartPole::draw_pixels({0, 0, 0, 0}, img.data());
+    auto at = [&](int y, int x) { return img[size_t(y * 40 + x)] > 0.5f; };
+    CHECK((at(16, 18) && at(16, 21) && at(17, 19) && !at(16, 23) && !at(16, 16)));
+    int pole = 0;
+    for (int y = 0; y < 16; ++y) pole += at(y, 20);
+    CHECK(pole == 9);  // 1 m of pole at 40 / 4.8 cells per metre: rows 15 (the cart's top) up to 7
+    // Tilted right and moved left: the tip leans right of the cart, the cart sits left of centre.
+    CartPole::draw_pixels({-1.2, 0, 0.2, 0}, img.data());
+    int cart_min = 40, tip_x = -1, tip_y = 99;
+    for (int x = 0; x < 40; ++x) if (at(17, x)) cart_min = std::min(cart_min, x);
+    for (int y = 0; y < 16; ++y)
+        for (int x = 0; x < 40; ++x)
+            if (at(y, x) && y < tip_y) tip_y = y, tip_x = x;
+    CHECK(cart_min == 7);  // x = −1.2 m → centre column 10, half-width 2.1 cells
+    CHECK(tip_x > cart_min + 3);
+
+    // Same seed and actions: the picture is that of the state env's state, step after step.
+    std::vector<float> a(800), b(4), c(800);
+    pix->reset_into(5, a.data());
+    st->reset_into(5, b.data());
+    for (int t = 0; t < 30; ++t) {
+        const StepFlags f1 = pix->step_into(t % 3 == 0, a.data()), f2 = st->step_into(t % 3 == 0, b.data());
+        CHECK(f1.terminated == f2.terminated);
+        CartPole::draw_pixels(static_cast<const CartPole&>(*st).state(), c.data());
+        CHECK(a == c);
+    }
+}

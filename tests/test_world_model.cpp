@@ -283,3 +283,37 @@ TEST_CASE("world model of the slippery Frozen Lake: its transition table approac
     CHECK(before > 0.5);
     CHECK(after < 0.2);
 }
+
+TEST_CASE("a world-model agent plays whole episodes by filtering every frame (greedy_player)") {
+    Rng rng(9);
+    WorldModelConfig c = small_config();
+    std::shared_ptr<const AgentFn> agent = WorldModelAgent::create(c, rng);
+    const auto& wm = static_cast<const WorldModelAgent&>(*agent);
+    auto argmax_actor = [&](const WorldModel::State& s) {
+        Mat l;
+        wm.actor.forward(wm.model.features(s), l);
+        Eigen::Index a;
+        l.row(0).maxCoeff(&a);
+        return int(a);
+    };
+    // A second frame on which the filtered belief and a fresh read of that frame alone disagree.
+    int disagreements = 0;
+    for (int trial = 0; trial < 200; ++trial) {
+        float o1[4], o2[4];
+        for (int i = 0; i < 4; ++i) o1[i] = 0.3f * normal(rng), o2[i] = 0.3f * normal(rng);
+        const AgentFn::EpisodePolicy play = agent->greedy_player(agent);
+        const int first = play(o1, 4, true);
+        CHECK(first == agent->greedy(o1, 4));  // an episode's first frame: as the stateless read
+        WorldModel::State s;
+        Rng unused(0);
+        wm.model.observe_first(s, Eigen::Map<const Mat>(o1, 1, 4), unused, 0.0f);
+        wm.model.step_posterior(s, {int32_t(first)}, Eigen::Map<const Mat>(o2, 1, 4), unused, 0.0f);
+        const int filtered = argmax_actor(s);
+        if (filtered == agent->greedy(o2, 4)) continue;
+        ++disagreements;
+        CHECK(play(o2, 4, false) == filtered);  // the belief carries on with the action taken
+        CHECK(play(o2, 4, true) == agent->greedy(o2, 4));  // and starts afresh when told
+    }
+    MESSAGE(disagreements << " of 200 frame pairs where memory changes the action");
+    CHECK(disagreements > 0);
+}

@@ -36,16 +36,22 @@ struct ObsPainter {
     static ObsPainter of(const Env& env) {
         ObsPainter p;
         p.dim = env.obs_dim();
-        if (dynamic_cast<const CartPole*>(&env)) p.kind = Cart;
+        const Space sp = env.observation_space();
+        if (dynamic_cast<const CartPole*>(&env) && p.dim == 4) p.kind = Cart;
         else if (const auto* m = dynamic_cast<const MinAtarEnv*>(&env)) {
             p.kind = Pixels, p.channels = m->channels(), p.colours = MinAtarEnv::palette(m->channel_names());
             p.rows = p.cols = minatar::kSize;
+        } else if (sp.kind == Space::Box && sp.shape.size() == 3) {  // other pictures (CartPole's obs=pixels): white
+            p.kind = Pixels, p.rows = sp.shape[0], p.cols = sp.shape[1], p.channels = sp.shape[2];
+            p.colours.assign(size_t(p.channels), Rgb{235, 235, 235});
         } else if (const auto* d = dynamic_cast<const DiscreteEnv*>(&env); d && d->layout().rows * d->layout().cols == p.dim) {
             p.kind = Grid, p.rows = d->layout().rows, p.cols = d->layout().cols;
             if (const auto* lake = dynamic_cast<const FrozenLake*>(d)) p.map = lake->rows();
         }
         return p;
     }
+
+    float aspect() const { return kind == Cart ? 0.6f : kind == Bars ? 1.0f : float(rows) / float(cols); }  // height / width
 
     void draw(ImDrawList* dl, ImVec2 a, ImVec2 b, const float* s, ImU32 tint) const {
         dl->AddRectFilled(a, b, kCellBg);
@@ -213,7 +219,7 @@ void play_in_dream(App& app, const nn::WorldModelAgent& live, const Env& env, co
     const float fs = ImGui::GetFontSize();
     const ImVec2 o = ImGui::GetCursorScreenPos();
     const float size = std::min(ImGui::GetContentRegionAvail().x, fs * 16);
-    const float aspect = painter.kind == ObsPainter::Cart ? 0.6f : 1.0f;
+    const float aspect = painter.aspect();
     ImDrawList* dl = ImGui::GetWindowDrawList();
     painter.draw(dl, o, ImVec2(o.x + size, o.y + size * aspect), obs.data(), IM_COL32(255, 170, 80, 255));
     dl->AddRect(o, ImVec2(o.x + size, o.y + size * aspect), kImagined, 0, 0, 2);
@@ -238,7 +244,7 @@ void latent_sliders(App& app, const nn::WorldModelAgent& agent, const DreamCache
     nn::Mat obs;
     agent.model.decode(s, obs);
     const float fs = ImGui::GetFontSize();
-    const float size = fs * 9, aspect = painter.kind == ObsPainter::Cart ? 0.6f : 1.0f;
+    const float size = fs * 9, aspect = painter.aspect();
     const ImVec2 o = ImGui::GetCursorScreenPos();
     ImDrawList* dl = ImGui::GetWindowDrawList();
     painter.draw(dl, o, ImVec2(o.x + size, o.y + size * aspect), obs.data(), IM_COL32(120, 190, 255, 255));
@@ -328,8 +334,8 @@ void panel_dream(App& app) {
     // The strip: one column per step, rows real / reconstruction / dream / error.
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
-    const float label_w = fs * 7.5f, aspect = 1.0f;
-    const float cell = std::max(fs * 2, std::min((avail.x - label_w) / float(seq.L), (avail.y - fs * 17) / 4.6f));
+    const float label_w = fs * 7.5f, aspect = painter.kind == ObsPainter::Cart ? 1.0f : painter.aspect();
+    const float cell = std::max(fs * 2, std::min((avail.x - label_w) / float(seq.L), (avail.y - fs * 17) / (4.6f * aspect)));
     const ImVec2 o = ImGui::GetCursorScreenPos();
     const char* rows[] = {"real", "reconstruction", "dream", "error"};
     const ImU32 colours[] = {IM_COL32(235, 235, 235, 255), IM_COL32(120, 190, 255, 255), IM_COL32(255, 170, 80, 255),

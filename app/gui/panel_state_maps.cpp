@@ -65,6 +65,10 @@ void heatmap(const char* title, const RMat& m, int res, double lo, double hi, bo
 void panel_state_maps(App& app) {
     RunSlot* run = app.current();
     const auto* cart = run ? dynamic_cast<const CartPole*>(run->snap.env.get()) : nullptr;
+    if (cart && cart->pixels()) {  // the maps feed the agent states, not pictures
+        ImGui::TextDisabled("no state maps when the agent sees pixels (obs=pixels): see the dream view");
+        return;
+    }
     if (!run || !cart) {
         ImGui::TextDisabled("no state map for this environment yet");
         return;

@@ -629,6 +629,24 @@ std::shared_ptr<AgentFn> load_agent(const std::string& dir, int& obs_dim) {
     }
 }
 
+AgentFn::EpisodePolicy WorldModelAgent::greedy_player(std::shared_ptr<const AgentFn> self) const {
+    auto agent = std::static_pointer_cast<const WorldModelAgent>(self);
+    auto belief = std::make_shared<WorldModel::State>();
+    auto last = std::make_shared<int32_t>(-1);
+    return [agent, belief, last](const float* obs, int obs_dim, bool first) {
+        Rng unused(0);
+        const Eigen::Map<const Mat> o(obs, 1, obs_dim);
+        if (first || belief->h.rows() == 0) agent->model.observe_first(*belief, o, unused, 0.0f);
+        else agent->model.step_posterior(*belief, {*last}, o, unused, 0.0f);
+        Mat logits;
+        agent->actor.forward(agent->model.features(*belief), logits);
+        Eigen::Index a;
+        logits.row(0).maxCoeff(&a);
+        *last = int32_t(a);
+        return int(a);
+    };
+}
+
 void WorldModelAgent::evaluate(const Mat& obs, Mat& value, Mat& action_values) const {
     Rng unused(0);
     WorldModel::State s;

@@ -231,6 +231,8 @@ struct WorldModelAgent : AgentFn {
     // (predicted rewards until a continuation sampled from the model is false, or max_steps).
     std::vector<double> dream_episodes(const Mat& first_obs, int max_steps, float temperature, Rng& rng) const;
     void evaluate(const Mat& obs, Mat& value, Mat& action_values) const override;
+    // Filters every observation into the belief (posterior means), then the actor's most likely action.
+    EpisodePolicy greedy_player(std::shared_ptr<const AgentFn> self) const override;
     // agent.json (kind "world_model", the model's configuration, the heads' sizes) + agent.ckpt (every weight).
     void save(const std::string& dir) const;
 };
