@@ -275,19 +275,7 @@ int cmd_eval(const Options& o, std::ostream& out) {
             if (obs_dim != env->obs_dim())
                 throw ParamError("agent.json expects observations of size " + std::to_string(obs_dim) + " but " +
                                  cfg.env_id + " gives " + std::to_string(env->obs_dim()));
-            const Space space = env->observation_space();
-            std::vector<float> enc(size_t(env->obs_dim()));
-            const AgentFn::EpisodePolicy player = agent->greedy_player(agent);  // world models filter every frame
-            bool first = true;
-            r = evaluate_policy(
-                *env,
-                [&](const Obs& obs, Rng&) {
-                    encode_obs(space, obs, enc.data());
-                    const int a = player(enc.data(), int(enc.size()), first);
-                    first = false;
-                    return a;
-                },
-                episodes, seed, on_frame, [&] { first = true; });
+            r = evaluate_agent(*env, agent, episodes, seed, on_frame);  // world models filter every frame
         } else {
             const TabularModelFile m = load_tabular_model(dir);
             if (int(env->observation_space().n) != m.nS)

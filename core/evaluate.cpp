@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/run.h"
+
 namespace dl {
 
 nlohmann::json EvalResult::to_json() const {
@@ -48,6 +50,23 @@ EvalResult evaluate_policy(Env& env, const std::function<int(const Obs&, Rng&)>&
         r.success_rate = wins / double(episodes);
     }
     return r;
+}
+
+EvalResult evaluate_agent(Env& env, const std::shared_ptr<const AgentFn>& agent, int64_t episodes, uint64_t seed,
+                          const std::function<void(const Env&, int64_t)>& on_frame) {
+    const AgentFn::EpisodePolicy play = agent->greedy_player(agent);
+    const Space space = env.observation_space();
+    std::vector<float> enc(static_cast<size_t>(env.obs_dim()));
+    bool first = true;
+    return evaluate_policy(
+        env,
+        [&](const Obs& obs, Rng&) {
+            encode_obs(space, obs, enc.data());
+            const int a = play(enc.data(), int(enc.size()), first);
+            first = false;
+            return a;
+        },
+        episodes, seed, on_frame, [&] { first = true; });
 }
 
 }  // namespace dl

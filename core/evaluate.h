@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include <nlohmann/json_fwd.hpp>
@@ -25,5 +26,11 @@ struct EvalResult {
 EvalResult evaluate_policy(Env& env, const std::function<int(const Obs&, Rng&)>& policy, int64_t episodes,
                            uint64_t seed, const std::function<void(const Env&, int64_t)>& on_frame = {},
                            const std::function<void()>& on_reset = {});
+
+struct AgentFn;
+// A deep agent's greedy policy, played episode by episode (AgentFn::greedy_player: agents with a memory filter
+// every frame), on observations encoded as the agent reads them.
+EvalResult evaluate_agent(Env& env, const std::shared_ptr<const AgentFn>& agent, int64_t episodes, uint64_t seed,
+                          const std::function<void(const Env&, int64_t)>& on_frame = {});
 
 }  // namespace dl

@@ -14,10 +14,13 @@ using namespace dl;
 namespace {
 
 // Greedy success rate of a finished tabular run over `episodes` evaluation episodes.
+// The learned greedy policy on a fresh env: the table's, or a deep agent's played episode by episode (a world
+// model's actor acts on its belief, filtered frame after frame, as in `dreamlab eval --run`).
 double greedy_success(RunContext& ctx, int episodes, uint64_t seed) {
     const Snapshot snap = ctx.snapshot_now();
-    const auto policy = greedy_policy(snap.tab.q.empty() ? snap.tab.pi : snap.tab.q, snap.tab.nS, snap.tab.nA);
     auto env = make_env(ctx.config().env_id, *make_env_args(ctx.config().env_id, ctx.config().env_args));
+    if (snap.agent) return evaluate_agent(*env, snap.agent, episodes, seed).success_rate;
+    const auto policy = greedy_policy(snap.tab.q.empty() ? snap.tab.pi : snap.tab.q, snap.tab.nS, snap.tab.nA);
     return evaluate_policy(*env, [&](const Obs& o, Rng&) { return policy[size_t(o[0])]; }, episodes, seed).success_rate;
 }
 
@@ -53,10 +56,12 @@ TEST_CASE("every learner solves the non-slippery 4x4 (greedy success 1.0)") {
         {"a2c", {{"total_timesteps", "30000"}}},
         {"reinforce", {{"episodes", "1500"}}},
         {"actor_critic", {{"total_timesteps", "20000"}}},
+        {"dream_ac", {{"total_timesteps", "6000"}, {"prefill", "500"}}},  // trained only in its dream of the lake
     };
-    // The dream learners are tested on CartPole (test_world_model.cpp); on the lake's sparse goal reward they do
-    // not yet learn within a test's budget (4000 steps: success 0) — open work, listed here so it is not forgotten.
-    const std::set<std::string> not_yet = {"dream_ac", "dreamer"};
+    // Dreamer backpropagates returns through the reward model: on the lake's single sparse goal reward that
+    // gradient is flat almost everywhere and it does not learn within a test's budget (15 000 steps: success 0),
+    // the reason DreamerV2 trains discrete actors with REINFORCE gradients (as dream_ac does). Listed, not hidden.
+    const std::set<std::string> not_yet = {"dreamer"};
     for (const auto& info : algo_registry()) {
         if (info.planner || not_yet.count(info.id)) continue;
         CAPTURE(info.id);
