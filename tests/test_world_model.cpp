@@ -34,6 +34,18 @@ WorldModelConfig small_config() {
 
 }  // namespace
 
+namespace {
+
+// Breakout played by the scripted tracker with some random moves (ε), in a sequence buffer.
+SequenceBuffer breakout_experience(int64_t steps, double eps, uint64_t seed) {
+    auto env = make_env("MinAtar/Breakout-v1", *make_env_args("MinAtar/Breakout-v1", {}));
+    return record_experience(*env, steps, [eps](const float* obs, Rng& rng) {
+        return rng.uniform() < eps ? int(rng.below(6)) : minatar::breakout_tracker(obs);
+    }, seed);
+}
+
+}  // namespace
+
 TEST_CASE("GRU cell: tape equals tape-free forward; parameter and input gradients match finite differences") {
     Rng rng(1);
     Gru g(3, 4, rng);
@@ -192,19 +204,29 @@ TEST_CASE("A dream learner's agent (world model + actor + critic) is saved with 
     CHECK(v1 == v2);
     CHECK(p1 == p2);
     std::filesystem::remove_all(dir);
+
+    // A pixel model (conv encoder, Bernoulli decoder, ReLU) keeps its shape through agent.json.
+    cfg.env_id = "MinAtar/Breakout-v1";
+    cfg.algo_args = {{"total_timesteps", "300"}, {"prefill", "250"}, {"hidden", "32"}, {"deter", "32"}, {"stoch", "4"}};
+    auto pctx = run_headless(cfg);
+    auto pix = std::dynamic_pointer_cast<const WorldModelAgent>(pctx->snapshot_now().agent);
+    REQUIRE(pix);
+    CHECK(pix->model.config().image == std::vector<int>{10, 10, 4});
+    std::filesystem::create_directories(dir);
+    pix->save(dir);
+    auto pback = std::dynamic_pointer_cast<const WorldModelAgent>(load_agent(dir, obs_dim));
+    REQUIRE(pback);
+    CHECK(obs_dim == 400);
+    CHECK((pback->model.config().image == pix->model.config().image && pback->model.config().relu && pback->model.config().binary_obs));
+    Rng pick(5);
+    const SeqBatch frames = breakout_experience(64, 0.3, 5).sample(3, 1, pick);
+    pix->evaluate(frames.obs[0], v1, p1);
+    pback->evaluate(frames.obs[0], v2, p2);
+    CHECK(v1 == v2);
+    CHECK(p1 == p2);
+    std::filesystem::remove_all(dir);
 }
 
-namespace {
-
-// Breakout played by the scripted tracker with some random moves (ε), in a sequence buffer.
-SequenceBuffer breakout_experience(int64_t steps, double eps, uint64_t seed) {
-    auto env = make_env("MinAtar/Breakout-v1", *make_env_args("MinAtar/Breakout-v1", {}));
-    return record_experience(*env, steps, [eps](const float* obs, Rng& rng) {
-        return rng.uniform() < eps ? int(rng.below(6)) : minatar::breakout_tracker(obs);
-    }, seed);
-}
-
-}  // namespace
 
 TEST_CASE("pixel world model (conv encoder, Bernoulli decoder) on Breakout: open-loop frames beat both baselines") {
     // 300 model steps on 8000 steps of tracker play (~4 s); judged on 64 held-out windows inside episodes: 5 frames
