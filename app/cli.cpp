@@ -288,8 +288,7 @@ int cmd_eval(const Options& o, std::ostream& out) {
         if (policy != "random") throw UsageError("--policy=" + policy + " is not allowed: expected random");
         const std::string id = o.get("--env");
         auto env = make_env(id, *make_env_args(id, parse_assignments(o.all("--env-arg"), "--env-arg")));
-        const int n = env->action_space().n;
-        r = evaluate_policy(*env, [n](const Obs&, Rng& rng) { return int(rng.below(uint32_t(n))); }, episodes, seed, on_frame);
+        r = evaluate_random(*env, episodes, seed, on_frame);
     } else {
         throw UsageError("eval needs --run DIR or --env ID --policy random");
     }

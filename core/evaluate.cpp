@@ -1,6 +1,8 @@
 #include "core/evaluate.h"
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -18,9 +20,12 @@ nlohmann::json EvalResult::to_json() const {
     return j;
 }
 
-EvalResult evaluate_policy(Env& env, const std::function<int(const Obs&, Rng&)>& policy, int64_t episodes,
-                           uint64_t seed, const std::function<void(const Env&, int64_t)>& on_frame,
-                           const std::function<void()>& on_reset) {
+namespace {
+
+// Episodes of `step(obs, rng)` (one env step with the policy's action), summed up.
+template <class Step>
+EvalResult run_episodes(Env& env, Step&& step, int64_t episodes, uint64_t seed,
+                        const std::function<void(const Env&, int64_t)>& on_frame, const std::function<void()>& on_reset) {
     Rng rng(Rng::derive(seed, 7));
     EvalResult r;
     r.episodes = episodes;
@@ -33,7 +38,7 @@ EvalResult evaluate_policy(Env& env, const std::function<int(const Obs&, Rng&)>&
         if (on_frame) on_frame(env, e);
         if (on_reset) on_reset();
         for (bool done = false; !done; ++t) {
-            StepResult s = env.step(policy(obs, rng));
+            StepResult s = step(obs, rng);
             if (on_frame) on_frame(env, e);
             G += s.reward;
             obs = std::move(s.obs);
@@ -50,6 +55,40 @@ EvalResult evaluate_policy(Env& env, const std::function<int(const Obs&, Rng&)>&
         r.success_rate = wins / double(episodes);
     }
     return r;
+}
+
+}  // namespace
+
+EvalResult evaluate_policy(Env& env, const std::function<int(const Obs&, Rng&)>& policy, int64_t episodes,
+                           uint64_t seed, const std::function<void(const Env&, int64_t)>& on_frame,
+                           const std::function<void()>& on_reset) {
+    return run_episodes(env, [&](const Obs& obs, Rng& rng) { return env.step(policy(obs, rng)); }, episodes, seed, on_frame,
+                        on_reset);
+}
+
+EvalResult evaluate_box_policy(Env& env, const std::function<void(const Obs&, Rng&, float* action)>& policy,
+                               int64_t episodes, uint64_t seed, const std::function<void(const Env&, int64_t)>& on_frame) {
+    std::vector<float> action(static_cast<size_t>(env.act_dim()));
+    return run_episodes(
+        env,
+        [&](const Obs& obs, Rng& rng) {
+            policy(obs, rng, action.data());
+            return env.step_box(action.data());
+        },
+        episodes, seed, on_frame, {});
+}
+
+EvalResult evaluate_random(Env& env, int64_t episodes, uint64_t seed, const std::function<void(const Env&, int64_t)>& on_frame) {
+    const Space a = env.action_space();
+    if (a.kind == Space::Box)
+        return evaluate_box_policy(
+            env,
+            [&](const Obs&, Rng& rng, float* act) {
+                for (size_t i = 0; i < a.low.size(); ++i) act[i] = float(a.low[i] + (a.high[i] - a.low[i]) * rng.uniform());
+            },
+            episodes, seed, on_frame);
+    const int n = a.n;
+    return evaluate_policy(env, [n](const Obs&, Rng& rng) { return int(rng.below(uint32_t(n))); }, episodes, seed, on_frame);
 }
 
 EvalResult evaluate_agent(Env& env, const std::shared_ptr<const AgentFn>& agent, int64_t episodes, uint64_t seed,

@@ -27,6 +27,14 @@ EvalResult evaluate_policy(Env& env, const std::function<int(const Obs&, Rng&)>&
                            uint64_t seed, const std::function<void(const Env&, int64_t)>& on_frame = {},
                            const std::function<void()>& on_reset = {});
 
+// The same for a Box action space: the policy writes act_dim() numbers into `action`.
+EvalResult evaluate_box_policy(Env& env, const std::function<void(const Obs&, Rng&, float* action)>& policy,
+                               int64_t episodes, uint64_t seed,
+                               const std::function<void(const Env&, int64_t)>& on_frame = {});
+// Uniform random play: a uniform action index, or for Box actions a uniform vector within the bounds.
+EvalResult evaluate_random(Env& env, int64_t episodes, uint64_t seed,
+                           const std::function<void(const Env&, int64_t)>& on_frame = {});
+
 struct AgentFn;
 // A deep agent's greedy policy, played episode by episode (AgentFn::greedy_player: agents with a memory filter
 // every frame), on observations encoded as the agent reads them.

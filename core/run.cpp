@@ -54,6 +54,17 @@ void RunConfig::validate() const {
     if (algo.tabular && !dynamic_cast<DiscreteEnv*>(env.get()))
         throw ParamError("algorithm " + algo_id + " needs a tabular environment (Discrete states); " + env_id +
                          " is not one");
+    const Space actions = env->action_space();
+    if (actions.kind == Space::Box && !algo.box_actions) {
+        std::string able;
+        for (const AlgoInfo& a : algo_registry())
+            if (a.box_actions) able += (able.empty() ? "" : ", ") + a.id;
+        char range[96];
+        std::snprintf(range, sizeof range, "%d number(s) in [%g, %g]", actions.shape.empty() ? 0 : actions.shape[0],
+                      actions.low.empty() ? 0.0 : double(actions.low[0]), actions.high.empty() ? 0.0 : double(actions.high[0]));
+        throw ParamError("algorithm " + algo_id + " needs discrete actions; " + env_id + " takes continuous ones (" + range +
+                         "): " + (able.empty() ? "no algorithm for continuous actions is implemented yet" : "use one of " + able));
+    }
 }
 
 // [SECTION] Metrics

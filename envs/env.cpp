@@ -1,5 +1,8 @@
 #include "envs/env.h"
 
+#include <stdexcept>
+#include <string>
+
 namespace dl {
 
 int Env::obs_dim() const {
@@ -23,6 +26,22 @@ void Env::reset_into(std::optional<uint64_t> seed, float* obs) { encode_obs(obse
 
 StepFlags Env::step_into(int action, float* obs) {
     const StepResult r = step(action);
+    encode_obs(observation_space(), r.obs, obs);
+    return {r.reward, r.terminated, r.truncated};
+}
+
+int Env::act_dim() const {
+    const Space a = action_space();
+    return a.kind == Space::Box && !a.shape.empty() ? a.shape[0] : 0;
+}
+
+StepResult Env::step_box(const float*) {
+    throw std::invalid_argument(id() + " takes discrete actions (an index in [0, " + std::to_string(action_space().n - 1) +
+                                "]), not a vector of numbers");
+}
+
+StepFlags Env::step_box_into(const float* action, float* obs) {
+    const StepResult r = step_box(action);
     encode_obs(observation_space(), r.obs, obs);
     return {r.reward, r.terminated, r.truncated};
 }

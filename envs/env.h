@@ -115,6 +115,13 @@ public:
     // hot environments override them.
     virtual void reset_into(std::optional<uint64_t> seed, float* obs);
     virtual StepFlags step_into(int action, float* obs);
+
+    // ---- Box action spaces (continuous control) ----
+    // The action is act_dim() numbers; values outside the bounds are clipped by the env, as Gymnasium's are.
+    // Envs with discrete actions refuse these (and continuous envs refuse step(int)) with an error naming both.
+    int act_dim() const;  // action_space().shape[0] for Box actions, 0 for Discrete
+    virtual StepResult step_box(const float* action);
+    virtual StepFlags step_box_into(const float* action, float* obs);
 };
 
 // Encodes an observation as floats: one-hot for Discrete, as is for Box.

@@ -3,6 +3,8 @@
 #include "envs/cartpole.h"
 #include "envs/frozen_lake.h"
 #include "envs/minatar/minatar.h"
+#include "envs/mountain_car.h"
+#include "envs/pendulum.h"
 
 namespace dl {
 
@@ -22,6 +24,8 @@ EnvInfo entry(std::string id, std::string summary, std::function<void(A&)> defau
 
 std::unique_ptr<Env> make_lake(const FrozenLakeArgs& a) { return std::make_unique<FrozenLake>(a); }
 std::unique_ptr<Env> make_cartpole(const CartPoleArgs& a) { return std::make_unique<CartPole>(a); }
+std::unique_ptr<Env> make_pendulum(const PendulumArgs& a) { return std::make_unique<Pendulum>(a); }
+std::unique_ptr<Env> make_mountain_car(const MountainCarArgs& a) { return std::make_unique<MountainCarContinuous>(a); }
 
 EnvInfo minatar_entry(const std::string& game, const std::string& summary) {
     return entry<MinAtarArgs>("MinAtar/" + game + "-v1", summary, [](MinAtarArgs&) {},
@@ -48,6 +52,11 @@ const std::vector<EnvInfo>& env_registry() {
             make_lake),
         entry<CartPoleArgs>("CartPole-v1", "Gymnasium's cart-pole: keep the pole upright by pushing the cart",
                                     [](CartPoleArgs&) {}, make_cartpole),
+        entry<PendulumArgs>("Pendulum-v1", "Gymnasium's pendulum: swing up and balance with a torque in [-2, 2] (continuous)",
+                            [](PendulumArgs&) {}, make_pendulum),
+        entry<MountainCarArgs>("MountainCarContinuous-v0",
+                               "Gymnasium's continuous mountain car: rock the car up to the flag, force in [-1, 1]",
+                               [](MountainCarArgs&) {}, make_mountain_car),
         minatar_entry("Breakout", "MinAtar Breakout: bounce the ball off a one-cell paddle into three rows of bricks"),
         minatar_entry("Asterix", "MinAtar Asterix: collect gold, dodge the enemies streaming in from both sides"),
         minatar_entry("Freeway", "MinAtar Freeway: get the chicken across eight lanes of traffic (2501 steps)"),

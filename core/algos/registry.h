@@ -18,6 +18,7 @@ struct AlgoInfo {
     std::string summary;   // one line for `dreamlab list` and the GUI
     bool tabular = true;   // needs a DiscreteEnv (deep learners take any env with Discrete actions)
     bool planner = false;  // uses the exact model and no env steps (DP)
+    bool box_actions = false;  // acts in continuous (Box) action spaces; otherwise it needs Discrete actions
     Tick step_unit = Tick::EnvStep;  // what one "step" of the speed limit is
     bool ticks_updates = false;      // calls ctx.tick(Tick::Update) (sweeps, or a deep learner's updates)
     std::function<std::unique_ptr<ArgsBase>()> make_args;

@@ -1,0 +1,94 @@
+#include "envs/pendulum.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace dl {
+
+Space Pendulum::observation_space() const {
+    Space sp;
+    sp.kind = Space::Box;
+    sp.shape = {3};
+    sp.low = {-1.0f, -1.0f, -float(kMaxSpeed)}, sp.high = {1.0f, 1.0f, float(kMaxSpeed)};
+    return sp;
+}
+
+Space Pendulum::action_space() const {
+    Space sp;
+    sp.kind = Space::Box;
+    sp.shape = {1};
+    sp.low = {-float(kMaxTorque)}, sp.high = {float(kMaxTorque)};
+    return sp;
+}
+
+double Pendulum::angle_normalize(double x) {
+    const double two_pi = 2 * M_PI;
+    double r = std::fmod(x + M_PI, two_pi);
+    if (r < 0) r += two_pi;
+    return r - M_PI;
+}
+
+void Pendulum::observe(float* obs) const {
+    obs[0] = float(std::cos(s_[0])), obs[1] = float(std::sin(s_[0])), obs[2] = float(s_[1]);
+}
+
+void Pendulum::reset_into(std::optional<uint64_t> seed, float* obs) {
+    if (seed) rng_ = Rng(*seed);
+    s_ = {M_PI * (2 * rng_.uniform() - 1), 2 * rng_.uniform() - 1};
+    elapsed_ = 0, last_u_ = 0;
+    observe(obs);
+}
+
+Obs Pendulum::reset(std::optional<uint64_t> seed) {
+    Obs o(3);
+    reset_into(seed, o.data());
+    return o;
+}
+
+StepResult Pendulum::step(int action) {
+    throw std::invalid_argument("Pendulum-v1 takes a torque (one number in [-2, 2]), not the discrete action " +
+                                std::to_string(action));
+}
+
+StepFlags Pendulum::step_box_into(const float* action, float* obs) {
+    // The torque is clipped as a float32 (Gymnasium clips the float32 action array); the rest is float64.
+    const double u = double(std::clamp(action[0], -float(kMaxTorque), float(kMaxTorque)));
+    const double th = s_[0], thdot = s_[1];
+    const double cost = std::pow(angle_normalize(th), 2) + 0.1 * thdot * thdot + 0.001 * double(float(u) * float(u));
+    double newthdot = thdot + (3 * g_ / (2 * kLength) * std::sin(th) + 3.0 / (kMass * kLength * kLength) * u) * kDt;
+    newthdot = std::clamp(newthdot, -kMaxSpeed, kMaxSpeed);
+    s_ = {th + newthdot * kDt, newthdot};
+    last_u_ = u;
+    ++elapsed_;
+    observe(obs);
+    return {-cost, false, elapsed_ >= max_steps_};
+}
+
+StepResult Pendulum::step_box(const float* action) {
+    StepResult r;
+    r.obs.resize(3);
+    const StepFlags f = step_box_into(action, r.obs.data());
+    r.reward = f.reward, r.terminated = f.terminated, r.truncated = f.truncated;
+    return r;
+}
+
+// A rod from the pivot (θ = 0 points up), its length scaled as Gymnasium's 500x500 picture; the last torque as an
+// arc around the pivot (its length proportional to |u|, its direction the turning sense).
+void Pendulum::render(Image& img) const {
+    const int W = 500;
+    img.resize(W, W, {255, 255, 255});
+    const double c = W / 2.0, len = W * 0.4;
+    const double tx = c + len * std::sin(s_[0]), ty = c - len * std::cos(s_[0]);
+    img.line(c, c, tx, ty, 20, {204, 77, 77});
+    img.fill_circle(tx, ty, 10, {204, 77, 77});
+    img.fill_circle(c, c, 6, {40, 40, 40});
+    const double reach = std::fabs(last_u_) / kMaxTorque * M_PI * 0.75;
+    const int n = int(reach / 0.05);
+    for (int k = 0; k < n; ++k) {  // positive torque turns towards positive θ (clockwise on screen)
+        const double a = s_[0] + (last_u_ > 0 ? 1 : -1) * (0.3 + k * 0.05);
+        img.fill_circle(c + 45 * std::sin(a), c - 45 * std::cos(a), 3, {60, 60, 60});
+    }
+}
+
+}  // namespace dl
