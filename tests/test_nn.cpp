@@ -286,6 +286,84 @@ TEST_CASE("Categorical: log-prob and entropy match closed forms; sampling follow
     CHECK(counts[0] / 60000.0 == doctest::Approx(1.0 / z).epsilon(0.05));
 }
 
+TEST_CASE("DiagGaussian and TanhGaussian: log-probs and entropy against closed forms, gradients, densities") {
+    Rng rng(21);
+    const int B = 3, D = 2;
+    const Mat mu = randn(B, D, rng, 0.7f), ls = uniform(B, D, rng, -1.0f, 0.5f), x = randn(B, D, rng), eps = randn(B, D, rng);
+    const Mat ls_row = uniform(1, D, rng, -1.0f, 0.5f);
+    {
+        Tape t;
+        DiagGaussian g(t.constant(mu), t.constant(ls));
+        const Mat lp = g.log_prob(t.constant(x)).value();
+        const Mat ent = g.entropy().value();
+        for (int b = 0; b < B; ++b) {
+            double ref = 0, ref_ent = 0;
+            for (int d = 0; d < D; ++d) {
+                const double s = std::exp(double(ls(b, d))), z = (double(x(b, d)) - mu(b, d)) / s;
+                ref += -0.5 * z * z - std::log(s) - 0.5 * std::log(2 * M_PI);
+                ref_ent += std::log(s) + 0.5 * (1 + std::log(2 * M_PI));
+            }
+            CHECK(lp(b, 0) == doctest::Approx(ref).epsilon(1e-5));
+            CHECK(ent(b, 0) == doctest::Approx(ref_ent).epsilon(1e-5));
+        }
+        // One log_std row for every state (PPO's): the same numbers as that row repeated.
+        DiagGaussian shared(t.constant(mu), t.constant(ls_row));
+        Mat rep(B, D);
+        for (int b = 0; b < B; ++b) rep.row(b) = ls_row;
+        DiagGaussian full(t.constant(mu), t.constant(rep));
+        const Mat lp_shared = shared.log_prob(t.constant(x)).value();  // copies: a later op may move the tape's nodes
+        const Mat lp_full = full.log_prob(t.constant(x)).value();
+        CHECK((lp_shared - lp_full).cwiseAbs().maxCoeff() < 1e-5);
+        const double ent_shared = shared.entropy().value()(0, 0), ent_full = full.entropy().value()(0, 0);
+        CHECK(ent_shared == doctest::Approx(ent_full));
+        // rsample: mean + σ ⊙ eps.
+        const Mat smp = g.rsample(eps).value();
+        CHECK((smp - (mu.array() + ls.array().exp() * eps.array()).matrix()).cwiseAbs().maxCoeff() < 1e-6);
+    }
+    check_gradient("DiagGaussian.log_prob (mean, log_std, x)",
+                   [](Tape&, std::vector<Var>& v) { return DiagGaussian(v[0], v[1]).log_prob(v[2]); }, {mu, ls, x});
+    check_gradient("DiagGaussian.log_prob (shared log_std row)",
+                   [](Tape&, std::vector<Var>& v) { return DiagGaussian(v[0], v[1]).log_prob(v[2]); }, {mu, ls_row, x});
+    check_gradient("DiagGaussian.entropy", [](Tape&, std::vector<Var>& v) { return DiagGaussian(v[0], v[1]).entropy(); }, {mu, ls});
+    check_gradient("DiagGaussian.rsample (pathwise)",
+                   [&](Tape&, std::vector<Var>& v) { return DiagGaussian(v[0], v[1]).rsample(eps); }, {mu, ls});
+    check_gradient("TanhGaussian.rsample action and log-prob",
+                   [&](Tape&, std::vector<Var>& v) {
+                       const auto s = TanhGaussian(v[0], v[1]).rsample(eps);
+                       return concat(s.action, s.log_prob);
+                   },
+                   {mu, ls});
+    {
+        // The tanh correction against the direct formula, including large |u| where 1 − tanh² u underflows in
+        // float: the stable form stays finite.
+        Tape t;
+        Mat u(1, 3);
+        u << 0.3f, -2.0f, 12.0f;
+        TanhGaussian g(t.constant(Mat::Zero(1, 3)), t.constant(Mat::Zero(1, 3)));
+        const double lp = g.log_prob_of_pre_tanh(t.constant(u)).value()(0, 0);
+        double ref = 0;
+        for (int d = 0; d < 3; ++d) {
+            const double ud = u(0, d);
+            ref += -0.5 * ud * ud - 0.5 * std::log(2 * M_PI) - std::log(1 - std::tanh(ud) * std::tanh(ud));
+        }
+        CHECK(std::isfinite(lp));
+        CHECK(lp == doctest::Approx(ref).epsilon(1e-4));
+    }
+    {
+        // In one dimension the squashed density integrates to 1 over (−1, 1): π(a) = N(atanh a) / (1 − a²).
+        Tape t;
+        TanhGaussian g(t.constant(Mat::Constant(1, 1, 0.4f)), t.constant(Mat::Constant(1, 1, -0.3f)));
+        const int n = 20000;
+        Mat u(n, 1);
+        for (int i = 0; i < n; ++i) u(i, 0) = float(std::atanh(-1 + (i + 0.5) * 2.0 / n));
+        const Mat lp = g.log_prob_of_pre_tanh(t.constant(u)).value();
+        double integral = 0;
+        for (int i = 0; i < n; ++i) integral += std::exp(double(lp(i, 0))) * 2.0 / n;
+        CHECK(integral == doctest::Approx(1.0).epsilon(2e-3));
+        CHECK(g.mode().value()(0, 0) == doctest::Approx(std::tanh(0.4)));
+    }
+}
+
 TEST_CASE("checkpoints: round trip; truncated, corrupted or mismatched files are refused and change nothing") {
     Rng rng(11);
     Mlp a({4, 16, 2}, Activation::Tanh, 1.0f, rng), b({4, 16, 2}, Activation::Tanh, 1.0f, rng);

@@ -182,6 +182,51 @@ int sample_categorical(const float* logits, int n, Rng& rng) {
     return n - 1;
 }
 
+// [SECTION] Gaussians
+
+namespace {
+constexpr float kHalfLog2Pi = 0.91893853320467274f;  // ½ log 2π
+}
+
+Var DiagGaussian::rsample(const Mat& eps) const {
+    Tape& t = *mean.tape;
+    return add(mean, mul(exp(log_std), t.constant(eps)));
+}
+
+Var DiagGaussian::log_prob(Var x) const {
+    const int D = int(mean.value().cols());
+    Var z2 = mul(square(sub(x, mean)), exp(scale(log_std, -2.0f)));  // ((x − μ) / σ)²
+    return add_scalar(scale(add(scale(sum_rows(z2), 0.5f), sum_rows(log_std)), -1.0f), -kHalfLog2Pi * float(D));
+}
+
+Var DiagGaussian::entropy() const {
+    const int D = int(mean.value().cols());
+    return add_scalar(sum_rows(log_std), (0.5f + kHalfLog2Pi) * float(D));
+}
+
+TanhGaussian::Sample TanhGaussian::rsample(const Mat& eps) const {
+    Sample s;
+    s.pre_tanh = base.rsample(eps);
+    s.action = tanh(s.pre_tanh);
+    s.log_prob = log_prob_of_pre_tanh(s.pre_tanh);
+    return s;
+}
+
+Var TanhGaussian::log_prob_of_pre_tanh(Var u) const {
+    constexpr float kLog2 = 0.69314718055994531f;
+    // Σ log(1 − tanh² u) = Σ 2 (log 2 − u − softplus(−2u))
+    Var log_det = scale(sum_rows(add_scalar(scale(add(u, softplus(scale(u, -2.0f))), -1.0f), kLog2)), 2.0f);
+    return sub(base.log_prob(u), log_det);
+}
+
+Var TanhGaussian::mode() const { return tanh(base.mean); }
+
+Mat gaussian_noise(int rows, int cols, Rng& rng) {
+    Mat m(rows, cols);
+    for (int i = 0; i < m.size(); ++i) m.data()[i] = normal(rng);
+    return m;
+}
+
 // [SECTION] Checkpoint
 
 namespace {

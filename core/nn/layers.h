@@ -6,6 +6,7 @@
 //                         or ReLU between them
 // [SECTION] Optimizers  — SGD (momentum), RMSProp, Adam; global gradient-norm clipping
 // [SECTION] Categorical — a distribution over discrete actions from logits: sample, log-prob, entropy
+// [SECTION] Gaussians   — diagonal Gaussian and tanh-squashed Gaussian policies for continuous actions
 // [SECTION] Checkpoint  — named parameters to a file with a versioned header and a checksum
 #pragma once
 #include <string>
@@ -114,6 +115,37 @@ struct Categorical {
 };
 // Samples one action from a row of logits (no tape: acting).
 int sample_categorical(const float* logits, int n, Rng& rng);
+
+// [SECTION] Gaussians
+
+// N(mean, diag(σ²)) per row, σ = exp(log_std); log_std is B × D (state-dependent, SAC's) or 1 × D (one learned
+// vector, PPO's), broadcast over the rows.
+struct DiagGaussian {
+    Var mean, log_std;
+    DiagGaussian(Var mean_, Var log_std_) : mean(mean_), log_std(log_std_) {}
+    // x = mean + σ ⊙ eps with eps ~ N(0, I) given (B × D): the reparameterised sample, differentiable in mean and σ.
+    Var rsample(const Mat& eps) const;
+    // log N(x; mean, σ) = Σ_d −(x − μ)² / (2σ²) − log σ − ½ log 2π   → B × 1
+    Var log_prob(Var x) const;
+    // Σ_d log σ + ½ (1 + log 2π)   → B × 1 (1 × 1 when log_std is one row)
+    Var entropy() const;
+};
+
+// a = tanh(u), u ~ DiagGaussian: actions in (−1, 1)ᴰ (an algorithm maps them onto the env's bounds), with the
+// change-of-variables correction log π(a) = log N(u) − Σ_d log(1 − tanh² u_d), computed as
+// log(1 − tanh² u) = 2 (log 2 − u − softplus(−2u)), exact and stable for large |u| (SAC's appendix C).
+struct TanhGaussian {
+    DiagGaussian base;
+    TanhGaussian(Var mean, Var log_std) : base(mean, log_std) {}
+    struct Sample {
+        Var action, log_prob, pre_tanh;  // B × D, B × 1, B × D
+    };
+    Sample rsample(const Mat& eps) const;
+    Var log_prob_of_pre_tanh(Var u) const;  // log π(tanh u)   → B × 1
+    Var mode() const;                       // tanh(mean): the deterministic action for evaluation
+};
+// Standard normal noise of shape rows × cols.
+Mat gaussian_noise(int rows, int cols, Rng& rng);
 
 // [SECTION] Checkpoint
 
