@@ -93,9 +93,17 @@ EvalResult evaluate_random(Env& env, int64_t episodes, uint64_t seed, const std:
 
 EvalResult evaluate_agent(Env& env, const std::shared_ptr<const AgentFn>& agent, int64_t episodes, uint64_t seed,
                           const std::function<void(const Env&, int64_t)>& on_frame) {
-    const AgentFn::EpisodePolicy play = agent->greedy_player(agent);
     const Space space = env.observation_space();
     std::vector<float> enc(static_cast<size_t>(env.obs_dim()));
+    if (env.action_space().kind == Space::Box)  // the deterministic action (the policy's mean)
+        return evaluate_box_policy(
+            env,
+            [&](const Obs& obs, Rng&, float* action) {
+                encode_obs(space, obs, enc.data());
+                agent->act_continuous(enc.data(), int(enc.size()), action);
+            },
+            episodes, seed, on_frame);
+    const AgentFn::EpisodePolicy play = agent->greedy_player(agent);
     bool first = true;
     return evaluate_policy(
         env,

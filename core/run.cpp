@@ -65,6 +65,9 @@ void RunConfig::validate() const {
         throw ParamError("algorithm " + algo_id + " needs discrete actions; " + env_id + " takes continuous ones (" + range +
                          "): " + (able.empty() ? "no algorithm for continuous actions is implemented yet" : "use one of " + able));
     }
+    if (actions.kind == Space::Discrete && !algo.discrete_actions)
+        throw ParamError("algorithm " + algo_id + " needs continuous (Box) actions; " + env_id + " has " +
+                         std::to_string(actions.n) + " discrete ones");
 }
 
 // [SECTION] Metrics

@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <stdexcept>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -92,6 +93,12 @@ struct AgentFn {
                           Eigen::Matrix<float, -1, -1, Eigen::RowMajor>& action_values) const = 0;
     // The action the agent takes greedily (argmax of π or Q).
     int greedy(const float* obs, int obs_dim) const;
+    // Continuous actions (act_dim > 0): the deterministic action for obs, in the env's units, into action[act_dim].
+    int act_dim = 0;
+    virtual void act_continuous(const float* obs, int obs_dim, float* action) const {
+        (void)obs, (void)obs_dim, (void)action;
+        throw std::logic_error("this agent has no continuous actions");
+    }
     // A greedy player of whole episodes, for agents with a memory of the episode so far (a world model filters
     // frame after frame: one picture of CartPole shows no velocity). Call it on every observation, first = true at
     // an episode's start. The default forgets: greedy() on each observation alone. The player holds the agent.

@@ -4,6 +4,7 @@
 
 #include "core/files.h"
 #include "core/nn/agent.h"
+#include "core/nn/continuous.h"
 #include "core/nn/world_model.h"
 #include "core/tabular.h"
 
@@ -31,6 +32,7 @@ void save_run(const fs::path& dir, RunContext& ctx) {
     }
     if (auto agent = std::dynamic_pointer_cast<const nn::MlpAgent>(snap.agent)) agent->save(dir.string());
     if (auto agent = std::dynamic_pointer_cast<const nn::WorldModelAgent>(snap.agent)) agent->save(dir.string());
+    if (auto agent = std::dynamic_pointer_cast<const nn::ContinuousAgent>(snap.agent)) agent->save(dir.string());
     const nlohmann::json summary = {{"env_steps", snap.env_steps},
                                     {"episodes", snap.episodes},
                                     {"updates", snap.updates},

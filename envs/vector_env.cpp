@@ -11,8 +11,8 @@ VectorEnv::VectorEnv(const std::function<std::unique_ptr<Env>()>& make, int n, T
     for (int i = 0; i < n; ++i) envs_.push_back(make());
     dim_ = envs_[0]->obs_dim();
     const Space a = envs_[0]->action_space();
-    if (a.kind != Space::Discrete) throw std::invalid_argument("VectorEnv: only Discrete action spaces for now");
-    n_actions_ = a.n;
+    if (a.kind == Space::Discrete) n_actions_ = a.n;
+    else act_dim_ = envs_[0]->act_dim();
     obs_.assign(size_t(n) * dim_, 0.0f);
     final_obs_.assign(size_t(n) * dim_, 0.0f);
     rewards_.assign(size_t(n), 0.0f);
@@ -28,11 +28,12 @@ void VectorEnv::reset(uint64_t seed) {
     }
 }
 
-void VectorEnv::step(const int32_t* actions) {
+template <class StepOne>
+void VectorEnv::step_all(StepOne&& step_one) {
     auto work = [&](int begin, int end) {
         for (int i = begin; i < end; ++i) {
             float* o = &obs_[size_t(i) * dim_];
-            const StepFlags r = envs_[size_t(i)]->step_into(actions[i], o);
+            const StepFlags r = step_one(i, o);
             rewards_[size_t(i)] = float(r.reward);
             term_[size_t(i)] = r.terminated, trunc_[size_t(i)] = r.truncated;
             running_return_[size_t(i)] += r.reward;
@@ -49,6 +50,14 @@ void VectorEnv::step(const int32_t* actions) {
     };
     if (pool_) pool_->parallel_for(num_envs(), work);
     else work(0, num_envs());
+}
+
+void VectorEnv::step(const int32_t* actions) {
+    step_all([&](int i, float* o) { return envs_[size_t(i)]->step_into(actions[i], o); });
+}
+
+void VectorEnv::step_box(const float* actions) {
+    step_all([&](int i, float* o) { return envs_[size_t(i)]->step_box_into(actions + size_t(i) * act_dim_, o); });
 }
 
 }  // namespace dl

@@ -22,11 +22,13 @@ public:
 
     int num_envs() const { return int(envs_.size()); }
     int obs_dim() const { return dim_; }
-    int num_actions() const { return n_actions_; }
+    int num_actions() const { return n_actions_; }  // Discrete actions; 0 for Box
+    int act_dim() const { return act_dim_; }        // Box actions: numbers per action; 0 for Discrete
     Env& env(int i) { return *envs_[size_t(i)]; }
 
     void reset(uint64_t seed);
     void step(const int32_t* actions);
+    void step_box(const float* actions);  // Box actions: N × act_dim()
 
     const float* obs() const { return obs_.data(); }               // N × obs_dim
     const float* final_obs() const { return final_obs_.data(); }   // rows valid where done(i)
@@ -42,7 +44,9 @@ public:
 private:
     std::vector<std::unique_ptr<Env>> envs_;
     ThreadPool* pool_;
-    int dim_ = 0, n_actions_ = 0;
+    int dim_ = 0, n_actions_ = 0, act_dim_ = 0;
+    template <class StepOne>
+    void step_all(StepOne&& step_one);
     std::vector<float> obs_, final_obs_, rewards_;
     std::vector<uint8_t> term_, trunc_, finished_success_;
     std::vector<double> running_return_, finished_return_;

@@ -63,7 +63,7 @@ TEST_CASE("every learner solves the non-slippery 4x4 (greedy success 1.0)") {
     // the reason DreamerV2 trains discrete actors with REINFORCE gradients (as dream_ac does). Listed, not hidden.
     const std::set<std::string> not_yet = {"dreamer"};
     for (const auto& info : algo_registry()) {
-        if (info.planner || not_yet.count(info.id)) continue;
+        if (info.planner || not_yet.count(info.id) || !info.discrete_actions) continue;
         CAPTURE(info.id);
         REQUIRE(budgets.count(info.id));  // a new learner must be added to this test
         RunConfig cfg;
@@ -202,4 +202,33 @@ TEST_CASE("Session started paused shows the reset env, then Step takes exactly o
     }
     CHECK(s.env_steps == 1);
     CHECK(s.tab.nS == 16);
+}
+
+TEST_CASE("SAC swings up and holds the Pendulum (greedy mean >= -300 over 10 episodes after 5000 steps)") {
+    RunConfig cfg;
+    cfg.env_id = "Pendulum-v1";
+    cfg.algo_id = "sac";
+    cfg.algo_args = {{"total_timesteps", "5000"}, {"hidden", "64"}};
+    cfg.seed = 1;
+    auto ctx = run_headless(cfg);
+    const Snapshot snap = ctx->snapshot_now();
+    REQUIRE(snap.agent);
+    auto env = make_env("Pendulum-v1", *make_env_args("Pendulum-v1", {}));
+    const EvalResult greedy = evaluate_agent(*env, snap.agent, 10, 123);
+    const EvalResult random = evaluate_random(*env, 10, 123);
+    MESSAGE("SAC on Pendulum after 5000 steps: greedy " << greedy.mean_return << ", random " << random.mean_return);
+    CHECK(greedy.mean_return >= -300);
+    CHECK(random.mean_return < -900);
+    // α adapted from its start (0.2) and was logged.
+    const int alpha = ctx->metrics().find("charts/alpha");
+    REQUIRE(alpha >= 0);
+    CHECK(ctx->metrics().at(ctx->metrics().size() - 1, alpha) != doctest::Approx(0.2));
+
+    // Each algorithm meets only the action spaces it can act in, with a message that says so.
+    RunConfig bad = cfg;
+    bad.algo_id = "ppo";
+    CHECK_THROWS_WITH(bad.validate(), doctest::Contains("ppo needs discrete actions; Pendulum-v1 takes continuous ones"));
+    bad.env_id = "CartPole-v1", bad.algo_id = "sac";
+    bad.algo_args.clear();
+    CHECK_THROWS_WITH(bad.validate(), doctest::Contains("sac needs continuous (Box) actions; CartPole-v1 has 2 discrete ones"));
 }

@@ -105,6 +105,10 @@ void panel_plots(App& app) {
         {"charts/learning_rate", {"Learning rate", "charts/learning_rate", false, 0, NAN}},
         {"charts/grad_norm", {"Gradient norm", "charts/grad_norm", true, NAN, NAN}},
         {"charts/kl_beta", {"KL penalty β", "charts/kl_beta", true, NAN, NAN}},
+        // Continuous control.
+        {"losses/qf", {"Critic loss (Q1 + Q2)", "losses/qf", true, NAN, NAN}},
+        {"charts/alpha", {"Entropy temperature α", "charts/alpha", true, NAN, NAN}},
+        {"charts/entropy", {"Policy entropy (−log π)", "charts/entropy", false, NAN, NAN}},
         // World-model learners.
         {"losses/reconstruction", {"Reconstruction loss", "losses/reconstruction", true, NAN, NAN}},
         {"losses/kl", {"KL(posterior ‖ prior)", "losses/kl", false, 0, NAN}},

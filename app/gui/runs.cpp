@@ -167,6 +167,8 @@ const std::vector<Preset>& presets() {
              true, 30, true},
             {"cartpole-pixels-dream", "A world model of CartPole seen as 20x40 pictures: velocities only from its memory",
              {cfg("CartPole-v1", {{"obs", "pixels"}}, "dream_ac", {})}, true, 30, true},
+            {"pendulum-sac", "SAC swings the Pendulum up: returns from -1500 to about -150 within a few thousand steps",
+             {cfg("Pendulum-v1", {}, "sac", {{"hidden", "64"}})}, true, 30, true},
             {"lake-dream", "A world model of the slippery lake: its learned transition table beside the true one",
              {cfg("FrozenLake-v1", {}, "dream_ac", {{"total_timesteps", "20000"}})}, true, 30, true},
             {"breakout-dqn", "DQN with the MinAtar network learns Breakout from pixels: Q-value bars and where it looks",

@@ -18,7 +18,8 @@ struct AlgoInfo {
     std::string summary;   // one line for `dreamlab list` and the GUI
     bool tabular = true;   // needs a DiscreteEnv (deep learners take any env with Discrete actions)
     bool planner = false;  // uses the exact model and no env steps (DP)
-    bool box_actions = false;  // acts in continuous (Box) action spaces; otherwise it needs Discrete actions
+    bool box_actions = false;      // acts in continuous (Box) action spaces
+    bool discrete_actions = true;  // acts in Discrete action spaces
     Tick step_unit = Tick::EnvStep;  // what one "step" of the speed limit is
     bool ticks_updates = false;      // calls ctx.tick(Tick::Update) (sweeps, or a deep learner's updates)
     std::function<std::unique_ptr<ArgsBase>()> make_args;
@@ -58,6 +59,7 @@ AlgoInfo expected_sarsa_info();
 AlgoInfo q_learning_info();
 AlgoInfo sarsa_lambda_info();
 AlgoInfo dyna_q_info();
+AlgoInfo sac_info();
 AlgoInfo ppo_info();
 AlgoInfo dream_ac_info();
 AlgoInfo dreamer_info();

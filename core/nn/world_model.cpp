@@ -10,6 +10,7 @@
 
 #include "core/files.h"
 #include "core/nn/agent.h"
+#include "core/nn/continuous.h"
 
 namespace dl::nn {
 
@@ -603,6 +604,11 @@ std::shared_ptr<AgentFn> load_agent(const std::string& dir, int& obs_dim) {
     nlohmann::json j;
     try {
         j = nlohmann::json::parse(read_file(dir + "/agent.json"));
+        if (j.value("kind", "") == "continuous") {
+            auto a = ContinuousAgent::load(dir);
+            obs_dim = a->obs_dim;
+            return a;
+        }
         if (j.value("kind", "") != "world_model") {
             auto a = MlpAgent::load(dir);
             obs_dim = a->obs_dim;

@@ -1,0 +1,190 @@
+// SAC — soft actor-critic for continuous actions (Haarnoja et al., 2018, with the automatic temperature of the
+// follow-up paper), read top to bottom like CleanRL's sac_continuous_action.py:
+//
+//   act with a ~ π(·|s) = tanh(N(μ(s), σ(s))) mapped onto the env's bounds (uniform random before learning_starts);
+//   store (s, a, r, s', terminated) in a replay buffer; every step, on a sampled batch:
+//     critics:  y = r + γ (1 − terminated) (min_i Q_target,i(s', a') − α log π(a'|s')),  a' ~ π(·|s')
+//               minimise (Q1(s, a) − y)² + (Q2(s, a) − y)²                               (twin critics, clipped double Q)
+//     actor (every policy_frequency steps, that many times):  a_π = tanh(μ + σ ε) (reparameterised)
+//               minimise α log π(a_π|s) − min_i Q_i(s, a_π)          (the gradient flows through the critics into a_π)
+//     temperature (autotune):  minimise −log α · (log π(a_π|s) + target_entropy),  target_entropy = −dim(A)
+//     targets:  Q_target ← τ Q + (1 − τ) Q_target
+// The actor's log-std is squashed into [−5, 2] as CleanRL's is. α is plotted as it adapts.
+#include <cmath>
+
+#include "core/algos/registry.h"
+#include "core/nn/continuous.h"
+#include "envs/vector_env.h"
+
+namespace dl {
+
+using namespace nn;
+
+struct SacArgs : Args<SacArgs> {
+    int64_t total_timesteps = 20000;   // env steps
+    int64_t buffer_size = 1000000;     // replay capacity
+    double gamma = 0.99;               // discount
+    double tau = 0.005;                // Polyak step of the target critics
+    int64_t batch_size = 256;          // transitions per update
+    int64_t learning_starts = 1000;    // uniform random steps before learning
+    double policy_lr = 3e-4;           // Adam step size of the actor
+    double q_lr = 1e-3;                // Adam step size of the critics
+    int64_t policy_frequency = 2;      // actor (and α) updated every this many steps, that many times (delayed, TD3-style)
+    int64_t target_network_frequency = 1;  // steps between target updates
+    double alpha = 0.2;                // entropy temperature α (the start value when autotuned)
+    bool autotune = true;              // learn α towards the target entropy −dim(A)
+    int64_t hidden = 256;              // units in each of the two hidden layers (actor and critics)
+
+    void visit(ParamVisitor& v) override {
+        v.integer("total_timesteps", total_timesteps, 100, 100000000, "env steps in total", Apply::Restart);
+        v.integer("buffer_size", buffer_size, 100, 100000000, "replay buffer capacity", Apply::Restart);
+        v.real("gamma", gamma, 0, 1, "discount factor γ", Apply::Now);
+        v.real("tau", tau, 1e-4, 1, "Polyak step of the target critics", Apply::Now, true);
+        v.integer("batch_size", batch_size, 1, 4096, "transitions per gradient step", Apply::Now);
+        v.integer("learning_starts", learning_starts, 1, 10000000, "uniform random steps before learning", Apply::Restart);
+        v.real("policy_lr", policy_lr, 1e-6, 1, "actor step size (Adam)", Apply::Now, true);
+        v.real("q_lr", q_lr, 1e-6, 1, "critic step size (Adam)", Apply::Now, true);
+        v.integer("policy_frequency", policy_frequency, 1, 100, "steps between actor updates (then that many at once)", Apply::Now);
+        v.integer("target_network_frequency", target_network_frequency, 1, 10000, "steps between target updates", Apply::Now);
+        v.real("alpha", alpha, 0, 10, "entropy temperature α (its start when autotuned)", Apply::Restart);
+        v.flag("autotune", autotune, "learn α so the policy's entropy stays near −dim(A)", Apply::Restart);
+        v.integer("hidden", hidden, 4, 4096, "units per hidden layer", Apply::Restart);
+    }
+};
+
+void run_sac(SacArgs& args, RunContext& ctx) {
+    // --- seeding, env, networks: actor obs → (μ, raw log-std), twin critics [obs, a] → Q, their targets ---
+    Rng rng(Rng::derive(ctx.seed(), 1));
+    VectorEnv envs([&] { return ctx.new_env(); }, 1);
+    ctx.show_env(envs.env(0));
+    const int D = envs.obs_dim(), A = envs.act_dim(), H = int(args.hidden);
+    auto agent = std::make_shared<ContinuousAgent>();
+    agent->obs_dim = D, agent->act_dim = A, agent->bounds = ActionScale(envs.env(0).action_space());
+    agent->actor = Mlp({D, H, H, 2 * A}, Activation::Relu, 0.01f, rng);
+    agent->q1 = Mlp({D + A, H, H, 1}, Activation::Relu, 1.0f, rng);
+    agent->q2 = Mlp({D + A, H, H, 1}, Activation::Relu, 1.0f, rng);
+    Mlp q1_target = agent->q1, q2_target = agent->q2;
+    Adam actor_opt, q_opt, alpha_opt;
+    actor_opt.params = agent->actor.params();
+    q_opt.params = agent->q1.params();
+    for (Param* p : agent->q2.params()) q_opt.params.push_back(p);
+    std::vector<Param*> targets = q1_target.params();
+    for (Param* p : q2_target.params()) targets.push_back(p);
+    Param log_alpha;
+    log_alpha.value = Mat::Constant(1, 1, float(std::log(std::max(args.alpha, 1e-8))));
+    log_alpha.grad = Mat::Zero(1, 1);
+    alpha_opt.params = {&log_alpha};
+    const float target_entropy = -float(A);
+    auto view = ctx.on_agent([&] { return std::make_shared<ContinuousAgent>(*agent); });
+
+    // The policy on a batch of states: the tanh-Gaussian with log σ squashed into [−5, 2].
+    auto policy = [&](Tape& t, Var obs, bool frozen) {
+        Var out = frozen ? agent->actor.frozen(t, obs) : agent->actor(t, obs);
+        Var log_std = add_scalar(scale(add_scalar(tanh(slice(out, A, A)), 1.0f), 0.5f * 7.0f), -5.0f);
+        return TanhGaussian(slice(out, 0, A), log_std);
+    };
+    TransitionBuffer buffer(D, A, args.buffer_size);
+    TransitionBuffer::Batch b;
+    std::vector<float> action(static_cast<size_t>(A)), env_action(static_cast<size_t>(A));
+    Tape tape;
+    double qf_sum = 0, actor_sum = 0, q_mean = 0, ent_sum = 0;
+    int64_t updates = 0, actor_updates = 0;
+
+    envs.reset(ctx.seed());
+    Mat obs = Eigen::Map<const Mat>(envs.obs(), 1, D);
+    for (int64_t global_step = 0; global_step < args.total_timesteps; ++global_step) {
+        // 1. act: uniform in [−1, 1]ᴬ at first, then a sample of the policy; mapped onto the env's bounds
+        if (global_step < args.learning_starts) {
+            for (auto& a : action) a = float(2 * rng.uniform() - 1);
+        } else {
+            tape.reset();
+            const auto s = policy(tape, tape.constant(obs), true).rsample(gaussian_noise(1, A, rng));
+            for (int i = 0; i < A; ++i) action[size_t(i)] = s.action.value()(0, i);
+        }
+        for (int i = 0; i < A; ++i) env_action[size_t(i)] = agent->bounds.bias(0, i) + agent->bounds.scale(0, i) * action[size_t(i)];
+        envs.step_box(env_action.data());
+        const bool terminated = envs.terminated(0), done = envs.done(0);
+        buffer.add(obs.data(), action.data(), envs.reward(0), done ? envs.final_obs() : envs.obs(), terminated);
+        obs = Eigen::Map<const Mat>(envs.obs(), 1, D);
+        if (!ctx.tick(Tick::EnvStep)) return;
+        if (done) {
+            ctx.log("return", envs.episode_return(0));
+            ctx.log("length", double(envs.episode_length(0)));
+            if (envs.env(0).defines_success()) ctx.log("success", envs.episode_success(0) ? 1.0 : 0.0);
+            if (!ctx.tick(Tick::Episode)) return;
+        }
+        if (global_step < args.learning_starts) continue;
+
+        // 2. critics: regress both on the soft target of the (frozen) target critics
+        buffer.sample(int(args.batch_size), rng, b);
+        const float alpha = std::exp(log_alpha.value(0, 0)), gamma = float(args.gamma);
+        Mat y;
+        {
+            tape.reset();
+            const auto next = policy(tape, tape.constant(b.next_obs), true).rsample(gaussian_noise(int(args.batch_size), A, rng));
+            Var in = concat(tape.constant(b.next_obs), next.action);
+            Var q_next = sub(minimum(q1_target.frozen(tape, in), q2_target.frozen(tape, in)), scale(next.log_prob, alpha));
+            y = b.reward + gamma * b.not_done.cwiseProduct(q_next.value());
+        }
+        tape.reset();
+        zero_grad(q_opt.params);
+        Var sa = tape.constant((Mat(b.obs.rows(), D + A) << b.obs, b.action).finished());
+        Var q1 = agent->q1(tape, sa), q2 = agent->q2(tape, sa);
+        Var target = tape.constant(y);
+        Var qf_loss = add(mean(square(sub(q1, target))), mean(square(sub(q2, target))));
+        tape.backward(qf_loss);
+        q_opt.lr = float(args.q_lr);
+        q_opt.step();
+        qf_sum += qf_loss.value()(0, 0), q_mean += q1.value().mean();
+        ++updates;
+
+        // 3. actor and temperature (delayed): the reparameterised action's gradient through the frozen critics
+        if (global_step % args.policy_frequency == 0) {
+            for (int64_t k = 0; k < args.policy_frequency; ++k) {
+                tape.reset();
+                zero_grad(actor_opt.params);
+                const float a_now = std::exp(log_alpha.value(0, 0));
+                const auto pi = policy(tape, tape.constant(b.obs), false).rsample(gaussian_noise(int(args.batch_size), A, rng));
+                Var in = concat(tape.constant(b.obs), pi.action);
+                Var q_pi = minimum(agent->q1.frozen(tape, in), agent->q2.frozen(tape, in));
+                Var actor_loss = mean(sub(scale(pi.log_prob, a_now), q_pi));
+                tape.backward(actor_loss);
+                actor_opt.lr = float(args.policy_lr);
+                actor_opt.step();
+                actor_sum += actor_loss.value()(0, 0), ent_sum += -pi.log_prob.value().mean();
+                ++actor_updates;
+                if (args.autotune) {
+                    // d/d log α of −log α · (log π + H̄), log π held fixed
+                    log_alpha.grad(0, 0) = -float(pi.log_prob.value().mean() + target_entropy);
+                    alpha_opt.lr = float(args.q_lr);
+                    alpha_opt.step();
+                }
+            }
+        }
+
+        // 4. target critics
+        if (global_step % args.target_network_frequency == 0) {
+            polyak_update(targets, q_opt.params, float(args.tau));
+        }
+
+        if (updates % 100 == 0) {
+            ctx.log("losses/qf", qf_sum / 100);
+            ctx.log("charts/q_mean", q_mean / 100);
+            if (actor_updates) ctx.log("losses/actor", actor_sum / double(actor_updates));
+            if (actor_updates) ctx.log("charts/entropy", ent_sum / double(actor_updates));
+            ctx.log("charts/alpha", std::exp(log_alpha.value(0, 0)));
+            qf_sum = q_mean = actor_sum = ent_sum = 0, actor_updates = 0;
+            if (!ctx.tick(Tick::Update)) return;
+        }
+    }
+}
+
+AlgoInfo sac_info() {
+    AlgoInfo info = make_algo_info<SacArgs>("sac", "SAC",
+                                            "soft actor-critic: tanh-Gaussian policy, twin critics, automatic entropy temperature",
+                                            AlgoKind::Deep, run_sac);
+    info.box_actions = true, info.discrete_actions = false;
+    return info;
+}
+
+}  // namespace dl

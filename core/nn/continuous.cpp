@@ -1,0 +1,125 @@
+#include "core/nn/continuous.h"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "core/files.h"
+
+namespace dl::nn {
+
+TransitionBuffer::TransitionBuffer(int obs_dim, int act_dim, int64_t capacity)
+    : D_(obs_dim), A_(act_dim), cap_(capacity), obs_(capacity, obs_dim), act_(capacity, act_dim), next_(capacity, obs_dim),
+      rew_(static_cast<size_t>(capacity)), not_done_(static_cast<size_t>(capacity)) {}
+
+void TransitionBuffer::add(const float* obs, const float* action, float reward, const float* next_obs, bool terminated) {
+    obs_.row(pos_) = Eigen::Map<const Mat>(obs, 1, D_);
+    act_.row(pos_) = Eigen::Map<const Mat>(action, 1, A_);
+    next_.row(pos_) = Eigen::Map<const Mat>(next_obs, 1, D_);
+    rew_[size_t(pos_)] = reward, not_done_[size_t(pos_)] = terminated ? 0.0f : 1.0f;
+    pos_ = (pos_ + 1) % cap_;
+    size_ = std::min(size_ + 1, cap_);
+}
+
+void TransitionBuffer::sample(int B, Rng& rng, Batch& out) const {
+    out.obs.resize(B, D_), out.action.resize(B, A_), out.next_obs.resize(B, D_), out.reward.resize(B, 1), out.not_done.resize(B, 1);
+    for (int j = 0; j < B; ++j) {
+        const int64_t k = int64_t(rng.below(uint32_t(size_)));
+        out.obs.row(j) = obs_.row(k), out.action.row(j) = act_.row(k), out.next_obs.row(j) = next_.row(k);
+        out.reward(j, 0) = rew_[size_t(k)], out.not_done(j, 0) = not_done_[size_t(k)];
+    }
+}
+
+void polyak_update(const std::vector<Param*>& target, const std::vector<Param*>& online, float tau) {
+    for (size_t i = 0; i < online.size(); ++i) target[i]->value = tau * online[i]->value + (1 - tau) * target[i]->value;
+}
+
+ActionScale::ActionScale(const Space& box) : scale(1, int(box.low.size())), bias(1, int(box.low.size())) {
+    for (size_t i = 0; i < box.low.size(); ++i) {
+        scale(0, Eigen::Index(i)) = (box.high[i] - box.low[i]) / 2;
+        bias(0, Eigen::Index(i)) = (box.high[i] + box.low[i]) / 2;
+    }
+}
+
+Mat ContinuousAgent::deterministic(const Mat& obs) const {
+    Mat out;
+    actor.forward(obs, out);
+    return out.leftCols(act_dim).array().tanh().matrix();
+}
+
+void ContinuousAgent::act_continuous(const float* obs, int dim, float* action) const {
+    const Mat a = deterministic(Eigen::Map<const Mat>(obs, 1, dim));
+    for (int i = 0; i < act_dim; ++i) action[i] = bounds.bias(0, i) + bounds.scale(0, i) * a(0, i);
+}
+
+Mat ContinuousAgent::q_values(const Mat& obs, const Mat& action) const {
+    Mat in(obs.rows(), obs.cols() + action.cols()), a, b;
+    in << obs, action;
+    q1.forward(in, a);
+    q2.forward(in, b);
+    Mat out(obs.rows(), 2);
+    out << a, b;
+    return out;
+}
+
+void ContinuousAgent::evaluate(const Mat& obs, Mat& value, Mat& action_values) const {
+    const Mat q = q_values(obs, deterministic(obs));
+    value = q.rowwise().minCoeff();
+    action_values.resize(obs.rows(), 0);
+}
+
+namespace {
+std::vector<int> sizes_of(const Mlp& m) {
+    std::vector<int> v = {m.in_dim()};
+    for (const Linear& l : m.layers) v.push_back(int(l.W.value.cols()));
+    return v;
+}
+std::vector<std::pair<std::string, Param*>> named(ContinuousAgent& a) {
+    std::vector<std::pair<std::string, Param*>> v;
+    const std::pair<const char*, Mlp*> nets[] = {{"actor", &a.actor}, {"q1", &a.q1}, {"q2", &a.q2}};
+    for (auto [name, m] : nets) {
+        int i = 0;
+        for (Param* p : m->params()) v.push_back({std::string(name) + "." + std::to_string(i++), p});
+    }
+    return v;
+}
+std::vector<float> row(const Mat& m) { return std::vector<float>(m.data(), m.data() + m.size()); }
+}  // namespace
+
+void ContinuousAgent::save(const std::string& dir) const {
+    const nlohmann::json j = {{"format", "dreamlab-agent-1"},     {"kind", "continuous"},
+                              {"obs_dim", obs_dim},               {"act_dim", act_dim},
+                              {"stochastic", stochastic},         {"activation", actor.act == Activation::Tanh ? "tanh" : "relu"},
+                              {"actor", sizes_of(actor)},         {"q1", sizes_of(q1)},
+                              {"q2", sizes_of(q2)},               {"action_scale", row(bounds.scale)},
+                              {"action_bias", row(bounds.bias)}};
+    write_file_atomic(dir + "/agent.json", j.dump(2) + "\n");
+    auto& self = const_cast<ContinuousAgent&>(*this);  // named() hands out pointers; saving only reads through them
+    std::vector<std::pair<std::string, const Param*>> c;
+    for (auto& [n, p] : named(self)) c.push_back({n, p});
+    save_checkpoint(dir + "/agent.ckpt", c);
+}
+
+std::shared_ptr<ContinuousAgent> ContinuousAgent::load(const std::string& dir) {
+    try {
+        const nlohmann::json j = nlohmann::json::parse(read_file(dir + "/agent.json"));
+        auto a = std::make_shared<ContinuousAgent>();
+        Rng rng(0);
+        const Activation act = j.at("activation") == "tanh" ? Activation::Tanh : Activation::Relu;
+        a->obs_dim = j.at("obs_dim"), a->act_dim = j.at("act_dim"), a->stochastic = j.at("stochastic");
+        a->actor = Mlp(j.at("actor").get<std::vector<int>>(), act, 1.0f, rng);
+        a->q1 = Mlp(j.at("q1").get<std::vector<int>>(), act, 1.0f, rng);
+        a->q2 = Mlp(j.at("q2").get<std::vector<int>>(), act, 1.0f, rng);
+        const auto sc = j.at("action_scale").get<std::vector<float>>(), bi = j.at("action_bias").get<std::vector<float>>();
+        if (int(sc.size()) != a->act_dim || int(bi.size()) != a->act_dim)
+            throw CheckpointError(dir + "/agent.json: action_scale and action_bias need act_dim numbers");
+        a->bounds.scale = Eigen::Map<const Mat>(sc.data(), 1, a->act_dim);
+        a->bounds.bias = Eigen::Map<const Mat>(bi.data(), 1, a->act_dim);
+        load_checkpoint(dir + "/agent.ckpt", named(*a));
+        return a;
+    } catch (const nlohmann::json::exception& e) {
+        throw CheckpointError(dir + "/agent.json is malformed: " + e.what());
+    }
+}
+
+}  // namespace dl::nn

@@ -1,0 +1,59 @@
+// Mechanics shared by the continuous-control algorithms (DDPG, TD3, SAC): a replay buffer of Box-action
+// transitions, Polyak averaging of target networks, and the agent the views and evaluation read (an actor with
+// twin Q critics). Each algorithm's file keeps its own losses and loop.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/nn/layers.h"
+#include "core/run.h"
+
+namespace dl::nn {
+
+// Transitions (s, a, r, s', terminated) in a ring; actions as the networks see them (in [−1, 1]ᴰ).
+class TransitionBuffer {
+public:
+    TransitionBuffer(int obs_dim, int act_dim, int64_t capacity);
+    void add(const float* obs, const float* action, float reward, const float* next_obs, bool terminated);
+    int64_t size() const { return size_; }
+    struct Batch {
+        Mat obs, action, reward, next_obs, not_done;  // B × D, B × A, B × 1, B × D, B × 1 (1 − terminated)
+    };
+    void sample(int B, Rng& rng, Batch& out) const;  // uniform with replacement over what is stored
+
+private:
+    int D_, A_;
+    int64_t cap_, size_ = 0, pos_ = 0;
+    Mat obs_, act_, next_;
+    std::vector<float> rew_, not_done_;
+};
+
+// target ← τ · online + (1 − τ) · target, parameter by parameter.
+void polyak_update(const std::vector<Param*>& target, const std::vector<Param*>& online, float tau);
+
+// The env's Box bounds as the affine map from the networks' [−1, 1]ᴰ: env = bias + scale ⊙ a.
+struct ActionScale {
+    Mat scale, bias;  // 1 × A
+    explicit ActionScale(const Space& box);
+    ActionScale() = default;
+};
+
+// An actor for continuous actions and its twin critics, as the views and `eval` see them. The actor outputs the
+// mean (and, stochastic, the log-std) of a tanh-Gaussian, or a deterministic tanh action (DDPG, TD3). evaluate()
+// gives V(s) ≈ min(Q1, Q2)(s, the deterministic action) and no per-action values.
+struct ContinuousAgent : AgentFn {
+    Mlp actor, q1, q2;  // actor: obs → A (deterministic) or 2A (mean, raw log-std); q: [obs, a] → 1
+    bool stochastic = true;
+    ActionScale bounds;
+    int obs_dim = 0;
+    Mat deterministic(const Mat& obs) const;  // B × A in [−1, 1] (tanh of the mean)
+    void act_continuous(const float* obs, int obs_dim, float* action) const override;
+    void evaluate(const Mat& obs, Mat& value, Mat& action_values) const override;
+    Mat q_values(const Mat& obs, const Mat& action) const;  // B × 2: Q1, Q2 for actions in [−1, 1]
+    // agent.json (kind "continuous": sizes, bounds) + agent.ckpt (every weight); load throws CheckpointError.
+    void save(const std::string& dir) const;
+    static std::shared_ptr<ContinuousAgent> load(const std::string& dir);
+};
+
+}  // namespace dl::nn
