@@ -438,7 +438,7 @@ int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err) {
     // Continuous control: env steps and wall time until the deterministic policy averages >= -200 over 10 Pendulum
     // episodes (evaluated every 1000 steps on a separate env, its time excluded), median of 3 seeds, defaults but
     // for the budget (RL Baselines3 Zoo: about -150 at 20k steps).
-    for (const std::string algo : {"sac"}) {
+    for (const std::string algo : {"sac", "td3", "ddpg"}) {
         sections.push_back({algo + "_pendulum", [&, algo] {
             std::vector<double> steps_to, secs_to;
             int solved = 0;

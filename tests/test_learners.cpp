@@ -204,7 +204,7 @@ TEST_CASE("Session started paused shows the reset env, then Step takes exactly o
     CHECK(s.tab.nS == 16);
 }
 
-TEST_CASE("SAC swings up and holds the Pendulum (greedy mean >= -300 over 10 episodes after 5000 steps)") {
+TEST_CASE("SAC, TD3 and DDPG swing up and hold the Pendulum (greedy mean >= -300 over 10 episodes)") {
     RunConfig cfg;
     cfg.env_id = "Pendulum-v1";
     cfg.algo_id = "sac";
@@ -228,6 +228,16 @@ TEST_CASE("SAC swings up and holds the Pendulum (greedy mean >= -300 over 10 epi
     RunConfig bad = cfg;
     bad.algo_id = "ppo";
     CHECK_THROWS_WITH(bad.validate(), doctest::Contains("ppo needs discrete actions; Pendulum-v1 takes continuous ones"));
+    for (const char* id : {"td3", "ddpg"}) {  // the deterministic actors, with 8000 steps
+        CAPTURE(id);
+        RunConfig c = cfg;
+        c.algo_id = id;
+        c.algo_args = {{"total_timesteps", "8000"}, {"hidden", "64"}};
+        auto run = run_headless(c);
+        const EvalResult e = evaluate_agent(*env, run->snapshot_now().agent, 10, 123);
+        MESSAGE(std::string(id) << " on Pendulum after 8000 steps: greedy " << e.mean_return);
+        CHECK(e.mean_return >= -300);
+    }
     bad.env_id = "CartPole-v1", bad.algo_id = "sac";
     bad.algo_args.clear();
     CHECK_THROWS_WITH(bad.validate(), doctest::Contains("sac needs continuous (Box) actions; CartPole-v1 has 2 discrete ones"));

@@ -60,6 +60,8 @@ AlgoInfo q_learning_info();
 AlgoInfo sarsa_lambda_info();
 AlgoInfo dyna_q_info();
 AlgoInfo sac_info();
+AlgoInfo td3_info();
+AlgoInfo ddpg_info();
 AlgoInfo ppo_info();
 AlgoInfo dream_ac_info();
 AlgoInfo dreamer_info();

@@ -56,7 +56,8 @@ Mat ContinuousAgent::q_values(const Mat& obs, const Mat& action) const {
     Mat in(obs.rows(), obs.cols() + action.cols()), a, b;
     in << obs, action;
     q1.forward(in, a);
-    q2.forward(in, b);
+    if (q2.layers.empty()) b = a;  // one critic (DDPG)
+    else q2.forward(in, b);
     Mat out(obs.rows(), 2);
     out << a, b;
     return out;
@@ -70,13 +71,14 @@ void ContinuousAgent::evaluate(const Mat& obs, Mat& value, Mat& action_values) c
 
 namespace {
 std::vector<int> sizes_of(const Mlp& m) {
+    if (m.layers.empty()) return {};
     std::vector<int> v = {m.in_dim()};
     for (const Linear& l : m.layers) v.push_back(int(l.W.value.cols()));
     return v;
 }
 std::vector<std::pair<std::string, Param*>> named(ContinuousAgent& a) {
     std::vector<std::pair<std::string, Param*>> v;
-    const std::pair<const char*, Mlp*> nets[] = {{"actor", &a.actor}, {"q1", &a.q1}, {"q2", &a.q2}};
+    const std::pair<const char*, Mlp*> nets[] = {{"actor", &a.actor}, {"q1", &a.q1}, {"q2", &a.q2}};  // q2 empty: DDPG
     for (auto [name, m] : nets) {
         int i = 0;
         for (Param* p : m->params()) v.push_back({std::string(name) + "." + std::to_string(i++), p});
@@ -109,7 +111,7 @@ std::shared_ptr<ContinuousAgent> ContinuousAgent::load(const std::string& dir) {
         a->obs_dim = j.at("obs_dim"), a->act_dim = j.at("act_dim"), a->stochastic = j.at("stochastic");
         a->actor = Mlp(j.at("actor").get<std::vector<int>>(), act, 1.0f, rng);
         a->q1 = Mlp(j.at("q1").get<std::vector<int>>(), act, 1.0f, rng);
-        a->q2 = Mlp(j.at("q2").get<std::vector<int>>(), act, 1.0f, rng);
+        if (j.at("q2").size() > 1) a->q2 = Mlp(j.at("q2").get<std::vector<int>>(), act, 1.0f, rng);
         const auto sc = j.at("action_scale").get<std::vector<float>>(), bi = j.at("action_bias").get<std::vector<float>>();
         if (int(sc.size()) != a->act_dim || int(bi.size()) != a->act_dim)
             throw CheckpointError(dir + "/agent.json: action_scale and action_bias need act_dim numbers");

@@ -1,0 +1,149 @@
+// DDPG — deep deterministic policy gradient (Lillicrap et al., 2016), read top to bottom like CleanRL's
+// ddpg_continuous_action.py:
+//
+//   act with a = clip(μ(s) + N(0, exploration_noise), −1, 1) mapped onto the env's bounds (uniform random at first);
+//   store (s, a, r, s', terminated); every step, on a sampled batch:
+//     critic:  y = r + γ (1 − terminated) Q_target(s', μ_target(s'));  minimise (Q(s, a) − y)²
+//     actor:   every policy_frequency steps, maximise Q(s, μ(s)) (the deterministic policy gradient, through the
+//              frozen critic), then move both target networks by Polyak averaging with τ
+// One critic's max-seeking bias is what TD3's twin critics and target smoothing correct (compare them side by side).
+#include <algorithm>
+#include <cmath>
+
+#include "core/algos/registry.h"
+#include "core/nn/continuous.h"
+#include "envs/vector_env.h"
+
+namespace dl {
+
+using namespace nn;
+
+struct DdpgArgs : Args<DdpgArgs> {
+    int64_t total_timesteps = 20000;   // env steps
+    int64_t buffer_size = 1000000;     // replay capacity
+    double gamma = 0.99;               // discount
+    double tau = 0.005;                // Polyak step of the target networks
+    int64_t batch_size = 256;          // transitions per update
+    int64_t learning_starts = 1000;    // uniform random steps before learning
+    double learning_rate = 3e-4;       // Adam step size (actor and critics)
+    double exploration_noise = 0.1;    // σ of the Gaussian added to the action while acting (in [−1, 1] units)
+    int64_t policy_frequency = 2;      // critic steps per actor (and target) step (CleanRL's DDPG: 2)
+    int64_t hidden = 256;              // units in each of the two hidden layers
+
+    void visit(ParamVisitor& v) override {
+        v.integer("total_timesteps", total_timesteps, 100, 100000000, "env steps in total", Apply::Restart);
+        v.integer("buffer_size", buffer_size, 100, 100000000, "replay buffer capacity", Apply::Restart);
+        v.real("gamma", gamma, 0, 1, "discount factor γ", Apply::Now);
+        v.real("tau", tau, 1e-4, 1, "Polyak step of the target networks", Apply::Now, true);
+        v.integer("batch_size", batch_size, 1, 4096, "transitions per gradient step", Apply::Now);
+        v.integer("learning_starts", learning_starts, 1, 10000000, "uniform random steps before learning", Apply::Restart);
+        v.real("learning_rate", learning_rate, 1e-6, 1, "Adam step size of actor and critics", Apply::Now, true);
+        v.real("exploration_noise", exploration_noise, 0, 2, "σ of the acting noise (actions in [-1, 1])", Apply::Now);
+        v.integer("policy_frequency", policy_frequency, 1, 100, "critic updates per actor update (the delay)", Apply::Now);
+        v.integer("hidden", hidden, 4, 4096, "units per hidden layer", Apply::Restart);
+    }
+};
+
+void run_ddpg(DdpgArgs& args, RunContext& ctx) {
+    // --- seeding, env, networks: deterministic actor obs → tanh(A), one critic [obs, a] → Q, both with targets ---
+    Rng rng(Rng::derive(ctx.seed(), 1));
+    VectorEnv envs([&] { return ctx.new_env(); }, 1);
+    ctx.show_env(envs.env(0));
+    const int D = envs.obs_dim(), A = envs.act_dim(), H = int(args.hidden);
+    auto agent = std::make_shared<ContinuousAgent>();
+    agent->obs_dim = D, agent->act_dim = A, agent->stochastic = false;
+    agent->bounds = ActionScale(envs.env(0).action_space());
+    agent->actor = Mlp({D, H, H, A}, Activation::Relu, 0.01f, rng);
+    agent->q1 = Mlp({D + A, H, H, 1}, Activation::Relu, 1.0f, rng);
+    Mlp actor_target = agent->actor, q_target = agent->q1;
+    Adam actor_opt, q_opt;
+    actor_opt.params = agent->actor.params();
+    q_opt.params = agent->q1.params();
+    auto view = ctx.on_agent([&] { return std::make_shared<ContinuousAgent>(*agent); });
+
+    TransitionBuffer buffer(D, A, args.buffer_size);
+    TransitionBuffer::Batch b;
+    std::vector<float> action(static_cast<size_t>(A)), env_action(static_cast<size_t>(A));
+    Tape tape;
+    double qf_sum = 0, actor_sum = 0, q_mean = 0;
+    int64_t updates = 0, actor_updates = 0;
+
+    envs.reset(ctx.seed());
+    Mat obs = Eigen::Map<const Mat>(envs.obs(), 1, D);
+    for (int64_t global_step = 0; global_step < args.total_timesteps; ++global_step) {
+        // 1. act: uniform at first, then μ(s) plus Gaussian exploration noise, clipped to [−1, 1]
+        if (global_step < args.learning_starts) {
+            for (auto& a : action) a = float(2 * rng.uniform() - 1);
+        } else {
+            const Mat mu = agent->deterministic(obs);
+            for (int i = 0; i < A; ++i)
+                action[size_t(i)] = std::clamp(mu(0, i) + float(args.exploration_noise) * normal(rng), -1.0f, 1.0f);
+        }
+        for (int i = 0; i < A; ++i) env_action[size_t(i)] = agent->bounds.bias(0, i) + agent->bounds.scale(0, i) * action[size_t(i)];
+        envs.step_box(env_action.data());
+        const bool terminated = envs.terminated(0), done = envs.done(0);
+        buffer.add(obs.data(), action.data(), envs.reward(0), done ? envs.final_obs() : envs.obs(), terminated);
+        obs = Eigen::Map<const Mat>(envs.obs(), 1, D);
+        if (!ctx.tick(Tick::EnvStep)) return;
+        if (done) {
+            ctx.log("return", envs.episode_return(0));
+            ctx.log("length", double(envs.episode_length(0)));
+            if (envs.env(0).defines_success()) ctx.log("success", envs.episode_success(0) ? 1.0 : 0.0);
+            if (!ctx.tick(Tick::Episode)) return;
+        }
+        if (global_step < args.learning_starts) continue;
+
+        // 2. critic towards the target networks' one-step bootstrap
+        const int B = int(args.batch_size);
+        buffer.sample(B, rng, b);
+        Mat next_a;
+        actor_target.forward(b.next_obs, next_a);
+        Mat next_in(B, D + A), qt;
+        next_in << b.next_obs, next_a.array().tanh().matrix();
+        q_target.forward(next_in, qt);
+        const Mat y = b.reward + float(args.gamma) * b.not_done.cwiseProduct(qt);
+        tape.reset();
+        zero_grad(q_opt.params);
+        Var sa = tape.constant((Mat(B, D + A) << b.obs, b.action).finished());
+        Var q1 = agent->q1(tape, sa);
+        Var qf_loss = mean(square(sub(q1, tape.constant(y))));
+        tape.backward(qf_loss);
+        q_opt.lr = float(args.learning_rate);
+        q_opt.step();
+        qf_sum += qf_loss.value()(0, 0), q_mean += q1.value().mean();
+        ++updates;
+
+        // 3. actor: maximise Q(s, μ(s)) through the frozen critic; then both targets move
+        if (global_step % args.policy_frequency == 0) {
+            tape.reset();
+            zero_grad(actor_opt.params);
+            Var obs_v = tape.constant(b.obs);
+            Var mu = tanh(agent->actor(tape, obs_v));
+            Var actor_loss = scale(mean(agent->q1.frozen(tape, concat(obs_v, mu))), -1.0f);
+            tape.backward(actor_loss);
+            actor_opt.lr = float(args.learning_rate);
+            actor_opt.step();
+            actor_sum += actor_loss.value()(0, 0), ++actor_updates;
+            polyak_update(actor_target.params(), actor_opt.params, float(args.tau));
+            polyak_update(q_target.params(), q_opt.params, float(args.tau));
+        }
+
+        if (updates % 100 == 0) {
+            ctx.log("losses/qf", qf_sum / 100);
+            ctx.log("charts/q_mean", q_mean / 100);
+            if (actor_updates) ctx.log("losses/actor", actor_sum / double(actor_updates));
+            qf_sum = q_mean = actor_sum = 0, actor_updates = 0;
+            if (!ctx.tick(Tick::Update)) return;
+        }
+    }
+}
+
+AlgoInfo ddpg_info() {
+    AlgoInfo info = make_algo_info<DdpgArgs>("ddpg", "DDPG",
+                                             "deep deterministic policy gradient: a deterministic actor, one critic, target networks",
+                                            AlgoKind::Deep, run_ddpg);
+    info.box_actions = true, info.discrete_actions = false;
+    return info;
+}
+
+}  // namespace dl
