@@ -37,6 +37,7 @@ void Pendulum::reset_into(std::optional<uint64_t> seed, float* obs) {
     if (seed) rng_ = Rng(*seed);
     s_ = {M_PI * (2 * rng_.uniform() - 1), 2 * rng_.uniform() - 1};
     elapsed_ = 0, last_u_ = 0;
+    trajectory_.assign(1, s_);
     observe(obs);
 }
 
@@ -61,6 +62,7 @@ StepFlags Pendulum::step_box_into(const float* action, float* obs) {
     s_ = {th + newthdot * kDt, newthdot};
     last_u_ = u;
     ++elapsed_;
+    trajectory_.push_back(s_);
     observe(obs);
     return {-cost, false, elapsed_ >= max_steps_};
 }

@@ -6,6 +6,7 @@
 // differs from Gymnasium (NumPy's PCG64 stream is not ours): set_state() starts a golden trajectory exactly.
 #pragma once
 #include <array>
+#include <vector>
 
 #include "core/params.h"
 #include "core/rng.h"
@@ -46,6 +47,8 @@ public:
     const State& state() const { return s_; }
     void set_state(const State& s) { s_ = s; }
     double last_torque() const { return last_u_; }
+    // The states of the current episode so far, from its reset (for the GUI's trajectory over the value map).
+    const std::vector<State>& trajectory() const { return trajectory_; }
     void observe(float* obs) const;
     // θ wrapped into [−π, π), as Gymnasium's angle_normalize (Python's floor-mod).
     static double angle_normalize(double x);
@@ -56,6 +59,7 @@ private:
     double g_ = 10;
     int max_steps_ = 200, elapsed_ = 0;
     double last_u_ = 0;
+    std::vector<State> trajectory_;
 };
 
 }  // namespace dl

@@ -1,4 +1,4 @@
-// State maps for continuous-state environments (CartPole): the agent's V(θ, ω) and π(right | θ, ω) (ω = dθ/dt) (or the
+// State maps for continuous-state environments (CartPole; Pendulum's whole 2-D state): the agent's V(θ, ω) and π(right | θ, ω) (ω = dθ/dt) (or the
 // greedy action's Q) as heatmaps over a 2-D slice of the state space, the other dimensions (x, v) on sliders
 // or following the current state; the current state is marked; action probabilities / Q-values as bars.
 #include <algorithm>
@@ -6,7 +6,9 @@
 #include <cstdio>
 
 #include "app/gui/gui.h"
+#include "core/nn/continuous.h"
 #include "envs/cartpole.h"
+#include "envs/pendulum.h"
 #include "render/grid_view.h"
 
 namespace dl {
@@ -23,7 +25,7 @@ struct SliceCache {
 
 // One heatmap over (θ, ω) with axes; values are res × res, row 0 at the top (largest ω).
 void heatmap(const char* title, const RMat& m, int res, double lo, double hi, bool diverging, float size, ImVec2 marker,
-             const char* xlabel, const char* ylabel, float xr, float yr) {
+             const char* xlabel, const char* ylabel, float xr, float yr, const std::vector<ImVec2>* trail = nullptr) {
     ImGui::BeginGroup();
     ImGui::TextUnformatted(title);
     const float fs = ImGui::GetFontSize();
@@ -52,6 +54,13 @@ void heatmap(const char* title, const RMat& m, int res, double lo, double hi, bo
     }
     dl->AddText(ImVec2(o.x + size * 0.5f - ImGui::CalcTextSize(xlabel).x * 0.5f, o.y + size + fs * 1.2f), IM_COL32(140, 140, 150, 255), xlabel);
     dl->AddText(ImVec2(o.x + 3, o.y + 2), IM_COL32(20, 20, 20, 255), ylabel);
+    if (trail)  // a path in the map's [−1, 1]² coordinates; a jump across the θ = ±π seam is not drawn
+        for (size_t i = 1; i < trail->size(); ++i) {
+            const ImVec2 a = (*trail)[i - 1], b = (*trail)[i];
+            if (std::fabs(a.x - b.x) > 1) continue;
+            dl->AddLine(ImVec2(o.x + (a.x + 1) / 2 * size, o.y + (1 - (a.y + 1) / 2) * size),
+                        ImVec2(o.x + (b.x + 1) / 2 * size, o.y + (1 - (b.y + 1) / 2) * size), IM_COL32(255, 255, 255, 220), 2.0f);
+        }
     if (marker.x >= -1 && marker.x <= 1 && marker.y >= -1 && marker.y <= 1) {
         const ImVec2 p(o.x + (marker.x + 1) / 2 * size, o.y + (1 - (marker.y + 1) / 2) * size);
         dl->AddCircle(p, fs * 0.45f, IM_COL32(255, 255, 255, 255), 16, 2.5f);
@@ -60,10 +69,89 @@ void heatmap(const char* title, const RMat& m, int res, double lo, double hi, bo
     ImGui::EndGroup();
 }
 
+// Pendulum: its state is 2-D, so V(θ, ω) and the deterministic torque are whole maps, not slices; the current
+// episode's path drawn over both. Beside them, Q1 and Q2 at the current state over the action axis.
+void pendulum_maps(const RunSlot& run, const Pendulum& pend) {
+    const auto* agent = dynamic_cast<const nn::ContinuousAgent*>(run.snap.agent.get());
+    if (!agent) {
+        ImGui::TextDisabled("the algorithm has no networks to show yet");
+        return;
+    }
+    const int res = 48;
+    const float tr = float(M_PI), wr = float(Pendulum::kMaxSpeed);
+    static struct {
+        const AgentFn* agent = nullptr;
+        RMat value, torque;
+        double time = -1;
+    } cache;
+    const double now = ImGui::GetTime();
+    if (cache.agent != agent && (now - cache.time > 0.25 || cache.value.size() == 0)) {  // at most 4 times a second
+        cache.time = now;
+        RMat obs(res * res, 3), unused;
+        for (int r = 0; r < res; ++r)
+            for (int k = 0; k < res; ++k) {
+                const float th = -tr + 2 * tr * (k + 0.5f) / res, w = wr - 2 * wr * (r + 0.5f) / res;
+                obs(r * res + k, 0) = std::cos(th), obs(r * res + k, 1) = std::sin(th), obs(r * res + k, 2) = w;
+            }
+        agent->evaluate(obs, cache.value, unused);
+        const RMat a = agent->deterministic(obs);
+        cache.torque = (a.array() * agent->bounds.scale(0, 0) + agent->bounds.bias(0, 0)).matrix();
+        cache.agent = agent;
+    }
+    const Pendulum::State st = pend.state();
+    std::vector<ImVec2> trail;
+    for (const auto& s : pend.trajectory())
+        trail.push_back(ImVec2(float(Pendulum::angle_normalize(s[0]) / tr), float(s[1] / wr)));
+    const ImVec2 marker(float(Pendulum::angle_normalize(st[0]) / tr), float(st[1] / wr));
+    const float fs = ImGui::GetFontSize();
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    const float size = std::max(80.0f, std::min((avail.x - fs * 18) / 2 - fs * 3, avail.y - fs * 4));
+    heatmap("V(θ, ω) = min(Q1, Q2) at μ(s)", cache.value, res, cache.value.minCoeff(), cache.value.maxCoeff(), false, size,
+            marker, "θ (0 = up)", "ω", tr, wr, &trail);
+    ImGui::SameLine();
+    heatmap("torque μ(θ, ω)", cache.torque, res, -2, 2, true, size, marker, "θ (0 = up)", "ω", tr, wr, &trail);
+    ImGui::SameLine();
+
+    // Q over the action axis at the current state: the twin critics' two curves (their gap is the disagreement
+    // TD3 and SAC guard against by taking the smaller) and the policy's action.
+    ImGui::BeginGroup();
+    ImGui::Text("θ %+.2f  ω %+.2f  last u %+.2f", Pendulum::angle_normalize(st[0]), st[1], pend.last_torque());
+    ImGui::TextDisabled("ω = dθ/dt; white: this episode's path");
+    const int n = 64;
+    RMat obs(n, 3), acts(n, 1);
+    for (int i = 0; i < n; ++i) {
+        obs(i, 0) = float(std::cos(st[0])), obs(i, 1) = float(std::sin(st[0])), obs(i, 2) = float(st[1]);
+        acts(i, 0) = -1 + 2 * float(i) / (n - 1);
+    }
+    const RMat q = agent->q_values(obs, acts), mu = agent->deterministic(obs.topRows(1));
+    const float w = fs * 14, h = fs * 8;
+    const ImVec2 o = ImGui::GetCursorScreenPos();
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    dl->AddRectFilled(o, ImVec2(o.x + w, o.y + h), IM_COL32(24, 26, 32, 255));
+    const float lo = q.minCoeff(), hi = std::max(q.maxCoeff(), lo + 1e-3f);
+    const ImU32 cols[2] = {IM_COL32(90, 170, 255, 255), IM_COL32(255, 160, 70, 255)};
+    for (int c = 0; c < 2; ++c)
+        for (int i = 1; i < n; ++i)
+            dl->AddLine(ImVec2(o.x + w * (i - 1) / (n - 1), o.y + h * (1 - (q(i - 1, c) - lo) / (hi - lo))),
+                        ImVec2(o.x + w * i / (n - 1), o.y + h * (1 - (q(i, c) - lo) / (hi - lo))), cols[c], 2.0f);
+    const float ax = o.x + w * (mu(0, 0) + 1) / 2;
+    dl->AddLine(ImVec2(ax, o.y), ImVec2(ax, o.y + h), IM_COL32(255, 255, 255, 200), 1.5f);
+    ImGui::Dummy(ImVec2(w, h));
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(cols[0]), "Q1(s, a)");
+    ImGui::SameLine();
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(cols[1]), "Q2(s, a)");
+    ImGui::SameLine();
+    ImGui::TextDisabled("| μ(s) = %+.2f", agent->bounds.bias(0, 0) + agent->bounds.scale(0, 0) * mu(0, 0));
+    ImGui::TextDisabled("a from %.0f to %+.0f across; Q from %.1f to %.1f", agent->bounds.bias(0, 0) - agent->bounds.scale(0, 0),
+                        agent->bounds.bias(0, 0) + agent->bounds.scale(0, 0), lo, hi);
+    ImGui::EndGroup();
+}
+
 }  // namespace
 
 void panel_state_maps(App& app) {
     RunSlot* run = app.current();
+    if (const auto* pend = run ? dynamic_cast<const Pendulum*>(run->snap.env.get()) : nullptr) return pendulum_maps(*run, *pend);
     const auto* cart = run ? dynamic_cast<const CartPole*>(run->snap.env.get()) : nullptr;
     if (cart && cart->pixels()) {  // the maps feed the agent states, not pictures
         ImGui::TextDisabled("no state maps when the agent sees pixels (obs=pixels): see the dream view");
