@@ -7,6 +7,7 @@
 #include "core/files.h"
 #include "core/nn/agent.h"
 #include "core/nn/layers.h"
+#include "core/nn/trust_region.h"
 
 using namespace dl;
 using namespace dl::nn;
@@ -361,6 +362,62 @@ TEST_CASE("DiagGaussian and TanhGaussian: log-probs and entropy against closed f
         for (int i = 0; i < n; ++i) integral += std::exp(double(lp(i, 0))) * 2.0 / n;
         CHECK(integral == doctest::Approx(1.0).epsilon(2e-3));
         CHECK(g.mode().value()(0, 0) == doctest::Approx(std::tanh(0.4)));
+    }
+}
+
+TEST_CASE("natural gradient: Mlp::jvp, the Fisher-vector product against an explicit Fisher matrix, conjugate gradient") {
+    Rng rng(31);
+    for (const bool gaussian : {false, true}) {
+        CAPTURE(gaussian);
+        Mlp net({3, 5, 2}, Activation::Tanh, 1.0f, rng);
+        Param log_std;
+        log_std.value = uniform(1, 2, rng, -0.7f, 0.3f), log_std.grad = Mat::Zero(1, 2);
+        const int B = 6;
+        PolicyFisher F{&net, gaussian ? &log_std : nullptr, randn(B, 3, rng), 0.0f};
+        const std::vector<Param*> ps = net.params();
+        const int P = F.size(), n_net = P - (gaussian ? 2 : 0);
+        // J v against central differences of the output.
+        const Vec v = Eigen::Map<const Vec>(randn(P, 1, rng).data(), P);
+        Mat out, dout, up, down;
+        net.jvp(F.obs, split_like(v.head(n_net), ps), out, dout);
+        const Vec theta = flatten_values(ps);
+        const float h = 1e-2f;
+        assign_values(theta + h * v.head(n_net), ps), net.forward(F.obs, up);
+        assign_values(theta - h * v.head(n_net), ps), net.forward(F.obs, down);
+        assign_values(theta, ps);
+        CHECK(((up - down) / (2 * h) - dout).cwiseAbs().maxCoeff() < 2e-3f * (1 + dout.cwiseAbs().maxCoeff()));
+        // The explicit Fisher: J column by column (jvp of unit vectors), then (1/B) Σ_s J_sᵀ M_s J_s.
+        std::vector<Mat> cols;
+        for (int k = 0; k < n_net; ++k) {
+            Vec e = Vec::Zero(n_net);
+            e(k) = 1;
+            net.jvp(F.obs, split_like(e, ps), out, dout);
+            cols.push_back(dout);
+        }
+        Eigen::MatrixXd Fm = Eigen::MatrixXd::Zero(P, P);
+        for (int s = 0; s < B; ++s) {
+            Eigen::MatrixXd J(2, n_net), M(2, 2);
+            for (int k = 0; k < n_net; ++k) J(0, k) = cols[size_t(k)](s, 0), J(1, k) = cols[size_t(k)](s, 1);
+            if (gaussian) {
+                M.setZero();
+                for (int a = 0; a < 2; ++a) M(a, a) = std::exp(-2.0 * log_std.value(0, a));
+            } else {
+                const double z0 = out(s, 0), z1 = out(s, 1), m = std::max(z0, z1);
+                const double e0 = std::exp(z0 - m), e1 = std::exp(z1 - m), p0 = e0 / (e0 + e1), p1 = e1 / (e0 + e1);
+                M << p0 - p0 * p0, -p0 * p1, -p0 * p1, p1 - p1 * p1;
+            }
+            Fm.topLeftCorner(n_net, n_net) += J.transpose() * M * J / B;
+        }
+        if (gaussian) Fm(n_net, n_net) = Fm(n_net + 1, n_net + 1) = 2.0;
+        const Vec fv = F(v);
+        const Eigen::VectorXd ref = Fm * v.cast<double>();
+        CHECK((fv.cast<double>() - ref).cwiseAbs().maxCoeff() < 1e-4 * (1 + ref.cwiseAbs().maxCoeff()));
+        // Conjugate gradient (with a little damping) solves F x = g.
+        PolicyFisher Fd = F;
+        Fd.damping = 0.1f;
+        const Vec g = Eigen::Map<const Vec>(randn(P, 1, rng).data(), P);
+        const Vec x = conjugate_gradient([&](const Vec& y) { return Fd(y); }, g, 3 * P);
+        CHECK((Fd(x) - g).norm() < 1e-3f * g.norm());
     }
 }
 

@@ -1,5 +1,7 @@
 #include "core/nn/layers.h"
 
+#include <stdexcept>
+
 #include <cmath>
 #include <cstring>
 
@@ -105,6 +107,30 @@ void Mlp::forward(const Mat& x, Mat& out) const {
         h.swap(next);
     }
     out = std::move(h);
+}
+
+void Mlp::jvp(const Mat& x, const std::vector<Mat>& tangent, Mat& out, Mat& dout) const {
+    if (!convs.empty()) throw std::invalid_argument("Mlp::jvp: conv layers are not supported");
+    if (tangent.size() != 2 * layers.size()) throw std::invalid_argument("Mlp::jvp: one tangent per parameter expected");
+    Mat h = x, dh = Mat::Zero(x.rows(), x.cols());
+    for (size_t i = 0; i < layers.size(); ++i) {
+        const Mat& W = layers[i].W.value;
+        Mat pre = h * W;
+        pre.rowwise() += layers[i].b.value.row(0);
+        Mat dpre = dh * W + h * tangent[2 * i];  // d(xW + b) = dx W + x dW + db
+        dpre.rowwise() += tangent[2 * i + 1].row(0);
+        if (i + 1 == layers.size()) {
+            out = std::move(pre), dout = std::move(dpre);
+            return;
+        }
+        if (act == Activation::Tanh) {
+            h = pre.array().tanh().matrix();
+            dh = ((1 - h.array().square()) * dpre.array()).matrix();
+        } else {
+            h = pre.array().max(0.0f).matrix();
+            dh = (pre.array() > 0).select(dpre.array(), 0.0f).matrix();
+        }
+    }
 }
 
 std::vector<Param*> Mlp::params() {

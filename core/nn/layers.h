@@ -68,6 +68,9 @@ struct Mlp {
     // The same with the weights as constants: no parameter gradients (saliency: gradients w.r.t. the input).
     Var frozen(Tape& t, Var x) const;
     void forward(const Mat& x, Mat& out) const;  // no tape, for acting
+    // Forward mode (MLPs without conv layers): the output and its directional derivative along `tangent` (one
+    // matrix per parameter, in params() order), d out = J v, exactly, in one pass.
+    void jvp(const Mat& x, const std::vector<Mat>& tangent, Mat& out, Mat& dout) const;
     std::vector<Param*> params();
 
 private:
