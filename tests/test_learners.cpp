@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -241,4 +243,39 @@ TEST_CASE("SAC, TD3 and DDPG swing up and hold the Pendulum (greedy mean >= -300
     bad.env_id = "CartPole-v1", bad.algo_id = "sac";
     bad.algo_args.clear();
     CHECK_THROWS_WITH(bad.validate(), doctest::Contains("sac needs continuous (Box) actions; CartPole-v1 has 2 discrete ones"));
+}
+
+TEST_CASE("TRPO: every accepted step stays inside the trust region (KL <= delta); it learns CartPole and Pendulum") {
+    struct Case {
+        const char* env;
+        std::map<std::string, std::string> args;
+        double threshold;
+    };
+    // Discrete (categorical policy) and continuous (diagonal Gaussian) actions, 100k steps each (~2 s).
+    const Case cases[] = {{"CartPole-v1", {{"total_timesteps", "100000"}}, 475},
+                          {"Pendulum-v1", {{"total_timesteps", "100000"}, {"gamma", "0.9"}}, -600}};
+    for (const Case& c : cases) {
+        CAPTURE(c.env);
+        RunConfig cfg;
+        cfg.env_id = c.env, cfg.algo_id = "trpo", cfg.algo_args = c.args, cfg.seed = 1;
+        auto ctx = run_headless(cfg);
+        const MetricsTable& m = ctx->metrics();
+        const int kl = m.find("charts/kl"), steps = m.find("charts/line_search_steps"), bound = m.find("charts/kl_bound");
+        REQUIRE((kl >= 0 && steps >= 0 && bound >= 0));
+        int iterations = 0, accepted = 0;
+        double worst = 0;
+        for (size_t r = 0; r < m.size(); ++r) {
+            if (std::isnan(m.at(r, kl))) continue;
+            ++iterations, accepted += m.at(r, steps) > 0;
+            worst = std::max(worst, m.at(r, kl));
+            CHECK(m.at(r, kl) <= m.at(r, bound) + 1e-9);
+        }
+        auto env = make_env(c.env, *make_env_args(c.env, {}));
+        const EvalResult e = evaluate_agent(*env, ctx->snapshot_now().agent, 20, 77);
+        MESSAGE("TRPO on " << std::string(c.env) << ": " << accepted << "/" << iterations << " steps accepted, largest KL " << worst
+                           << " (bound 0.01), greedy return " << e.mean_return);
+        CHECK(accepted > iterations / 2);
+        CHECK(worst > 0.001);  // the steps use the trust region rather than creeping
+        CHECK(e.mean_return >= c.threshold);
+    }
 }

@@ -106,7 +106,7 @@ void pendulum_maps(const RunSlot& run, const Pendulum& pend) {
     const float fs = ImGui::GetFontSize();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const float size = std::max(80.0f, std::min((avail.x - fs * 18) / 2 - fs * 3, avail.y - fs * 4));
-    heatmap("V(θ, ω) = min(Q1, Q2) at μ(s)", cache.value, res, cache.value.minCoeff(), cache.value.maxCoeff(), false, size,
+    heatmap(agent->q1.layers.empty() ? "V(θ, ω)" : "V(θ, ω) = min(Q1, Q2) at μ(s)", cache.value, res, cache.value.minCoeff(), cache.value.maxCoeff(), false, size,
             marker, "θ (0 = up)", "ω", tr, wr, &trail);
     ImGui::SameLine();
     heatmap("torque μ(θ, ω)", cache.torque, res, -2, 2, true, size, marker, "θ (0 = up)", "ω", tr, wr, &trail);
@@ -117,6 +117,10 @@ void pendulum_maps(const RunSlot& run, const Pendulum& pend) {
     ImGui::BeginGroup();
     ImGui::Text("θ %+.2f  ω %+.2f  last u %+.2f", Pendulum::angle_normalize(st[0]), st[1], pend.last_torque());
     ImGui::TextDisabled("ω = dθ/dt; white: this episode's path");
+    if (agent->q1.layers.empty()) {  // a state-value critic (TRPO): no Q over actions to draw
+        ImGui::EndGroup();
+        return;
+    }
     const int n = 64;
     RMat obs(n, 3), acts(n, 1);
     for (int i = 0; i < n; ++i) {

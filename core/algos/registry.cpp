@@ -8,7 +8,7 @@ const std::vector<AlgoInfo>& algo_registry() {
         expected_sarsa_info(),  q_learning_info(),       sarsa_lambda_info(), dyna_q_info(),
         reinforce_info(),        actor_critic_info(),     a2c_info(),
         ppo_info(),              dqn_info(),              dream_ac_info(),         dreamer_info(),
-        sac_info(),              td3_info(),              ddpg_info(),
+        sac_info(),              td3_info(),              ddpg_info(),             trpo_info(),
     };
     return algos;
 }

@@ -62,6 +62,7 @@ AlgoInfo dyna_q_info();
 AlgoInfo sac_info();
 AlgoInfo td3_info();
 AlgoInfo ddpg_info();
+AlgoInfo trpo_info();
 AlgoInfo ppo_info();
 AlgoInfo dream_ac_info();
 AlgoInfo dreamer_info();

@@ -44,7 +44,11 @@ ActionScale::ActionScale(const Space& box) : scale(1, int(box.low.size())), bias
 Mat ContinuousAgent::deterministic(const Mat& obs) const {
     Mat out;
     actor.forward(obs, out);
-    return out.leftCols(act_dim).array().tanh().matrix();
+    if (squash) return out.leftCols(act_dim).array().tanh().matrix();
+    Mat a = out.leftCols(act_dim);  // env units → [−1, 1], clipped to the bounds
+    for (int d = 0; d < act_dim; ++d)
+        a.col(d) = ((a.col(d).array() - bounds.bias(0, d)) / bounds.scale(0, d)).cwiseMax(-1.0f).cwiseMin(1.0f).matrix();
+    return a;
 }
 
 void ContinuousAgent::act_continuous(const float* obs, int dim, float* action) const {
@@ -63,9 +67,9 @@ Mat ContinuousAgent::q_values(const Mat& obs, const Mat& action) const {
     return out;
 }
 
-void ContinuousAgent::evaluate(const Mat& obs, Mat& value, Mat& action_values) const {
-    const Mat q = q_values(obs, deterministic(obs));
-    value = q.rowwise().minCoeff();
+void ContinuousAgent::evaluate(const Mat& obs, Mat& v, Mat& action_values) const {
+    if (q1.layers.empty()) value.forward(obs, v);
+    else v = q_values(obs, deterministic(obs)).rowwise().minCoeff();
     action_values.resize(obs.rows(), 0);
 }
 
@@ -78,7 +82,8 @@ std::vector<int> sizes_of(const Mlp& m) {
 }
 std::vector<std::pair<std::string, Param*>> named(ContinuousAgent& a) {
     std::vector<std::pair<std::string, Param*>> v;
-    const std::pair<const char*, Mlp*> nets[] = {{"actor", &a.actor}, {"q1", &a.q1}, {"q2", &a.q2}};  // q2 empty: DDPG
+    // Empty networks (DDPG's q2, TRPO's q1 and q2, the others' value) have no parameters.
+    const std::pair<const char*, Mlp*> nets[] = {{"actor", &a.actor}, {"q1", &a.q1}, {"q2", &a.q2}, {"value", &a.value}};
     for (auto [name, m] : nets) {
         int i = 0;
         for (Param* p : m->params()) v.push_back({std::string(name) + "." + std::to_string(i++), p});
@@ -93,7 +98,8 @@ void ContinuousAgent::save(const std::string& dir) const {
                               {"obs_dim", obs_dim},               {"act_dim", act_dim},
                               {"stochastic", stochastic},         {"activation", actor.act == Activation::Tanh ? "tanh" : "relu"},
                               {"actor", sizes_of(actor)},         {"q1", sizes_of(q1)},
-                              {"q2", sizes_of(q2)},               {"action_scale", row(bounds.scale)},
+                              {"q2", sizes_of(q2)},               {"value", sizes_of(value)},
+                              {"squash", squash},                 {"action_scale", row(bounds.scale)},
                               {"action_bias", row(bounds.bias)}};
     write_file_atomic(dir + "/agent.json", j.dump(2) + "\n");
     auto& self = const_cast<ContinuousAgent&>(*this);  // named() hands out pointers; saving only reads through them
@@ -110,8 +116,9 @@ std::shared_ptr<ContinuousAgent> ContinuousAgent::load(const std::string& dir) {
         const Activation act = j.at("activation") == "tanh" ? Activation::Tanh : Activation::Relu;
         a->obs_dim = j.at("obs_dim"), a->act_dim = j.at("act_dim"), a->stochastic = j.at("stochastic");
         a->actor = Mlp(j.at("actor").get<std::vector<int>>(), act, 1.0f, rng);
-        a->q1 = Mlp(j.at("q1").get<std::vector<int>>(), act, 1.0f, rng);
-        if (j.at("q2").size() > 1) a->q2 = Mlp(j.at("q2").get<std::vector<int>>(), act, 1.0f, rng);
+        auto net = [&](const char* key) { return j.value(key, nlohmann::json::array()).size() > 1 ? Mlp(j.at(key).get<std::vector<int>>(), act, 1.0f, rng) : Mlp(); };
+        a->q1 = net("q1"), a->q2 = net("q2"), a->value = net("value");
+        a->squash = j.value("squash", true);
         const auto sc = j.at("action_scale").get<std::vector<float>>(), bi = j.at("action_bias").get<std::vector<float>>();
         if (int(sc.size()) != a->act_dim || int(bi.size()) != a->act_dim)
             throw CheckpointError(dir + "/agent.json: action_scale and action_bias need act_dim numbers");

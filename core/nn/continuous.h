@@ -39,12 +39,15 @@ struct ActionScale {
     ActionScale() = default;
 };
 
-// An actor for continuous actions and its twin critics, as the views and `eval` see them. The actor outputs the
-// mean (and, stochastic, the log-std) of a tanh-Gaussian, or a deterministic tanh action (DDPG, TD3). evaluate()
-// gives V(s) ≈ min(Q1, Q2)(s, the deterministic action) and no per-action values.
+// An actor for continuous actions and its critics, as the views and `eval` see them. The actor outputs the mean
+// (and, stochastic, the log-std) of a tanh-Gaussian, a deterministic tanh action (DDPG, TD3), or (squash = false)
+// a Gaussian mean in the env's units (TRPO). evaluate() gives V(s): min(Q1, Q2)(s, the deterministic action), or
+// the value network where there are no Q critics; no per-action values.
 struct ContinuousAgent : AgentFn {
     Mlp actor, q1, q2;  // actor: obs → A (deterministic) or 2A (mean, raw log-std); q: [obs, a] → 1
+    Mlp value;          // obs → V, for agents with a state-value critic instead of Q (TRPO)
     bool stochastic = true;
+    bool squash = true;  // the actor's mean goes through tanh into [−1, 1]; false: it is in env units (clipped)
     ActionScale bounds;
     int obs_dim = 0;
     Mat deterministic(const Mat& obs) const;  // B × A in [−1, 1] (tanh of the mean)
