@@ -59,6 +59,7 @@ TEST_CASE("every learner solves the non-slippery 4x4 (greedy success 1.0)") {
         {"reinforce", {{"episodes", "1500"}}},
         {"actor_critic", {{"total_timesteps", "20000"}}},
         {"dream_ac", {{"total_timesteps", "6000"}, {"prefill", "500"}}},  // trained only in its dream of the lake
+        {"trpo", {{"total_timesteps", "20000"}}},
     };
     // Dreamer backpropagates returns through the reward model: on the lake's single sparse goal reward that
     // gradient is flat almost everywhere and it does not learn within a test's budget (15 000 steps: success 0),
@@ -231,7 +232,7 @@ TEST_CASE("SAC, TD3 and DDPG swing up and hold the Pendulum (greedy mean >= -300
     bad.algo_id = "ppo";
     CHECK_THROWS_WITH(bad.validate(), doctest::Contains("ppo needs discrete actions; Pendulum-v1 takes continuous ones"));
     for (const char* id : {"td3", "ddpg"}) {  // the deterministic actors, with 8000 steps
-        CAPTURE(id);
+        CAPTURE(std::string(id));
         RunConfig c = cfg;
         c.algo_id = id;
         c.algo_args = {{"total_timesteps", "8000"}, {"hidden", "64"}};
@@ -255,7 +256,7 @@ TEST_CASE("TRPO: every accepted step stays inside the trust region (KL <= delta)
     const Case cases[] = {{"CartPole-v1", {{"total_timesteps", "100000"}}, 475},
                           {"Pendulum-v1", {{"total_timesteps", "100000"}, {"gamma", "0.9"}}, -600}};
     for (const Case& c : cases) {
-        CAPTURE(c.env);
+        CAPTURE(std::string(c.env));
         RunConfig cfg;
         cfg.env_id = c.env, cfg.algo_id = "trpo", cfg.algo_args = c.args, cfg.seed = 1;
         auto ctx = run_headless(cfg);
