@@ -186,6 +186,36 @@ ToSolve time_to_475(const std::string& algo, uint64_t seed) {
     return r;
 }
 
+// Trains `cfg` and, every `every` env steps (at an episode's end), plays `episodes` evaluation episodes of its
+// agent on a fresh env of the same id (their time not counted): the env steps and seconds at which the mean return
+// first reached `threshold` (infinite if never); the run stops there.
+struct Reached {
+    double steps = INFINITY, seconds = INFINITY;
+    bool found() const { return std::isfinite(steps); }
+};
+Reached train_until(const RunConfig& cfg, double threshold, int episodes, int64_t every) {
+    auto args = make_algo_args(cfg.algo_id, cfg.algo_args);
+    RunContext ctx(cfg);
+    ctx.bind_args(args.get());
+    Reached r;
+    double eval_secs = 0;
+    int64_t next_eval = every;
+    ctx.on_episode([&](RunContext& c) {
+        if (c.env_steps() < next_eval) return true;
+        next_eval += every;
+        const auto t0 = std::chrono::steady_clock::now();
+        auto env = make_env(cfg.env_id, *make_env_args(cfg.env_id, cfg.env_args));
+        const EvalResult e = evaluate_agent(*env, c.snapshot_now().agent, episodes, 1000);  // world models filter
+        eval_secs += seconds_since(t0);
+        if (e.mean_return < threshold) return true;
+        r.steps = double(c.env_steps()), r.seconds = c.wall_seconds() - eval_secs;
+        return false;
+    });
+    find_algo(cfg.algo_id).run(*args, ctx);
+    ctx.finish();
+    return r;
+}
+
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     if (v.empty()) return NAN;
@@ -405,29 +435,8 @@ int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err) {
             cfg.algo_id = "dream_ac";
             cfg.seed = uint64_t(seed);
             cfg.algo_args = {{"total_timesteps", quick ? "10000" : "30000"}};
-            auto args = make_algo_args(cfg.algo_id, cfg.algo_args);
-            RunContext ctx(cfg);
-            ctx.bind_args(args.get());
-            // Every 1000 real steps the current policy plays 20 greedy episodes on a separate real CartPole (not
-            // used for learning, and its time not counted).
-            double found_steps = NAN, found_secs = NAN, eval_secs = 0;
-            int64_t next_eval = 1000;
-            ctx.on_episode([&](RunContext& c) {
-                if (c.env_steps() < next_eval || !std::isnan(found_steps)) return true;
-                next_eval += 1000;
-                const auto t0 = std::chrono::steady_clock::now();
-                const Snapshot snap = c.snapshot_now();
-                CartPole env;
-                const EvalResult e = evaluate_agent(env, snap.agent, 20, 1000);  // filtering every frame
-                eval_secs += seconds_since(t0);
-                if (e.mean_return >= 475) found_steps = double(c.env_steps()), found_secs = c.wall_seconds() - eval_secs;
-                return true;
-            });
-            find_algo(cfg.algo_id).run(*args, ctx);
-            ctx.finish();
-            steps_to.push_back(std::isnan(found_steps) ? INFINITY : found_steps);
-            secs_to.push_back(std::isnan(found_secs) ? INFINITY : found_secs);
-            solved += !std::isnan(found_steps);
+            const Reached r = train_until(cfg, 475, 20, 1000);
+            steps_to.push_back(r.steps), secs_to.push_back(r.seconds), solved += r.found();
         }
         const std::string note = std::to_string(solved) + "/" + std::to_string(seeds) +
                                  " seeds; dream_ac, greedy eval of 20 real episodes every 1000 real steps";
@@ -449,28 +458,8 @@ int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err) {
                 cfg.algo_id = algo;
                 cfg.seed = uint64_t(seed);
                 cfg.algo_args = {{"total_timesteps", quick ? "5000" : "20000"}};
-                auto args = make_algo_args(cfg.algo_id, cfg.algo_args);
-                RunContext ctx(cfg);
-                ctx.bind_args(args.get());
-                double found_steps = NAN, found_secs = NAN, eval_secs = 0;
-                int64_t next_eval = 1000;
-                bool stop = false;
-                ctx.on_episode([&](RunContext& c) {
-                    if (c.env_steps() < next_eval || stop) return !stop;
-                    next_eval += 1000;
-                    const auto t0 = std::chrono::steady_clock::now();
-                    const Snapshot snap = c.snapshot_now();
-                    auto env = make_env("Pendulum-v1", *make_env_args("Pendulum-v1", {}));
-                    const EvalResult e = evaluate_agent(*env, snap.agent, 10, 1000);
-                    eval_secs += seconds_since(t0);
-                    if (e.mean_return >= -200) found_steps = double(c.env_steps()), found_secs = c.wall_seconds() - eval_secs, stop = true;
-                    return !stop;
-                });
-                find_algo(cfg.algo_id).run(*args, ctx);
-                ctx.finish();
-                steps_to.push_back(std::isnan(found_steps) ? INFINITY : found_steps);
-                secs_to.push_back(std::isnan(found_secs) ? INFINITY : found_secs);
-                solved += !std::isnan(found_steps);
+                const Reached r = train_until(cfg, -200, 10, 1000);
+                steps_to.push_back(r.steps), secs_to.push_back(r.seconds), solved += r.found();
             }
             const std::string note = std::to_string(solved) + "/" + std::to_string(seeds) +
                                      " seeds; default settings, deterministic eval of 10 episodes every 1000 steps";

@@ -14,7 +14,6 @@
 
 #include "core/algos/registry.h"
 #include "core/nn/continuous.h"
-#include "envs/vector_env.h"
 
 namespace dl {
 
@@ -55,11 +54,10 @@ struct SacArgs : Args<SacArgs> {
 void run_sac(SacArgs& args, RunContext& ctx) {
     // --- seeding, env, networks: actor obs → (μ, raw log-std), twin critics [obs, a] → Q, their targets ---
     Rng rng(Rng::derive(ctx.seed(), 1));
-    VectorEnv envs([&] { return ctx.new_env(); }, 1);
-    ctx.show_env(envs.env(0));
-    const int D = envs.obs_dim(), A = envs.act_dim(), H = int(args.hidden);
+    OffPolicyEnv env(ctx, args.buffer_size);  // the env, its replay buffer, episode logging
+    const int D = env.obs_dim(), A = env.act_dim(), H = int(args.hidden);
     auto agent = std::make_shared<ContinuousAgent>();
-    agent->obs_dim = D, agent->act_dim = A, agent->bounds = ActionScale(envs.env(0).action_space());
+    agent->obs_dim = D, agent->act_dim = A, agent->bounds = env.bounds();
     agent->actor = Mlp({D, H, H, 2 * A}, Activation::Relu, 0.01f, rng);
     agent->q1 = Mlp({D + A, H, H, 1}, Activation::Relu, 1.0f, rng);
     agent->q2 = Mlp({D + A, H, H, 1}, Activation::Relu, 1.0f, rng);
@@ -83,40 +81,26 @@ void run_sac(SacArgs& args, RunContext& ctx) {
         Var log_std = add_scalar(scale(add_scalar(tanh(slice(out, A, A)), 1.0f), 0.5f * 7.0f), -5.0f);
         return TanhGaussian(slice(out, 0, A), log_std);
     };
-    TransitionBuffer buffer(D, A, args.buffer_size);
     TransitionBuffer::Batch b;
-    std::vector<float> action(static_cast<size_t>(A)), env_action(static_cast<size_t>(A));
+    std::vector<float> action(static_cast<size_t>(A));
     Tape tape;
     double qf_sum = 0, actor_sum = 0, q_mean = 0, ent_sum = 0;
     int64_t updates = 0, actor_updates = 0;
 
-    envs.reset(ctx.seed());
-    Mat obs = Eigen::Map<const Mat>(envs.obs(), 1, D);
     for (int64_t global_step = 0; global_step < args.total_timesteps; ++global_step) {
         // 1. act: uniform in [−1, 1]ᴬ at first, then a sample of the policy; mapped onto the env's bounds
         if (global_step < args.learning_starts) {
             for (auto& a : action) a = float(2 * rng.uniform() - 1);
         } else {
             tape.reset();
-            const auto s = policy(tape, tape.constant(obs), true).rsample(gaussian_noise(1, A, rng));
+            const auto s = policy(tape, tape.constant(env.obs()), true).rsample(gaussian_noise(1, A, rng));
             for (int i = 0; i < A; ++i) action[size_t(i)] = s.action.value()(0, i);
         }
-        for (int i = 0; i < A; ++i) env_action[size_t(i)] = agent->bounds.bias(0, i) + agent->bounds.scale(0, i) * action[size_t(i)];
-        envs.step_box(env_action.data());
-        const bool terminated = envs.terminated(0), done = envs.done(0);
-        buffer.add(obs.data(), action.data(), envs.reward(0), done ? envs.final_obs() : envs.obs(), terminated);
-        obs = Eigen::Map<const Mat>(envs.obs(), 1, D);
-        if (!ctx.tick(Tick::EnvStep)) return;
-        if (done) {
-            ctx.log("return", envs.episode_return(0));
-            ctx.log("length", double(envs.episode_length(0)));
-            if (envs.env(0).defines_success()) ctx.log("success", envs.episode_success(0) ? 1.0 : 0.0);
-            if (!ctx.tick(Tick::Episode)) return;
-        }
+        if (!env.step(action.data())) return;
         if (global_step < args.learning_starts) continue;
 
         // 2. critics: regress both on the soft target of the (frozen) target critics
-        buffer.sample(int(args.batch_size), rng, b);
+        env.buffer().sample(int(args.batch_size), rng, b);
         const float alpha = std::exp(log_alpha.value(0, 0)), gamma = float(args.gamma);
         Mat y;
         {

@@ -12,7 +12,6 @@
 
 #include "core/algos/registry.h"
 #include "core/nn/continuous.h"
-#include "envs/vector_env.h"
 
 namespace dl {
 
@@ -51,12 +50,11 @@ struct Td3Args : Args<Td3Args> {
 void run_td3(Td3Args& args, RunContext& ctx) {
     // --- seeding, env, networks: deterministic actor obs → tanh(A), twin critics [obs, a] → Q, all with targets ---
     Rng rng(Rng::derive(ctx.seed(), 1));
-    VectorEnv envs([&] { return ctx.new_env(); }, 1);
-    ctx.show_env(envs.env(0));
-    const int D = envs.obs_dim(), A = envs.act_dim(), H = int(args.hidden);
+    OffPolicyEnv env(ctx, args.buffer_size);  // the env, its replay buffer, episode logging
+    const int D = env.obs_dim(), A = env.act_dim(), H = int(args.hidden);
     auto agent = std::make_shared<ContinuousAgent>();
     agent->obs_dim = D, agent->act_dim = A, agent->stochastic = false;
-    agent->bounds = ActionScale(envs.env(0).action_space());
+    agent->bounds = env.bounds();
     agent->actor = Mlp({D, H, H, A}, Activation::Relu, 0.01f, rng);
     agent->q1 = Mlp({D + A, H, H, 1}, Activation::Relu, 1.0f, rng);
     agent->q2 = Mlp({D + A, H, H, 1}, Activation::Relu, 1.0f, rng);
@@ -69,41 +67,27 @@ void run_td3(Td3Args& args, RunContext& ctx) {
     for (Param* p : q2_target.params()) q_targets.push_back(p);
     auto view = ctx.on_agent([&] { return std::make_shared<ContinuousAgent>(*agent); });
 
-    TransitionBuffer buffer(D, A, args.buffer_size);
     TransitionBuffer::Batch b;
-    std::vector<float> action(static_cast<size_t>(A)), env_action(static_cast<size_t>(A));
+    std::vector<float> action(static_cast<size_t>(A));
     Tape tape;
     double qf_sum = 0, actor_sum = 0, q_mean = 0;
     int64_t updates = 0, actor_updates = 0;
 
-    envs.reset(ctx.seed());
-    Mat obs = Eigen::Map<const Mat>(envs.obs(), 1, D);
     for (int64_t global_step = 0; global_step < args.total_timesteps; ++global_step) {
         // 1. act: uniform at first, then μ(s) plus Gaussian exploration noise, clipped to [−1, 1]
         if (global_step < args.learning_starts) {
             for (auto& a : action) a = float(2 * rng.uniform() - 1);
         } else {
-            const Mat mu = agent->deterministic(obs);
+            const Mat mu = agent->deterministic(env.obs());
             for (int i = 0; i < A; ++i)
                 action[size_t(i)] = std::clamp(mu(0, i) + float(args.exploration_noise) * normal(rng), -1.0f, 1.0f);
         }
-        for (int i = 0; i < A; ++i) env_action[size_t(i)] = agent->bounds.bias(0, i) + agent->bounds.scale(0, i) * action[size_t(i)];
-        envs.step_box(env_action.data());
-        const bool terminated = envs.terminated(0), done = envs.done(0);
-        buffer.add(obs.data(), action.data(), envs.reward(0), done ? envs.final_obs() : envs.obs(), terminated);
-        obs = Eigen::Map<const Mat>(envs.obs(), 1, D);
-        if (!ctx.tick(Tick::EnvStep)) return;
-        if (done) {
-            ctx.log("return", envs.episode_return(0));
-            ctx.log("length", double(envs.episode_length(0)));
-            if (envs.env(0).defines_success()) ctx.log("success", envs.episode_success(0) ? 1.0 : 0.0);
-            if (!ctx.tick(Tick::Episode)) return;
-        }
+        if (!env.step(action.data())) return;
         if (global_step < args.learning_starts) continue;
 
         // 2. critics towards the smoothed, clipped double-Q target
         const int B = int(args.batch_size);
-        buffer.sample(B, rng, b);
+        env.buffer().sample(B, rng, b);
         Mat next_a;
         actor_target.forward(b.next_obs, next_a);
         next_a = next_a.array().tanh().matrix();

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/files.h"
+#include "envs/vector_env.h"
 
 namespace dl::nn {
 
@@ -39,6 +40,33 @@ ActionScale::ActionScale(const Space& box) : scale(1, int(box.low.size())), bias
         scale(0, Eigen::Index(i)) = (box.high[i] - box.low[i]) / 2;
         bias(0, Eigen::Index(i)) = (box.high[i] + box.low[i]) / 2;
     }
+}
+
+OffPolicyEnv::OffPolicyEnv(RunContext& ctx, int64_t buffer_size)
+    : ctx_(ctx), envs_(std::make_unique<VectorEnv>([&] { return ctx.new_env(); }, 1)), D_(envs_->obs_dim()),
+      A_(envs_->act_dim()), bounds_(envs_->env(0).action_space()), buffer_(D_, A_, buffer_size),
+      env_action_(static_cast<size_t>(A_)) {
+    ctx.show_env(envs_->env(0));
+    envs_->reset(ctx.seed());
+    obs_ = Eigen::Map<const Mat>(envs_->obs(), 1, D_);
+}
+
+OffPolicyEnv::~OffPolicyEnv() = default;
+
+bool OffPolicyEnv::step(const float* action) {
+    for (int i = 0; i < A_; ++i) env_action_[size_t(i)] = bounds_.bias(0, i) + bounds_.scale(0, i) * action[i];
+    envs_->step_box(env_action_.data());
+    const bool done = envs_->done(0);
+    buffer_.add(obs_.data(), action, envs_->reward(0), done ? envs_->final_obs() : envs_->obs(), envs_->terminated(0));
+    obs_ = Eigen::Map<const Mat>(envs_->obs(), 1, D_);
+    if (!ctx_.tick(Tick::EnvStep)) return false;
+    if (done) {
+        ctx_.log("return", envs_->episode_return(0));
+        ctx_.log("length", double(envs_->episode_length(0)));
+        if (envs_->env(0).defines_success()) ctx_.log("success", envs_->episode_success(0) ? 1.0 : 0.0);
+        if (!ctx_.tick(Tick::Episode)) return false;
+    }
+    return true;
 }
 
 Mat ContinuousAgent::deterministic(const Mat& obs) const {

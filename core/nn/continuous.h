@@ -9,6 +9,10 @@
 #include "core/nn/layers.h"
 #include "core/run.h"
 
+namespace dl {
+class VectorEnv;
+}
+
 namespace dl::nn {
 
 // Transitions (s, a, r, s', terminated) in a ring; actions as the networks see them (in [−1, 1]ᴰ).
@@ -37,6 +41,30 @@ struct ActionScale {
     Mat scale, bias;  // 1 × A
     explicit ActionScale(const Space& box);
     ActionScale() = default;
+};
+
+// The env side of an off-policy continuous-control loop (DDPG, TD3, SAC): one env, shown in the GUI; actions come in
+// [−1, 1]ᴬ and are mapped onto its bounds; every transition goes to the replay buffer (the final observation where
+// an episode ended), and finished episodes are logged (return, length, success) and ticked.
+class OffPolicyEnv {
+public:
+    OffPolicyEnv(RunContext& ctx, int64_t buffer_size);
+    ~OffPolicyEnv();
+    int obs_dim() const { return D_; }
+    int act_dim() const { return A_; }
+    const ActionScale& bounds() const { return bounds_; }
+    const Mat& obs() const { return obs_; }  // 1 × obs_dim: the current observation
+    const TransitionBuffer& buffer() const { return buffer_; }
+    bool step(const float* action);  // one env step; false when the run must stop
+
+private:
+    RunContext& ctx_;
+    std::unique_ptr<VectorEnv> envs_;
+    int D_ = 0, A_ = 0;
+    ActionScale bounds_;
+    TransitionBuffer buffer_;
+    Mat obs_;
+    std::vector<float> env_action_;
 };
 
 // An actor for continuous actions and its critics, as the views and `eval` see them. The actor outputs the mean
