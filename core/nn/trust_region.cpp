@@ -60,15 +60,14 @@ Vec PolicyFisher::operator()(const Vec& v) const {
         u = (dout.array().rowwise() * inv_var.row(0).array()).matrix() / B;
     }
     // Jᵀ u by one reverse pass: the gradient of Σ out ⊙ u.
-    std::vector<Param*> grads = ps;
-    zero_grad(grads);
+    zero_grad(ps);
     Tape t;
     Var o = (*net)(t, t.constant(obs));
     t.backward(sum(mul(o, t.constant(u))));
     Vec fv(size());
     fv.head(n_net) = flatten_grads(ps);
     if (log_std) fv.tail(log_std->value.size()) = 2.0f * v.tail(log_std->value.size());
-    zero_grad(grads);
+    zero_grad(ps);
     return fv + damping * v;
 }
 

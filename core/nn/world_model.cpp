@@ -67,8 +67,7 @@ void SequenceBuffer::add(const float* obs, int prev_action, float reward, bool t
     size_ = std::min(size_ + 1, cap_);
 }
 
-SeqBatch SequenceBuffer::sample(int B, int L, Rng& rng) const {
-    if (size_ < L) throw std::invalid_argument("SequenceBuffer: " + std::to_string(size_) + " steps, a window needs " + std::to_string(L));
+SeqBatch SequenceBuffer::empty_batch(int B, int L) const {
     SeqBatch s;
     s.L = L, s.B = B;
     s.obs.assign(size_t(L), Mat(B, dim_));
@@ -76,43 +75,37 @@ SeqBatch SequenceBuffer::sample(int B, int L, Rng& rng) const {
     s.cont.assign(size_t(L), Mat(B, 1));
     s.first.assign(size_t(L), Mat(B, 1));
     s.prev_action.assign(size_t(L), std::vector<int32_t>(size_t(B)));
-    const int64_t oldest = size_ < cap_ ? 0 : pos_;
-    for (int b = 0; b < B; ++b) {
-        const int64_t start = int64_t(rng.below(uint32_t(size_ - L + 1)));
-        for (int t = 0; t < L; ++t) {
-            const int64_t i = (oldest + start + t) % cap_;
-            std::copy_n(&obs_[size_t(i * dim_)], dim_, s.obs[size_t(t)].row(b).data());
-            s.reward[size_t(t)](b, 0) = reward_[size_t(i)];
-            s.cont[size_t(t)](b, 0) = cont_[size_t(i)];
-            // A window starts from a fresh state, as an episode does.
-            s.first[size_t(t)](b, 0) = t == 0 ? 1.0f : first_[size_t(i)];
-            s.prev_action[size_t(t)][size_t(b)] = action_[size_t(i)];
-        }
+    return s;
+}
+
+void SequenceBuffer::copy_window(SeqBatch& s, int b, int64_t start) const {
+    for (int t = 0; t < s.L; ++t) {
+        const int64_t i = (start + t) % cap_;
+        std::copy_n(&obs_[size_t(i * dim_)], dim_, s.obs[size_t(t)].row(b).data());
+        s.reward[size_t(t)](b, 0) = reward_[size_t(i)], s.cont[size_t(t)](b, 0) = cont_[size_t(i)];
+        // A window starts from a fresh state, as an episode does.
+        s.first[size_t(t)](b, 0) = t == 0 ? 1.0f : first_[size_t(i)];
+        s.prev_action[size_t(t)][size_t(b)] = action_[size_t(i)];
     }
+}
+
+SeqBatch SequenceBuffer::sample(int B, int L, Rng& rng) const {
+    if (size_ < L) throw std::invalid_argument("SequenceBuffer: " + std::to_string(size_) + " steps, a window needs " + std::to_string(L));
+    SeqBatch s = empty_batch(B, L);
+    const int64_t oldest = size_ < cap_ ? 0 : pos_;
+    for (int b = 0; b < B; ++b) copy_window(s, b, oldest + int64_t(rng.below(uint32_t(size_ - L + 1))));
     return s;
 }
 
 SeqBatch SequenceBuffer::last(int L) const {
-    SeqBatch s;
     L = int(std::min<int64_t>(L, size_));
-    s.L = L, s.B = 1;
-    s.obs.assign(size_t(L), Mat(1, dim_));
-    s.reward.assign(size_t(L), Mat(1, 1));
-    s.cont.assign(size_t(L), Mat(1, 1));
-    s.first.assign(size_t(L), Mat(1, 1));
-    s.prev_action.assign(size_t(L), std::vector<int32_t>(1));
-    for (int t = 0; t < L; ++t) {
-        const int64_t i = (pos_ - L + t + cap_) % cap_;
-        std::copy_n(&obs_[size_t(i * dim_)], dim_, s.obs[size_t(t)].data());
-        s.reward[size_t(t)](0, 0) = reward_[size_t(i)], s.cont[size_t(t)](0, 0) = cont_[size_t(i)];
-        s.first[size_t(t)](0, 0) = t == 0 ? 1.0f : first_[size_t(i)];
-        s.prev_action[size_t(t)][0] = action_[size_t(i)];
-    }
+    SeqBatch s = empty_batch(1, L);
+    copy_window(s, 0, pos_ - L + cap_);
     return s;
 }
 
 SeqBatch SequenceBuffer::sample_within_episodes(int B, int L, Rng& rng) const {
-    // The starts of windows that cross no episode start (after their first step) and no ring seam.
+    // The starts of windows (counted from the oldest step) with no episode start after their first step.
     const int64_t oldest = size_ < cap_ ? 0 : pos_;
     std::vector<int64_t> ok;
     int64_t run = 0;  // steps since the last episode start, walking oldest → newest
@@ -121,23 +114,8 @@ SeqBatch SequenceBuffer::sample_within_episodes(int B, int L, Rng& rng) const {
         if (run >= L) ok.push_back(k - L + 1);
     }
     if (ok.empty()) throw std::invalid_argument("SequenceBuffer: no episode of " + std::to_string(L) + " steps to sample");
-    SeqBatch s;
-    s.L = L, s.B = B;
-    s.obs.assign(size_t(L), Mat(B, dim_));
-    s.reward.assign(size_t(L), Mat(B, 1));
-    s.cont.assign(size_t(L), Mat(B, 1));
-    s.first.assign(size_t(L), Mat::Zero(B, 1));
-    s.prev_action.assign(size_t(L), std::vector<int32_t>(size_t(B)));
-    for (int b = 0; b < B; ++b) {
-        const int64_t start = ok[rng.below(uint32_t(ok.size()))];
-        for (int t = 0; t < L; ++t) {
-            const int64_t i = (oldest + start + t) % cap_;
-            std::copy_n(&obs_[size_t(i * dim_)], dim_, s.obs[size_t(t)].row(b).data());
-            s.reward[size_t(t)](b, 0) = reward_[size_t(i)], s.cont[size_t(t)](b, 0) = cont_[size_t(i)];
-            s.prev_action[size_t(t)][size_t(b)] = action_[size_t(i)];
-        }
-        s.first[0](b, 0) = 1.0f;
-    }
+    SeqBatch s = empty_batch(B, L);
+    for (int b = 0; b < B; ++b) copy_window(s, b, oldest + ok[rng.below(uint32_t(ok.size()))]);
     return s;
 }
 

@@ -85,6 +85,9 @@ public:
     SeqBatch sample_within_episodes(int B, int L, Rng& rng) const;
 
 private:
+    SeqBatch empty_batch(int B, int L) const;
+    // Row b of s from L consecutive steps starting at ring index `start` (mod capacity); its first step marked first.
+    void copy_window(SeqBatch& s, int b, int64_t start) const;
     int dim_;
     int64_t cap_, size_ = 0, pos_ = 0;
     std::vector<float> obs_, reward_, cont_, first_;
