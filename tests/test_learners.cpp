@@ -229,8 +229,8 @@ TEST_CASE("SAC, TD3 and DDPG swing up and hold the Pendulum (greedy mean >= -300
 
     // Each algorithm meets only the action spaces it can act in, with a message that says so.
     RunConfig bad = cfg;
-    bad.algo_id = "ppo";
-    CHECK_THROWS_WITH(bad.validate(), doctest::Contains("ppo needs discrete actions; Pendulum-v1 takes continuous ones"));
+    bad.algo_id = "dqn";
+    CHECK_THROWS_WITH(bad.validate(), doctest::Contains("dqn needs discrete actions; Pendulum-v1 takes continuous ones"));
     for (const char* id : {"td3", "ddpg"}) {  // the deterministic actors, with 8000 steps
         CAPTURE(std::string(id));
         RunConfig c = cfg;

@@ -6,6 +6,7 @@
 
 #include "core/files.h"
 #include "core/nn/agent.h"
+#include "core/nn/continuous.h"
 #include "core/nn/layers.h"
 #include "core/nn/trust_region.h"
 
@@ -490,4 +491,44 @@ TEST_CASE("saliency: |dV/dobs| and |dQ(s, greedy a)/dobs| match finite differenc
             CHECK(std::fabs(s[size_t(i)] - fd) <= 2e-3 + 5e-2 * fd);
         }
     }
+}
+
+TEST_CASE("ActionDensity: clipped and tanh-squashed densities integrate to 1 with their point masses; samples agree") {
+    nn::ActionDensity clipped;
+    clipped.kind = nn::ActionDensity::Clipped, clipped.mean = 1.5f, clipped.std = 1.0f, clipped.lo = -2, clipped.hi = 2;
+    nn::ActionDensity squashed;
+    squashed.kind = nn::ActionDensity::Squashed, squashed.mean = 0.4f, squashed.std = 0.8f, squashed.scale = 2, squashed.bias = 0.5f;
+    squashed.lo = -1.5f, squashed.hi = 2.5f;
+    for (const nn::ActionDensity& p : {clipped, squashed}) {
+        CAPTURE(int(p.kind));
+        // ∫ p(a) da over (lo, hi) by the midpoint rule, plus the masses at the bounds.
+        const int n = 200000;
+        double integral = 0, mean = 0;
+        for (int i = 0; i < n; ++i) {
+            const double a = p.lo + (p.hi - p.lo) * (i + 0.5) / n;
+            integral += p.pdf(a) * (p.hi - p.lo) / n, mean += a * p.pdf(a) * (p.hi - p.lo) / n;
+        }
+        mean += p.lo * p.mass_at(false) + p.hi * p.mass_at(true);
+        CHECK(integral + p.mass_at(false) + p.mass_at(true) == doctest::Approx(1.0).epsilon(1e-4));
+        Rng rng(3);
+        double sample_mean = 0, at_hi = 0;
+        const int m = 200000;
+        int outside = 0;
+        for (int i = 0; i < m; ++i) {
+            const double a = p.sample(rng);
+            outside += a < p.lo || a > p.hi;
+            sample_mean += a / m, at_hi += (a == p.hi) / double(m);
+        }
+        CHECK(outside == 0);
+        CHECK(sample_mean == doctest::Approx(mean).epsilon(0.01));
+        CHECK(at_hi == doctest::Approx(p.mass_at(true)).epsilon(0.02));
+    }
+    CHECK(clipped.mass_at(true) == doctest::Approx(0.3085).epsilon(1e-3));  // P(N(1.5, 1) > 2) = 1 − Φ(0.5)
+    CHECK(clipped.mode() == doctest::Approx(1.5));
+    CHECK(squashed.mode() == doctest::Approx(0.5 + 2 * std::tanh(0.4)));
+    // A deterministic action (std 0) is all mass at its mode, no density.
+    nn::ActionDensity det = clipped;
+    det.std = 0, det.mean = 3;
+    CHECK(det.pdf(1.0) == 0);
+    CHECK(det.mass_at(true) == 1);
 }

@@ -8,6 +8,7 @@
 
 #include "core/algos/registry.h"
 #include "core/nn/agent.h"
+#include "core/nn/continuous.h"
 #include "core/nn/rollout.h"
 #include "core/pool.h"
 #include "envs/vector_env.h"
@@ -29,6 +30,7 @@ struct A2cArgs : Args<A2cArgs> {
     double vf_coef = 0.5;              // value-loss weight
     double max_grad_norm = 0.5;        // global gradient-norm clip
     bool bootstrap_truncated = true;   // add γ V(final obs) when a time limit ends an episode
+    bool norm_reward = false;          // scale rewards by the running std of the discounted return
     int64_t hidden = 64;               // units per hidden layer (two tanh layers)
     std::string network = "auto";      // auto | mlp | cnn (a 3x3 conv torso first: pixel games)
     int64_t conv_filters = 16;         // cnn: filters of the conv layer
@@ -48,6 +50,8 @@ struct A2cArgs : Args<A2cArgs> {
         v.real("max_grad_norm", max_grad_norm, 0.01, 100, "global gradient-norm clip", Apply::Now, true);
         v.flag("bootstrap_truncated", bootstrap_truncated, "bootstrap γV(s_final) when a time limit ends an episode",
                Apply::Now);
+        v.flag("norm_reward", norm_reward, "divide rewards by the running std of the discounted return (VecNormalize)",
+               Apply::Now);
         v.integer("hidden", hidden, 4, 1024, "units per hidden layer (two tanh layers)", Apply::Restart);
         v.choice("network", network, {"auto", "mlp", "cnn"},
                  "auto: a conv torso (3x3 conv + ReLU, one hidden layer) for image observations, tanh MLP otherwise",
@@ -62,17 +66,25 @@ void run_a2c(A2cArgs& args, RunContext& ctx) {
     ThreadPool pool(int(args.threads));
     VectorEnv envs([&] { return ctx.new_env(); }, int(args.num_envs), args.threads > 1 ? &pool : nullptr);
     ctx.show_env(envs.env(0));
-    const int N = envs.num_envs(), T = int(args.num_steps), D = envs.obs_dim(), A = envs.num_actions(), H = int(args.hidden);
-    auto agent = MlpAgent::actor_critic(envs.env(0).observation_space(), A, H, rng, args.network, int(args.conv_filters));
+    const int N = envs.num_envs(), T = int(args.num_steps), H = int(args.hidden);
+    // Discrete actions: a categorical over the actor's logits; Box actions: a diagonal Gaussian with a learned log σ.
+    const bool box = envs.act_dim() > 0;
+    const Space obs_space = envs.env(0).observation_space();
+    auto agent = box ? MlpAgent::gaussian_actor_critic(obs_space, envs.act_dim(), H, rng, args.network, int(args.conv_filters))
+                     : MlpAgent::actor_critic(obs_space, envs.num_actions(), H, rng, args.network, int(args.conv_filters));
     std::vector<Param*> params = agent->all_params();
     Adam adam;
     RmsProp rms;
     adam.params = rms.params = params;
     rms.alpha = 0.99f, rms.eps = 1e-5f;
-    auto view = ctx.on_agent([&] { return std::make_shared<MlpAgent>(*agent); });
+    const ActionScale bounds = box ? ActionScale(envs.env(0).action_space()) : ActionScale();
+    auto view = ctx.on_agent([&]() -> std::shared_ptr<const AgentFn> {
+        if (box) return ContinuousAgent::gaussian(agent->actor, agent->log_std.value, agent->critic, bounds);
+        return std::make_shared<MlpAgent>(*agent);
+    });
 
     const int B = T * N;
-    Rollout ro(T, N, D);
+    Rollout ro(T, envs);
     std::vector<float> advantages(static_cast<size_t>(B)), returns(static_cast<size_t>(B));
     Mat b_adv(B, 1), b_ret(B, 1);
     ro.start(envs, ctx.seed());
@@ -80,6 +92,7 @@ void run_a2c(A2cArgs& args, RunContext& ctx) {
     const int64_t num_updates = std::max<int64_t>(1, args.total_timesteps / B);
     double pg_sum = 0, v_sum = 0, ent_sum = 0, gn_sum = 0;
     for (int64_t update = 1; update <= num_updates; ++update) {
+        ro.norm_reward = args.norm_reward;
         if (!ro.collect(envs, *agent, ctx, rng, float(args.gamma), args.bootstrap_truncated)) return;
 
         // --- returns: n-step (λ = 1) or GAE(λ), bootstrapped from V(s_{t+n}) ---
@@ -105,10 +118,10 @@ void run_a2c(A2cArgs& args, RunContext& ctx) {
         tape.reset();
         zero_grad(params);
         Var x = tape.constant(ro.obs);
-        Categorical pi(agent->actor(tape, x));
-        Var pg_loss = scale(mean(mul(tape.constant(b_adv), pi.log_prob(ro.actions))), -1.0f);
+        const PolicyTerms pi = policy_terms(tape, *agent, agent->actor(tape, x), ro.actions);
+        Var pg_loss = scale(mean(mul(tape.constant(b_adv), pi.log_prob)), -1.0f);
         Var v_loss = scale(mean(square(sub(agent->critic(tape, x), tape.constant(b_ret)))), 0.5f);
-        Var entropy = mean(pi.entropy());
+        Var entropy = mean(pi.entropy);
         Var loss = add(sub(pg_loss, scale(entropy, float(args.ent_coef))), scale(v_loss, float(args.vf_coef)));
         tape.backward(loss);
         gn_sum += clip_grad_norm(params, float(args.max_grad_norm));
@@ -122,6 +135,7 @@ void run_a2c(A2cArgs& args, RunContext& ctx) {
             ctx.log("losses/entropy", ent_sum / 20);
             ctx.log("charts/grad_norm", gn_sum / 20);
             ctx.log("charts/learning_rate", args.learning_rate);
+            if (box) ctx.log("charts/action_std", double(agent->log_std.value.array().exp().mean()));
             pg_sum = v_sum = ent_sum = gn_sum = 0;
             if (!ctx.tick(Tick::Update)) return;
         }
@@ -129,8 +143,10 @@ void run_a2c(A2cArgs& args, RunContext& ctx) {
 }
 
 AlgoInfo a2c_info() {
-    return make_algo_info<A2cArgs>("a2c", "A2C", "synchronous advantage actor-critic: N envs, n-step returns or GAE",
-                                   AlgoKind::Deep, run_a2c);
+    AlgoInfo info = make_algo_info<A2cArgs>("a2c", "A2C", "synchronous advantage actor-critic: N envs, n-step returns or GAE",
+                                                    AlgoKind::Deep, run_a2c);
+    info.box_actions = true;  // a diagonal Gaussian policy; and discrete actions
+    return info;
 }
 
 }  // namespace dl

@@ -57,7 +57,11 @@ void run_ddpg(DdpgArgs& args, RunContext& ctx) {
     Adam actor_opt, q_opt;
     actor_opt.params = agent->actor.params();
     q_opt.params = agent->q1.params();
-    auto view = ctx.on_agent([&] { return std::make_shared<ContinuousAgent>(*agent); });
+    auto view = ctx.on_agent([&] {  // what the views show: the actor, the critics and the acting noise
+        auto v = std::make_shared<ContinuousAgent>(*agent);
+        v->explore_std = float(args.exploration_noise);
+        return v;
+    });
 
     TransitionBuffer::Batch b;
     std::vector<float> action(static_cast<size_t>(A));

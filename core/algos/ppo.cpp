@@ -14,6 +14,7 @@
 
 #include "core/algos/registry.h"
 #include "core/nn/agent.h"
+#include "core/nn/continuous.h"
 #include "core/nn/rollout.h"
 #include "core/pool.h"
 #include "envs/vector_env.h"
@@ -42,6 +43,7 @@ struct PpoArgs : Args<PpoArgs> {
     double max_grad_norm = 0.5;        // global gradient-norm clip
     double target_kl = 0.0;            // stop the epochs early above this approx-KL (0 = never; kl_penalty's target)
     bool bootstrap_truncated = true;   // add γ V(final obs) when a time limit (not a failure) ends an episode
+    bool norm_reward = false;          // scale rewards by the running std of the discounted return
     int64_t hidden = 64;               // units in each of the two hidden layers
     std::string network = "auto";      // auto | mlp | cnn (a 3x3 conv torso first: pixel games)
     int64_t conv_filters = 16;         // cnn: filters of the conv layer
@@ -69,6 +71,8 @@ struct PpoArgs : Args<PpoArgs> {
                Apply::Now);
         v.flag("bootstrap_truncated", bootstrap_truncated, "bootstrap γV(s_final) when a time limit ends an episode",
                Apply::Now);
+        v.flag("norm_reward", norm_reward, "divide rewards by the running std of the discounted return (VecNormalize)",
+               Apply::Now);
         v.integer("hidden", hidden, 4, 1024, "units per hidden layer (two tanh layers)", Apply::Restart);
         v.choice("network", network, {"auto", "mlp", "cnn"},
                  "auto: a conv torso (3x3 conv + ReLU, one hidden layer) for image observations, tanh MLP otherwise",
@@ -84,18 +88,26 @@ void run_ppo(PpoArgs& args, RunContext& ctx) {
     ThreadPool pool(int(args.threads));
     VectorEnv envs([&] { return ctx.new_env(); }, int(args.num_envs), args.threads > 1 ? &pool : nullptr);
     ctx.show_env(envs.env(0));  // the views follow sub-env 0
-    const int N = envs.num_envs(), T = int(args.num_steps), D = envs.obs_dim(), A = envs.num_actions();
-    const int H = int(args.hidden);
-    auto agent = MlpAgent::actor_critic(envs.env(0).observation_space(), A, H, rng, args.network, int(args.conv_filters));
+    const int N = envs.num_envs(), T = int(args.num_steps), D = envs.obs_dim(), H = int(args.hidden);
+    // Discrete actions: a categorical over the actor's logits. Box actions: a diagonal Gaussian around the actor's
+    // output with a learned log σ (CleanRL's ppo_continuous_action), clipped to the bounds in the env only.
+    const bool box = envs.act_dim() > 0;
+    const Space obs_space = envs.env(0).observation_space();
+    auto agent = box ? MlpAgent::gaussian_actor_critic(obs_space, envs.act_dim(), H, rng, args.network, int(args.conv_filters))
+                     : MlpAgent::actor_critic(obs_space, envs.num_actions(), H, rng, args.network, int(args.conv_filters));
     std::vector<Param*> params = agent->all_params();
     Adam adam;
     adam.params = params, adam.eps = 1e-5f;
-    auto view = ctx.on_agent([&] { return std::make_shared<MlpAgent>(*agent); });
+    const ActionScale bounds = box ? ActionScale(envs.env(0).action_space()) : ActionScale();
+    auto view = ctx.on_agent([&]() -> std::shared_ptr<const AgentFn> {
+        if (box) return ContinuousAgent::gaussian(agent->actor, agent->log_std.value, agent->critic, bounds);
+        return std::make_shared<MlpAgent>(*agent);
+    });
 
     // --- rollout storage: T × N, flattened as t * N + i ---
     const int B = T * N;
     const size_t nb_ = static_cast<size_t>(B);
-    Rollout ro(T, N, D);
+    Rollout ro(T, envs);
     std::vector<float> advantages(nb_), returns(nb_);
     ro.start(envs, ctx.seed());
 
@@ -107,6 +119,7 @@ void run_ppo(PpoArgs& args, RunContext& ctx) {
         else adam.lr = float(args.learning_rate);
 
         // 1. Collect a rollout with the current policy.
+        ro.norm_reward = args.norm_reward;
         if (!ro.collect(envs, *agent, ctx, rng, float(args.gamma), args.bootstrap_truncated)) return;
         const auto& values = ro.values;
         const auto& dones = ro.dones;
@@ -131,8 +144,7 @@ void run_ppo(PpoArgs& args, RunContext& ctx) {
         double pg_sum = 0, v_sum = 0, ent_sum = 0, kl_sum = 0, old_kl_sum = 0, clipfrac_sum = 0, gn_sum = 0;
         int batches = 0;
         bool stop_early = false;
-        Mat mb_obs(M, D), mb_adv(M, 1), mb_ret(M, 1), mb_oldlogp(M, 1), mb_oldv(M, 1);
-        std::vector<int32_t> mb_act(static_cast<size_t>(M));
+        Mat mb_obs(M, D), mb_act(M, ro.actions.cols()), mb_adv(M, 1), mb_ret(M, 1), mb_oldlogp(M, 1), mb_oldv(M, 1);
         for (int64_t epoch = 0; epoch < args.update_epochs && !stop_early; ++epoch) {
             for (int i = B - 1; i > 0; --i) std::swap(order[size_t(i)], order[rng.below(uint32_t(i + 1))]);
             for (int start = 0; start + M <= B; start += M) {
@@ -141,7 +153,7 @@ void run_ppo(PpoArgs& args, RunContext& ctx) {
                     mb_obs.row(j) = ro.obs.row(k);
                     mb_adv(j, 0) = advantages[size_t(k)], mb_ret(j, 0) = returns[size_t(k)];
                     mb_oldlogp(j, 0) = ro.logprobs[size_t(k)], mb_oldv(j, 0) = values[size_t(k)];
-                    mb_act[size_t(j)] = ro.actions[size_t(k)];
+                    mb_act.row(j) = ro.actions.row(k);
                 }
                 if (args.norm_adv && M > 1) {
                     const float mean = mb_adv.mean();
@@ -153,8 +165,8 @@ void run_ppo(PpoArgs& args, RunContext& ctx) {
                 tape.reset();
                 zero_grad(params);
                 Var x = tape.constant(mb_obs);
-                Categorical pi(agent->actor(tape, x));
-                Var logratio = sub(pi.log_prob(mb_act), tape.constant(mb_oldlogp));
+                const PolicyTerms pi = policy_terms(tape, *agent, agent->actor(tape, x), mb_act);
+                Var logratio = sub(pi.log_prob, tape.constant(mb_oldlogp));
                 Var ratio = exp(logratio);
                 Var adv = tape.constant(mb_adv);
                 Var approx_kl = mean(sub(add_scalar(ratio, -1.0f), logratio));  // k3 estimator, ≥ 0
@@ -175,7 +187,7 @@ void run_ppo(PpoArgs& args, RunContext& ctx) {
                 } else {
                     v_loss = scale(mean(square(sub(newv, ret))), 0.5f);
                 }
-                Var entropy = mean(pi.entropy());
+                Var entropy = mean(pi.entropy);
                 Var loss = add(sub(pg_loss, scale(entropy, float(args.ent_coef))), scale(v_loss, float(args.vf_coef)));
                 tape.backward(loss);
                 gn_sum += clip_grad_norm(params, float(args.max_grad_norm));
@@ -220,13 +232,16 @@ void run_ppo(PpoArgs& args, RunContext& ctx) {
         ctx.log("charts/learning_rate", adam.lr);
         ctx.log("charts/grad_norm", gn_sum / nb);
         if (args.loss == "kl_penalty") ctx.log("charts/kl_beta", kl_beta);
+        if (box) ctx.log("charts/action_std", double(agent->log_std.value.array().exp().mean()));
         if (!ctx.tick(Tick::Update)) return;
     }
 }
 
 AlgoInfo ppo_info() {
-    return make_algo_info<PpoArgs>("ppo", "PPO", "clipped policy optimisation with GAE over N parallel envs",
-                                   AlgoKind::Deep, run_ppo);
+    AlgoInfo info = make_algo_info<PpoArgs>("ppo", "PPO", "clipped policy optimisation with GAE over N parallel envs",
+                                                    AlgoKind::Deep, run_ppo);
+    info.box_actions = true;  // a diagonal Gaussian policy; and discrete actions
+    return info;
 }
 
 }  // namespace dl

@@ -78,7 +78,8 @@ void run_sac(SacArgs& args, RunContext& ctx) {
     // The policy on a batch of states: the tanh-Gaussian with log σ squashed into [−5, 2].
     auto policy = [&](Tape& t, Var obs, bool frozen) {
         Var out = frozen ? agent->actor.frozen(t, obs) : agent->actor(t, obs);
-        Var log_std = add_scalar(scale(add_scalar(tanh(slice(out, A, A)), 1.0f), 0.5f * 7.0f), -5.0f);
+        constexpr float lo = ContinuousAgent::kLogStdMin, hi = ContinuousAgent::kLogStdMax;
+        Var log_std = add_scalar(scale(add_scalar(tanh(slice(out, A, A)), 1.0f), 0.5f * (hi - lo)), lo);
         return TanhGaussian(slice(out, 0, A), log_std);
     };
     TransitionBuffer::Batch b;

@@ -65,7 +65,11 @@ void run_td3(Td3Args& args, RunContext& ctx) {
     for (Param* p : agent->q2.params()) q_opt.params.push_back(p);
     std::vector<Param*> q_targets = q1_target.params();
     for (Param* p : q2_target.params()) q_targets.push_back(p);
-    auto view = ctx.on_agent([&] { return std::make_shared<ContinuousAgent>(*agent); });
+    auto view = ctx.on_agent([&] {  // what the views show: the actor, the critics and the acting noise
+        auto v = std::make_shared<ContinuousAgent>(*agent);
+        v->explore_std = float(args.exploration_noise);
+        return v;
+    });
 
     TransitionBuffer::Batch b;
     std::vector<float> action(static_cast<size_t>(A));

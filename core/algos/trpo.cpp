@@ -114,16 +114,12 @@ void run_trpo(TrpoArgs& args, RunContext& ctx) {
     Adam vf_opt;
     vf_opt.params = critic.params();
     const ActionScale bounds = box ? ActionScale(envs.env(0).action_space()) : ActionScale();
-    // What the views and `eval` read: an actor-critic MlpAgent (discrete), or a ContinuousAgent whose action is the
-    // Gaussian's mean clipped to the bounds, with V as its critic.
+    // What the views and `eval` read: an actor-critic MlpAgent (discrete), or a Gaussian ContinuousAgent whose
+    // deterministic action is the mean clipped to the bounds, with V as its critic.
     auto view = ctx.on_agent([&]() -> std::shared_ptr<const AgentFn> {
-        if (!box) {
-            auto a = std::make_shared<MlpAgent>();
-            a->actor = policy, a->critic = critic, a->obs_dim = D, a->n_actions = K;
-            return a;
-        }
-        auto a = std::make_shared<ContinuousAgent>();
-        a->actor = policy, a->value = critic, a->squash = false, a->bounds = bounds, a->obs_dim = D, a->act_dim = K;
+        if (box) return ContinuousAgent::gaussian(policy, log_std.value, critic, bounds);
+        auto a = std::make_shared<MlpAgent>();
+        a->actor = policy, a->critic = critic, a->obs_dim = D, a->n_actions = K;
         return a;
     });
 

@@ -52,9 +52,18 @@ std::shared_ptr<MlpAgent> MlpAgent::actor_critic(const Space& obs, int n_actions
     return a;
 }
 
+std::shared_ptr<MlpAgent> MlpAgent::gaussian_actor_critic(const Space& obs, int act_dim, int hidden, Rng& rng,
+                                                          const std::string& network, int filters) {
+    auto a = actor_critic(obs, act_dim, hidden, rng, network, filters);
+    a->n_actions = 0, a->act_dim = act_dim;
+    a->log_std.value = Mat::Zero(1, act_dim), a->log_std.grad = Mat::Zero(1, act_dim);
+    return a;
+}
+
 std::vector<Param*> MlpAgent::all_params() {
     std::vector<Param*> p = actor.params();
     for (Param* c : critic.params()) p.push_back(c);
+    if (act_dim > 0) p.push_back(&log_std);
     return p;
 }
 

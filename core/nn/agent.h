@@ -17,6 +17,7 @@ struct MlpAgent : AgentFn {
     Mlp critic;   // Policy: V (may have no layers)
     bool dueling = false;        // QNet: Q = V + A − mean(A) from two heads on the torso (Wang et al., 2016)
     Linear value_head, adv_head;
+    Param log_std;  // Box actions (act_dim > 0): the Gaussian policy's state-independent log σ, 1 × act_dim
     int obs_dim = 0;
 
     // The policy-gradient family's networks (CleanRL's layout): actor D-H-H-A (tanh, output gain 0.01) and
@@ -26,7 +27,11 @@ struct MlpAgent : AgentFn {
     // make_network): the CNN torso for pixel games.
     static std::shared_ptr<MlpAgent> actor_critic(const Space& obs, int n_actions, int hidden, Rng& rng,
                                                   const std::string& network, int filters);
-    std::vector<Param*> all_params();  // actor's then critic's
+    // For Box actions (CleanRL's ppo_continuous_action layout): the actor outputs the Gaussian's mean (in the env's
+    // units, gain 0.01), log σ starts at 0. The views see it as a ContinuousAgent (continuous_view).
+    static std::shared_ptr<MlpAgent> gaussian_actor_critic(const Space& obs, int act_dim, int hidden, Rng& rng,
+                                                           const std::string& network, int filters);
+    std::vector<Param*> all_params();  // actor's, critic's, then log σ (Box)
 
     // Q(s, ·) on the tape (QNet), dueling or not.
     Var q(Tape& t, Var x);

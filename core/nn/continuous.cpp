@@ -1,6 +1,7 @@
 #include "core/nn/continuous.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include <nlohmann/json.hpp>
 
@@ -79,6 +80,58 @@ Mat ContinuousAgent::deterministic(const Mat& obs) const {
     return a;
 }
 
+std::shared_ptr<ContinuousAgent> ContinuousAgent::gaussian(const Mlp& actor, const Mat& log_std, const Mlp& value,
+                                                          const ActionScale& bounds) {
+    auto a = std::make_shared<ContinuousAgent>();
+    a->actor = actor, a->value = value, a->log_std = log_std, a->squash = false, a->bounds = bounds;
+    a->obs_dim = actor.in_dim(), a->act_dim = int(log_std.cols());
+    return a;
+}
+
+ActionDensity ContinuousAgent::density(const float* obs, int d) const {
+    Mat out;
+    actor.forward(Eigen::Map<const Mat>(obs, 1, obs_dim), out);
+    ActionDensity p;
+    p.scale = bounds.scale(0, d), p.bias = bounds.bias(0, d), p.lo = p.bias - p.scale, p.hi = p.bias + p.scale;
+    if (!squash) {  // a Gaussian in env units, clipped
+        p.mean = out(0, d), p.std = log_std.size() ? std::exp(log_std(0, d)) : 0.0f;
+    } else if (stochastic) {  // SAC's tanh-Gaussian
+        p.kind = ActionDensity::Squashed;
+        p.mean = out(0, d);
+        p.std = std::exp(kLogStdMin + (kLogStdMax - kLogStdMin) * 0.5f * (std::tanh(out(0, act_dim + d)) + 1.0f));
+    } else {  // a deterministic tanh action with Gaussian acting noise, clipped to [−1, 1]
+        p.mean = p.bias + p.scale * std::tanh(out(0, d)), p.std = p.scale * explore_std;
+    }
+    return p;
+}
+
+namespace {
+double normal_pdf(double z) { return std::exp(-0.5 * z * z) / std::sqrt(2 * M_PI); }
+double normal_cdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
+}  // namespace
+
+double ActionDensity::pdf(double a) const {
+    if (a <= lo || a >= hi || std <= 0) return 0;
+    if (kind == Clipped) return normal_pdf((a - mean) / std) / std;
+    const double y = (a - bias) / scale, u = std::atanh(y);  // a = bias + scale tanh u:  p(a) = N(u) / (scale (1 − y²))
+    return normal_pdf((u - mean) / std) / std / (scale * (1 - y * y));
+}
+
+double ActionDensity::mass_at(bool high) const {
+    if (kind == Squashed) return 0;
+    if (std <= 0) return (high ? mean >= hi : mean <= lo) ? 1 : 0;
+    return high ? 1 - normal_cdf((hi - mean) / std) : normal_cdf((lo - mean) / std);
+}
+
+double ActionDensity::mode() const {
+    return kind == Squashed ? bias + scale * std::tanh(mean) : std::clamp(double(mean), double(lo), double(hi));
+}
+
+double ActionDensity::sample(Rng& rng) const {
+    const double x = mean + std * normal(rng);
+    return kind == Squashed ? bias + scale * std::tanh(x) : std::clamp(x, double(lo), double(hi));
+}
+
 void ContinuousAgent::act_continuous(const float* obs, int dim, float* action) const {
     const Mat a = deterministic(Eigen::Map<const Mat>(obs, 1, dim));
     for (int i = 0; i < act_dim; ++i) action[i] = bounds.bias(0, i) + bounds.scale(0, i) * a(0, i);
@@ -118,6 +171,12 @@ std::vector<std::pair<std::string, Param*>> named(ContinuousAgent& a) {
     }
     return v;
 }
+// The checkpoint holds Params; log σ is a plain matrix on the agent.
+Param as_param(const Mat& m) {
+    Param p;
+    p.value = m;
+    return p;
+}
 std::vector<float> row(const Mat& m) { return std::vector<float>(m.data(), m.data() + m.size()); }
 }  // namespace
 
@@ -128,11 +187,14 @@ void ContinuousAgent::save(const std::string& dir) const {
                               {"actor", sizes_of(actor)},         {"q1", sizes_of(q1)},
                               {"q2", sizes_of(q2)},               {"value", sizes_of(value)},
                               {"squash", squash},                 {"action_scale", row(bounds.scale)},
-                              {"action_bias", row(bounds.bias)}};
+                              {"action_bias", row(bounds.bias)},  {"gaussian_log_std", log_std.size() > 0},
+                              {"explore_std", explore_std}};
     write_file_atomic(dir + "/agent.json", j.dump(2) + "\n");
     auto& self = const_cast<ContinuousAgent&>(*this);  // named() hands out pointers; saving only reads through them
     std::vector<std::pair<std::string, const Param*>> c;
     for (auto& [n, p] : named(self)) c.push_back({n, p});
+    const Param ls = as_param(log_std);
+    if (log_std.size()) c.push_back({"log_std", &ls});
     save_checkpoint(dir + "/agent.ckpt", c);
 }
 
@@ -152,7 +214,12 @@ std::shared_ptr<ContinuousAgent> ContinuousAgent::load(const std::string& dir) {
             throw CheckpointError(dir + "/agent.json: action_scale and action_bias need act_dim numbers");
         a->bounds.scale = Eigen::Map<const Mat>(sc.data(), 1, a->act_dim);
         a->bounds.bias = Eigen::Map<const Mat>(bi.data(), 1, a->act_dim);
-        load_checkpoint(dir + "/agent.ckpt", named(*a));
+        a->explore_std = j.value("explore_std", 0.0f);
+        auto params = named(*a);
+        Param ls = as_param(Mat::Zero(1, a->act_dim));
+        if (j.value("gaussian_log_std", false)) params.push_back({"log_std", &ls});
+        load_checkpoint(dir + "/agent.ckpt", params);
+        if (j.value("gaussian_log_std", false)) a->log_std = ls.value;
         return a;
     } catch (const nlohmann::json::exception& e) {
         throw CheckpointError(dir + "/agent.json is malformed: " + e.what());

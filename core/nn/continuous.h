@@ -67,18 +67,41 @@ private:
     std::vector<float> env_action_;
 };
 
+// π(a_d | s) at one state for one action dimension, in the env's units: what the GUI draws as a density curve.
+struct ActionDensity {
+    enum Kind { Squashed, Clipped } kind = Clipped;
+    // Squashed (SAC): a = bias + scale · tanh(u), u ~ N(mean, std²). Clipped (PPO, A2C, TRPO; DDPG/TD3 with their
+    // acting noise): a = clip(N(mean, std²), lo, hi), mean and std in env units. std = 0: a deterministic action.
+    float mean = 0, std = 0, scale = 1, bias = 0;
+    float lo = -1, hi = 1;
+    double pdf(double a) const;          // the density inside (lo, hi); a Clipped one's point masses are not in it
+    double mass_at(bool high) const;     // Clipped: P(a = hi) or P(a = lo); 0 for Squashed
+    double mode() const;                 // the action taken deterministically (evaluation)
+    double sample(Rng& rng) const;       // one action drawn from it
+};
+
 // An actor for continuous actions and its critics, as the views and `eval` see them. The actor outputs the mean
-// (and, stochastic, the log-std) of a tanh-Gaussian, a deterministic tanh action (DDPG, TD3), or (squash = false)
-// a Gaussian mean in the env's units (TRPO). evaluate() gives V(s): min(Q1, Q2)(s, the deterministic action), or
-// the value network where there are no Q critics; no per-action values.
+// (and, stochastic, the log-std) of a tanh-Gaussian (SAC), a deterministic tanh action (DDPG, TD3), or (squash =
+// false) a Gaussian mean in the env's units, clipped, with a state-independent log σ (PPO, A2C, TRPO).
+// evaluate() gives V(s): min(Q1, Q2)(s, the deterministic action), or the value network where there are no Q
+// critics; no per-action values.
 struct ContinuousAgent : AgentFn {
     Mlp actor, q1, q2;  // actor: obs → A (deterministic) or 2A (mean, raw log-std); q: [obs, a] → 1
-    Mlp value;          // obs → V, for agents with a state-value critic instead of Q (TRPO)
+    Mlp value;          // obs → V, for agents with a state-value critic instead of Q (PPO, A2C, TRPO)
     bool stochastic = true;
     bool squash = true;  // the actor's mean goes through tanh into [−1, 1]; false: it is in env units (clipped)
+    Mat log_std;         // squash = false: the Gaussian's log σ, 1 × A (empty: deterministic)
+    float explore_std = 0;  // deterministic actors (DDPG, TD3): σ of the acting noise in [−1, 1] units
     ActionScale bounds;
     int obs_dim = 0;
+    // SAC's actor: raw log-std r → kLogStdMin + (kLogStdMax − kLogStdMin) (tanh r + 1) / 2, as CleanRL's.
+    static constexpr float kLogStdMin = -5.0f, kLogStdMax = 2.0f;
+
+    // The on-policy Gaussian policies' view (squash = false): the actor's mean in env units, σ = exp(log_std), V.
+    static std::shared_ptr<ContinuousAgent> gaussian(const Mlp& actor, const Mat& log_std, const Mlp& value,
+                                                      const ActionScale& bounds);
     Mat deterministic(const Mat& obs) const;  // B × A in [−1, 1] (tanh of the mean)
+    ActionDensity density(const float* obs, int d) const;  // π(a_d | s) for one observation
     void act_continuous(const float* obs, int obs_dim, float* action) const override;
     void evaluate(const Mat& obs, Mat& value, Mat& action_values) const override;
     Mat q_values(const Mat& obs, const Mat& action) const;  // B × 2: Q1, Q2 for actions in [−1, 1]
