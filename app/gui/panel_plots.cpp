@@ -20,6 +20,8 @@ struct PlotDef {
     bool log_y;
     double y_min, y_max;
     const char* beside = nullptr;  // a second column drawn with each run's own (the dream beside the real return)
+    const char* first_name = "real", *beside_name = "dream";  // their names in the legend
+    bool smooth_pair = true;       // exact per-update values (a KL against its bound) are not smoothed
 };
 
 // (x, y) of one column of one run, extended as rows arrive: plots read it every frame without copying.
@@ -105,6 +107,11 @@ void panel_plots(App& app) {
         {"charts/learning_rate", {"Learning rate", "charts/learning_rate", false, 0, NAN}},
         {"charts/grad_norm", {"Gradient norm", "charts/grad_norm", true, NAN, NAN}},
         {"charts/kl_beta", {"KL penalty β", "charts/kl_beta", true, NAN, NAN}},
+        {"charts/action_std", {"Policy σ (Gaussian)", "charts/action_std", true, NAN, NAN}},
+        // Trust regions: the KL each accepted step took against the bound δ, and how far the line search backed off.
+        {"charts/kl", {"KL(old ‖ new) per update vs bound δ", "charts/kl", false, 0, NAN, "charts/kl_bound", "KL", "δ", false}},
+        {"charts/kl_bound", {}},  // drawn with charts/kl
+        {"charts/line_search_steps", {"Line-search tries (0 = step rejected)", "charts/line_search_steps", false, 0, NAN}},
         // Continuous control.
         {"losses/qf", {"Critic loss (Q1 + Q2)", "losses/qf", true, NAN, NAN}},
         {"charts/alpha", {"Entropy temperature α", "charts/alpha", true, NAN, NAN}},
@@ -128,7 +135,7 @@ void panel_plots(App& app) {
         defs.push_back({"Episode length", "length", false, 0, NAN});
         if (sel->metrics.find("success") >= 0) defs.push_back({"Success rate", "success", false, 0, 1});
         for (const auto& [col, def] : deep_titles)
-            if (sel->metrics.find(col) >= 0) defs.push_back(def);
+            if (def.title && sel->metrics.find(col) >= 0) defs.push_back(def);
         // Any other losses/… or charts/… series an algorithm logs gets a plot too, titled by its name.
         for (const std::string& name : sel->metrics.names()) {
             if (name.rfind("losses/", 0) != 0 && name.rfind("charts/", 0) != 0) continue;
@@ -176,15 +183,20 @@ void panel_plots(App& app) {
             if ((p + 1) % cols != 0 && p + 1 < n) ImGui::SameLine();
             continue;
         }
-        if (d.beside) {  // every run on its own: the real curve in its colour, the dream's in a lighter one
+        if (d.beside) {  // every run on its own: the first curve in its colour, the second lighter (a bound: in red)
             for (const auto& k : order)
                 for (RunSlot* r : groups[k]) {
                     const ColumnCache& real = column_xy(*r, xcol, d.column);
                     const ColumnCache& dream = column_xy(*r, xcol, d.beside);
                     ImVec4 c = ImGui::ColorConvertU32ToFloat4(r->color);
                     c = ImVec4(0.45f + 0.55f * c.x, 0.45f + 0.55f * c.y, 0.45f + 0.55f * c.z, 0.9f);
-                    series.push_back({r->label() + " real", r->color, real.x, real.y, {}, {}, true});
-                    series.push_back({r->label() + " dream", ImGui::ColorConvertFloat4ToU32(c), dream.x, dream.y, {}, {}, true});
+                    if (!d.smooth_pair) {  // a limit: a contrasting colour, and room above it so it is not the frame
+                        c = ImVec4(1.0f, 0.35f, 0.3f, 0.9f);
+                        for (double b : dream.y) opt.y_max = std::isnan(opt.y_max) ? 1.25 * b : std::max(opt.y_max, 1.25 * b);
+                    }
+                    series.push_back({r->label() + " " + d.first_name, r->color, real.x, real.y, {}, {}, d.smooth_pair});
+                    series.push_back({r->label() + " " + d.beside_name, ImGui::ColorConvertFloat4ToU32(c), dream.x, dream.y, {}, {},
+                                      d.smooth_pair});
                 }
             plot(d.title, series, opt);
             if ((p + 1) % cols != 0 && p + 1 < n) ImGui::SameLine();

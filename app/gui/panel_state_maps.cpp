@@ -105,49 +105,108 @@ void pendulum_maps(const RunSlot& run, const Pendulum& pend) {
     const ImVec2 marker(float(Pendulum::angle_normalize(st[0]) / tr), float(st[1] / wr));
     const float fs = ImGui::GetFontSize();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
-    const float size = std::max(80.0f, std::min((avail.x - fs * 18) / 2 - fs * 3, avail.y - fs * 4));
+    const float size = std::max(80.0f, std::min((avail.x - fs * 19) / 2 - fs * 3, avail.y - fs * 4));
     heatmap(agent->q1.layers.empty() ? "V(θ, ω)" : "V(θ, ω) = min(Q1, Q2) at μ(s)", cache.value, res, cache.value.minCoeff(), cache.value.maxCoeff(), false, size,
             marker, "θ (0 = up)", "ω", tr, wr, &trail);
     ImGui::SameLine();
     heatmap("torque μ(θ, ω)", cache.torque, res, -2, 2, true, size, marker, "θ (0 = up)", "ω", tr, wr, &trail);
     ImGui::SameLine();
 
-    // Q over the action axis at the current state: the twin critics' two curves (their gap is the disagreement
-    // TD3 and SAC guard against by taking the smaller) and the policy's action.
+    // Right column, on one action axis (the env's torque from its lower to its upper bound): the twin critics'
+    // Q(s, ·) at the current state (their gap is the disagreement TD3 and SAC guard against by taking the smaller),
+    // and the policy's action distribution π(· | s) with its deterministic action and a sample drawn from it.
     ImGui::BeginGroup();
     ImGui::Text("θ %+.2f  ω %+.2f  last u %+.2f", Pendulum::angle_normalize(st[0]), st[1], pend.last_torque());
     ImGui::TextDisabled("ω = dθ/dt; white: this episode's path");
-    if (agent->q1.layers.empty()) {  // a state-value critic (TRPO): no Q over actions to draw
-        ImGui::EndGroup();
-        return;
-    }
-    const int n = 64;
-    RMat obs(n, 3), acts(n, 1);
-    for (int i = 0; i < n; ++i) {
-        obs(i, 0) = float(std::cos(st[0])), obs(i, 1) = float(std::sin(st[0])), obs(i, 2) = float(st[1]);
-        acts(i, 0) = -1 + 2 * float(i) / (n - 1);
-    }
-    const RMat q = agent->q_values(obs, acts), mu = agent->deterministic(obs.topRows(1));
-    const float w = fs * 14, h = fs * 8;
-    const ImVec2 o = ImGui::GetCursorScreenPos();
+    const float cur[3] = {float(std::cos(st[0])), float(std::sin(st[0])), float(st[1])};
+    const nn::ActionDensity pd = agent->density(cur, 0);
+    const float w = fs * 15, h = fs * 6.5f;
     ImDrawList* dl = ImGui::GetWindowDrawList();
+    auto x_of = [&](double a) { return float((a - pd.lo) / (pd.hi - pd.lo)); };  // action → [0, 1] across
+    if (!agent->q1.layers.empty()) {
+        const int n = 64;
+        RMat obs(n, 3), acts(n, 1);
+        for (int i = 0; i < n; ++i) {
+            obs(i, 0) = cur[0], obs(i, 1) = cur[1], obs(i, 2) = cur[2];
+            acts(i, 0) = -1 + 2 * float(i) / (n - 1);
+        }
+        const RMat q = agent->q_values(obs, acts);
+        const ImVec2 o = ImGui::GetCursorScreenPos();
+        dl->AddRectFilled(o, ImVec2(o.x + w, o.y + h), IM_COL32(24, 26, 32, 255));
+        const float lo = q.minCoeff(), hi = std::max(q.maxCoeff(), lo + 1e-3f);
+        const ImU32 cols[2] = {IM_COL32(90, 170, 255, 255), IM_COL32(255, 160, 70, 255)};
+        for (int c = 0; c < 2; ++c)
+            for (int i = 1; i < n; ++i)
+                dl->AddLine(ImVec2(o.x + w * (i - 1) / (n - 1), o.y + h * (1 - (q(i - 1, c) - lo) / (hi - lo))),
+                            ImVec2(o.x + w * i / (n - 1), o.y + h * (1 - (q(i, c) - lo) / (hi - lo))), cols[c], 2.0f);
+        const float ax = o.x + w * x_of(pd.mode());
+        dl->AddLine(ImVec2(ax, o.y), ImVec2(ax, o.y + h), IM_COL32(255, 255, 255, 200), 1.5f);
+        ImGui::Dummy(ImVec2(w, h));
+        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(cols[0]), "Q1(s, a)");
+        ImGui::SameLine();
+        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(cols[1]), "Q2(s, a)");
+        ImGui::SameLine();
+        ImGui::TextDisabled("from %.1f to %.1f", lo, hi);
+    }
+
+    // π(a | s): the density inside the bounds; a clipped Gaussian's mass beyond them sits on the bounds as bars.
+    static Rng rng(12345);
+    static struct {
+        const AgentFn* agent = nullptr;
+        double sample = 0;
+    } drawn;
+    if (drawn.agent != agent) drawn.agent = agent, drawn.sample = pd.sample(rng);  // one new draw per snapshot
+    const int n = 121;
+    std::vector<double> dens(n);
+    double top = 0;
+    for (int i = 0; i < n; ++i) dens[size_t(i)] = pd.pdf(pd.lo + (pd.hi - pd.lo) * (i + 0.5) / n), top = std::max(top, dens[size_t(i)]);
+    const double m_lo = pd.mass_at(false), m_hi = pd.mass_at(true);
+    const ImVec2 o = ImGui::GetCursorScreenPos();
     dl->AddRectFilled(o, ImVec2(o.x + w, o.y + h), IM_COL32(24, 26, 32, 255));
-    const float lo = q.minCoeff(), hi = std::max(q.maxCoeff(), lo + 1e-3f);
-    const ImU32 cols[2] = {IM_COL32(90, 170, 255, 255), IM_COL32(255, 160, 70, 255)};
-    for (int c = 0; c < 2; ++c)
-        for (int i = 1; i < n; ++i)
-            dl->AddLine(ImVec2(o.x + w * (i - 1) / (n - 1), o.y + h * (1 - (q(i - 1, c) - lo) / (hi - lo))),
-                        ImVec2(o.x + w * i / (n - 1), o.y + h * (1 - (q(i, c) - lo) / (hi - lo))), cols[c], 2.0f);
-    const float ax = o.x + w * (mu(0, 0) + 1) / 2;
-    dl->AddLine(ImVec2(ax, o.y), ImVec2(ax, o.y + h), IM_COL32(255, 255, 255, 200), 1.5f);
+    const ImU32 fill = IM_COL32(120, 200, 140, 110), line = IM_COL32(140, 230, 160, 255);
+    if (top > 0) {
+        for (int i = 0; i < n; ++i) {
+            const float x0 = o.x + w * i / n, x1 = o.x + w * (i + 1) / n, y = o.y + h * (1 - 0.92f * float(dens[size_t(i)] / top));
+            dl->AddRectFilled(ImVec2(x0, y), ImVec2(x1 + 0.5f, o.y + h), fill);
+            if (i > 0)
+                dl->AddLine(ImVec2(x0 - 0.5f * w / n, o.y + h * (1 - 0.92f * float(dens[size_t(i - 1)] / top))),
+                            ImVec2(x0 + 0.5f * w / n, y), line, 2.0f);
+        }
+    }
+    char buf[48];
+    for (int side = 0; side < 2; ++side) {  // point masses at the bounds, drawn as bars of height P (full height = 1)
+        const double m = side ? m_hi : m_lo;
+        if (m < 1e-3) continue;
+        const float x = side ? o.x + w - fs * 0.5f : o.x;
+        dl->AddRectFilled(ImVec2(x, o.y + h * (1 - float(m))), ImVec2(x + fs * 0.5f, o.y + h), IM_COL32(230, 200, 90, 200));
+        std::snprintf(buf, sizeof buf, "P=%.2f", m);
+        dl->AddText(ImVec2(side ? x - ImGui::CalcTextSize(buf).x - 2 : x + fs * 0.6f, o.y + 2), IM_COL32(230, 200, 90, 255), buf);
+    }
+    const float mx = o.x + w * x_of(pd.mode()), sx = o.x + w * x_of(drawn.sample);
+    dl->AddLine(ImVec2(mx, o.y), ImVec2(mx, o.y + h), IM_COL32(255, 255, 255, 200), 1.5f);
+    dl->AddTriangleFilled(ImVec2(sx, o.y + h - fs * 0.7f), ImVec2(sx - fs * 0.35f, o.y + h), ImVec2(sx + fs * 0.35f, o.y + h),
+                          IM_COL32(255, 120, 90, 255));
     ImGui::Dummy(ImVec2(w, h));
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(cols[0]), "Q1(s, a)");
+    const bool hovered = ImGui::IsItemHovered();
+    for (int i = 0; i <= 2; ++i) {  // the action axis: lower bound, middle, upper bound
+        std::snprintf(buf, sizeof buf, "%+.3g", pd.lo + (pd.hi - pd.lo) * i / 2);
+        const float tw = ImGui::CalcTextSize(buf).x;
+        dl->AddText(ImVec2(std::clamp(o.x + w * i / 2 - tw / 2, o.x, o.x + w - tw), o.y + h + 1), IM_COL32(180, 180, 180, 255), buf);
+    }
+    ImGui::Dummy(ImVec2(w, fs));
+    if (hovered) {  // readout: the action under the mouse and its density
+        const double a = pd.lo + (pd.hi - pd.lo) * std::clamp((ImGui::GetIO().MousePos.x - o.x) / w, 0.0f, 1.0f);
+        ImGui::SetTooltip("a = %+.3f   π(a | s) = %.3f", a, pd.pdf(a));
+    }
+    ImGui::TextColored(ImVec4(0.55f, 0.9f, 0.63f, 1), "π(a | s)");
     ImGui::SameLine();
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(cols[1]), "Q2(s, a)");
-    ImGui::SameLine();
-    ImGui::TextDisabled("| μ(s) = %+.2f", agent->bounds.bias(0, 0) + agent->bounds.scale(0, 0) * mu(0, 0));
-    ImGui::TextDisabled("a from %.0f to %+.0f across; Q from %.1f to %.1f", agent->bounds.bias(0, 0) - agent->bounds.scale(0, 0),
-                        agent->bounds.bias(0, 0) + agent->bounds.scale(0, 0), lo, hi);
+    ImGui::TextDisabled("white: greedy %+.2f", pd.mode());
+    ImGui::TextColored(ImVec4(1, 0.47f, 0.35f, 1), "▲ a ~ π(· | s): %+.2f", drawn.sample);
+    if (pd.std <= 0) ImGui::TextDisabled("deterministic policy (no acting noise)");
+    else if (pd.kind == nn::ActionDensity::Squashed)
+        ImGui::TextDisabled("tanh(N(%.2f, %.2f²)) scaled to [%.0f, %+.0f]", pd.mean, pd.std, pd.lo, pd.hi);
+    else
+        ImGui::TextDisabled("N(%.2f, %.2f²) clipped to [%.0f, %+.0f]", pd.mean, pd.std, pd.lo, pd.hi);
     ImGui::EndGroup();
 }
 
