@@ -66,6 +66,7 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
 
     // Transformed data (log y), smoothed copies, and data limits.
     auto ty = [&](double v) { return opt.log_y ? (v > 0 ? std::log10(v) : NAN) : v; };
+    auto tx = [&](double v) { return opt.log_x ? (v > 0 ? std::log10(v) : NAN) : v; };
     // Scratch buffers live across frames: no allocation (and no fresh pages) per frame.
     struct Prepared { std::vector<double> y, ys, lo, hi; };
     static std::vector<Prepared> prep;
@@ -84,7 +85,7 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
             p.lo.resize(s.lo.size()), p.hi.resize(s.hi.size());
             for (size_t i = 0; i < s.lo.size(); ++i) p.lo[i] = ty(s.lo[i]), p.hi[i] = ty(s.hi[i]);
         }
-        if (!s.x.empty()) xmin = std::min(xmin, s.x.front()), xmax = std::max(xmax, s.x.back());
+        if (!s.x.empty()) xmin = std::min(xmin, tx(s.x.front())), xmax = std::max(xmax, tx(s.x.back()));
         points += s.x.size();
         const auto& src = (opt.show_raw || !s.smooth || opt.ema <= 0) ? p.y : p.ys;
         for (double v : src) if (std::isfinite(v)) ymin = std::min(ymin, v), ymax = std::max(ymax, v);
@@ -101,7 +102,8 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
     if (std::isnan(opt.y_min)) ymin -= pad;
     if (std::isnan(opt.y_max)) ymax += pad;
 
-    auto X = [&](double x) { return float(p0.x + (x - xmin) / (xmax - xmin) * (p1.x - p0.x)); };
+    auto XT = [&](double t) { return float(p0.x + (t - xmin) / (xmax - xmin) * (p1.x - p0.x)); };  // t: transformed x
+    auto X = [&](double x) { return XT(tx(x)); };
     auto Y = [&](double y) { return float(p1.y - (y - ymin) / (ymax - ymin) * (p1.y - p0.y)); };
 
     // Grid, ticks and labels.
@@ -118,11 +120,13 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
         dl->AddText(ImVec2(p0.x - ts.x - fs * 0.3f, Y(v) - ts.y * 0.5f), text, buf);
     }
     const int nx = std::max(2, int((p1.x - p0.x) / (fs * 5.0f)));
-    for (double v : nice_ticks(xmin, xmax, nx)) {
-        dl->AddLine(ImVec2(X(v), p0.y), ImVec2(X(v), p1.y), grid);
-        format_tick(buf, sizeof buf, v, false);
+    for (double v : opt.log_x ? nice_ticks(std::floor(xmin), std::ceil(xmax), nx) : nice_ticks(xmin, xmax, nx)) {
+        if (opt.log_x && (std::fabs(v - std::round(v)) > 1e-6 || v < xmin - 1e-9 || v > xmax + 1e-9)) continue;  // decades only
+        if (opt.log_x) v = std::round(v);
+        dl->AddLine(ImVec2(XT(v), p0.y), ImVec2(XT(v), p1.y), grid);
+        format_tick(buf, sizeof buf, opt.log_x ? std::pow(10.0, v) : v, false);
         const ImVec2 ts = ImGui::CalcTextSize(buf);
-        dl->AddText(ImVec2(X(v) - ts.x * 0.5f, p1.y + fs * 0.15f), text, buf);
+        dl->AddText(ImVec2(XT(v) - ts.x * 0.5f, p1.y + fs * 0.15f), text, buf);
     }
     if (opt.x_label && *opt.x_label) {
         const ImVec2 ts = ImGui::CalcTextSize(opt.x_label);
@@ -133,7 +137,7 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
     dl->PushClipRect(p0, p1, true);
     // Event markers (e.g. "alpha=0.5" where a hyperparameter changed).
     for (const auto& m : opt.markers) {
-        if (m.x < xmin || m.x > xmax) continue;
+        if (!(tx(m.x) >= xmin && tx(m.x) <= xmax)) continue;
         for (float yy = p0.y; yy < p1.y; yy += 6) dl->AddLine(ImVec2(X(m.x), yy), ImVec2(X(m.x), std::min(p1.y, yy + 3)), m.color, 1.5f);
         const float tw = ImGui::CalcTextSize(m.text.c_str()).x;
         const float tx = X(m.x) + 3 + tw > p1.x ? X(m.x) - 3 - tw : X(m.x) + 3;  // keep the label inside
@@ -145,7 +149,7 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
         const PlotSeries& s = series[k];
         const Prepared& p = prep[k];
         if (s.x.empty()) continue;
-        auto bucket = [&](double x) { return std::clamp(int((x - xmin) / (xmax - xmin) * W), 0, W - 1); };
+        auto bucket = [&](double x) { return std::clamp(int((tx(x) - xmin) / (xmax - xmin) * W), 0, W - 1); };
         if (!p.lo.empty()) {
             int last = -1;
             ImVec2 prev_lo, prev_hi;
@@ -239,7 +243,7 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
     // Hover readout: a vertical cursor and each series' value (raw and smoothed) at the nearest x.
     const ImVec2 mouse = ImGui::GetIO().MousePos;
     if (hovered && !empty && mouse.x >= p0.x && mouse.x <= p1.x) {
-        const double xm = xmin + (mouse.x - p0.x) / (p1.x - p0.x) * (xmax - xmin);
+        const double xt = xmin + (mouse.x - p0.x) / (p1.x - p0.x) * (xmax - xmin), xm = opt.log_x ? std::pow(10.0, xt) : xt;
         dl->AddLine(ImVec2(mouse.x, p0.y), ImVec2(mouse.x, p1.y), IM_COL32(255, 255, 255, 90));
         ImGui::BeginTooltip();
         ImGui::Text("%s = %g", *opt.x_label ? opt.x_label : "x", xm);

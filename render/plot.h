@@ -1,6 +1,6 @@
 // Plot — our line-plot widget over ImDrawList (ImPlot is not packaged for Debian).
 // Axes with "nice" ticks, a legend, EMA smoothing (raw drawn faint, smoothed bold), a hover readout, any
-// number of series, optional mean ± band, vertical event markers (hyperparameter changes), log-scale y,
+// number of series, optional mean ± band, vertical event markers (hyperparameter changes), log-scale x and y,
 // and per-pixel min/max decimation so 10⁵ points cost no more than the plot's width.
 #pragma once
 #include <cmath>
@@ -31,6 +31,7 @@ struct PlotOptions {
     ImVec2 size = {0, 180};      // 0 width = fill the available width
     double ema = 0.0;            // smoothing weight in [0, 1): 0 = none, 0.99 = very smooth
     bool log_y = false;
+    bool log_x = false;          // x > 0 on a log scale, ticks at the decades
     bool show_raw = true;        // draw unsmoothed values faintly under the EMA
     const char* x_label = "";
     double y_min = NAN, y_max = NAN;  // fixed limits (NAN = automatic)

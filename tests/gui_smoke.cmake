@@ -20,8 +20,8 @@ foreach(f shot.png rec.mp4)
   endif()
 endforeach()
 # The deep-learning views: CartPole with its value and policy maps, a pixel game with Q-value bars and saliency,
-# world-model learners: the dream beside reality on CartPole, Breakout pixels and the lake.
-foreach(preset cartpole-ppo breakout-dqn cartpole-dream breakout-dream lake-dream pendulum-sac)
+# world-model learners: the dream beside reality on CartPole, Breakout pixels and the lake; Pendulum's maps and π(a | s).
+foreach(preset cartpole-ppo breakout-dqn cartpole-dream breakout-dream lake-dream pendulum-sac pendulum-ppo)
   execute_process(
     COMMAND ${XVFB_RUN} -a -s "-screen 0 1600x1000x24" ${DREAMLAB} gui --frames 60 --preset ${preset}
             --screenshot ${OUT}/${preset}.png --size 1600x960
@@ -38,6 +38,19 @@ foreach(preset cartpole-ppo breakout-dqn cartpole-dream breakout-dream lake-drea
     message(FATAL_ERROR "GUI on ${preset} did not report its run")
   endif()
 endforeach()
+# The gradient-estimator concept panel (no runs): histograms and variance curves computed in the background.
+execute_process(
+  COMMAND ${XVFB_RUN} -a -s "-screen 0 1600x1000x24" ${DREAMLAB} gui --frames 60 --preset gradient-estimators
+          --screenshot ${OUT}/gradient-estimators.png --size 1600x960
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 240)
+message("${out}${err}")
+if(NOT rc EQUAL 0 OR NOT EXISTS ${OUT}/gradient-estimators.png)
+  message(FATAL_ERROR "GUI on gradient-estimators exited with ${rc} or wrote no screenshot")
+endif()
+file(SIZE ${OUT}/gradient-estimators.png size)
+if(size LESS 20000)
+  message(FATAL_ERROR "gradient-estimators.png is suspiciously small (${size} bytes)")
+endif()
 # The screenshot must not be a blank frame: PNG of a uniform picture compresses to almost nothing.
 execute_process(COMMAND ${CMAKE_COMMAND} -E env --unset=DISPLAY --unset=WAYLAND_DISPLAY ${DREAMLAB} gui
                 RESULT_VARIABLE rc2 ERROR_VARIABLE err2 OUTPUT_QUIET)

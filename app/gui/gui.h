@@ -63,6 +63,7 @@ struct App {
     std::string setup_error;
 
     // Views.
+    enum class View { Lab, GradEstimators } view = View::Lab;  // the dashboard, or a concept panel in its place
     float ema = 0.98f;
     bool show_error_map = false;           // |V − V*| instead of V*
     bool edit_map = false;
@@ -135,6 +136,7 @@ struct Preset {
     bool play = false;
     float speed = 30;
     bool unthrottled = false;
+    App::View view = App::View::Lab;
 };
 const std::vector<Preset>& presets();
 void load_preset(App& app, const Preset& p);                 // replaces every run
@@ -153,6 +155,7 @@ void panel_dream_transitions(App& app);  // world-model learners on Frozen Lake:
 // tapped between two game steps, kept until the next step) or a no-op.
 int keyboard_action(int& latched);
 void panel_plots(App& app);
+void panel_grad_estimators(App& app);  // concept: score-function, baseline, pathwise, Gumbel-softmax estimators
 
 // Widgets shared by panels.
 bool param_editor(ArgsBase& args, std::vector<std::pair<std::string, std::string>>& changed, bool show_apply);

@@ -152,6 +152,9 @@ void menu_bar(App& app, bool& quit) {
         if (ImGui::SliderFloat("font scale", &s, 0.75f, 3.0f, "%.2f")) app.font_scale = s;
         if (ImGui::IsItemDeactivatedAfterEdit()) app.font_dirty = true;
         ImGui::Checkbox("show |V - V*| instead of V*", &app.show_error_map);
+        ImGui::Separator();
+        if (ImGui::MenuItem("Gradient estimators (concept)", nullptr, app.view == App::View::GradEstimators))
+            app.view = app.view == App::View::GradEstimators ? App::View::Lab : App::View::GradEstimators;
         ImGui::EndMenu();
     }
     ImGui::SameLine(ImGui::GetWindowWidth() - ImGui::CalcTextSize("000 FPS   REC 00000").x - 20);
@@ -180,16 +183,22 @@ void layout_and_draw(App& app) {
     place(0, transport_h, left, sz.y - transport_h);
     if (ImGui::Begin("Run setup", nullptr, flags)) panel_setup(app);
     ImGui::End();
-    const float env_w = std::min((sz.x - left) * 0.34f, top_h * 0.95f);
-    place(left, 0, env_w, top_h);
-    if (ImGui::Begin("Environment", nullptr, flags)) panel_environment(app);
-    ImGui::End();
-    place(left + env_w, 0, sz.x - left - env_w, top_h);
-    if (ImGui::Begin("Values and policy", nullptr, flags)) panel_values(app);
-    ImGui::End();
-    place(left, top_h, sz.x - left, sz.y - top_h);
-    if (ImGui::Begin("Plots", nullptr, flags)) panel_plots(app);
-    ImGui::End();
+    if (app.view == App::View::GradEstimators) {  // a concept panel takes the place of the env, values and plots
+        place(left, 0, sz.x - left, sz.y);
+        if (ImGui::Begin("Gradient estimators", nullptr, flags)) panel_grad_estimators(app);
+        ImGui::End();
+    } else {
+        const float env_w = std::min((sz.x - left) * 0.34f, top_h * 0.95f);
+        place(left, 0, env_w, top_h);
+        if (ImGui::Begin("Environment", nullptr, flags)) panel_environment(app);
+        ImGui::End();
+        place(left + env_w, 0, sz.x - left - env_w, top_h);
+        if (ImGui::Begin("Values and policy", nullptr, flags)) panel_values(app);
+        ImGui::End();
+        place(left, top_h, sz.x - left, sz.y - top_h);
+        if (ImGui::Begin("Plots", nullptr, flags)) panel_plots(app);
+        ImGui::End();
+    }
     if (!app.toast.empty() && ImGui::GetTime() < app.toast_until) {
         ImGui::SetNextWindowPos(ImVec2(o.x + sz.x * 0.5f, o.y + sz.y - 40), 0, ImVec2(0.5f, 1));
         ImGui::SetNextWindowBgAlpha(0.85f);

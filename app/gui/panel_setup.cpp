@@ -101,6 +101,8 @@ void panel_setup(App& app) {
     const float fs = ImGui::GetFontSize();
     // --- the runs ---
     ImGui::TextDisabled("RUNS (curves overlaid; click to edit)");
+    if (app.runs.empty())
+        ImGui::TextWrapped("No runs: this lesson is a concept view. Pick a training lesson from the Lessons menu.");
     for (int i = 0; i < int(app.runs.size()); ++i) {
         RunSlot& r = *app.runs[i];
         ImGui::PushID(r.id);

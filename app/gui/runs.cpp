@@ -176,6 +176,9 @@ const std::vector<Preset>& presets() {
              true, 30, true},
             {"pendulum-trpo", "TRPO on Pendulum: each update's KL against the trust region δ, and the line search's tries",
              {cfg("Pendulum-v1", {}, "trpo", {{"total_timesteps", "200000"}, {"gamma", "0.9"}})}, true, 30, true},
+            {"gradient-estimators", "Concept: REINFORCE, a baseline, the pathwise gradient and Gumbel-softmax as histograms of "
+                                    "gradient samples; their variance against the sample size and the temperature",
+             {}, false, 30, false, App::View::GradEstimators},
             {"lake-dream", "A world model of the slippery lake: its learned transition table beside the true one",
              {cfg("FrozenLake-v1", {}, "dream_ac", {{"total_timesteps", "20000"}})}, true, 30, true},
             {"breakout-dqn", "DQN with the MinAtar network learns Breakout from pixels: Q-value bars and where it looks",
@@ -194,6 +197,7 @@ void load_preset(App& app, const Preset& p) {
     app.playing = p.play;
     app.speed = p.speed;
     app.unthrottled = p.unthrottled;
+    app.view = p.view;
     for (const auto& c : p.runs) add_run(app, c);
     app.selected = 0;
     load_draft(app);
