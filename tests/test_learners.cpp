@@ -58,7 +58,7 @@ TEST_CASE("every learner solves the non-slippery 4x4 (greedy success 1.0)") {
         {"a2c", {{"total_timesteps", "30000"}}},
         {"reinforce", {{"episodes", "1500"}}},
         {"actor_critic", {{"total_timesteps", "20000"}}},
-        {"dream_ac", {{"total_timesteps", "6000"}, {"prefill", "500"}}},  // trained only in its dream of the lake
+        {"dream_ac", {{"total_timesteps", "12000"}, {"prefill", "500"}}},  // trained only in its dream of the lake
         {"trpo", {{"total_timesteps", "20000"}}},
     };
     // Dreamer backpropagates returns through the reward model: on the lake's single sparse goal reward that

@@ -408,7 +408,7 @@ Mat WorldModel::transition_table(int samples, Rng& rng, float temperature) const
 }
 
 RealExperience::RealExperience(RunContext& ctx, const WorldModel& model, int64_t capacity, Rng& rng)
-    : ctx_(ctx), model_(model), rng_(rng), envs_(std::make_unique<VectorEnv>([&] { return ctx.new_env(); }, 1)),
+    : ctx_(ctx), model_(model), rng_(rng), measure_rng_(Rng::derive(ctx.seed(), 77)), envs_(std::make_unique<VectorEnv>([&] { return ctx.new_env(); }, 1)),
       buffer_(envs_->obs_dim(), capacity), dim_(envs_->obs_dim()), n_actions_(envs_->num_actions()) {
     ctx.show_env(envs_->env(0));
     const int limit = envs_->env(0).max_episode_steps();
@@ -430,7 +430,7 @@ std::shared_ptr<WorldModelAgent> RealExperience::snapshot(const WorldModelAgent&
 double RealExperience::log_dream_episodes(const WorldModelAgent& agent, float temperature) {
     Mat first(Eigen::Index(starts_.size()), dim_);
     for (size_t i = 0; i < starts_.size(); ++i) first.row(Eigen::Index(i)) = Eigen::Map<const Mat>(starts_[i].data(), 1, dim_);
-    const std::vector<double> r = agent.dream_episodes(first, time_limit_, temperature, rng_);
+    const std::vector<double> r = agent.dream_episodes(first, time_limit_, temperature, measure_rng_);
     double mean = 0;
     for (double x : r) mean += x / double(r.size());
     ctx_.log("charts/dream_episode_return", mean);

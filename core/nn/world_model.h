@@ -210,6 +210,7 @@ private:
     RunContext& ctx_;
     const WorldModel& model_;
     Rng& rng_;
+    Rng measure_rng_;  // the dream-gap measurement's own stream: measuring must not change what is learned
     std::unique_ptr<VectorEnv> envs_;
     SequenceBuffer buffer_;
     WorldModel::State belief_;
