@@ -25,7 +25,8 @@ Space MountainCarContinuous::action_space() const {
 void MountainCarContinuous::reset_into(std::optional<uint64_t> seed, float* obs) {
     if (seed) rng_ = Rng(*seed);
     s_ = {float(-0.6 + 0.2 * rng_.uniform()), 0.0f};
-    elapsed_ = 0, success_ = false;
+    elapsed_ = 0, success_ = false, last_force_ = 0;
+    trajectory_.assign(1, s_);
     obs[0] = s_[0], obs[1] = s_[1];
 }
 
@@ -53,7 +54,8 @@ StepFlags MountainCarContinuous::step_box_into(const float* action, float* obs) 
     double reward = terminated ? 100.0 : 0.0;
     reward -= double(action[0]) * double(action[0]) * 0.1;  // on the action as given, not the clipped force
     s_ = {float(position), float(velocity)};
-    success_ = terminated;
+    success_ = terminated, last_force_ = force;
+    trajectory_.push_back(s_);
     ++elapsed_;
     obs[0] = s_[0], obs[1] = s_[1];
     return {reward, terminated, elapsed_ >= max_steps_};

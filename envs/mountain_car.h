@@ -7,6 +7,7 @@
 #pragma once
 #include <array>
 #include <cmath>
+#include <vector>
 
 #include "core/params.h"
 #include "core/rng.h"
@@ -46,6 +47,9 @@ public:
     bool last_success() const override { return success_; }
 
     const State& state() const { return s_; }
+    double last_force() const { return last_force_; }  // the force of the last step, clipped to [−1, 1]
+    // The states of the current episode so far, from its reset (for the GUI's path over the value map).
+    const std::vector<State>& trajectory() const { return trajectory_; }
     void set_state(const State& s) { s_ = s; }
     static double height(double x) { return std::sin(3 * x) * 0.45 + 0.55; }
 
@@ -54,6 +58,8 @@ private:
     Rng rng_{0};
     int max_steps_ = 999, elapsed_ = 0;
     bool success_ = false;
+    double last_force_ = 0;
+    std::vector<State> trajectory_;
 };
 
 }  // namespace dl

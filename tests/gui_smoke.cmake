@@ -21,7 +21,7 @@ foreach(f shot.png rec.mp4)
 endforeach()
 # The deep-learning views: CartPole with its value and policy maps, a pixel game with Q-value bars and saliency,
 # world-model learners: the dream beside reality on CartPole, Breakout pixels and the lake; Pendulum's maps and π(a | s).
-foreach(preset cartpole-ppo breakout-dqn cartpole-dream breakout-dream lake-dream pendulum-sac pendulum-ppo)
+foreach(preset cartpole-ppo breakout-dqn cartpole-dream breakout-dream lake-dream pendulum-sac pendulum-ppo mountaincar-exploration)
   execute_process(
     COMMAND ${XVFB_RUN} -a -s "-screen 0 1600x1000x24" ${DREAMLAB} gui --frames 60 --preset ${preset}
             --screenshot ${OUT}/${preset}.png --size 1600x960

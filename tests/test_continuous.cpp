@@ -174,3 +174,25 @@ TEST_CASE("continuous envs: Box spaces, reset ranges, discrete actions refused, 
     CHECK(make_env("Pendulum-v1", *make_env_args("Pendulum-v1", {}))->id() == "Pendulum-v1");
     CHECK_THROWS_WITH(make_env_args("Pendulum-v1", {{"max_episode_steps", "0"}}), doctest::Contains("max_episode_steps"));
 }
+
+TEST_CASE("Pendulum and MountainCar record the current episode's path and the last (clipped) action for the GUI") {
+    MountainCarContinuous car;
+    car.reset(4);
+    REQUIRE(car.trajectory().size() == 1);
+    CHECK(car.trajectory()[0] == car.state());
+    const float push = 3.0f;  // beyond the bound: the force used is 1
+    for (int k = 0; k < 5; ++k) car.step_box(&push);
+    CHECK(car.trajectory().size() == 6);
+    CHECK(car.trajectory().back() == car.state());
+    CHECK(car.last_force() == 1.0);
+    car.reset(5);
+    CHECK(car.trajectory().size() == 1);
+    CHECK(car.last_force() == 0.0);
+
+    Pendulum p;
+    p.reset(4);
+    const float u = -0.5f;
+    for (int k = 0; k < 3; ++k) p.step_box(&u);
+    CHECK(p.trajectory().size() == 4);
+    CHECK(p.last_torque() == doctest::Approx(-0.5));
+}

@@ -1,13 +1,17 @@
-// State maps for continuous-state environments (CartPole; Pendulum's whole 2-D state): the agent's V(θ, ω) and π(right | θ, ω) (ω = dθ/dt) (or the
+// State maps for continuous-state environments (CartPole; the whole 2-D state of Pendulum and MountainCar): the agent's V(θ, ω) and π(right | θ, ω) (ω = dθ/dt) (or the
 // greedy action's Q) as heatmaps over a 2-D slice of the state space, the other dimensions (x, v) on sliders
 // or following the current state; the current state is marked; action probabilities / Q-values as bars.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
+#include <string>
+#include <vector>
 
 #include "app/gui/gui.h"
 #include "core/nn/continuous.h"
 #include "envs/cartpole.h"
+#include "envs/mountain_car.h"
 #include "envs/pendulum.h"
 #include "render/grid_view.h"
 
@@ -24,8 +28,10 @@ struct SliceCache {
 };
 
 // One heatmap over (θ, ω) with axes; values are res × res, row 0 at the top (largest ω).
+// Axes: x from x0 (left) to x1, y from y0 (bottom) to y1; marker and trail in the map's [−1, 1]² coordinates.
 void heatmap(const char* title, const RMat& m, int res, double lo, double hi, bool diverging, float size, ImVec2 marker,
-             const char* xlabel, const char* ylabel, float xr, float yr, const std::vector<ImVec2>* trail = nullptr) {
+             const char* xlabel, const char* ylabel, float x0, float x1, float y0, float y1,
+             const std::vector<ImVec2>* trail = nullptr) {
     ImGui::BeginGroup();
     ImGui::TextUnformatted(title);
     const float fs = ImGui::GetFontSize();
@@ -42,12 +48,11 @@ void heatmap(const char* title, const RMat& m, int res, double lo, double hi, bo
             dl->AddRectFilled(ImVec2(o.x + k * c, o.y + r * c), ImVec2(o.x + (k + 1) * c + 0.5f, o.y + (r + 1) * c + 0.5f), col);
         }
     dl->AddRect(o, ImVec2(o.x + size, o.y + size), IM_COL32(150, 150, 150, 255));
-    // Axes: x = θ ∈ [−xr, xr], y = ω ∈ [−yr, yr] (up is positive).
     char buf[32];
     for (int i = -1; i <= 1; ++i) {
-        std::snprintf(buf, sizeof buf, "%.2g", i * xr);
+        std::snprintf(buf, sizeof buf, "%.2g", x0 + (x1 - x0) * (i + 1) / 2);
         dl->AddText(ImVec2(o.x + size * (i + 1) / 2 - fs * 0.8f, o.y + size + 2), IM_COL32(180, 180, 180, 255), buf);
-        std::snprintf(buf, sizeof buf, "%.2g", -i * yr);
+        std::snprintf(buf, sizeof buf, "%.2g", y1 - (y1 - y0) * (i + 1) / 2);
         // Centred on its row, but kept inside the map's height so the top label never runs into the title.
         const float ty = std::clamp(o.y + size * (i + 1) / 2 - fs * 0.5f, o.y, o.y + size - fs);
         dl->AddText(ImVec2(o0.x, ty), IM_COL32(180, 180, 180, 255), buf);
@@ -69,65 +74,80 @@ void heatmap(const char* title, const RMat& m, int res, double lo, double hi, bo
     ImGui::EndGroup();
 }
 
-// Pendulum: its state is 2-D, so V(θ, ω) and the deterministic torque are whole maps, not slices; the current
-// episode's path drawn over both. Beside them, Q1 and Q2 at the current state over the action axis.
-void pendulum_maps(const RunSlot& run, const Pendulum& pend) {
+// A continuous-control env whose state is 2-D (Pendulum's (θ, ω), MountainCar's (x, v)): its axes, how a point of
+// them is observed, the current state and the episode's path so far.
+struct Plane {
+    const char* x_name;
+    const char* y_name;
+    const char* action_name;
+    float x0, x1, y0, y1;
+    std::function<void(float x, float y, float* obs)> observe;
+    int obs_dim;
+    ImVec2 current;              // in the map's [−1, 1]² coordinates
+    std::vector<ImVec2> trail;   // ditto; a jump across a wrapping axis (θ = ±π) is not drawn
+    std::string status;          // a line about the current state
+    const char* legend = "";     // and one about the axes
+};
+ImVec2 to_map(const Plane& p, double x, double y) {
+    return ImVec2(float(2 * (x - p.x0) / (p.x1 - p.x0) - 1), float(2 * (y - p.y0) / (p.y1 - p.y0) - 1));
+}
+
+// The state is 2-D, so V and the deterministic action are whole maps, not slices; the current episode's path drawn
+// over both. Beside them, at the current state: Q1 and Q2 over the action axis and the policy's π(a | s).
+void plane_maps(const RunSlot& run, const Plane& pl) {
     const auto* agent = dynamic_cast<const nn::ContinuousAgent*>(run.snap.agent.get());
     if (!agent) {
         ImGui::TextDisabled("the algorithm has no networks to show yet");
         return;
     }
     const int res = 48;
-    const float tr = float(M_PI), wr = float(Pendulum::kMaxSpeed);
     static struct {
         const AgentFn* agent = nullptr;
-        RMat value, torque;
+        RMat value, action;
         double time = -1;
     } cache;
     const double now = ImGui::GetTime();
     if (cache.agent != agent && (now - cache.time > 0.25 || cache.value.size() == 0)) {  // at most 4 times a second
         cache.time = now;
-        RMat obs(res * res, 3), unused;
+        RMat obs(res * res, pl.obs_dim), unused;
         for (int r = 0; r < res; ++r)
-            for (int k = 0; k < res; ++k) {
-                const float th = -tr + 2 * tr * (k + 0.5f) / res, w = wr - 2 * wr * (r + 0.5f) / res;
-                obs(r * res + k, 0) = std::cos(th), obs(r * res + k, 1) = std::sin(th), obs(r * res + k, 2) = w;
-            }
+            for (int k = 0; k < res; ++k)
+                pl.observe(pl.x0 + (pl.x1 - pl.x0) * (k + 0.5f) / res, pl.y1 - (pl.y1 - pl.y0) * (r + 0.5f) / res, &obs(r * res + k, 0));
         agent->evaluate(obs, cache.value, unused);
         const RMat a = agent->deterministic(obs);
-        cache.torque = (a.array() * agent->bounds.scale(0, 0) + agent->bounds.bias(0, 0)).matrix();
+        cache.action = (a.col(0).array() * agent->bounds.scale(0, 0) + agent->bounds.bias(0, 0)).matrix();
         cache.agent = agent;
     }
-    const Pendulum::State st = pend.state();
-    std::vector<ImVec2> trail;
-    for (const auto& s : pend.trajectory())
-        trail.push_back(ImVec2(float(Pendulum::angle_normalize(s[0]) / tr), float(s[1] / wr)));
-    const ImVec2 marker(float(Pendulum::angle_normalize(st[0]) / tr), float(st[1] / wr));
     const float fs = ImGui::GetFontSize();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const float size = std::max(80.0f, std::min((avail.x - fs * 19) / 2 - fs * 3, avail.y - fs * 4));
-    heatmap(agent->q1.layers.empty() ? "V(θ, ω)" : "V(θ, ω) = min(Q1, Q2) at μ(s)", cache.value, res, cache.value.minCoeff(), cache.value.maxCoeff(), false, size,
-            marker, "θ (0 = up)", "ω", tr, wr, &trail);
+    char vt[64], at[64];
+    std::snprintf(vt, sizeof vt, agent->q1.layers.empty() ? "V(%s, %s)" : "V(%s, %s) = min(Q1, Q2) at μ(s)", pl.x_name, pl.y_name);
+    std::snprintf(at, sizeof at, "%s μ(%s, %s)", pl.action_name, pl.x_name, pl.y_name);
+    heatmap(vt, cache.value, res, cache.value.minCoeff(), cache.value.maxCoeff(), false, size, pl.current, pl.x_name, pl.y_name,
+            pl.x0, pl.x1, pl.y0, pl.y1, &pl.trail);
     ImGui::SameLine();
-    heatmap("torque μ(θ, ω)", cache.torque, res, -2, 2, true, size, marker, "θ (0 = up)", "ω", tr, wr, &trail);
+    const float lo = agent->bounds.bias(0, 0) - agent->bounds.scale(0, 0), hi = agent->bounds.bias(0, 0) + agent->bounds.scale(0, 0);
+    heatmap(at, cache.action, res, lo, hi, true, size, pl.current, pl.x_name, pl.y_name, pl.x0, pl.x1, pl.y0, pl.y1, &pl.trail);
     ImGui::SameLine();
 
     // Right column, on one action axis (the env's torque from its lower to its upper bound): the twin critics'
     // Q(s, ·) at the current state (their gap is the disagreement TD3 and SAC guard against by taking the smaller),
     // and the policy's action distribution π(· | s) with its deterministic action and a sample drawn from it.
     ImGui::BeginGroup();
-    ImGui::Text("θ %+.2f  ω %+.2f  last u %+.2f", Pendulum::angle_normalize(st[0]), st[1], pend.last_torque());
-    ImGui::TextDisabled("ω = dθ/dt; white: this episode's path");
-    const float cur[3] = {float(std::cos(st[0])), float(std::sin(st[0])), float(st[1])};
-    const nn::ActionDensity pd = agent->density(cur, 0);
+    ImGui::TextUnformatted(pl.status.c_str());
+    ImGui::TextDisabled("%s; white: this episode's path", pl.legend);
+    std::vector<float> cur(size_t(pl.obs_dim));
+    pl.observe(pl.x0 + (pl.current.x + 1) / 2 * (pl.x1 - pl.x0), pl.y0 + (pl.current.y + 1) / 2 * (pl.y1 - pl.y0), cur.data());
+    const nn::ActionDensity pd = agent->density(cur.data(), 0);
     const float w = fs * 15, h = fs * 6.5f;
     ImDrawList* dl = ImGui::GetWindowDrawList();
     auto x_of = [&](double a) { return float((a - pd.lo) / (pd.hi - pd.lo)); };  // action → [0, 1] across
     if (!agent->q1.layers.empty()) {
         const int n = 64;
-        RMat obs(n, 3), acts(n, 1);
+        RMat obs(n, pl.obs_dim), acts(n, 1);
         for (int i = 0; i < n; ++i) {
-            obs(i, 0) = cur[0], obs(i, 1) = cur[1], obs(i, 2) = cur[2];
+            for (int d = 0; d < pl.obs_dim; ++d) obs(i, d) = cur[size_t(d)];
             acts(i, 0) = -1 + 2 * float(i) / (n - 1);
         }
         const RMat q = agent->q_values(obs, acts);
@@ -200,7 +220,7 @@ void pendulum_maps(const RunSlot& run, const Pendulum& pend) {
     }
     ImGui::TextColored(ImVec4(0.55f, 0.9f, 0.63f, 1), "π(a | s)");
     ImGui::SameLine();
-    ImGui::TextDisabled("white: greedy %+.2f", pd.mode());
+    ImGui::TextDisabled("over the %s; white: greedy %+.2f", pl.action_name, pd.mode());
     ImGui::TextColored(ImVec4(1, 0.47f, 0.35f, 1), "▲ a ~ π(· | s): %+.2f", drawn.sample);
     if (pd.std <= 0) ImGui::TextDisabled("deterministic policy (no acting noise)");
     else if (pd.kind == nn::ActionDensity::Squashed)
@@ -214,7 +234,32 @@ void pendulum_maps(const RunSlot& run, const Pendulum& pend) {
 
 void panel_state_maps(App& app) {
     RunSlot* run = app.current();
-    if (const auto* pend = run ? dynamic_cast<const Pendulum*>(run->snap.env.get()) : nullptr) return pendulum_maps(*run, *pend);
+    if (const auto* pend = run ? dynamic_cast<const Pendulum*>(run->snap.env.get()) : nullptr) {
+        // Pendulum's (θ, ω), observed as (cos θ, sin θ, ω); θ = 0 is upright.
+        const float tr = float(M_PI), wr = float(Pendulum::kMaxSpeed);
+        Plane pl{"θ", "ω", "torque", -tr, tr, -wr, wr,
+                 [](float th, float w, float* o) { o[0] = std::cos(th), o[1] = std::sin(th), o[2] = w; }, 3, {}, {}, {}};
+        const Pendulum::State st = pend->state();
+        pl.current = to_map(pl, Pendulum::angle_normalize(st[0]), st[1]);
+        for (const auto& x : pend->trajectory()) pl.trail.push_back(to_map(pl, Pendulum::angle_normalize(x[0]), x[1]));
+        char buf[96];
+        std::snprintf(buf, sizeof buf, "θ %+.2f  ω %+.2f  last torque %+.2f", Pendulum::angle_normalize(st[0]), st[1], pend->last_torque());
+        pl.status = buf, pl.legend = "θ = 0 up, ω = dθ/dt";
+        return plane_maps(*run, pl);
+    }
+    if (const auto* car = run ? dynamic_cast<const MountainCarContinuous*>(run->snap.env.get()) : nullptr) {
+        // MountainCar's (x, v), observed as they are; the flag at x = 0.45.
+        Plane pl{"x", "v", "force", float(MountainCarContinuous::kMinPosition), float(MountainCarContinuous::kMaxPosition),
+                 -float(MountainCarContinuous::kMaxSpeed), float(MountainCarContinuous::kMaxSpeed),
+                 [](float x, float v, float* o) { o[0] = x, o[1] = v; }, 2, {}, {}, {}};
+        const auto st = car->state();
+        pl.current = to_map(pl, st[0], st[1]);
+        for (const auto& x : car->trajectory()) pl.trail.push_back(to_map(pl, x[0], x[1]));
+        char buf[96];
+        std::snprintf(buf, sizeof buf, "x %+.3f  v %+.4f  last force %+.2f", st[0], st[1], car->last_force());
+        pl.status = buf, pl.legend = "flag at x = 0.45, v = dx/dt";
+        return plane_maps(*run, pl);
+    }
     const auto* cart = run ? dynamic_cast<const CartPole*>(run->snap.env.get()) : nullptr;
     if (cart && cart->pixels()) {  // the maps feed the agent states, not pictures
         ImGui::TextDisabled("no state maps when the agent sees pixels (obs=pixels): see the dream view");
@@ -262,7 +307,7 @@ void panel_state_maps(App& app) {
     const float size = std::max(80.0f, std::min((avail.x - fs * 16) / 2 - fs * 3, avail.y - fs * 4));
     const ImVec2 marker(float(st[2] / tr), float(st[3] / wr));
     if (cache.value.size()) {
-        heatmap("V(θ, ω)", cache.value, res, cache.value.minCoeff(), cache.value.maxCoeff(), false, size, marker, "θ", "ω", tr, wr);
+        heatmap("V(θ, ω)", cache.value, res, cache.value.minCoeff(), cache.value.maxCoeff(), false, size, marker, "θ", "ω", -tr, tr, -wr, wr);
         ImGui::SameLine();
     }
     // Second map: π(right) for a policy, or Q(right) − Q(left) for a Q-network.
@@ -270,9 +315,9 @@ void panel_state_maps(App& app) {
     for (int i = 0; i < res * res; ++i) second(i, 0) = agent->q_values ? cache.actions(i, 1) - cache.actions(i, 0) : cache.actions(i, 1);
     if (agent->q_values) {
         const double m = std::max(1e-6f, second.cwiseAbs().maxCoeff());
-        heatmap("Q(right) − Q(left)", second, res, -m, m, true, size, marker, "θ", "ω", tr, wr);
+        heatmap("Q(right) − Q(left)", second, res, -m, m, true, size, marker, "θ", "ω", -tr, tr, -wr, wr);
     } else {
-        heatmap("π(push right | θ, ω)", second, res, 0, 1, false, size, marker, "θ", "ω", tr, wr);
+        heatmap("π(push right | θ, ω)", second, res, 0, 1, false, size, marker, "θ", "ω", -tr, tr, -wr, wr);
     }
     ImGui::SameLine();
     ImGui::BeginGroup();
