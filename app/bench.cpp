@@ -446,49 +446,42 @@ int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err) {
     }});
 
     // Continuous control: env steps and wall time until the deterministic policy averages >= -200 over 10 Pendulum
-    // episodes (evaluated every 1000 steps on a separate env, its time excluded), median of 3 seeds, defaults but
-    // for the budget (RL Baselines3 Zoo: about -150 at 20k steps).
-    for (const std::string algo : {"sac", "td3", "ddpg"}) {
-        sections.push_back({algo + "_pendulum", [&, algo] {
-            std::vector<double> steps_to, secs_to;
-            int solved = 0;
-            const int seeds = quick ? 1 : 3;
-            for (int seed = 1; seed <= seeds; ++seed) {
-                RunConfig cfg;
-                cfg.env_id = "Pendulum-v1";
-                cfg.algo_id = algo;
-                cfg.seed = uint64_t(seed);
-                cfg.algo_args = {{"total_timesteps", quick ? "5000" : "20000"}};
-                const Reached r = train_until(cfg, -200, 10, 1000);
-                steps_to.push_back(r.steps), secs_to.push_back(r.seconds), solved += r.found();
-            }
-            const std::string note = std::to_string(solved) + "/" + std::to_string(seeds) +
-                                     " seeds; default settings, deterministic eval of 10 episodes every 1000 steps";
-            rows.push_back({algo + "_pendulum_steps_to_minus200", median(steps_to), "steps", note});
-            rows.push_back({algo + "_pendulum_seconds_to_minus200", median(secs_to), "s", note + " (eval time excluded)"});
-        }});
-    }
-    // The on-policy Gaussian policies on the same task, with the settings of their learning test (γ 0.9; PPO 4 × 1024
-    // steps per rollout and an unclipped value loss, A2C n = 8 with normalised rewards), evaluated every 4096 steps.
-    const std::map<std::string, std::map<std::string, std::string>> on_policy = {
+    // episodes (evaluated on a separate env, its time excluded), median of 3 seeds. SAC, TD3, DDPG: defaults but for
+    // the budget, checked every 1000 steps (RL Baselines3 Zoo: about -150 at 20k steps). PPO and A2C (Gaussian
+    // policies): their learning test's settings (γ 0.9; PPO 4 × 1024 steps per rollout and an unclipped value loss,
+    // A2C n = 8 with normalised rewards), checked every 4096 steps.
+    struct PendulumRun {
+        std::string algo;
+        std::map<std::string, std::string> args;  // total_timesteps for full runs; quick runs use quick_steps
+        std::string quick_steps;
+        int64_t every;
+        std::string settings;
+    };
+    const std::vector<PendulumRun> pendulum_runs = {
+        {"sac", {{"total_timesteps", "20000"}}, "5000", 1000, "default settings"},
+        {"td3", {{"total_timesteps", "20000"}}, "5000", 1000, "default settings"},
+        {"ddpg", {{"total_timesteps", "20000"}}, "5000", 1000, "default settings"},
         {"ppo", {{"total_timesteps", "200000"}, {"num_envs", "4"}, {"num_steps", "1024"}, {"num_minibatches", "16"},
-                 {"update_epochs", "10"}, {"learning_rate", "1e-3"}, {"gamma", "0.9"}, {"clip_vloss", "false"}}},
-        {"a2c", {{"total_timesteps", "2000000"}, {"gamma", "0.9"}, {"gae_lambda", "0.9"}, {"num_steps", "8"}, {"norm_reward", "true"}}}};
-    for (const auto& [algo, args] : on_policy) {
-        sections.push_back({algo + "_pendulum", [&, algo = algo, args = args] {
+                 {"update_epochs", "10"}, {"learning_rate", "1e-3"}, {"gamma", "0.9"}, {"clip_vloss", "false"}},
+         "200000", 4096, "the learning test's settings"},
+        {"a2c", {{"total_timesteps", "2000000"}, {"gamma", "0.9"}, {"gae_lambda", "0.9"}, {"num_steps", "8"}, {"norm_reward", "true"}},
+         "2000000", 4096, "the learning test's settings"}};
+    for (const PendulumRun& pr : pendulum_runs) {
+        sections.push_back({pr.algo + "_pendulum", [&, pr] {
             std::vector<double> steps_to, secs_to;
             int solved = 0;
             const int seeds = quick ? 1 : 3;
             for (int seed = 1; seed <= seeds; ++seed) {
                 RunConfig cfg;
-                cfg.env_id = "Pendulum-v1", cfg.algo_id = algo, cfg.seed = uint64_t(seed), cfg.algo_args = args;
-                const Reached r = train_until(cfg, -200, 10, 4096);
+                cfg.env_id = "Pendulum-v1", cfg.algo_id = pr.algo, cfg.seed = uint64_t(seed), cfg.algo_args = pr.args;
+                if (quick) cfg.algo_args["total_timesteps"] = pr.quick_steps;
+                const Reached r = train_until(cfg, -200, 10, pr.every);
                 steps_to.push_back(r.steps), secs_to.push_back(r.seconds), solved += r.found();
             }
-            const std::string note = std::to_string(solved) + "/" + std::to_string(seeds) +
-                                     " seeds; the learning test's settings, deterministic eval of 10 episodes every 4096 steps";
-            rows.push_back({algo + "_pendulum_steps_to_minus200", median(steps_to), "steps", note});
-            rows.push_back({algo + "_pendulum_seconds_to_minus200", median(secs_to), "s", note + " (eval time excluded)"});
+            const std::string note = std::to_string(solved) + "/" + std::to_string(seeds) + " seeds; " + pr.settings +
+                                     ", deterministic eval of 10 episodes every " + std::to_string(pr.every) + " steps";
+            rows.push_back({pr.algo + "_pendulum_steps_to_minus200", median(steps_to), "steps", note});
+            rows.push_back({pr.algo + "_pendulum_seconds_to_minus200", median(secs_to), "s", note + " (eval time excluded)"});
         }});
     }
 
