@@ -1,7 +1,8 @@
 // DDPG — deep deterministic policy gradient (Lillicrap et al., 2016), read top to bottom like CleanRL's
 // ddpg_continuous_action.py:
 //
-//   act with a = clip(μ(s) + N(0, exploration_noise), −1, 1) mapped onto the env's bounds (uniform random at first);
+//   act with a = clip(μ(s) + noise, −1, 1) mapped onto the env's bounds (uniform random at first); the noise is
+//     N(0, exploration_noise) each step, or an Ornstein–Uhlenbeck process (noise_type=ou: correlated in time);
 //   store (s, a, r, s', terminated); every step, on a sampled batch:
 //     critic:  y = r + γ (1 − terminated) Q_target(s', μ_target(s'));  minimise (Q(s, a) − y)²
 //     actor:   every policy_frequency steps, maximise Q(s, μ(s)) (the deterministic policy gradient, through the
@@ -25,7 +26,8 @@ struct DdpgArgs : Args<DdpgArgs> {
     int64_t batch_size = 256;          // transitions per update
     int64_t learning_starts = 1000;    // uniform random steps before learning
     double learning_rate = 3e-4;       // Adam step size (actor and critics)
-    double exploration_noise = 0.1;    // σ of the Gaussian added to the action while acting (in [−1, 1] units)
+    double exploration_noise = 0.1;    // σ of the acting noise (in [−1, 1] units)
+    std::string noise_type = "gaussian";  // gaussian (independent per step) | ou (Ornstein–Uhlenbeck, correlated in time)
     int64_t policy_frequency = 2;      // critic steps per actor (and target) step (CleanRL's DDPG: 2)
     int64_t hidden = 256;              // units in each of the two hidden layers
 
@@ -38,6 +40,8 @@ struct DdpgArgs : Args<DdpgArgs> {
         v.integer("learning_starts", learning_starts, 1, 10000000, "uniform random steps before learning", Apply::Restart);
         v.real("learning_rate", learning_rate, 1e-6, 1, "Adam step size of actor and critics", Apply::Now, true);
         v.real("exploration_noise", exploration_noise, 0, 2, "σ of the acting noise (actions in [-1, 1])", Apply::Now);
+        v.choice("noise_type", noise_type, {"gaussian", "ou"},
+                 "gaussian: independent each step; ou: Ornstein-Uhlenbeck, pushes that last (also during warm-up)", Apply::Restart);
         v.integer("policy_frequency", policy_frequency, 1, 100, "critic updates per actor update (the delay)", Apply::Now);
         v.integer("hidden", hidden, 4, 4096, "units per hidden layer", Apply::Restart);
     }
@@ -57,9 +61,10 @@ void run_ddpg(DdpgArgs& args, RunContext& ctx) {
     Adam actor_opt, q_opt;
     actor_opt.params = agent->actor.params();
     q_opt.params = agent->q1.params();
+    ActionNoise noise(args.noise_type, A);
     auto view = ctx.on_agent([&] {  // what the views show: the actor, the critics and the acting noise
         auto v = std::make_shared<ContinuousAgent>(*agent);
-        v->explore_std = float(args.exploration_noise);
+        v->explore_std = noise.spread(float(args.exploration_noise));
         return v;
     });
 
@@ -70,15 +75,16 @@ void run_ddpg(DdpgArgs& args, RunContext& ctx) {
     int64_t updates = 0, actor_updates = 0;
 
     for (int64_t global_step = 0; global_step < args.total_timesteps; ++global_step) {
-        // 1. act: uniform at first, then μ(s) plus Gaussian exploration noise, clipped to [−1, 1]
-        if (global_step < args.learning_starts) {
+        // 1. act: uniform at first, then μ(s) plus exploration noise, clipped to [−1, 1]
+        if (global_step < args.learning_starts && !noise.ou()) {
             for (auto& a : action) a = float(2 * rng.uniform() - 1);
-        } else {
+        } else {  // (OU noise also drives the warm-up: uniform steps average out to standing still)
             const Mat mu = agent->deterministic(env.obs());
             for (int i = 0; i < A; ++i)
-                action[size_t(i)] = std::clamp(mu(0, i) + float(args.exploration_noise) * normal(rng), -1.0f, 1.0f);
+                action[size_t(i)] = std::clamp(mu(0, i) + noise.sample(i, float(args.exploration_noise), rng), -1.0f, 1.0f);
         }
         if (!env.step(action.data())) return;
+        if (env.episode_ended()) noise.reset();
         if (global_step < args.learning_starts) continue;
 
         // 2. critic towards the target networks' one-step bootstrap

@@ -43,6 +43,26 @@ ActionScale::ActionScale(const Space& box) : scale(1, int(box.low.size())), bias
     }
 }
 
+ActionNoise::ActionNoise(const std::string& type, int act_dim) : ou_(type == "ou"), x_(size_t(act_dim), 0.0f) {
+    if (type != "ou" && type != "gaussian") throw ParamError("noise_type=" + type + " is not allowed: expected gaussian or ou");
+}
+
+float ActionNoise::sample(int d, float sigma, Rng& rng) {
+    if (!ou_) return sigma * normal(rng);
+    float& x = x_[size_t(d)];
+    x += -kTheta * x * kDt + sigma * std::sqrt(kDt) * normal(rng);
+    return x;
+}
+
+void ActionNoise::reset() { std::fill(x_.begin(), x_.end(), 0.0f); }
+
+float ActionNoise::spread(float sigma) const {
+    // Var = σ² dt / (1 − (1 − θ dt)²) for the discrete process, ≈ σ² / 2θ.
+    if (!ou_) return sigma;
+    const float a = 1 - kTheta * kDt;
+    return sigma * std::sqrt(kDt / (1 - a * a));
+}
+
 OffPolicyEnv::OffPolicyEnv(RunContext& ctx, int64_t buffer_size)
     : ctx_(ctx), envs_(std::make_unique<VectorEnv>([&] { return ctx.new_env(); }, 1)), D_(envs_->obs_dim()),
       A_(envs_->act_dim()), bounds_(envs_->env(0).action_space()), buffer_(D_, A_, buffer_size),
@@ -58,6 +78,7 @@ bool OffPolicyEnv::step(const float* action) {
     for (int i = 0; i < A_; ++i) env_action_[size_t(i)] = bounds_.bias(0, i) + bounds_.scale(0, i) * action[i];
     envs_->step_box(env_action_.data());
     const bool done = envs_->done(0);
+    ended_ = done;
     buffer_.add(obs_.data(), action, envs_->reward(0), done ? envs_->final_obs() : envs_->obs(), envs_->terminated(0));
     obs_ = Eigen::Map<const Mat>(envs_->obs(), 1, D_);
     if (!ctx_.tick(Tick::EnvStep)) return false;

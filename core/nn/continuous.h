@@ -43,6 +43,25 @@ struct ActionScale {
     ActionScale() = default;
 };
 
+// Acting noise for deterministic actors (DDPG, TD3), in [−1, 1] units: independent N(0, σ²) per step (CleanRL's),
+// or an Ornstein–Uhlenbeck process x ← x − θ x dt + σ √dt ε (the DDPG paper's; θ = 0.15, dt = 0.01 as SB3's),
+// whose pushes last hundreds of steps — what rocks MountainCar's car up to the flag, where independent noise
+// averages out. The OU state restarts at 0 with every episode.
+class ActionNoise {
+public:
+    ActionNoise(const std::string& type, int act_dim);  // type: gaussian | ou
+    float sample(int d, float sigma, Rng& rng);         // the noise for action dimension d this step
+    void reset();                                       // an episode began
+    bool ou() const { return ou_; }
+    // The noise's spread at one step as the views draw it: σ, or the OU process's stationary standard deviation.
+    float spread(float sigma) const;
+    static constexpr float kTheta = 0.15f, kDt = 0.01f;
+
+private:
+    bool ou_;
+    std::vector<float> x_;
+};
+
 // The env side of an off-policy continuous-control loop (DDPG, TD3, SAC): one env, shown in the GUI; actions come in
 // [−1, 1]ᴬ and are mapped onto its bounds; every transition goes to the replay buffer (the final observation where
 // an episode ended), and finished episodes are logged (return, length, success) and ticked.
@@ -56,6 +75,7 @@ public:
     const Mat& obs() const { return obs_; }  // 1 × obs_dim: the current observation
     const TransitionBuffer& buffer() const { return buffer_; }
     bool step(const float* action);  // one env step; false when the run must stop
+    bool episode_ended() const { return ended_; }  // the last step ended an episode (the env was reset)
 
 private:
     RunContext& ctx_;
@@ -65,6 +85,7 @@ private:
     TransitionBuffer buffer_;
     Mat obs_;
     std::vector<float> env_action_;
+    bool ended_ = false;
 };
 
 // π(a_d | s) at one state for one action dimension, in the env's units: what the GUI draws as a density curve.
