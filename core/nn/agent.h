@@ -28,7 +28,7 @@ struct MlpAgent : AgentFn {
     static std::shared_ptr<MlpAgent> actor_critic(const Space& obs, int n_actions, int hidden, Rng& rng,
                                                   const std::string& network, int filters);
     // For Box actions (CleanRL's ppo_continuous_action layout): the actor outputs the Gaussian's mean (in the env's
-    // units, gain 0.01), log σ starts at 0. The views see it as a ContinuousAgent (continuous_view).
+    // units, gain 0.01), log σ starts at 0. The views see it as ContinuousAgent::gaussian.
     static std::shared_ptr<MlpAgent> gaussian_actor_critic(const Space& obs, int act_dim, int hidden, Rng& rng,
                                                            const std::string& network, int filters);
     std::vector<Param*> all_params();  // actor's, critic's, then log σ (Box)

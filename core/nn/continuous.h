@@ -112,7 +112,7 @@ struct ContinuousAgent : AgentFn {
     bool stochastic = true;
     bool squash = true;  // the actor's mean goes through tanh into [−1, 1]; false: it is in env units (clipped)
     Mat log_std;         // squash = false: the Gaussian's log σ, 1 × A (empty: deterministic)
-    float explore_std = 0;  // deterministic actors (DDPG, TD3): σ of the acting noise in [−1, 1] units
+    float explore_std = 0;  // deterministic actors (DDPG, TD3): the acting noise's spread in [−1, 1] units (ActionNoise::spread)
     ActionScale bounds;
     int obs_dim = 0;
     // SAC's actor: raw log-std r → kLogStdMin + (kLogStdMax − kLogStdMin) (tanh r + 1) / 2, as CleanRL's.
