@@ -136,7 +136,8 @@ void plane_maps(const RunSlot& run, const Plane& pl) {
     // and the policy's action distribution π(· | s) with its deterministic action and a sample drawn from it.
     ImGui::BeginGroup();
     ImGui::TextUnformatted(pl.status.c_str());
-    ImGui::TextDisabled("%s; white: this episode's path", pl.legend);
+    ImGui::TextDisabled("%s", pl.legend);
+    ImGui::TextDisabled("white: this episode's path");
     std::vector<float> cur(size_t(pl.obs_dim));
     pl.observe(pl.x0 + (pl.current.x + 1) / 2 * (pl.x1 - pl.x0), pl.y0 + (pl.current.y + 1) / 2 * (pl.y1 - pl.y0), cur.data());
     const nn::ActionDensity pd = agent->density(cur.data(), 0);
@@ -166,7 +167,7 @@ void plane_maps(const RunSlot& run, const Plane& pl) {
         ImGui::SameLine();
         ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(cols[1]), "Q2(s, a)");
         ImGui::SameLine();
-        ImGui::TextDisabled("from %.1f to %.1f", lo, hi);
+        ImGui::TextDisabled("%.1f to %.1f", lo, hi);
     }
 
     // π(a | s): the density inside the bounds; a clipped Gaussian's mass beyond them sits on the bounds as bars.
@@ -220,7 +221,8 @@ void plane_maps(const RunSlot& run, const Plane& pl) {
     }
     ImGui::TextColored(ImVec4(0.55f, 0.9f, 0.63f, 1), "π(a | s)");
     ImGui::SameLine();
-    ImGui::TextDisabled("over the %s; white: greedy %+.2f", pl.action_name, pd.mode());
+    ImGui::TextDisabled("of the %s", pl.action_name);
+    ImGui::TextDisabled("white: greedy %+.2f", pd.mode());
     ImGui::TextColored(ImVec4(1, 0.47f, 0.35f, 1), "▲ a ~ π(· | s): %+.2f", drawn.sample);
     if (pd.std <= 0) ImGui::TextDisabled("deterministic policy (no acting noise)");
     else if (pd.kind == nn::ActionDensity::Squashed)
