@@ -17,6 +17,7 @@
 
 #include "app/cli.h"
 #include "core/algos/registry.h"
+#include "core/build_info.h"
 #include "core/nn/layers.h"
 #include "core/nn/world_model.h"
 #include "core/tabular.h"
@@ -227,6 +228,7 @@ double median(std::vector<double> v) {
 }  // namespace
 
 int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err) {
+    const MachineInfo machine = machine_info();  // the load before the bench adds its own
     struct Row { std::string name; double value; std::string unit, note; };
     std::vector<Row> rows;
     const bool quick = opt.quick;
@@ -360,6 +362,22 @@ int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err) {
         double best = 1e300;
         for (int r = 0; r < repeats; ++r) best = std::min(best, dqn_minatar_update_us(quick ? 50 : 500));
         rows.push_back({"dqn_minatar_update_us", best, "us", "batch 32, conv3x3x16-128-6 on Seaquest's 10 channels, Adam"});
+    }});
+    // One SAC training step at the defaults (256-unit actor and twin critics, batch 256, its update schedule) on
+    // Pendulum: the difference of two runs past learning_starts, so set-up and the random warm-up cancel out.
+    sections.push_back({"sac_step", [&] {
+        auto run_s = [&](int64_t total) {
+            RunConfig cfg;
+            cfg.env_id = "Pendulum-v1", cfg.algo_id = "sac", cfg.seed = 1;
+            cfg.algo_args = {{"total_timesteps", std::to_string(total)}, {"learning_starts", "1000"}};
+            const auto t0 = std::chrono::steady_clock::now();
+            run_headless(cfg);
+            return seconds_since(t0);
+        };
+        const int64_t extra = quick ? 300 : 2000;
+        double best = 1e300;
+        for (int r = 0; r < repeats; ++r) best = std::min(best, (run_s(1000 + 2 * extra) - run_s(1000 + extra)) / double(extra));
+        rows.push_back({"sac_step_us", best * 1e6, "us", "Pendulum, defaults: env step + updates (256 units, batch 256)"});
     }});
     sections.push_back({"act_forward", [&] {
         rows.push_back({"act_forward_us", act_forward_us(quick ? 20000 : 200000), "us", "batch-1 forward, 4-64-64-2 tanh"});
@@ -581,6 +599,10 @@ int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err) {
     }
 
     std::ostream& table = opt.json ? err : out;
+    // Which build and machine made these figures: the portable and native builds differ in speed (and numbers),
+    // and a loaded machine in everything.
+    const BuildInfo build = build_info();
+    table << "build:   " << build_summary(build) << "\nmachine: " << machine_summary(machine) << "\n\n";
     table << std::left << std::setw(40) << "figure" << std::right << std::setw(16) << "value" << "  "
           << std::left << std::setw(10) << "unit" << "note\n";
     for (const auto& r : rows)
@@ -589,6 +611,11 @@ int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err) {
     if (opt.json) {
         nlohmann::json j;
         for (const auto& r : rows) j[r.name] = r.value;
+        j["build"] = {{"kind", build.kind}, {"isa", build.isa}, {"simd", build.simd}, {"compiler", build.compiler},
+                      {"eigen_l1", build.l1}, {"eigen_l2", build.l2}, {"eigen_l3", build.l3}};
+        j["machine"] = {{"cpu_model", machine.cpu_model}, {"isa_level", machine.isa_level},
+                        {"hardware_threads", machine.hardware_threads},
+                        {"load", {machine.load1, machine.load5, machine.load15}}};
         out << j.dump() << "\n";
     }
     return 0;

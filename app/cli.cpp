@@ -3,11 +3,14 @@
 #include <cmath>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "core/algos/registry.h"
+#include "core/build_info.h"
+#include "core/repro.h"
 #include "core/evaluate.h"
 #include "core/files.h"
 #include "core/nn/agent.h"
@@ -30,6 +33,8 @@ usage:
   dreamlab eval  --run DIR [--episodes N] [--seed N] [--json] [--video FILE.mp4 [--video-episodes K] [--fps F]]
   dreamlab eval  --env ID [--env-arg k=v]... --policy random [--episodes N] [--seed N] [--json] [--video …]
   dreamlab bench [--json] [--quick] [--only SECTION[,SECTION...]]
+  dreamlab repro [--json] [--only NAME[,NAME...]] [--check FILE]
+  dreamlab version
   dreamlab help
 )";
 
@@ -302,6 +307,78 @@ int cmd_eval(const Options& o, std::ostream& out) {
     return 0;
 }
 
+std::vector<std::string> split_commas(const std::string& text) {
+    std::vector<std::string> words;
+    std::stringstream in(text);
+    for (std::string w; std::getline(in, w, ',');)
+        if (!w.empty()) words.push_back(w);
+    return words;
+}
+
+// The pinned short runs (core/repro.h): each one's metrics hash, and with --check whether it is the pinned one.
+int cmd_repro(const Options& o, std::ostream& out, std::ostream& err) {
+    std::vector<const PinnedRun*> runs;
+    if (o.has("--only")) {
+        for (const std::string& w : split_commas(o.get("--only"))) {
+            const PinnedRun* found = nullptr;
+            for (const PinnedRun& r : pinned_runs())
+                if (r.name == w) found = &r;
+            if (!found) {
+                std::string names;
+                for (const PinnedRun& r : pinned_runs()) names += " " + r.name;
+                throw UsageError("--only " + w + ": no such pinned run; the runs are:" + names);
+            }
+            runs.push_back(found);
+        }
+        if (runs.empty()) throw UsageError("--only needs run names, e.g. --only ppo_cartpole");
+    } else {
+        for (const PinnedRun& r : pinned_runs()) runs.push_back(&r);
+    }
+    std::map<std::string, std::string> pinned;
+    if (o.has("--check"))
+        try {
+            for (const auto& [name, hash] : parse_hash_file(read_file(o.get("--check")))) pinned[name] = hash;
+        } catch (const std::runtime_error& e) {
+            throw IoError(o.get("--check") + ": " + e.what());
+        }
+    const BuildInfo b = build_info();
+    std::ostream& table = o.has("--json") ? err : out;
+    table << "build:   " << build_summary(b) << "\nmachine: " << machine_summary(machine_info()) << "\n";
+    table << std::left << std::setw(20) << "run" << std::setw(18) << "metrics hash" << std::right << std::setw(7)
+          << "rows" << std::setw(9) << "seconds" << "  " << (pinned.empty() ? "exercises" : "pinned") << "\n";
+    nlohmann::json j = nlohmann::json::object();
+    int mismatches = 0;
+    for (const PinnedRun* run : runs) {
+        const PinnedResult r = run_pinned(*run);
+        std::string verdict = run->what;
+        if (!pinned.empty()) {
+            const auto it = pinned.find(r.name);
+            verdict = it == pinned.end() ? "not in the file" : it->second == hex64(r.hash) ? "same" : "DIFFERS: pinned " + it->second;
+            mismatches += verdict != "same";
+        }
+        table << std::left << std::setw(20) << r.name << std::setw(18) << hex64(r.hash) << std::right << std::setw(7)
+              << r.rows << std::setw(9) << std::fixed << std::setprecision(2) << r.seconds << "  " << verdict << "\n"
+              << std::defaultfloat;
+        j[r.name] = hex64(r.hash);
+    }
+    if (o.has("--json")) out << j.dump() << "\n";
+    if (!pinned.empty()) {
+        table << (mismatches ? std::to_string(mismatches) + " of " + std::to_string(runs.size()) +
+                                   " runs differ from " + o.get("--check") +
+                                   (b.fixed_arithmetic ? "" : " (expected: this is not the portable build)")
+                             : "every run matches " + o.get("--check"))
+              << "\n";
+        return mismatches ? 1 : 0;
+    }
+    return 0;
+}
+
+int cmd_version(std::ostream& out) {
+    out << "dreamlab " << DREAMLAB_VERSION << "\nbuild:   " << build_summary(build_info())
+        << "\nmachine: " << machine_summary(machine_info()) << "\n";
+    return 0;
+}
+
 }  // namespace
 
 int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -322,15 +399,15 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
                                   "--video-episodes", "--fps"},
                         {"--json"}),
                 out);
+        if (cmd == "repro") return cmd_repro(Options(args, 1, {"--only", "--check"}, {"--json"}), out, err);
+        if (cmd == "version" || cmd == "--version") return cmd_version(out);
         if (cmd == "bench") {
             Options o(args, 1, {"--only"}, {"--json", "--quick"});
             BenchOptions b;
             b.json = o.has("--json"), b.quick = o.has("--quick");
             if (o.has("--only")) {
                 b.only_text = o.get("--only");
-                std::stringstream words(b.only_text);
-                for (std::string w; std::getline(words, w, ',');)
-                    if (!w.empty()) b.only.push_back(w);
+                b.only = split_commas(b.only_text);
                 if (b.only.empty()) throw UsageError("--only needs section names, e.g. --only cartpole,ppo_update");
             }
             try {
@@ -339,7 +416,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
                 throw UsageError(e.what());
             }
         }
-        throw UsageError("unknown command '" + cmd + "': commands are gui, list, train, eval, bench, help");
+        throw UsageError("unknown command '" + cmd + "': commands are gui, list, train, eval, bench, repro, version, help");
     } catch (const UsageError& e) {
         err << "dreamlab: " << e.what() << "\n\n" << kUsage;
         return 2;

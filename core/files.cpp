@@ -8,6 +8,12 @@
 
 namespace dl {
 
+uint64_t fnv1a64(const char* data, size_t n) {
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; ++i) h = (h ^ uint8_t(data[i])) * 1099511628211ull;
+    return h;
+}
+
 namespace fs = std::filesystem;
 
 void write_file_atomic(const fs::path& path, const std::string& content) {

@@ -1,6 +1,8 @@
 // Files written so that a crash or a full disk never leaves a half-written result: every file goes to a
 // temporary name first, is flushed to disk, then renamed over the target (rename is atomic on POSIX).
 #pragma once
+#include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -10,6 +12,9 @@ namespace dl {
 struct IoError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
+
+// FNV-1a, 64 bits: checkpoint checksums and the pinned metric hashes.
+uint64_t fnv1a64(const char* data, size_t n);
 
 // Writes `content` to `path` atomically; throws IoError naming the path and the reason.
 void write_file_atomic(const std::filesystem::path& path, const std::string& content);

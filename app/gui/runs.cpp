@@ -176,9 +176,11 @@ const std::vector<Preset>& presets() {
              true, 30, true},
             {"mountaincar-exploration", "TD3 on MountainCarContinuous with independent vs Ornstein-Uhlenbeck noise: the first "
                                         "learns to stand still, the second rocks the car up to the flag (~50k steps)",
-             {cfg("MountainCarContinuous-v0", {}, "td3", {{"total_timesteps", "80000"}, {"hidden", "64"}, {"exploration_noise", "0.5"}}, 2),
+             {cfg("MountainCarContinuous-v0", {}, "td3", {{"total_timesteps", "80000"}, {"hidden", "64"}, {"exploration_noise", "0.5"},
+                                                          {"learning_starts", "10000"}, {"learning_rate", "1e-3"}}, 2),
               cfg("MountainCarContinuous-v0", {}, "td3",
-                  {{"total_timesteps", "80000"}, {"hidden", "64"}, {"exploration_noise", "0.5"}, {"noise_type", "ou"}}, 2)},
+                  {{"total_timesteps", "80000"}, {"hidden", "64"}, {"exploration_noise", "0.5"}, {"noise_type", "ou"},
+                   {"learning_starts", "10000"}, {"learning_rate", "1e-3"}}, 2)},
              true, 30, true},
             {"pendulum-trpo", "TRPO on Pendulum: each update's KL against the trust region δ, and the line search's tries",
              {cfg("Pendulum-v1", {}, "trpo", {{"total_timesteps", "200000"}, {"gamma", "0.9"}})}, true, 30, true},

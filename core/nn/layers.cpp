@@ -8,6 +8,7 @@
 #include <Eigen/QR>
 
 #include "core/files.h"
+#include "core/nn/exact_math.h"
 
 namespace dl::nn {
 
@@ -172,7 +173,7 @@ void RmsProp::step() {
     for (size_t i = 0; i < params.size(); ++i) {
         const Mat& g = params[i]->grad;
         sq[i] = alpha * sq[i] + (1 - alpha) * g.cwiseProduct(g);
-        params[i]->value.array() -= lr * g.array() / (sq[i].array().sqrt() + eps);
+        params[i]->value.array() -= lr * g.array() / (exact_sqrt(sq[i].array()) + eps);
     }
 }
 
@@ -189,7 +190,7 @@ void Adam::step() {
         m[i] = beta1 * m[i] + (1 - beta1) * g;
         v[i] = beta2 * v[i] + (1 - beta2) * g.cwiseProduct(g);
         // PyTorch's form: θ -= lr · m̂ / (√v̂ + ε)
-        params[i]->value.array() -= lr * (m[i].array() / bc1) / ((v[i].array() / bc2).sqrt() + eps);
+        params[i]->value.array() -= lr * (m[i].array() / bc1) / (exact_sqrt(v[i].array() / bc2) + eps);
     }
 }
 
@@ -260,12 +261,6 @@ namespace {
 constexpr char kMagic[8] = {'D', 'L', 'C', 'K', 'P', 'T', '\n', 0};
 constexpr uint32_t kVersion = 1;
 
-uint64_t fnv1a(const char* data, size_t n) {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; ++i) h = (h ^ uint8_t(data[i])) * 1099511628211ull;
-    return h;
-}
-
 template <class T>
 void put(std::string& s, const T& v) {
     s.append(reinterpret_cast<const char*>(&v), sizeof v);
@@ -284,7 +279,7 @@ void save_checkpoint(const std::string& path, const std::vector<std::pair<std::s
         put(s, int32_t(p->value.cols()));
         s.append(reinterpret_cast<const char*>(p->value.data()), size_t(p->value.size()) * sizeof(float));
     }
-    put(s, fnv1a(s.data(), s.size()));
+    put(s, fnv1a64(s.data(), s.size()));
     write_file_atomic(path, s);
 }
 
@@ -300,7 +295,7 @@ void load_checkpoint(const std::string& path, const std::vector<std::pair<std::s
         throw CheckpointError(where + "not a Dreamlab checkpoint (bad header)");
     uint64_t stored;
     std::memcpy(&stored, s.data() + s.size() - 8, 8);
-    if (fnv1a(s.data(), s.size() - 8) != stored) throw CheckpointError(where + "checksum mismatch: the file is truncated or corrupted");
+    if (fnv1a64(s.data(), s.size() - 8) != stored) throw CheckpointError(where + "checksum mismatch: the file is truncated or corrupted");
     size_t off = sizeof kMagic;
     auto get = [&](auto& v) {
         if (off + sizeof v > s.size() - 8) throw CheckpointError(where + "truncated");

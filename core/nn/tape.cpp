@@ -1,6 +1,7 @@
 // Every op: forward (in the op function) and backward (right below it), B = batch rows, D = columns.
 // Gradients accumulate with += into d<input>.
 #include "core/nn/tape.h"
+#include "core/nn/exact_math.h"
 
 #include <cmath>
 #include <stdexcept>
@@ -384,7 +385,7 @@ DL_UNARY(sigmoid, (1 + (-x).exp()).inverse(), (y * (1 - y)))
 DL_UNARY(exp, x.exp(), y)
 DL_UNARY(log, x.log(), x.inverse())
 DL_UNARY(square, x.square(), (2 * x))
-DL_UNARY(sqrt, x.sqrt(), (0.5f * y.inverse()))
+DL_UNARY(sqrt, exact_sqrt(x), (0.5f * y.inverse()))  // never Eigen's rsqrt-based .sqrt(): exact_math.h
 // softplus(x) = log(1 + eˣ), written max(x, 0) + log(1 + e^−|x|) so it never overflows; its derivative is σ(x).
 DL_UNARY(softplus, (x.max(0.0f) + (1 + (-x.abs()).exp()).log()), ((1 + (-x).exp()).inverse()))
 #undef DL_UNARY
