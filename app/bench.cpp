@@ -22,7 +22,7 @@
 #include "core/nn/world_model.h"
 #include "core/tabular.h"
 #include "core/evaluate.h"
-#include "core/files.h"
+#include "base/files.h"
 #include "envs/cartpole.h"
 #include "envs/registry.h"
 #include "envs/vector_env.h"

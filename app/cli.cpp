@@ -12,13 +12,13 @@
 #include "core/build_info.h"
 #include "core/repro.h"
 #include "core/evaluate.h"
-#include "core/files.h"
+#include "base/files.h"
 #include "core/nn/agent.h"
 #include "core/nn/world_model.h"
 #include "core/run_store.h"
 #include "core/tabular.h"
 #include "envs/registry.h"
-#include "render/media.h"
+#include "media/media.h"
 
 namespace dl {
 

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "core/rng.h"
+#include "base/rng.h"
 #include "envs/env.h"
 
 namespace dl {

@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "core/rng.h"
+#include "base/rng.h"
 
 namespace dl::grad {
 

@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 #include "core/algos/registry.h"
-#include "core/files.h"
+#include "base/files.h"
 
 namespace dl {
 

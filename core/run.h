@@ -22,7 +22,7 @@
 #include <Eigen/Core>
 #include <nlohmann/json_fwd.hpp>
 
-#include "core/params.h"
+#include "base/params.h"
 #include "envs/env.h"
 
 namespace dl {

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/files.h"
+#include "base/files.h"
 #include "core/nn/agent.h"
 #include "core/nn/continuous.h"
 #include "core/nn/world_model.h"

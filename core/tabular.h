@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "core/params.h"
-#include "core/rng.h"
+#include "base/params.h"
+#include "base/rng.h"
 #include "core/run.h"
 #include "envs/env.h"
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "core/image.h"
+#include "base/image.h"
 
 namespace dl {
 

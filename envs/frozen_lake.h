@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "core/params.h"
-#include "core/rng.h"
+#include "base/params.h"
+#include "base/rng.h"
 #include "envs/env.h"
 
 namespace dl {

@@ -9,8 +9,8 @@
 #include <cmath>
 #include <vector>
 
-#include "core/params.h"
-#include "core/rng.h"
+#include "base/params.h"
+#include "base/rng.h"
 #include "envs/env.h"
 
 namespace dl {

@@ -11,7 +11,7 @@
 #include <memory>
 #include <vector>
 
-#include "core/pool.h"
+#include "base/pool.h"
 #include "envs/env.h"
 
 namespace dl {

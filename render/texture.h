@@ -1,6 +1,6 @@
 // A GL texture holding an Image, for ImGui::Image. Lives only where a GL context exists (the GUI).
 #pragma once
-#include "core/image.h"
+#include "base/image.h"
 
 namespace dl {
 

@@ -7,8 +7,8 @@
 
 #include "app/cli.h"
 #include "core/algos/registry.h"
-#include "core/files.h"
-#include "render/media.h"
+#include "base/files.h"
+#include "media/media.h"
 
 using namespace dl;
 namespace fs = std::filesystem;

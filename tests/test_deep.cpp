@@ -11,7 +11,7 @@
 #include "core/nn/continuous.h"
 #include "core/nn/rollout.h"
 #include "core/nn/world_model.h"
-#include "core/pool.h"
+#include "base/pool.h"
 #include "envs/registry.h"
 #include "seeds.h"
 

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <map>
 
-#include "core/rng.h"
+#include "base/rng.h"
 #include "envs/minatar/minatar.h"
 #include "envs/registry.h"
 

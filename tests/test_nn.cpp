@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <functional>
 
-#include "core/files.h"
+#include "base/files.h"
 #include "core/nn/agent.h"
 #include "core/nn/continuous.h"
 #include "core/nn/layers.h"

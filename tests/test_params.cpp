@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/algos/registry.h"
-#include "core/params.h"
+#include "base/params.h"
 #include "core/tabular.h"
 #include "envs/frozen_lake.h"
 #include "envs/registry.h"

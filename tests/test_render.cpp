@@ -5,10 +5,10 @@
 
 #include <stb_image.h>
 
-#include "core/files.h"
+#include "base/files.h"
 #include "envs/frozen_lake.h"
 #include "render/grid_view.h"
-#include "render/media.h"
+#include "media/media.h"
 #include "render/plot.h"
 
 using namespace dl;

@@ -7,7 +7,7 @@
 #include <Eigen/Core>
 
 #include "core/build_info.h"
-#include "core/files.h"
+#include "base/files.h"
 #include "core/repro.h"
 
 using namespace dl;

@@ -14,7 +14,7 @@
 
 #include "core/run.h"
 #include "core/session.h"
-#include "render/media.h"
+#include "media/media.h"
 #include "render/texture.h"
 
 namespace dl {

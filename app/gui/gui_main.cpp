@@ -21,7 +21,7 @@
 
 #include "app/cli.h"
 #include "app/gui/gui.h"
-#include "core/files.h"
+#include "base/files.h"
 
 namespace dl {
 

@@ -10,7 +10,7 @@
 #include "core/nn/agent.h"
 #include "core/nn/continuous.h"
 #include "core/nn/rollout.h"
-#include "core/pool.h"
+#include "base/pool.h"
 #include "envs/vector_env.h"
 
 namespace dl {

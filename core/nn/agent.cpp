@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/files.h"
+#include "base/files.h"
 
 namespace dl::nn {
 

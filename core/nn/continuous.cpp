@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/files.h"
+#include "base/files.h"
 #include "envs/vector_env.h"
 
 namespace dl::nn {

@@ -7,7 +7,7 @@
 
 #include <Eigen/QR>
 
-#include "core/files.h"
+#include "base/files.h"
 #include "core/nn/exact_math.h"
 
 namespace dl::nn {

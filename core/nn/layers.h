@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "core/nn/tape.h"
-#include "core/rng.h"
+#include "base/rng.h"
 
 namespace dl::nn {
 

@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "core/params.h"
+#include "base/params.h"
 #include "envs/env.h"
 
 namespace dl {

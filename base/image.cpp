@@ -1,4 +1,4 @@
-#include "core/image.h"
+#include "base/image.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "render/media.h"
+#include "media/media.h"
 
 #include <cstdio>
 #include <vector>
@@ -13,7 +13,7 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
-#include "core/files.h"
+#include "base/files.h"
 
 namespace dl {
 

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "core/image.h"
+#include "base/image.h"
 
 namespace dl {
 
