@@ -602,7 +602,7 @@ int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err) {
     // Which build and machine made these figures: the portable and native builds differ in speed (and numbers),
     // and a loaded machine in everything.
     const BuildInfo build = build_info();
-    table << "build:   " << build_summary(build) << "\nmachine: " << machine_summary(machine) << "\n\n";
+    table << build_and_machine_lines(machine) << "\n";
     table << std::left << std::setw(40) << "figure" << std::right << std::setw(16) << "value" << "  "
           << std::left << std::setw(10) << "unit" << "note\n";
     for (const auto& r : rows)

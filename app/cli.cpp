@@ -343,7 +343,7 @@ int cmd_repro(const Options& o, std::ostream& out, std::ostream& err) {
         }
     const BuildInfo b = build_info();
     std::ostream& table = o.has("--json") ? err : out;
-    table << "build:   " << build_summary(b) << "\nmachine: " << machine_summary(machine_info()) << "\n";
+    table << build_and_machine_lines(machine_info());
     table << std::left << std::setw(20) << "run" << std::setw(18) << "metrics hash" << std::right << std::setw(7)
           << "rows" << std::setw(9) << "seconds" << "  " << (pinned.empty() ? "exercises" : "pinned") << "\n";
     nlohmann::json j = nlohmann::json::object();
@@ -374,8 +374,7 @@ int cmd_repro(const Options& o, std::ostream& out, std::ostream& err) {
 }
 
 int cmd_version(std::ostream& out) {
-    out << "dreamlab " << DREAMLAB_VERSION << "\nbuild:   " << build_summary(build_info())
-        << "\nmachine: " << machine_summary(machine_info()) << "\n";
+    out << "dreamlab " << DREAMLAB_VERSION << "\n" << build_and_machine_lines(machine_info());
     return 0;
 }
 

@@ -101,4 +101,8 @@ std::string machine_summary(const MachineInfo& m) {
     return m.cpu_model + " (" + m.isa_level + "), " + std::to_string(m.hardware_threads) + " hardware threads, " + load;
 }
 
+std::string build_and_machine_lines(const MachineInfo& m) {
+    return "build:   " + build_summary(build_info()) + "\nmachine: " + machine_summary(m) + "\n";
+}
+
 }  // namespace dl

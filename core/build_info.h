@@ -27,5 +27,7 @@ MachineInfo machine_info();
 // "portable x86-64-v3 (AVX2, FMA; Eigen blocks for L1 32 KiB ...), g++ 12.2.0" — one line for tables and logs.
 std::string build_summary(const BuildInfo& b);
 std::string machine_summary(const MachineInfo& m);
+// The two lines `version`, `repro` and `bench` start with: "build:   …\nmachine: …\n".
+std::string build_and_machine_lines(const MachineInfo& m);
 
 }  // namespace dl

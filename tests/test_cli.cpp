@@ -172,3 +172,26 @@ TEST_CASE("eval --video records the env's own rendering of the first episodes, h
     CHECK(unwritable.code == 1);
     fs::remove_all(out);
 }
+
+TEST_CASE("version names the build and machine; repro refuses unknown runs and bad hash files by name") {
+    const Cli v = cli({"version"});
+    CHECK(v.code == 0);
+    CHECK(v.out.find("build:   ") != std::string::npos);
+    CHECK(v.out.find("machine: ") != std::string::npos);
+    const Cli bad = cli({"repro", "--only", "nope"});
+    CHECK(bad.code == 2);
+    CHECK(bad.err.find("--only nope: no such pinned run; the runs are: q_learning_lake") != std::string::npos);
+    const fs::path dir = temp_dir("repro");
+    fs::create_directories(dir);
+    const std::string file = (dir / "hashes.txt").string();
+    write_file_atomic(file, "q_learning_lake 12ab\n");
+    const Cli malformed = cli({"repro", "--only", "q_learning_lake", "--check", file});
+    CHECK(malformed.code == 1);
+    CHECK(malformed.err.find("line 1: expected '<run name> <16 hex digits>'") != std::string::npos);
+    write_file_atomic(file, "q_learning_lake 0000000000000000\n");
+    const Cli differs = cli({"repro", "--only", "q_learning_lake", "--check", file});
+    CHECK(differs.code == 1);
+    CHECK(differs.out.find("DIFFERS: pinned 0000000000000000") != std::string::npos);
+    CHECK(cli({"repro", "--check", (dir / "missing.txt").string()}).code == 1);
+    fs::remove_all(dir);
+}
