@@ -17,17 +17,18 @@
 
 #include "app/cli.h"
 #include "core/algos/registry.h"
-#include "core/build_info.h"
+#include "core/session/build_info.h"
 #include "core/nn/layers.h"
-#include "core/nn/world_model.h"
-#include "core/tabular.h"
-#include "core/evaluate.h"
+#include "core/rl/dream_experience.h"
+#include "core/rl/tabular.h"
+#include "core/rl/evaluate.h"
 #include "base/files.h"
 #include "envs/cartpole.h"
 #include "envs/registry.h"
 #include "envs/vector_env.h"
 #include "envs/frozen_lake.h"
 #include "envs/minatar/minatar.h"
+#include "core/session/session.h"
 
 namespace dl {
 

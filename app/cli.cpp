@@ -9,16 +9,18 @@
 #include <nlohmann/json.hpp>
 
 #include "core/algos/registry.h"
-#include "core/build_info.h"
-#include "core/repro.h"
-#include "core/evaluate.h"
+#include "core/session/build_info.h"
+#include "core/session/repro.h"
+#include "core/rl/evaluate.h"
 #include "base/files.h"
-#include "core/nn/agent.h"
-#include "core/nn/world_model.h"
-#include "core/run_store.h"
-#include "core/tabular.h"
+#include "core/rl/mlp_agent.h"
+#include "core/rl/world_model_agent.h"
+#include "core/session/run_store.h"
+#include "core/session/run_config.h"
+#include "core/rl/tabular.h"
 #include "envs/registry.h"
 #include "media/media.h"
+#include "core/session/session.h"
 
 namespace dl {
 
@@ -215,7 +217,7 @@ int cmd_train(const Options& o, std::ostream& out, std::ostream& err) {
     for (const auto& [k, v] : parse_assignments(o.all("--set"), "--set")) cfg.algo_args[k] = v;
     cfg.seed = parse_seed(o, cfg.seed);
     if (!o.has("--out")) throw UsageError("train needs --out DIR (where config.json, metrics.csv, model.json go)");
-    cfg.validate();
+    validate_config(cfg);
 
     StagedDir dir(o.get("--out"), o.has("--overwrite"));  // fails now, before training, if unwritable
     auto ctx = run_headless(cfg);
@@ -271,12 +273,12 @@ int cmd_eval(const Options& o, std::ostream& out) {
         if (std::filesystem::exists(dir / "agent.json")) {
             // A deep learner: its networks, acting greedily on the encoded observation.
             std::shared_ptr<AgentFn> agent;
-            int obs_dim = 0;
             try {
-                agent = nn::load_agent(dir.string(), obs_dim);
+                agent = load_agent(dir.string());
             } catch (const nn::CheckpointError& e) {
                 throw IoError(e.what());
             }
+            const int obs_dim = agent->obs_dim;
             if (obs_dim != env->obs_dim())
                 throw ParamError("agent.json expects observations of size " + std::to_string(obs_dim) + " but " +
                                  cfg.env_id + " gives " + std::to_string(env->obs_dim()));

@@ -3,23 +3,38 @@
 # floor or one below it, and no chain of includes may come back to where it started.
 #   app    -> render, core, media, envs, base       render -> core, media, envs, base
 #   core   -> envs, base                            envs   -> base          media -> base          base -> base
+# and inside core, four floors of its own:
+#   core/session -> core/algos -> core/rl -> core/nn     (core/rl, algos and session may include envs; nn only base)
+# No source lives in core/ itself.
 # tests/ may include anything. Usage: check_floors.sh [SOURCE_DIR]   (exit 1 and every offending line on a breach)
 set -euo pipefail
 cd "${1:-$(dirname "$0")/..}"
+core="core/session core/algos core/rl core/nn"
 declare -A allowed=(
-  [base]="base" [envs]="envs base" [media]="media base" [core]="core envs base"
-  [render]="render core media envs base" [app]="app render core media envs base"
+  [base]="base" [envs]="envs base" [media]="media base"
+  [core/nn]="core/nn base" [core/rl]="core/rl core/nn envs base" [core/algos]="core/algos core/rl core/nn envs base"
+  [core/session]="$core envs base"
+  [render]="render $core media envs base" [app]="app render $core media envs base"
 )
+floor_of() {  # the floor of a path: its first folder, or its first two under core/
+  local p=$1 top=${1%%/*}
+  if [ "$top" = core ]; then local rest=${p#core/}; echo "core/${rest%%/*}"; else echo "$top"; fi
+}
 status=0
 declare -A edges
 files=$(git ls-files -co --exclude-standard -- base envs media core render app 2>/dev/null | grep -E '\.(h|cpp)$' || true)
 [ -n "$files" ] || { echo "check_floors: no sources found under $(pwd)"; exit 1; }
 for f in $files; do
-  floor=${f%%/*}
+  floor=$(floor_of "$f")
+  if [[ -z "${allowed[$floor]+x}" ]]; then
+    echo "$f is on no floor: core sources live in ${core// /, }"
+    status=1
+    continue
+  fi
   while IFS= read -r line; do
     inc=${line#*\"}; inc=${inc%%\"*}
-    target=${inc%%/*}
-    [ "$target" = "$inc" ] && continue  # a file beside it ("x.h"), same floor
+    [ "${inc%%/*}" = "$inc" ] && continue  # a file beside it ("x.h"), same floor
+    target=$(floor_of "$inc")
     if [[ -z "${allowed[$target]+x}" ]]; then continue; fi  # not a project path (e.g. "imgui.h" in a subfolder)
     if [[ " ${allowed[$floor]} " != *" $target "* ]]; then
       echo "$f includes $inc: $floor may include only ${allowed[$floor]// /, }"

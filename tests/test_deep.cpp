@@ -6,14 +6,15 @@
 #include <doctest/doctest.h>
 
 #include "core/algos/registry.h"
-#include "core/evaluate.h"
-#include "core/nn/agent.h"
-#include "core/nn/continuous.h"
-#include "core/nn/rollout.h"
-#include "core/nn/world_model.h"
+#include "core/rl/evaluate.h"
+#include "core/rl/mlp_agent.h"
+#include "core/rl/continuous_agent.h"
+#include "core/rl/rollout.h"
+#include "core/rl/world_model_agent.h"
 #include "base/pool.h"
 #include "envs/registry.h"
 #include "seeds.h"
+#include "core/session/session.h"
 
 using namespace dl;
 using dl::test::list;
@@ -352,8 +353,8 @@ TEST_CASE("PPO and A2C with a diagonal Gaussian policy swing up the Pendulum (gr
             const auto* view = dynamic_cast<const nn::ContinuousAgent*>(agent.get());
             REQUIRE(view);
             view->save(dir.string());
-            int obs_dim = 0;
-            const auto loaded = nn::load_agent(dir.string(), obs_dim);
+            const auto loaded = load_agent(dir.string());
+            CHECK(loaded->kind() == "continuous");
             const auto* back = dynamic_cast<const nn::ContinuousAgent*>(loaded.get());
             REQUIRE(back);
             const float obs[3] = {0.3f, -0.95f, 1.5f};

@@ -3,9 +3,10 @@
 #include <cmath>
 
 #include "core/algos/registry.h"
-#include "core/tabular.h"
+#include "core/rl/tabular.h"
 #include "envs/frozen_lake.h"
 #include "golden.h"
+#include "core/session/session.h"
 
 using namespace dl;
 

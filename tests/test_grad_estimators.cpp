@@ -3,7 +3,7 @@
 #include <cmath>
 #include <string>
 
-#include "core/grad_estimators.h"
+#include "core/nn/grad_estimators.h"
 #include "core/nn/layers.h"
 
 using namespace dl;

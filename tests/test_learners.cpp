@@ -6,9 +6,9 @@
 #include <thread>
 
 #include "core/algos/registry.h"
-#include "core/evaluate.h"
-#include "core/session.h"
-#include "core/tabular.h"
+#include "core/rl/evaluate.h"
+#include "core/session/session.h"
+#include "core/rl/tabular.h"
 #include "envs/registry.h"
 #include "seeds.h"
 

@@ -9,9 +9,11 @@
 #include <vector>
 
 #include "core/algos/registry.h"
-#include "core/evaluate.h"
+#include "core/rl/evaluate.h"
 #include "envs/registry.h"
 #include "seeds.h"
+#include "core/session/session.h"
+#include "core/session/run_config.h"
 
 using namespace dl;
 using dl::test::list;
@@ -49,9 +51,9 @@ TEST_CASE("SAC, TD3 and DDPG swing up and hold the Pendulum (median greedy mean 
     // Each algorithm meets only the action spaces it can act in, with a message that says so.
     RunConfig bad;
     bad.env_id = "Pendulum-v1", bad.algo_id = "dqn";
-    CHECK_THROWS_WITH(bad.validate(), doctest::Contains("dqn needs discrete actions; Pendulum-v1 takes continuous ones"));
+    CHECK_THROWS_WITH(validate_config(bad), doctest::Contains("dqn needs discrete actions; Pendulum-v1 takes continuous ones"));
     bad.env_id = "CartPole-v1", bad.algo_id = "sac";
-    CHECK_THROWS_WITH(bad.validate(), doctest::Contains("sac needs continuous (Box) actions; CartPole-v1 has 2 discrete ones"));
+    CHECK_THROWS_WITH(validate_config(bad), doctest::Contains("sac needs continuous (Box) actions; CartPole-v1 has 2 discrete ones"));
 }
 
 TEST_CASE("TRPO: every accepted step stays inside the trust region (KL <= delta); it learns CartPole and Pendulum") {
@@ -131,5 +133,5 @@ TEST_CASE("TD3 with Ornstein-Uhlenbeck acting noise reaches MountainCarContinuou
     CHECK(median(returns) > 80);
     RunConfig bad = cfg;
     bad.algo_args["noise_type"] = "pink";
-    CHECK_THROWS_WITH(bad.validate(), doctest::Contains("noise_type=pink is not allowed"));
+    CHECK_THROWS_WITH(validate_config(bad), doctest::Contains("noise_type=pink is not allowed"));
 }

@@ -5,8 +5,8 @@
 #include <functional>
 
 #include "base/files.h"
-#include "core/nn/agent.h"
-#include "core/nn/continuous.h"
+#include "core/rl/mlp_agent.h"
+#include "core/rl/continuous_agent.h"
 #include "core/nn/layers.h"
 #include "core/nn/trust_region.h"
 
@@ -472,7 +472,7 @@ TEST_CASE("saliency: |dV/dobs| and |dQ(s, greedy a)/dobs| match finite differenc
     img.shape = {5, 5, 2};
     auto ac = MlpAgent::actor_critic(img, 3, 8, rng, "cnn", 4);
     MlpAgent q;
-    q.kind = MlpAgent::QNet, q.q_values = true, q.n_actions = 3;
+    q.head = MlpAgent::QNet, q.q_values = true, q.n_actions = 3;
     q.actor = make_network(img, "cnn", 4, {8, 3}, Activation::Relu, 1.0f, rng);
     q.obs_dim = q.actor.in_dim();
     for (const MlpAgent* agent : std::vector<const MlpAgent*>{ac.get(), &q}) {
@@ -482,7 +482,7 @@ TEST_CASE("saliency: |dV/dobs| and |dQ(s, greedy a)/dobs| match finite differenc
         auto y = [&](const Mat& o) {
             Mat v, a;
             agent->evaluate(o, v, a);
-            return agent->kind == MlpAgent::QNet ? double(a.maxCoeff()) : double(v(0, 0));
+            return agent->head == MlpAgent::QNet ? double(a.maxCoeff()) : double(v(0, 0));
         };
         for (int i = 0; i < 50; ++i) {
             Mat up = obs, down = obs;

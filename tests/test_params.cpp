@@ -4,7 +4,7 @@
 
 #include "core/algos/registry.h"
 #include "base/params.h"
-#include "core/tabular.h"
+#include "core/rl/tabular.h"
 #include "envs/frozen_lake.h"
 #include "envs/registry.h"
 

@@ -6,9 +6,9 @@
 
 #include <Eigen/Core>
 
-#include "core/build_info.h"
+#include "core/session/build_info.h"
 #include "base/files.h"
-#include "core/repro.h"
+#include "core/session/repro.h"
 
 using namespace dl;
 

@@ -7,12 +7,13 @@
 #include <filesystem>
 
 #include "core/algos/registry.h"
-#include "core/evaluate.h"
-#include "core/nn/world_model.h"
+#include "core/rl/evaluate.h"
+#include "core/rl/dream_experience.h"
 #include "envs/cartpole.h"
 #include "envs/minatar/minatar.h"
 #include "envs/registry.h"
 #include "seeds.h"
+#include "core/session/session.h"
 
 using namespace dl;
 using namespace dl::nn;
@@ -197,9 +198,9 @@ TEST_CASE("A dream learner's agent (world model + actor + critic) is saved with 
     const std::string dir = "test_dream_agent";
     std::filesystem::create_directories(dir);
     agent->save(dir);
-    int obs_dim = 0;
-    auto back = load_agent(dir, obs_dim);
-    CHECK(obs_dim == 4);
+    auto back = load_agent(dir);
+    CHECK(back->kind() == "world_model");
+    CHECK(back->obs_dim == 4);
     REQUIRE(std::dynamic_pointer_cast<const WorldModelAgent>(back));
     Mat obs(3, 4), v1, p1, v2, p2;
     obs << 0.01f, 0.2f, -0.03f, 0.1f, -0.5f, 0.0f, 0.1f, -1.0f, 1.0f, 0.5f, 0.0f, 0.3f;
@@ -218,9 +219,9 @@ TEST_CASE("A dream learner's agent (world model + actor + critic) is saved with 
     CHECK(pix->model.config().image == std::vector<int>{10, 10, 4});
     std::filesystem::create_directories(dir);
     pix->save(dir);
-    auto pback = std::dynamic_pointer_cast<const WorldModelAgent>(load_agent(dir, obs_dim));
+    auto pback = std::dynamic_pointer_cast<const WorldModelAgent>(load_agent(dir));
     REQUIRE(pback);
-    CHECK(obs_dim == 400);
+    CHECK(pback->obs_dim == 400);
     CHECK((pback->model.config().image == pix->model.config().image && pback->model.config().relu && pback->model.config().binary_obs));
     Rng pick(5);
     const SeqBatch frames = breakout_experience(64, 0.3, 5).sample(3, 1, pick);

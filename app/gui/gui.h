@@ -12,8 +12,8 @@
 
 #include <imgui.h>
 
-#include "core/run.h"
-#include "core/session.h"
+#include "core/rl/run.h"
+#include "core/session/session.h"
 #include "media/media.h"
 #include "render/texture.h"
 

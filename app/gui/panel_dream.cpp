@@ -12,7 +12,7 @@
 #include <GLFW/glfw3.h>
 
 #include "app/gui/gui.h"
-#include "core/nn/world_model.h"
+#include "core/rl/world_model_agent.h"
 #include "envs/cartpole.h"
 #include "envs/frozen_lake.h"
 #include "envs/minatar/minatar.h"

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "app/gui/gui.h"
-#include "core/grad_estimators.h"
+#include "core/nn/grad_estimators.h"
 #include "render/plot.h"
 
 namespace dl {

@@ -4,6 +4,7 @@
 
 #include "app/gui/gui.h"
 #include "core/algos/registry.h"
+#include "core/session/run_config.h"
 #include "envs/registry.h"
 
 namespace dl {
@@ -213,7 +214,7 @@ void panel_setup(App& app) {
     if (ImGui::Button("Apply and restart this run", ImVec2(-1, fs * 1.8f))) {
         try {
             RunConfig c = draft_config(app);
-            c.validate();
+            validate_config(c);
             restart_run(app, *run, c);
             app.restart_needed = false;
             app.setup_error.clear();

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "app/gui/gui.h"
-#include "core/nn/continuous.h"
+#include "core/rl/continuous_agent.h"
 #include "envs/cartpole.h"
 #include "envs/mountain_car.h"
 #include "envs/pendulum.h"

@@ -6,7 +6,7 @@
 #include "app/gui/gui.h"
 #include "envs/frozen_lake.h"
 #include "envs/minatar/minatar.h"
-#include "core/nn/world_model.h"
+#include "core/rl/world_model_agent.h"
 #include "render/grid_view.h"
 
 namespace dl {

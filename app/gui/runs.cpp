@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/gui/gui.h"
-#include "core/tabular.h"
+#include "core/rl/tabular.h"
 #include "envs/registry.h"
 
 namespace dl {

@@ -9,7 +9,7 @@
 #include <cmath>
 
 #include "core/algos/registry.h"
-#include "core/nn/agent.h"
+#include "core/rl/mlp_agent.h"
 
 namespace dl {
 

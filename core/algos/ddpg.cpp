@@ -12,7 +12,7 @@
 #include <cmath>
 
 #include "core/algos/registry.h"
-#include "core/nn/continuous.h"
+#include "core/rl/continuous_agent.h"
 
 namespace dl {
 

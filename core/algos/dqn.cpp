@@ -11,7 +11,7 @@
 #include <deque>
 
 #include "core/algos/registry.h"
-#include "core/nn/agent.h"
+#include "core/rl/mlp_agent.h"
 #include "envs/vector_env.h"
 
 namespace dl {
@@ -78,7 +78,7 @@ void run_dqn(DqnArgs& args, RunContext& ctx) {
     ctx.show_env(envs.env(0));
     const int D = envs.obs_dim(), A = envs.num_actions(), H = int(args.hidden);
     auto q = std::make_shared<MlpAgent>();
-    q->kind = MlpAgent::QNet, q->q_values = true, q->obs_dim = D, q->n_actions = A, q->dueling = args.dueling;
+    q->head = MlpAgent::QNet, q->q_values = true, q->obs_dim = D, q->n_actions = A, q->dueling = args.dueling;
     const Space obs_space = envs.env(0).observation_space();
     const bool cnn = args.network == "cnn" || (args.network == "auto" && is_image(obs_space));
     std::vector<int> torso = cnn ? std::vector<int>{H} : std::vector<int>{H, H};  // MinAtar: conv → 128 → Q

@@ -18,7 +18,7 @@
 #include <cmath>
 
 #include "core/algos/registry.h"
-#include "core/nn/world_model.h"
+#include "core/rl/dream_experience.h"
 
 namespace dl {
 
@@ -180,7 +180,7 @@ void run_dreamer(DreamerArgs& args, RunContext& ctx) {
         critic_opt.lr = float(args.critic_lr);
         critic_opt.step();
 
-        ml.log(ctx);
+        log_losses(ctx, ml);
         ctx.log("losses/actor", actor_loss.value()(0, 0));
         ctx.log("losses/critic", critic_loss.value()(0, 0));
         ctx.log("losses/entropy", entropy.value()(0, 0));

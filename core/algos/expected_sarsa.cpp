@@ -3,7 +3,7 @@
 //   like SARSA, but average over the next action instead of sampling it (less variance):
 //   Q(s,a) ← Q(s,a) + α [ r + γ Σ_a' π(a'|s') Q(s',a') − Q(s,a) ],   π = ε-greedy(Q)
 #include "core/algos/registry.h"
-#include "core/tabular.h"
+#include "core/rl/tabular.h"
 
 namespace dl {
 

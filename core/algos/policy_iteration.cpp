@@ -9,7 +9,7 @@
 #include <cmath>
 
 #include "core/algos/registry.h"
-#include "core/tabular.h"
+#include "core/rl/tabular.h"
 
 namespace dl {
 

@@ -13,9 +13,9 @@
 #include <numeric>
 
 #include "core/algos/registry.h"
-#include "core/nn/agent.h"
-#include "core/nn/continuous.h"
-#include "core/nn/rollout.h"
+#include "core/rl/mlp_agent.h"
+#include "core/rl/continuous_agent.h"
+#include "core/rl/rollout.h"
 #include "base/pool.h"
 #include "envs/vector_env.h"
 

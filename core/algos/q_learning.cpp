@@ -3,7 +3,7 @@
 //   behave ε-greedily, but learn about the greedy policy:
 //   Q(s,a) ← Q(s,a) + α [ r + γ max_a' Q(s',a') − Q(s,a) ]
 #include "core/algos/registry.h"
-#include "core/tabular.h"
+#include "core/rl/tabular.h"
 
 namespace dl {
 

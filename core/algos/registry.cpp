@@ -34,14 +34,4 @@ std::unique_ptr<ArgsBase> make_algo_args(const std::string& id, const std::map<s
     return a;
 }
 
-std::unique_ptr<RunContext> run_headless(const RunConfig& cfg) {
-    cfg.validate();
-    auto args = make_algo_args(cfg.algo_id, cfg.algo_args);
-    auto ctx = std::make_unique<RunContext>(cfg);
-    ctx->bind_args(args.get());
-    find_algo(cfg.algo_id).run(*args, *ctx);
-    ctx->finish();
-    return ctx;
-}
-
 }  // namespace dl

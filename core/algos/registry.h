@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "base/params.h"
-#include "core/run.h"
+#include "core/rl/run.h"
 
 namespace dl {
 
@@ -70,9 +70,5 @@ AlgoInfo dqn_info();
 AlgoInfo a2c_info();
 AlgoInfo reinforce_info();
 AlgoInfo actor_critic_info();
-
-// Runs `cfg` to completion on the calling thread (CLI, tests, benchmarks). The context holds the metrics and
-// the final snapshot afterwards. Throws ParamError on a bad config.
-std::unique_ptr<RunContext> run_headless(const RunConfig& cfg);
 
 }  // namespace dl

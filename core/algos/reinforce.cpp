@@ -8,7 +8,7 @@
 #include <cmath>
 
 #include "core/algos/registry.h"
-#include "core/nn/agent.h"
+#include "core/rl/mlp_agent.h"
 
 namespace dl {
 

@@ -3,7 +3,7 @@
 //   learn about the ε-greedy policy it follows, from (S, A, R, S', A'):
 //   Q(s,a) ← Q(s,a) + α [ r + γ Q(s',a') − Q(s,a) ]
 #include "core/algos/registry.h"
-#include "core/tabular.h"
+#include "core/rl/tabular.h"
 
 namespace dl {
 

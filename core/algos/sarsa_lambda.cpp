@@ -7,7 +7,7 @@
 #include <algorithm>
 
 #include "core/algos/registry.h"
-#include "core/tabular.h"
+#include "core/rl/tabular.h"
 
 namespace dl {
 

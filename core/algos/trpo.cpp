@@ -14,8 +14,8 @@
 #include <cmath>
 
 #include "core/algos/registry.h"
-#include "core/nn/agent.h"
-#include "core/nn/continuous.h"
+#include "core/rl/mlp_agent.h"
+#include "core/rl/continuous_agent.h"
 #include "core/nn/trust_region.h"
 #include "envs/vector_env.h"
 

@@ -11,37 +11,18 @@
 // its deterministic path keeps long rollouts coherent, its Gaussian latent is reparameterisable, so a Dreamer agent
 // can backpropagate imagined returns through it, and one model serves both learning-in-the-dream algorithms.
 // r_t is the reward received on arriving at o_t and c_t = 0 if that arrival ended the episode (terminated).
+//
+// The model only: its training data arrive as SeqBatch (core/rl/replay.h fills them from real steps), and the
+// agents that act in its dreams live in core/rl/world_model_agent.h.
 #pragma once
-#include <functional>
-#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "core/nn/gru.h"
 #include "core/nn/layers.h"
-#include "core/run.h"
-
-namespace dl {
-class VectorEnv;
-}
 
 namespace dl::nn {
-
-// A GRU cell: r = σ(x W_r + h U_r + b_r), u = σ(x W_u + h U_u + b_u), n = tanh(x W_n + r ⊙ (h U_n) + b_n),
-// h' = (1 − u) ⊙ n + u ⊙ h.
-struct Gru {
-    Linear xr, xu, xn, hr, hu, hn;  // input and recurrent weights of each gate (the h-side has zero bias)
-    Gru() = default;
-    Gru(int in, int hidden, Rng& rng);
-    int hidden() const { return int(hr.W.value.cols()); }
-    Var operator()(Tape& t, Var x, Var h);
-    Var frozen(Tape& t, Var x, Var h) const;  // weights as constants: gradients reach x and h only
-    void forward(const Mat& x, const Mat& h, Mat& out) const;  // no tape
-    std::vector<Param*> params();
-
-private:
-    template <class P>
-    Var apply(Var x, Var h, P&& param) const;
-};
 
 struct WorldModelConfig {
     int obs_dim = 0, n_actions = 0;
@@ -69,57 +50,9 @@ struct SeqBatch {
     std::vector<Mat> reward, cont, first;     // L × (B × 1): r_t, c_t, 1 where an episode starts at t
 };
 
-// Transitions of one env in time order, sampled as windows of L steps (windows may cross episode starts; `first`
-// resets the state there). A ring: the oldest steps go first.
-class SequenceBuffer {
-public:
-    SequenceBuffer(int obs_dim, int64_t capacity);
-    // One step: the observation arrived at, the action that led there (-1 at an episode's first step), reward, and
-    // whether the arrival terminated the episode.
-    void add(const float* obs, int prev_action, float reward, bool terminated, bool first);
-    int64_t size() const { return size_; }
-    SeqBatch sample(int B, int L, Rng& rng) const;
-    SeqBatch last(int L) const;  // the newest L steps as one sequence (B = 1), the first marked first
-    // B windows of L steps that each stay inside one episode (for judging open-loop predictions); throws when the
-    // buffer holds no episode that long.
-    SeqBatch sample_within_episodes(int B, int L, Rng& rng) const;
-
-private:
-    SeqBatch empty_batch(int B, int L) const;
-    // Row b of s from L consecutive steps starting at ring index `start` (mod capacity); its first step marked first.
-    void copy_window(SeqBatch& s, int b, int64_t start) const;
-    int dim_;
-    int64_t cap_, size_ = 0, pos_ = 0;
-    std::vector<float> obs_, reward_, cont_, first_;
-    std::vector<int32_t> action_;
-};
-
-// `steps` steps of `policy` (given the observation) in `env`, from reset(seed), episode after episode, as sequence
-// data (fixed data sets for tests and benchmarks).
-SequenceBuffer record_experience(Env& env, int64_t steps, const std::function<int(const float* obs, Rng& rng)>& policy,
-                                 uint64_t seed);
-
 struct WorldModelLosses {
     double recon = 0, reward = 0, cont = 0, kl = 0, total = 0;
-    void log(RunContext& ctx) const;  // losses/reconstruction, losses/kl, losses/reward_model, losses/continuation_model
 };
-
-// The encoder and decoder an observation space calls for: network auto|mlp|cnn (auto: a conv encoder for images),
-// decoder auto|gaussian|bernoulli (auto: Bernoulli for images and one-hot states, whose cells are 0 or 1).
-// Throws ParamError for a choice the space cannot take.
-void choose_codec(WorldModelConfig& c, const Space& obs, const std::string& network, const std::string& decoder);
-
-// The model a dream learner's Args describe (fields obs_std, free_nats, hidden, deter, stoch, network, decoder,
-// conv_filters; the encoder's embedding is `hidden` wide).
-template <class A>
-WorldModelConfig model_config(const A& args, const Space& obs, int obs_dim, int n_actions) {
-    WorldModelConfig c;
-    c.obs_dim = obs_dim, c.n_actions = n_actions, c.hidden = int(args.hidden), c.deter = int(args.deter);
-    c.stoch = int(args.stoch), c.embed = int(args.hidden), c.free_nats = float(args.free_nats), c.obs_std = float(args.obs_std);
-    c.conv_filters = int(args.conv_filters);
-    choose_codec(c, obs, args.network, args.decoder);
-    return c;
-}
 
 class WorldModel {
 public:
@@ -187,61 +120,7 @@ private:
     WorldModelConfig cfg_;
 };
 
-// The real side of a dream learner's loop: one env (shown in the GUI), the model's belief about it (filtered step
-// by step), the experience buffer, and the episode bookkeeping (return and length logged, ticks).
-class RealExperience {
-public:
-    RealExperience(RunContext& ctx, const WorldModel& model, int64_t capacity, Rng& rng);
-    ~RealExperience();
-    int obs_dim() const { return dim_; }
-    int n_actions() const { return n_actions_; }
-    const WorldModel::State& belief() const { return belief_; }
-    const SequenceBuffer& buffer() const { return buffer_; }
-    // One real step with action a. Returns false when the run must stop.
-    bool step(int a);
-    // The dream–reality gap: the mean return of whole episodes the agent's actor plays in the dream, from the
-    // first observations of the newest real episodes (up to 16), each ending where a continuation sampled from the
-    // model says so or at the env's time limit. Logged as charts/dream_episode_return, beside the real `return`.
-    double log_dream_episodes(const struct WorldModelAgent& agent, float temperature);
-    // What the views get: a copy of the agent carrying the newest real steps (the dream-vs-reality strip).
-    std::shared_ptr<struct WorldModelAgent> snapshot(const struct WorldModelAgent& agent) const;
-
-private:
-    RunContext& ctx_;
-    const WorldModel& model_;
-    Rng& rng_;
-    Rng measure_rng_;  // the dream-gap measurement's own stream: measuring must not change what is learned
-    std::unique_ptr<VectorEnv> envs_;
-    SequenceBuffer buffer_;
-    WorldModel::State belief_;
-    std::vector<std::vector<float>> starts_;  // first observations of the newest episodes (a ring of 16)
-    size_t next_start_ = 0;
-    int time_limit_ = 0;
-    int dim_ = 0, n_actions_ = 0;
-};
-
-// An agent that acts on the world model's latent features [h, z] (a policy and a critic learned in the dream), as
-// an AgentFn for the views and evaluation: an observation is read as an episode's first (filtered from h = 0 with
-// the posterior's mean), which on a fully observed env such as CartPole is what the agent believes about it.
-struct WorldModelAgent : AgentFn {
-    WorldModel model;
-    Mlp actor, critic;  // on features: logits, V
-    SeqBatch recent;    // the newest real steps when the snapshot was taken (the GUI's dream-vs-reality strip)
-    // The dream learners' networks: the model, then actor and critic MLPs of two tanh hidden layers (c.hidden wide)
-    // on its features [h, z], output gains 0.01 (policy) and 1 (value) as CleanRL's.
-    static std::shared_ptr<WorldModelAgent> create(const WorldModelConfig& c, Rng& rng);
-    int sample_action(const WorldModel::State& belief, Rng& rng) const;  // from the actor
-    // Whole episodes in the dream, one per row of first_obs, the actor sampling its actions: the return of each
-    // (predicted rewards until a continuation sampled from the model is false, or max_steps).
-    std::vector<double> dream_episodes(const Mat& first_obs, int max_steps, float temperature, Rng& rng) const;
-    void evaluate(const Mat& obs, Mat& value, Mat& action_values) const override;
-    // Filters every observation into the belief (posterior means), then the actor's most likely action.
-    EpisodePolicy greedy_player(std::shared_ptr<const AgentFn> self) const override;
-    // agent.json (kind "world_model", the model's configuration, the heads' sizes) + agent.ckpt (every weight).
-    void save(const std::string& dir) const;
-};
-
-// Any saved deep agent, by agent.json's kind: an MlpAgent, or a WorldModelAgent. Throws CheckpointError.
-std::shared_ptr<AgentFn> load_agent(const std::string& dir, int& obs_dim);
+// Every parameter of the model by a stable name ("encoder.0", "gru.3", ...): what checkpoints are keyed on.
+std::vector<std::pair<std::string, Param*>> named_params(WorldModel& m);
 
 }  // namespace dl::nn

@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <vector>
 
-#include "core/run.h"
+#include "core/rl/run.h"
 
 namespace dl {
 

@@ -1,4 +1,4 @@
-#include "core/grad_estimators.h"
+#include "core/nn/grad_estimators.h"
 
 #include <cmath>
 #include <stdexcept>

@@ -1,5 +1,4 @@
-// Mechanics shared by the continuous-control algorithms (DDPG, TD3, SAC): a replay buffer of Box-action
-// transitions, Polyak averaging of target networks, and the agent the views and evaluation read (an actor with
+// Mechanics shared by the continuous-control algorithms (DDPG, TD3, SAC): Polyak averaging of target networks, and the agent the views and evaluation read (an actor with
 // twin Q critics). Each algorithm's file keeps its own losses and loop.
 #pragma once
 #include <memory>
@@ -7,31 +6,14 @@
 #include <vector>
 
 #include "core/nn/layers.h"
-#include "core/run.h"
+#include "core/rl/replay.h"
+#include "core/rl/run.h"
 
 namespace dl {
 class VectorEnv;
 }
 
 namespace dl::nn {
-
-// Transitions (s, a, r, s', terminated) in a ring; actions as the networks see them (in [−1, 1]ᴰ).
-class TransitionBuffer {
-public:
-    TransitionBuffer(int obs_dim, int act_dim, int64_t capacity);
-    void add(const float* obs, const float* action, float reward, const float* next_obs, bool terminated);
-    int64_t size() const { return size_; }
-    struct Batch {
-        Mat obs, action, reward, next_obs, not_done;  // B × D, B × A, B × 1, B × D, B × 1 (1 − terminated)
-    };
-    void sample(int B, Rng& rng, Batch& out) const;  // uniform with replacement over what is stored
-
-private:
-    int D_, A_;
-    int64_t cap_, size_ = 0, pos_ = 0;
-    Mat obs_, act_, next_;
-    std::vector<float> rew_, not_done_;
-};
 
 // target ← τ · online + (1 − τ) · target, parameter by parameter.
 void polyak_update(const std::vector<Param*>& target, const std::vector<Param*>& online, float tau);
@@ -114,7 +96,6 @@ struct ContinuousAgent : AgentFn {
     Mat log_std;         // squash = false: the Gaussian's log σ, 1 × A (empty: deterministic)
     float explore_std = 0;  // deterministic actors (DDPG, TD3): the acting noise's spread in [−1, 1] units (ActionNoise::spread)
     ActionScale bounds;
-    int obs_dim = 0;
     // SAC's actor: raw log-std r → kLogStdMin + (kLogStdMax − kLogStdMin) (tanh r + 1) / 2, as CleanRL's.
     static constexpr float kLogStdMin = -5.0f, kLogStdMax = 2.0f;
 
@@ -127,7 +108,8 @@ struct ContinuousAgent : AgentFn {
     void evaluate(const Mat& obs, Mat& value, Mat& action_values) const override;
     Mat q_values(const Mat& obs, const Mat& action) const;  // B × 2: Q1, Q2 for actions in [−1, 1]
     // agent.json (kind "continuous": sizes, bounds) + agent.ckpt (every weight); load throws CheckpointError.
-    void save(const std::string& dir) const;
+    std::string kind() const override { return "continuous"; }
+    void save(const std::string& dir) const override;
     static std::shared_ptr<ContinuousAgent> load(const std::string& dir);
 };
 

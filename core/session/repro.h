@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/run.h"
+#include "core/rl/run.h"
 
 namespace dl {
 

@@ -20,9 +20,9 @@
 #include <vector>
 
 #include <Eigen/Core>
-#include <nlohmann/json_fwd.hpp>
 
 #include "base/params.h"
+#include "core/rl/agent.h"
 #include "envs/env.h"
 
 namespace dl {
@@ -35,12 +35,7 @@ struct RunConfig {
     std::string algo_id = "q_learning";
     std::map<std::string, std::string> algo_args;  // overrides of the algorithm's defaults
     uint64_t seed = 1;
-
-    // Every argument resolved (defaults included), so the file alone reproduces the run.
-    nlohmann::json to_json() const;
-    static RunConfig from_json(const nlohmann::json& j);  // throws ParamError on bad content
-    // Throws ParamError naming the first bad id, name or value.
-    void validate() const;
+    // Its JSON form and validation need the registries, a floor up: core/session/run_config.h.
 };
 
 // [SECTION] Metrics
@@ -75,43 +70,6 @@ struct Marker {
 
 // [SECTION] Snapshot
 
-// What a tabular algorithm shows: any of V, Q and π may be empty. q and pi are nS x nA, row-major.
-struct TabularView {
-    int nS = 0, nA = 0;
-    std::vector<double> v, q, pi;
-};
-
-// A learned agent as a pure function, so views can query it anywhere (a value map over a 2-D slice, the
-// arrows on a lake) without touching the trainer: algorithms hand out a copy of their networks.
-struct AgentFn {
-    virtual ~AgentFn() = default;
-    int n_actions = 0;
-    bool q_values = false;  // action_values are Q(s,a) (value-based) rather than π(a|s)
-    // obs: B × obs_dim (encoded). value: B × 1 (empty if there is no critic). action_values: B × n_actions.
-    virtual void evaluate(const Eigen::Matrix<float, -1, -1, Eigen::RowMajor>& obs,
-                          Eigen::Matrix<float, -1, -1, Eigen::RowMajor>& value,
-                          Eigen::Matrix<float, -1, -1, Eigen::RowMajor>& action_values) const = 0;
-    // The action the agent takes greedily (argmax of π or Q).
-    int greedy(const float* obs, int obs_dim) const;
-    // Continuous actions (act_dim > 0): the deterministic action for obs, in the env's units, into action[act_dim].
-    int act_dim = 0;
-    virtual void act_continuous(const float* obs, int obs_dim, float* action) const {
-        (void)obs, (void)obs_dim, (void)action;
-        throw std::logic_error("this agent has no continuous actions");
-    }
-    // A greedy player of whole episodes, for agents with a memory of the episode so far (a world model filters
-    // frame after frame: one picture of CartPole shows no velocity). Call it on every observation, first = true at
-    // an episode's start. The default forgets: greedy() on each observation alone. The player holds the agent.
-    using EpisodePolicy = std::function<int(const float* obs, int obs_dim, bool first)>;
-    virtual EpisodePolicy greedy_player(std::shared_ptr<const AgentFn> self) const;
-    // What the agent looks at: |∂y/∂obs| per observation entry, y = Q(s, greedy a) for Q-learners, V(s) for
-    // actor-critics. False if this agent cannot tell.
-    virtual bool saliency(const float* obs, int obs_dim, std::vector<float>& out) const {
-        (void)obs, (void)obs_dim, (void)out;
-        return false;
-    }
-};
-
 struct Snapshot {
     int64_t env_steps = 0, episodes = 0, updates = 0;
     double wall_s = 0;
@@ -123,9 +81,6 @@ struct Snapshot {
     TabularView tab;
     std::shared_ptr<const AgentFn> agent;  // deep learners: a copy of the networks
 };
-
-// On a Discrete-observation env, V, π (or Q) for every state from an agent fed one-hot observations.
-void tabular_from_agent(const Env& env, const AgentFn& agent, TabularView& view);
 
 // [SECTION] RunContext
 

@@ -7,18 +7,17 @@
 #include <string>
 
 #include "core/nn/layers.h"
-#include "core/run.h"
+#include "core/rl/run.h"
 
 namespace dl::nn {
 
 struct MlpAgent : AgentFn {
-    enum Kind { Policy, QNet } kind = Policy;
+    enum Head { Policy, QNet } head = Policy;  // what the actor network outputs
     Mlp actor;    // Policy: logits; QNet: Q-values (or, dueling, the torso whose activated output feeds the heads)
     Mlp critic;   // Policy: V (may have no layers)
     bool dueling = false;        // QNet: Q = V + A − mean(A) from two heads on the torso (Wang et al., 2016)
     Linear value_head, adv_head;
     Param log_std;  // Box actions (act_dim > 0): the Gaussian policy's state-independent log σ, 1 × act_dim
-    int obs_dim = 0;
 
     // The policy-gradient family's networks (CleanRL's layout): actor D-H-H-A (tanh, output gain 0.01) and
     // critic D-H-H-1 (output gain 1), orthogonally initialised.
@@ -39,7 +38,8 @@ struct MlpAgent : AgentFn {
 
     void evaluate(const Mat& obs, Mat& value, Mat& action_values) const override;
     bool saliency(const float* obs, int obs_dim, std::vector<float>& out) const override;
-    void save(const std::string& dir) const;                       // agent.json + agent.ckpt, atomically
+    std::string kind() const override { return head == QNet ? "q" : "policy"; }
+    void save(const std::string& dir) const override;               // agent.json + agent.ckpt, atomically
     static std::shared_ptr<MlpAgent> load(const std::string& dir);  // throws CheckpointError / IoError
 };
 

@@ -1,4 +1,4 @@
-#include "core/nn/rollout.h"
+#include "core/rl/rollout.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "core/nn/agent.h"
+#include "core/rl/mlp_agent.h"
 
 #include <nlohmann/json.hpp>
 
@@ -84,13 +84,13 @@ std::vector<Param*> MlpAgent::q_params() {
 void MlpAgent::evaluate(const Mat& obs, Mat& value, Mat& action_values) const {
     Mat out;
     actor.forward(obs, out);
-    if (kind == QNet && dueling) {
+    if (head == QNet && dueling) {
         out = actor.act == Activation::Tanh ? Mat(out.array().tanh()) : Mat(out.array().max(0.0f));
         Mat v, a;
         value_head.forward(out, v);
         adv_head.forward(out, a);
         action_values = (a.colwise() - a.rowwise().mean()).colwise() + v.col(0);
-    } else if (kind == QNet) action_values = out;
+    } else if (head == QNet) action_values = out;
     else {
         // π = softmax(logits), row by row
         action_values = (out.colwise() - out.rowwise().maxCoeff()).array().exp().matrix();
@@ -105,7 +105,7 @@ bool MlpAgent::saliency(const float* obs, int dim, std::vector<float>& out) cons
     Tape t;
     Var x = t.constant(Eigen::Map<const Mat>(obs, 1, dim), /*needs_grad=*/true);
     Var y;
-    if (kind == QNet) {
+    if (head == QNet) {
         Var h = actor.frozen(t, x);
         if (dueling) {
             h = actor.act == Activation::Tanh ? tanh(h) : relu(h);
@@ -173,7 +173,7 @@ std::vector<std::pair<std::string, Param*>> named(MlpAgent& a) {
 
 void MlpAgent::save(const std::string& dir) const {
     const nlohmann::json j = {{"format", "dreamlab-agent-1"},
-                              {"kind", kind == QNet ? "q" : "policy"},
+                              {"kind", kind()},
                               {"activation", actor.act == Activation::Tanh ? "tanh" : "relu"},
                               {"actor", sizes_of(actor)},
                               {"critic", sizes_of(critic)},
@@ -197,8 +197,8 @@ std::shared_ptr<MlpAgent> MlpAgent::load(const std::string& dir) {
     }
     auto a = std::make_shared<MlpAgent>();
     try {
-        a->kind = j.at("kind") == "q" ? QNet : Policy;
-        a->q_values = a->kind == QNet;
+        a->head = j.at("kind") == "q" ? QNet : Policy;
+        a->q_values = a->head == QNet;
         const Activation act = j.at("activation") == "relu" ? Activation::Relu : Activation::Tanh;
         Rng rng(0);
         const auto as = j.at("actor").get<std::vector<int>>(), cs = j.at("critic").get<std::vector<int>>();

@@ -1,12 +1,10 @@
-#include "core/run_store.h"
+#include "core/session/run_store.h"
 
 #include <nlohmann/json.hpp>
 
 #include "base/files.h"
-#include "core/nn/agent.h"
-#include "core/nn/continuous.h"
-#include "core/nn/world_model.h"
-#include "core/tabular.h"
+#include "core/rl/tabular.h"
+#include "core/session/run_config.h"
 
 namespace dl {
 
@@ -14,7 +12,7 @@ namespace fs = std::filesystem;
 
 void save_run(const fs::path& dir, RunContext& ctx) {
     const Snapshot snap = ctx.snapshot_now();
-    write_file_atomic(dir / "config.json", ctx.config().to_json().dump(2) + "\n");
+    write_file_atomic(dir / "config.json", config_to_json(ctx.config()).dump(2) + "\n");
     write_file_atomic(dir / "metrics.csv", ctx.metrics().to_csv());
     const TabularView& t = snap.tab;
     if (t.nS > 0) {
@@ -30,9 +28,7 @@ void save_run(const fs::path& dir, RunContext& ctx) {
         m["policy"] = greedy_policy(t.q.empty() ? t.pi : t.q, t.nS, t.nA);
         write_file_atomic(dir / "model.json", m.dump() + "\n");
     }
-    if (auto agent = std::dynamic_pointer_cast<const nn::MlpAgent>(snap.agent)) agent->save(dir.string());
-    if (auto agent = std::dynamic_pointer_cast<const nn::WorldModelAgent>(snap.agent)) agent->save(dir.string());
-    if (auto agent = std::dynamic_pointer_cast<const nn::ContinuousAgent>(snap.agent)) agent->save(dir.string());
+    if (snap.agent) snap.agent->save(dir.string());  // deep learners: agent.json (its kind) + agent.ckpt
     const nlohmann::json summary = {{"env_steps", snap.env_steps},
                                     {"episodes", snap.episodes},
                                     {"updates", snap.updates},
@@ -48,7 +44,7 @@ RunConfig load_config_file(const fs::path& file) {
     } catch (const nlohmann::json::exception& e) {
         throw ParamError(file.string() + " is not valid JSON: " + e.what());
     }
-    return RunConfig::from_json(j);
+    return config_from_json(j);
 }
 
 RunConfig load_run_config(const fs::path& dir) {

@@ -1,4 +1,4 @@
-#include "core/evaluate.h"
+#include "core/rl/evaluate.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/run.h"
+#include "core/rl/run.h"
 
 namespace dl {
 

@@ -1,4 +1,4 @@
-#include "core/run.h"
+#include "core/rl/run.h"
 
 #include <cmath>
 #include <cstdio>
@@ -6,69 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/algos/registry.h"
 #include "envs/registry.h"
 
 namespace dl {
-
-// [SECTION] RunConfig
-
-nlohmann::json RunConfig::to_json() const {
-    auto env_args_full = make_env_args(env_id, env_args);
-    auto algo_args_full = make_algo_args(algo_id, algo_args);
-    return {{"format", "dreamlab-run-1"},
-            {"env", {{"id", env_id}, {"args", params_to_json(*env_args_full)}}},
-            {"algo", {{"id", algo_id}, {"args", params_to_json(*algo_args_full)}}},
-            {"seed", seed}};
-}
-
-RunConfig RunConfig::from_json(const nlohmann::json& j) {
-    try {
-        RunConfig c;
-        c.env_id = j.at("env").at("id").get<std::string>();
-        c.algo_id = j.at("algo").at("id").get<std::string>();
-        c.seed = j.at("seed").get<uint64_t>();
-        auto to_map = [](const nlohmann::json& args) {
-            std::map<std::string, std::string> m;
-            for (const auto& [k, v] : args.items())
-                m[k] = v.is_string() ? v.get<std::string>()
-                       : v.is_boolean() ? (v.get<bool>() ? "true" : "false")
-                       : v.is_number_integer() ? std::to_string(v.get<int64_t>())
-                                               : format_number(v.get<double>());
-            return m;
-        };
-        c.env_args = to_map(j.at("env").at("args"));
-        c.algo_args = to_map(j.at("algo").at("args"));
-        c.validate();
-        return c;
-    } catch (const nlohmann::json::exception& e) {
-        throw ParamError(std::string("config.json is malformed: ") + e.what());
-    }
-}
-
-void RunConfig::validate() const {
-    make_env_args(env_id, env_args);
-    make_algo_args(algo_id, algo_args);
-    const AlgoInfo& algo = find_algo(algo_id);
-    auto env = make_env(env_id, *make_env_args(env_id, env_args));
-    if (algo.tabular && !dynamic_cast<DiscreteEnv*>(env.get()))
-        throw ParamError("algorithm " + algo_id + " needs a tabular environment (Discrete states); " + env_id +
-                         " is not one");
-    const Space actions = env->action_space();
-    if (actions.kind == Space::Box && !algo.box_actions) {
-        std::string able;
-        for (const AlgoInfo& a : algo_registry())
-            if (a.box_actions) able += (able.empty() ? "" : ", ") + a.id;
-        char range[96];
-        std::snprintf(range, sizeof range, "%d number(s) in [%g, %g]", actions.shape.empty() ? 0 : actions.shape[0],
-                      actions.low.empty() ? 0.0 : double(actions.low[0]), actions.high.empty() ? 0.0 : double(actions.high[0]));
-        throw ParamError("algorithm " + algo_id + " needs discrete actions; " + env_id + " takes continuous ones (" + range +
-                         "): " + (able.empty() ? "no algorithm for continuous actions is implemented yet" : "use one of " + able));
-    }
-    if (actions.kind == Space::Discrete && !algo.discrete_actions)
-        throw ParamError("algorithm " + algo_id + " needs continuous (Box) actions; " + env_id + " has " +
-                         std::to_string(actions.n) + " discrete ones");
-}
 
 // [SECTION] Metrics
 
@@ -164,47 +104,6 @@ void RunContext::close_view() {
     }
 }
 
-int AgentFn::greedy(const float* obs, int obs_dim) const {
-    Eigen::Matrix<float, -1, -1, Eigen::RowMajor> o(1, obs_dim), v, av;
-    for (int i = 0; i < obs_dim; ++i) o(0, i) = obs[i];
-    evaluate(o, v, av);
-    int best = 0;
-    for (int a = 1; a < av.cols(); ++a)
-        if (av(0, a) > av(0, best)) best = a;
-    return best;
-}
-
-AgentFn::EpisodePolicy AgentFn::greedy_player(std::shared_ptr<const AgentFn> self) const {
-    return [self](const float* obs, int obs_dim, bool) { return self->greedy(obs, obs_dim); };
-}
-
-void tabular_from_agent(const Env& env, const AgentFn& agent, TabularView& view) {
-    const Space sp = env.observation_space();
-    if (sp.kind != Space::Discrete) return;
-    const int nS = sp.n;
-    Eigen::Matrix<float, -1, -1, Eigen::RowMajor> obs = Eigen::Matrix<float, -1, -1, Eigen::RowMajor>::Identity(nS, nS), v, av;
-    agent.evaluate(obs, v, av);
-    const int nA = int(av.cols());
-    view.nS = nS, view.nA = nA;
-    view.v.assign(size_t(nS), 0.0);
-    view.q.clear();
-    view.pi.assign(size_t(nS) * nA, 0.0);
-    if (agent.q_values) view.q.assign(size_t(nS) * nA, 0.0);
-    for (int s = 0; s < nS; ++s) {
-        int best = 0;
-        for (int a = 0; a < nA; ++a) {
-            if (av(s, a) > av(s, best)) best = a;
-            if (agent.q_values) view.q[size_t(s) * nA + a] = av(s, a);
-            else view.pi[size_t(s) * nA + a] = av(s, a);
-        }
-        if (agent.q_values) view.pi[size_t(s) * nA + best] = 1.0, view.v[s] = av(s, best);
-        else if (v.size()) view.v[s] = v(s, 0);
-    }
-    // A network is never trained on terminal states (their value is 0 by definition): show them as such.
-    if (const auto* d = dynamic_cast<const DiscreteEnv*>(&env))
-        for (int s = 0; s < nS; ++s)
-            if (d->is_terminal(s)) view.v[s] = 0.0;
-}
 
 void RunContext::log(std::string_view name, double value) {
     std::lock_guard lk(metrics_m_);

@@ -1,11 +1,11 @@
-// Session — one run on its own worker thread. The algorithm runs unchanged (the same function the CLI
+// Session — one run on its own worker thread (or, run_headless, on the calling thread). The algorithm runs unchanged (the same function the CLI
 // calls); the owner steers it through RunControls and reads what it publishes without ever waiting.
 #pragma once
 #include <memory>
 #include <thread>
 
 #include "core/algos/registry.h"
-#include "core/run.h"
+#include "core/rl/run.h"
 
 namespace dl {
 
@@ -36,5 +36,9 @@ private:
     std::atomic<bool> finished_{false};
     std::thread worker_;
 };
+
+// Runs `cfg` to completion on the calling thread (CLI, tests, benchmarks). The context holds the metrics and
+// the final snapshot afterwards. Throws ParamError on a bad config.
+std::unique_ptr<RunContext> run_headless(const RunConfig& cfg);
 
 }  // namespace dl

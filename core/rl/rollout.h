@@ -6,8 +6,8 @@
 #pragma once
 #include <vector>
 
-#include "core/nn/agent.h"
-#include "core/run.h"
+#include "core/rl/mlp_agent.h"
+#include "core/rl/run.h"
 #include "envs/vector_env.h"
 
 namespace dl::nn {

@@ -1,4 +1,4 @@
-#include "core/repro.h"
+#include "core/session/repro.h"
 
 #include <chrono>
 #include <cstdio>
@@ -7,6 +7,7 @@
 
 #include "core/algos/registry.h"
 #include "base/files.h"
+#include "core/session/session.h"
 
 namespace dl {
 

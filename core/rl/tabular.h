@@ -8,7 +8,7 @@
 
 #include "base/params.h"
 #include "base/rng.h"
-#include "core/run.h"
+#include "core/rl/run.h"
 #include "envs/env.h"
 
 namespace dl {

@@ -1,4 +1,4 @@
-#include "core/tabular.h"
+#include "core/rl/tabular.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "core/build_info.h"
+#include "core/session/build_info.h"
 
 #include <cstdio>
 #include <fstream>

@@ -1,9 +1,11 @@
-#include "core/session.h"
+#include "core/session/session.h"
+
+#include "core/session/run_config.h"
 
 namespace dl {
 
 Session::Session(const RunConfig& cfg, bool paused, double speed) : cfg_(cfg), algo_(&find_algo(cfg.algo_id)) {
-    cfg_.validate();
+    validate_config(cfg_);
     args_ = make_algo_args(cfg_.algo_id, cfg_.algo_args);
     ctx_ = std::make_unique<RunContext>(cfg_);
     ctx_->bind_args(args_.get());
@@ -37,6 +39,16 @@ void Session::set_live(const std::string& name, const std::string& value) {
         controls_.has_pending = true;
     }
     controls_.wake();
+}
+
+std::unique_ptr<RunContext> run_headless(const RunConfig& cfg) {
+    validate_config(cfg);
+    auto args = make_algo_args(cfg.algo_id, cfg.algo_args);
+    auto ctx = std::make_unique<RunContext>(cfg);
+    ctx->bind_args(args.get());
+    find_algo(cfg.algo_id).run(*args, *ctx);
+    ctx->finish();
+    return ctx;
 }
 
 }  // namespace dl

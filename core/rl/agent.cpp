@@ -1,0 +1,49 @@
+#include "core/rl/agent.h"
+
+#include "envs/env.h"
+
+namespace dl {
+
+int AgentFn::greedy(const float* obs, int obs_dim) const {
+    Eigen::Matrix<float, -1, -1, Eigen::RowMajor> o(1, obs_dim), v, av;
+    for (int i = 0; i < obs_dim; ++i) o(0, i) = obs[i];
+    evaluate(o, v, av);
+    int best = 0;
+    for (int a = 1; a < av.cols(); ++a)
+        if (av(0, a) > av(0, best)) best = a;
+    return best;
+}
+
+AgentFn::EpisodePolicy AgentFn::greedy_player(std::shared_ptr<const AgentFn> self) const {
+    return [self](const float* obs, int obs_dim, bool) { return self->greedy(obs, obs_dim); };
+}
+
+void tabular_from_agent(const Env& env, const AgentFn& agent, TabularView& view) {
+    const Space sp = env.observation_space();
+    if (sp.kind != Space::Discrete) return;
+    const int nS = sp.n;
+    Eigen::Matrix<float, -1, -1, Eigen::RowMajor> obs = Eigen::Matrix<float, -1, -1, Eigen::RowMajor>::Identity(nS, nS), v, av;
+    agent.evaluate(obs, v, av);
+    const int nA = int(av.cols());
+    view.nS = nS, view.nA = nA;
+    view.v.assign(size_t(nS), 0.0);
+    view.q.clear();
+    view.pi.assign(size_t(nS) * nA, 0.0);
+    if (agent.q_values) view.q.assign(size_t(nS) * nA, 0.0);
+    for (int s = 0; s < nS; ++s) {
+        int best = 0;
+        for (int a = 0; a < nA; ++a) {
+            if (av(s, a) > av(s, best)) best = a;
+            if (agent.q_values) view.q[size_t(s) * nA + a] = av(s, a);
+            else view.pi[size_t(s) * nA + a] = av(s, a);
+        }
+        if (agent.q_values) view.pi[size_t(s) * nA + best] = 1.0, view.v[s] = av(s, best);
+        else if (v.size()) view.v[s] = v(s, 0);
+    }
+    // A network is never trained on terminal states (their value is 0 by definition): show them as such.
+    if (const auto* d = dynamic_cast<const DiscreteEnv*>(&env))
+        for (int s = 0; s < nS; ++s)
+            if (d->is_terminal(s)) view.v[s] = 0.0;
+}
+
+}  // namespace dl

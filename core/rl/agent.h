@@ -1,0 +1,90 @@
+// The agent as the rest of the program meets it: a learned policy as a pure function (AgentFn), the views it
+// can offer (each a small interface; the GUI asks for one, never for a concrete class), and the registry of
+// agent kinds through which every agent saves and loads itself (agent.json names the kind).
+//
+// [SECTION] TabularView — V, Q, π over the states of a tabular env
+// [SECTION] AgentFn     — evaluate, act, play, save; the views it offers
+// [SECTION] Kinds       — load any saved agent by agent.json's kind
+#pragma once
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <Eigen/Core>
+
+namespace dl {
+
+class Env;
+struct ContinuousPolicyView;
+struct WorldModelView;
+
+// [SECTION] TabularView
+
+// What a tabular algorithm shows: any of V, Q and π may be empty. q and pi are nS x nA, row-major.
+struct TabularView {
+    int nS = 0, nA = 0;
+    std::vector<double> v, q, pi;
+};
+
+// [SECTION] AgentFn
+
+// A learned agent as a pure function, so views can query it anywhere (a value map over a 2-D slice, the
+// arrows on a lake) without touching the trainer: algorithms hand out a copy of their networks.
+struct AgentFn {
+    virtual ~AgentFn() = default;
+    int n_actions = 0;
+    bool q_values = false;  // action_values are Q(s,a) (value-based) rather than π(a|s)
+    // obs: B × obs_dim (encoded). value: B × 1 (empty if there is no critic). action_values: B × n_actions.
+    virtual void evaluate(const Eigen::Matrix<float, -1, -1, Eigen::RowMajor>& obs,
+                          Eigen::Matrix<float, -1, -1, Eigen::RowMajor>& value,
+                          Eigen::Matrix<float, -1, -1, Eigen::RowMajor>& action_values) const = 0;
+    // The action the agent takes greedily (argmax of π or Q).
+    int greedy(const float* obs, int obs_dim) const;
+    // Continuous actions (act_dim > 0): the deterministic action for obs, in the env's units, into action[act_dim].
+    int act_dim = 0;
+    virtual void act_continuous(const float* obs, int obs_dim, float* action) const {
+        (void)obs, (void)obs_dim, (void)action;
+        throw std::logic_error("this agent has no continuous actions");
+    }
+    // A greedy player of whole episodes, for agents with a memory of the episode so far (a world model filters
+    // frame after frame: one picture of CartPole shows no velocity). Call it on every observation, first = true at
+    // an episode's start. The default forgets: greedy() on each observation alone. The player holds the agent.
+    using EpisodePolicy = std::function<int(const float* obs, int obs_dim, bool first)>;
+    virtual EpisodePolicy greedy_player(std::shared_ptr<const AgentFn> self) const;
+    // What the agent looks at: |∂y/∂obs| per observation entry, y = Q(s, greedy a) for Q-learners, V(s) for
+    // actor-critics. False if this agent cannot tell.
+    virtual bool saliency(const float* obs, int obs_dim, std::vector<float>& out) const {
+        (void)obs, (void)obs_dim, (void)out;
+        return false;
+    }
+
+    // ---- describing itself ----
+    int obs_dim = 0;  // the encoded observation it reads
+    // Its kind as agent.json names it (one of agent_kinds()): saving and loading go through it.
+    virtual std::string kind() const = 0;
+    // agent.json (kind, architecture) + agent.ckpt (weights) into dir, each written atomically.
+    virtual void save(const std::string& dir) const = 0;
+    // The views it offers beyond evaluate(): nullptr where it has none (core/rl/views.h).
+    virtual const ContinuousPolicyView* continuous_policy() const { return nullptr; }
+    virtual const WorldModelView* world_model() const { return nullptr; }
+};
+
+// On a Discrete-observation env, V, π (or Q) for every state from an agent fed one-hot observations.
+void tabular_from_agent(const Env& env, const AgentFn& agent, TabularView& view);
+
+// [SECTION] Kinds
+
+struct AgentKind {
+    std::string kind;     // agent.json's "kind"
+    std::string summary;  // which algorithms save it
+    std::function<std::shared_ptr<AgentFn>(const std::string& dir)> load;  // throws CheckpointError / IoError
+};
+const std::vector<AgentKind>& agent_kinds();
+// Any saved agent, by agent.json's kind. Throws CheckpointError naming an unknown kind and the known ones.
+std::shared_ptr<AgentFn> load_agent(const std::string& dir);
+
+}  // namespace dl
+
+

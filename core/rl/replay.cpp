@@ -1,0 +1,118 @@
+#include "core/rl/replay.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace dl::nn {
+
+// [SECTION] Transitions
+
+TransitionBuffer::TransitionBuffer(int obs_dim, int act_dim, int64_t capacity)
+    : D_(obs_dim), A_(act_dim), cap_(capacity), obs_(capacity, obs_dim), act_(capacity, act_dim), next_(capacity, obs_dim),
+      rew_(static_cast<size_t>(capacity)), not_done_(static_cast<size_t>(capacity)) {}
+
+void TransitionBuffer::add(const float* obs, const float* action, float reward, const float* next_obs, bool terminated) {
+    obs_.row(pos_) = Eigen::Map<const Mat>(obs, 1, D_);
+    act_.row(pos_) = Eigen::Map<const Mat>(action, 1, A_);
+    next_.row(pos_) = Eigen::Map<const Mat>(next_obs, 1, D_);
+    rew_[size_t(pos_)] = reward, not_done_[size_t(pos_)] = terminated ? 0.0f : 1.0f;
+    pos_ = (pos_ + 1) % cap_;
+    size_ = std::min(size_ + 1, cap_);
+}
+
+void TransitionBuffer::sample(int B, Rng& rng, Batch& out) const {
+    out.obs.resize(B, D_), out.action.resize(B, A_), out.next_obs.resize(B, D_), out.reward.resize(B, 1), out.not_done.resize(B, 1);
+    for (int j = 0; j < B; ++j) {
+        const int64_t k = int64_t(rng.below(uint32_t(size_)));
+        out.obs.row(j) = obs_.row(k), out.action.row(j) = act_.row(k), out.next_obs.row(j) = next_.row(k);
+        out.reward(j, 0) = rew_[size_t(k)], out.not_done(j, 0) = not_done_[size_t(k)];
+    }
+}
+
+// [SECTION] Sequence buffer
+
+SequenceBuffer::SequenceBuffer(int obs_dim, int64_t capacity)
+    : dim_(obs_dim), cap_(capacity), obs_(size_t(capacity * obs_dim)), reward_(size_t(capacity)), cont_(size_t(capacity)),
+      first_(size_t(capacity)), action_(size_t(capacity)) {}
+
+void SequenceBuffer::add(const float* obs, int prev_action, float reward, bool terminated, bool first) {
+    std::copy_n(obs, dim_, &obs_[size_t(pos_ * dim_)]);
+    action_[size_t(pos_)] = prev_action, reward_[size_t(pos_)] = reward;
+    cont_[size_t(pos_)] = terminated ? 0.0f : 1.0f, first_[size_t(pos_)] = first ? 1.0f : 0.0f;
+    pos_ = (pos_ + 1) % cap_;
+    size_ = std::min(size_ + 1, cap_);
+}
+
+SeqBatch SequenceBuffer::empty_batch(int B, int L) const {
+    SeqBatch s;
+    s.L = L, s.B = B;
+    s.obs.assign(size_t(L), Mat(B, dim_));
+    s.reward.assign(size_t(L), Mat(B, 1));
+    s.cont.assign(size_t(L), Mat(B, 1));
+    s.first.assign(size_t(L), Mat(B, 1));
+    s.prev_action.assign(size_t(L), std::vector<int32_t>(size_t(B)));
+    return s;
+}
+
+void SequenceBuffer::copy_window(SeqBatch& s, int b, int64_t start) const {
+    for (int t = 0; t < s.L; ++t) {
+        const int64_t i = (start + t) % cap_;
+        std::copy_n(&obs_[size_t(i * dim_)], dim_, s.obs[size_t(t)].row(b).data());
+        s.reward[size_t(t)](b, 0) = reward_[size_t(i)], s.cont[size_t(t)](b, 0) = cont_[size_t(i)];
+        // A window starts from a fresh state, as an episode does.
+        s.first[size_t(t)](b, 0) = t == 0 ? 1.0f : first_[size_t(i)];
+        s.prev_action[size_t(t)][size_t(b)] = action_[size_t(i)];
+    }
+}
+
+SeqBatch SequenceBuffer::sample(int B, int L, Rng& rng) const {
+    if (size_ < L) throw std::invalid_argument("SequenceBuffer: " + std::to_string(size_) + " steps, a window needs " + std::to_string(L));
+    SeqBatch s = empty_batch(B, L);
+    const int64_t oldest = size_ < cap_ ? 0 : pos_;
+    for (int b = 0; b < B; ++b) copy_window(s, b, oldest + int64_t(rng.below(uint32_t(size_ - L + 1))));
+    return s;
+}
+
+SeqBatch SequenceBuffer::last(int L) const {
+    L = int(std::min<int64_t>(L, size_));
+    SeqBatch s = empty_batch(1, L);
+    copy_window(s, 0, pos_ - L + cap_);
+    return s;
+}
+
+SeqBatch SequenceBuffer::sample_within_episodes(int B, int L, Rng& rng) const {
+    // The starts of windows (counted from the oldest step) with no episode start after their first step.
+    const int64_t oldest = size_ < cap_ ? 0 : pos_;
+    std::vector<int64_t> ok;
+    int64_t run = 0;  // steps since the last episode start, walking oldest → newest
+    for (int64_t k = 0; k < size_; ++k) {
+        run = first_[size_t((oldest + k) % cap_)] > 0 ? 1 : run + 1;
+        if (run >= L) ok.push_back(k - L + 1);
+    }
+    if (ok.empty()) throw std::invalid_argument("SequenceBuffer: no episode of " + std::to_string(L) + " steps to sample");
+    SeqBatch s = empty_batch(B, L);
+    for (int b = 0; b < B; ++b) copy_window(s, b, oldest + ok[rng.below(uint32_t(ok.size()))]);
+    return s;
+}
+
+SequenceBuffer record_experience(Env& env, int64_t steps, const std::function<int(const float* obs, Rng& rng)>& policy,
+                                 uint64_t seed) {
+    const int D = env.obs_dim();
+    SequenceBuffer buf(D, steps);
+    Rng rng(seed);
+    std::vector<float> obs(size_t(D), 0.0f);
+    env.reset_into(seed, obs.data());
+    buf.add(obs.data(), -1, 0, false, true);
+    for (int64_t i = 1; i < steps; ++i) {
+        const int a = policy(obs.data(), rng);
+        const StepFlags f = env.step_into(a, obs.data());
+        buf.add(obs.data(), a, float(f.reward), f.terminated, false);
+        if ((f.terminated || f.truncated) && i + 1 < steps) {
+            env.reset_into(std::nullopt, obs.data());
+            buf.add(obs.data(), -1, 0, false, true), ++i;
+        }
+    }
+    return buf;
+}
+
+}  // namespace dl::nn

@@ -1,0 +1,63 @@
+// Replay buffers, one family: rings of transitions (s, a, r, s', done) for the off-policy learners (DQN, DDPG,
+// TD3, SAC) and rings of steps in time order, sampled as sequences, for the world-model learners.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "base/rng.h"
+#include "core/nn/layers.h"
+#include "core/nn/world_model.h"
+#include "envs/env.h"
+
+namespace dl::nn {
+
+// Transitions (s, a, r, s', terminated) in a ring; actions as the networks see them (in [−1, 1]ᴰ).
+class TransitionBuffer {
+public:
+    TransitionBuffer(int obs_dim, int act_dim, int64_t capacity);
+    void add(const float* obs, const float* action, float reward, const float* next_obs, bool terminated);
+    int64_t size() const { return size_; }
+    struct Batch {
+        Mat obs, action, reward, next_obs, not_done;  // B × D, B × A, B × 1, B × D, B × 1 (1 − terminated)
+    };
+    void sample(int B, Rng& rng, Batch& out) const;  // uniform with replacement over what is stored
+
+private:
+    int D_, A_;
+    int64_t cap_, size_ = 0, pos_ = 0;
+    Mat obs_, act_, next_;
+    std::vector<float> rew_, not_done_;
+};
+
+// Transitions of one env in time order, sampled as windows of L steps (windows may cross episode starts; `first`
+// resets the state there). A ring: the oldest steps go first.
+class SequenceBuffer {
+public:
+    SequenceBuffer(int obs_dim, int64_t capacity);
+    // One step: the observation arrived at, the action that led there (-1 at an episode's first step), reward, and
+    // whether the arrival terminated the episode.
+    void add(const float* obs, int prev_action, float reward, bool terminated, bool first);
+    int64_t size() const { return size_; }
+    SeqBatch sample(int B, int L, Rng& rng) const;
+    SeqBatch last(int L) const;  // the newest L steps as one sequence (B = 1), the first marked first
+    // B windows of L steps that each stay inside one episode (for judging open-loop predictions); throws when the
+    // buffer holds no episode that long.
+    SeqBatch sample_within_episodes(int B, int L, Rng& rng) const;
+
+private:
+    SeqBatch empty_batch(int B, int L) const;
+    // Row b of s from L consecutive steps starting at ring index `start` (mod capacity); its first step marked first.
+    void copy_window(SeqBatch& s, int b, int64_t start) const;
+    int dim_;
+    int64_t cap_, size_ = 0, pos_ = 0;
+    std::vector<float> obs_, reward_, cont_, first_;
+    std::vector<int32_t> action_;
+};
+
+// `steps` steps of `policy` (given the observation) in `env`, from reset(seed), episode after episode, as sequence
+// data (fixed data sets for tests and benchmarks).
+SequenceBuffer record_experience(Env& env, int64_t steps, const std::function<int(const float* obs, Rng& rng)>& policy,
+                                 uint64_t seed);
+
+}  // namespace dl::nn
