@@ -1,5 +1,13 @@
 // `dreamlab bench`: named speed figures, as a table (and one JSON line with --json). Speed goals are checked
 // here, never in timed tests.
+//
+// Index (the sections of run_bench, in the order they run; --only picks them by name):
+//   helpers (line ~37)     seconds_since, best_of, ppo_update_us, dqn_minatar_update_us, act_forward_us,
+//                          time_to_475, train_until, median
+//   run_bench (line ~231)  sections: frozenlake, cartpole, cartpole_vec, minatar_<game>, q_learning, value_iteration,
+//                          ppo_update, dqn_minatar_update, sac_step, act_forward, cartpole solving (time_to_475),
+//                          dream, worldmodel_cartpole, pendulum solving, worldmodel_breakout, minatar_dqn_1m;
+//                          then the table, the JSON line, and the build and machine header
 #include <algorithm>
 #include <chrono>
 #include <filesystem>

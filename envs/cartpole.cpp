@@ -1,5 +1,7 @@
 #include "envs/cartpole.h"
 
+#include <cstdio>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -77,6 +79,29 @@ void CartPole::draw_pixels(const State& s, float* obs) {
         const double d = len * k / 24.0;
         set(int(std::floor(15.5 - d * std::cos(s[2]))), int(std::floor(cx + d * std::sin(s[2]))));
     }
+}
+
+bool CartPole::state_plane(StatePlane& p) const {
+    if (pixels_) return false;  // the maps feed the agent states, not pictures
+    p.dims = {"x", "v", "θ", "ω"};  // ω = dθ/dt and v = dx/dt (ImGui cannot stack a combining dot over a letter)
+    p.lo = {-2.4f, -3.0f, -float(kThetaThreshold), -2.5f}, p.hi = {2.4f, 3.0f, float(kThetaThreshold), 2.5f};
+    p.x = 2, p.y = 3;
+    p.state = {float(s_[0]), float(s_[1]), float(s_[2]), float(s_[3])};
+    p.path.clear();
+    p.action_name = "push";
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "x %+.3f  v %+.3f  θ %+.3f  ω %+.3f", s_[0], s_[1], s_[2], s_[3]);
+    p.status = buf, p.legend = "θ = 0 upright, ω = dθ/dt";
+    p.obs_dim = 4;
+    p.observe = [](const float* s, float* o) { std::copy(s, s + 4, o); };
+    return true;
+}
+
+ObsLook CartPole::obs_look() const {
+    if (pixels_) return Env::obs_look();
+    ObsLook l;
+    l.kind = ObsLook::CartPole;
+    return l;
 }
 
 }  // namespace dl

@@ -59,6 +59,9 @@ public:
     void render(Image& img) const override;
     std::unique_ptr<Env> clone() const override { return std::make_unique<CartPole>(*this); }
     std::vector<std::string> action_names() const override { return {"push left", "push right"}; }
+    // The state maps: (θ, ω) on the axes, the cart's (x, v) fixed by sliders; none when the agent sees pixels.
+    bool state_plane(StatePlane& out) const override;
+    ObsLook obs_look() const override;
 
     // The hot path, without allocation: writes the float32 observation into obs[4]. Defined below, inline, so a
     // loop over one CartPole keeps the state in registers.

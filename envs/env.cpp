@@ -46,4 +46,17 @@ StepFlags Env::step_box_into(const float* action, float* obs) {
     return {r.reward, r.terminated, r.truncated};
 }
 
+ObsLook Env::obs_look() const {
+    ObsLook l;
+    const Space sp = observation_space();
+    if (sp.kind == Space::Box && sp.shape.size() == 3) {  // pictures of unnamed channels: white
+        l.kind = ObsLook::Pixels, l.rows = sp.shape[0], l.cols = sp.shape[1], l.channels = sp.shape[2];
+        l.colours.assign(size_t(l.channels), Rgb{235, 235, 235});
+    } else if (const DiscreteEnv* d = tabular()) {
+        const GridLayout g = d->layout();
+        if (g.rows * g.cols == obs_dim()) l.kind = ObsLook::Grid, l.rows = g.rows, l.cols = g.cols, l.tiles = g.tiles;
+    }
+    return l;
+}
+
 }  // namespace dl

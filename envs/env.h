@@ -7,6 +7,7 @@
 // and for the ground-truth views.
 #pragma once
 #include <algorithm>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -55,6 +56,7 @@ using TabularModel = std::vector<std::vector<std::vector<Transition>>>;
 struct GridLayout {
     int rows = 0, cols = 0, layers = 1;
     std::vector<std::string> layer_names;
+    std::vector<std::string> tiles;  // the map, one string per row, where the world has one (Frozen Lake: S F H G)
     int state(int layer, int row, int col) const { return layer * rows * cols + row * cols + col; }
 };
 
@@ -82,6 +84,43 @@ struct ReplayLog {
     }
 };
 
+class DiscreteEnv;
+
+// A continuous state the views draw maps over: value and policy heatmaps on two of its dimensions (the others fixed
+// by sliders), the current state marked, this episode's path drawn over them.
+struct StatePlane {
+    std::vector<std::string> dims;          // the state's dimensions ("θ", "ω")
+    std::vector<float> lo, hi;              // the range each is shown over
+    int x = 0, y = 1;                       // the dimensions on the maps' axes
+    bool wrap_x = false;                    // x is an angle: a path jumping across the seam is not drawn as a line
+    std::vector<float> state;               // the current state
+    std::vector<std::vector<float>> path;   // this episode's states so far (only where record_path(true) was asked)
+    std::string action_name;                // what the action is ("torque")
+    std::string status, legend;             // a line about the current state, one about the axes
+    int obs_dim = 0;
+    std::function<void(const float* state, float* obs)> observe;  // the agent's observation at a state
+};
+
+// How an observation vector is drawn (the dream views draw decoded observations with it): a cart and pole from its
+// state, a picture of channels (each its colour), a one-hot state on a grid (with the map's tiles), or bars.
+struct ObsLook {
+    enum Kind { Bars, CartPole, Pixels, Grid } kind = Bars;
+    int rows = 0, cols = 0, channels = 1;
+    std::vector<Rgb> colours;          // Pixels: per channel
+    std::vector<std::string> tiles;    // Grid: the map's rows
+};
+
+// Worlds seen as pictures of channels (MinAtar): what the pixel views and human play need.
+struct PixelWorld {
+    virtual ~PixelWorld() = default;
+    virtual int channels() const = 0;
+    virtual std::vector<std::string> channel_names() const = 0;
+    virtual std::vector<Rgb> palette() const = 0;        // a colour per channel
+    virtual int full_action(int a) const = 0;            // action a's index in the game's full action set (keys)
+    virtual void observe(float* obs) const = 0;          // the current frame, H × W × C
+    virtual void draw_obs(const float* obs, bool grid, Image& img) const = 0;  // a frame (or a dream of one)
+};
+
 class Env {
 public:
     virtual ~Env() = default;
@@ -107,6 +146,15 @@ public:
         (void)frame;
         render(img);
     }
+
+    // ---- what the views can ask an env for (nullptr / false where it has none) ----
+    virtual const DiscreteEnv* tabular() const { return nullptr; }      // integer states and the exact model
+    virtual DiscreteEnv* tabular() { return nullptr; }
+    virtual const PixelWorld* pixel_world() const { return nullptr; }
+    virtual bool state_plane(StatePlane& out) const { (void)out; return false; }
+    virtual ObsLook obs_look() const;  // default: Pixels for H × W × C boxes, Grid for a tabular layout, else Bars
+    // The views follow this env: record the current episode's path for StatePlane::path (headless runs never ask).
+    virtual void record_path(bool on) { (void)on; }
 
     // ---- the allocation-free path used by vector envs and neural agents ----
     // Size of the encoded observation: n for Discrete (one-hot), the element count for Box.
@@ -149,6 +197,8 @@ public:
     // The start-state distribution (for exact evaluation of a policy).
     virtual std::vector<double> initial_distribution() const = 0;
 
+    const DiscreteEnv* tabular() const override { return this; }
+    DiscreteEnv* tabular() override { return this; }
     Space observation_space() const override { return Space::discrete(num_states()); }
     Space action_space() const override { return Space::discrete(num_actions()); }
     Obs reset(std::optional<uint64_t> seed = std::nullopt) override { return {float(reset_state(seed))}; }

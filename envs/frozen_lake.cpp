@@ -124,7 +124,7 @@ char FrozenLake::cell(int s) const {
 bool FrozenLake::is_terminal(int s) const { return cell(s) == 'G' || cell(s) == 'H'; }
 
 GridLayout FrozenLake::layout() const {
-    GridLayout g{rows_, cols_, layers_, {}};
+    GridLayout g{rows_, cols_, layers_, {}, map_};
     g.layer_names = layers_ == 2 ? std::vector<std::string>{"coin on the ice", "coin taken"}
                                  : std::vector<std::string>{"lake"};
     return g;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 
 namespace dl {
@@ -26,7 +27,8 @@ void MountainCarContinuous::reset_into(std::optional<uint64_t> seed, float* obs)
     if (seed) rng_ = Rng(*seed);
     s_ = {float(-0.6 + 0.2 * rng_.uniform()), 0.0f};
     elapsed_ = 0, success_ = false, last_force_ = 0;
-    trajectory_.assign(1, s_);
+    trajectory_.clear();
+    if (record_path_) trajectory_.push_back(s_);
     obs[0] = s_[0], obs[1] = s_[1];
 }
 
@@ -55,7 +57,7 @@ StepFlags MountainCarContinuous::step_box_into(const float* action, float* obs) 
     reward -= double(action[0]) * double(action[0]) * 0.1;  // on the action as given, not the clipped force
     s_ = {float(position), float(velocity)};
     success_ = terminated, last_force_ = force;
-    trajectory_.push_back(s_);
+    if (record_path_) trajectory_.push_back(s_);
     ++elapsed_;
     obs[0] = s_[0], obs[1] = s_[1];
     return {reward, terminated, elapsed_ >= max_steps_};
@@ -89,6 +91,22 @@ void MountainCarContinuous::render(Image& img) const {
     img.line(cx - dx, cy - dy, cx + dx, cy + dy, 20, {50, 50, 50});
     img.fill_circle(cx - dx * 0.6, cy - dy * 0.6 + 10, 6, {128, 128, 128});
     img.fill_circle(cx + dx * 0.6, cy + dy * 0.6 + 10, 6, {128, 128, 128});
+}
+
+bool MountainCarContinuous::state_plane(StatePlane& p) const {
+    // (x, v), observed as they are; the flag at x = 0.45.
+    p.dims = {"x", "v"};
+    p.lo = {float(kMinPosition), -float(kMaxSpeed)}, p.hi = {float(kMaxPosition), float(kMaxSpeed)};
+    p.state = {s_[0], s_[1]};
+    p.path.clear();
+    for (const State& x : trajectory_) p.path.push_back({x[0], x[1]});
+    p.action_name = "force";
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "x %+.3f  v %+.4f  last force %+.2f", s_[0], s_[1], last_force_);
+    p.status = buf, p.legend = "flag at x = 0.45, v = dx/dt";
+    p.obs_dim = 2;
+    p.observe = [](const float* s, float* o) { o[0] = s[0], o[1] = s[1]; };
+    return true;
 }
 
 }  // namespace dl

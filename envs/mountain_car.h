@@ -45,10 +45,12 @@ public:
     int max_episode_steps() const override { return max_steps_; }
     bool defines_success() const override { return true; }
     bool last_success() const override { return success_; }
+    bool state_plane(StatePlane& out) const override;
+    void record_path(bool on) override { record_path_ = on; }
 
     const State& state() const { return s_; }
     double last_force() const { return last_force_; }  // the force of the last step, clipped to [−1, 1]
-    // The states of the current episode so far, from its reset (for the GUI's path over the value map).
+    // The states of the current episode so far, from its reset, once record_path(true) was asked (the views).
     const std::vector<State>& trajectory() const { return trajectory_; }
     void set_state(const State& s) { s_ = s; }
     static double height(double x) { return std::sin(3 * x) * 0.45 + 0.55; }
@@ -60,6 +62,7 @@ private:
     bool success_ = false;
     double last_force_ = 0;
     std::vector<State> trajectory_;
+    bool record_path_ = false;
 };
 
 }  // namespace dl

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 
 namespace dl {
@@ -37,7 +38,8 @@ void Pendulum::reset_into(std::optional<uint64_t> seed, float* obs) {
     if (seed) rng_ = Rng(*seed);
     s_ = {M_PI * (2 * rng_.uniform() - 1), 2 * rng_.uniform() - 1};
     elapsed_ = 0, last_u_ = 0;
-    trajectory_.assign(1, s_);
+    trajectory_.clear();
+    if (record_path_) trajectory_.push_back(s_);
     observe(obs);
 }
 
@@ -62,7 +64,7 @@ StepFlags Pendulum::step_box_into(const float* action, float* obs) {
     s_ = {th + newthdot * kDt, newthdot};
     last_u_ = u;
     ++elapsed_;
-    trajectory_.push_back(s_);
+    if (record_path_) trajectory_.push_back(s_);
     observe(obs);
     return {-cost, false, elapsed_ >= max_steps_};
 }
@@ -91,6 +93,23 @@ void Pendulum::render(Image& img) const {
         const double a = s_[0] + (last_u_ > 0 ? 1 : -1) * (0.3 + k * 0.05);
         img.fill_circle(c + 45 * std::sin(a), c - 45 * std::cos(a), 3, {60, 60, 60});
     }
+}
+
+bool Pendulum::state_plane(StatePlane& p) const {
+    // (θ, ω), observed as (cos θ, sin θ, ω); θ = 0 is upright.
+    p.dims = {"θ", "ω"};
+    p.lo = {-float(M_PI), -float(kMaxSpeed)}, p.hi = {float(M_PI), float(kMaxSpeed)};
+    p.wrap_x = true;
+    p.state = {float(angle_normalize(s_[0])), float(s_[1])};
+    p.path.clear();
+    for (const State& x : trajectory_) p.path.push_back({float(angle_normalize(x[0])), float(x[1])});
+    p.action_name = "torque";
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "θ %+.2f  ω %+.2f  last torque %+.2f", angle_normalize(s_[0]), s_[1], last_u_);
+    p.status = buf, p.legend = "θ = 0 up, ω = dθ/dt";
+    p.obs_dim = 3;
+    p.observe = [](const float* s, float* o) { o[0] = std::cos(s[0]), o[1] = std::sin(s[0]), o[2] = s[1]; };
+    return true;
 }
 
 }  // namespace dl

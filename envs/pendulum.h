@@ -43,11 +43,13 @@ public:
     void render(Image& img) const override;
     std::unique_ptr<Env> clone() const override { return std::make_unique<Pendulum>(*this); }
     int max_episode_steps() const override { return max_steps_; }
+    bool state_plane(StatePlane& out) const override;
+    void record_path(bool on) override { record_path_ = on; }
 
     const State& state() const { return s_; }
     void set_state(const State& s) { s_ = s; }
     double last_torque() const { return last_u_; }
-    // The states of the current episode so far, from its reset (for the GUI's trajectory over the value map).
+    // The states of the current episode so far, from its reset, once record_path(true) was asked (the views).
     const std::vector<State>& trajectory() const { return trajectory_; }
     void observe(float* obs) const;
     // θ wrapped into [−π, π), as Gymnasium's angle_normalize (Python's floor-mod).
@@ -60,6 +62,7 @@ private:
     int max_steps_ = 200, elapsed_ = 0;
     double last_u_ = 0;
     std::vector<State> trajectory_;
+    bool record_path_ = false;
 };
 
 }  // namespace dl

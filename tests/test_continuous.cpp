@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "envs/mountain_car.h"
+#include "envs/cartpole.h"
 #include "envs/pendulum.h"
 #include "envs/registry.h"
 #include "golden.h"
@@ -175,24 +176,50 @@ TEST_CASE("continuous envs: Box spaces, reset ranges, discrete actions refused, 
     CHECK_THROWS_WITH(make_env_args("Pendulum-v1", {{"max_episode_steps", "0"}}), doctest::Contains("max_episode_steps"));
 }
 
-TEST_CASE("Pendulum and MountainCar record the current episode's path and the last (clipped) action for the GUI") {
+TEST_CASE("Pendulum and MountainCar record the episode's path only when a view asks, and describe their state plane") {
     MountainCarContinuous car;
+    car.reset(4);
+    const float push = 3.0f;  // beyond the bound: the force used is 1
+    car.step_box(&push);
+    CHECK(car.trajectory().empty());  // headless: nothing recorded
+    car.record_path(true);
     car.reset(4);
     REQUIRE(car.trajectory().size() == 1);
     CHECK(car.trajectory()[0] == car.state());
-    const float push = 3.0f;  // beyond the bound: the force used is 1
     for (int k = 0; k < 5; ++k) car.step_box(&push);
     CHECK(car.trajectory().size() == 6);
     CHECK(car.trajectory().back() == car.state());
     CHECK(car.last_force() == 1.0);
+    StatePlane cp;
+    REQUIRE(car.state_plane(cp));
+    CHECK(cp.dims == std::vector<std::string>{"x", "v"});
+    CHECK(cp.path.size() == 6);
+    CHECK(cp.state[0] == car.state()[0]);
     car.reset(5);
     CHECK(car.trajectory().size() == 1);
     CHECK(car.last_force() == 0.0);
 
     Pendulum p;
+    p.record_path(true);
     p.reset(4);
     const float u = -0.5f;
     for (int k = 0; k < 3; ++k) p.step_box(&u);
     CHECK(p.trajectory().size() == 4);
     CHECK(p.last_torque() == doctest::Approx(-0.5));
+    // The plane's observation at a state is the env's own observation there.
+    StatePlane pp;
+    REQUIRE(p.state_plane(pp));
+    float from_plane[3], from_env[3];
+    const float st[2] = {float(p.state()[0]), float(p.state()[1])};
+    pp.observe(st, from_plane);
+    p.observe(from_env);
+    for (int i = 0; i < 3; ++i) CHECK(from_plane[i] == doctest::Approx(from_env[i]).epsilon(1e-6));
+    CHECK(pp.wrap_x);
+
+    CartPole cart;
+    cart.reset(1);
+    StatePlane cpl;
+    REQUIRE(cart.state_plane(cpl));
+    CHECK((cpl.x == 2 && cpl.y == 3 && cpl.dims.size() == 4));
+    CHECK(cart.obs_look().kind == ObsLook::CartPole);
 }

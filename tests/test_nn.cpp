@@ -494,12 +494,12 @@ TEST_CASE("saliency: |dV/dobs| and |dQ(s, greedy a)/dobs| match finite differenc
 }
 
 TEST_CASE("ActionDensity: clipped and tanh-squashed densities integrate to 1 with their point masses; samples agree") {
-    nn::ActionDensity clipped;
-    clipped.kind = nn::ActionDensity::Clipped, clipped.mean = 1.5f, clipped.std = 1.0f, clipped.lo = -2, clipped.hi = 2;
-    nn::ActionDensity squashed;
-    squashed.kind = nn::ActionDensity::Squashed, squashed.mean = 0.4f, squashed.std = 0.8f, squashed.scale = 2, squashed.bias = 0.5f;
+    ActionDensity clipped;
+    clipped.kind = ActionDensity::Clipped, clipped.mean = 1.5f, clipped.std = 1.0f, clipped.lo = -2, clipped.hi = 2;
+    ActionDensity squashed;
+    squashed.kind = ActionDensity::Squashed, squashed.mean = 0.4f, squashed.std = 0.8f, squashed.scale = 2, squashed.bias = 0.5f;
     squashed.lo = -1.5f, squashed.hi = 2.5f;
-    for (const nn::ActionDensity& p : {clipped, squashed}) {
+    for (const ActionDensity& p : {clipped, squashed}) {
         CAPTURE(int(p.kind));
         // ∫ p(a) da over (lo, hi) by the midpoint rule, plus the masses at the bounds.
         const int n = 200000;
@@ -527,7 +527,7 @@ TEST_CASE("ActionDensity: clipped and tanh-squashed densities integrate to 1 wit
     CHECK(clipped.mode() == doctest::Approx(1.5));
     CHECK(squashed.mode() == doctest::Approx(0.5 + 2 * std::tanh(0.4)));
     // A deterministic action (std 0) is all mass at its mode, no density.
-    nn::ActionDensity det = clipped;
+    ActionDensity det = clipped;
     det.std = 0, det.mean = 3;
     CHECK(det.pdf(1.0) == 0);
     CHECK(det.mass_at(true) == 1);

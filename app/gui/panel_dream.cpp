@@ -12,9 +12,7 @@
 #include <GLFW/glfw3.h>
 
 #include "app/gui/gui.h"
-#include "core/rl/world_model_agent.h"
-#include "envs/cartpole.h"
-#include "envs/frozen_lake.h"
+#include "core/rl/views.h"
 #include "envs/minatar/minatar.h"
 
 namespace dl {
@@ -33,21 +31,15 @@ struct ObsPainter {
     std::vector<Rgb> colours;     // Pixels: per channel
     std::vector<std::string> map; // Grid: Frozen Lake's rows (holes and goal marked)
 
-    static ObsPainter of(const Env& env) {
+    static ObsPainter of(const Env& env) {  // the env says how its observations look
         ObsPainter p;
         p.dim = env.obs_dim();
-        const Space sp = env.observation_space();
-        if (dynamic_cast<const CartPole*>(&env) && p.dim == 4) p.kind = Cart;
-        else if (const auto* m = dynamic_cast<const MinAtarEnv*>(&env)) {
-            p.kind = Pixels, p.channels = m->channels(), p.colours = MinAtarEnv::palette(m->channel_names());
-            p.rows = p.cols = minatar::kSize;
-        } else if (sp.kind == Space::Box && sp.shape.size() == 3) {  // other pictures (CartPole's obs=pixels): white
-            p.kind = Pixels, p.rows = sp.shape[0], p.cols = sp.shape[1], p.channels = sp.shape[2];
-            p.colours.assign(size_t(p.channels), Rgb{235, 235, 235});
-        } else if (const auto* d = dynamic_cast<const DiscreteEnv*>(&env); d && d->layout().rows * d->layout().cols == p.dim) {
-            p.kind = Grid, p.rows = d->layout().rows, p.cols = d->layout().cols;
-            if (const auto* lake = dynamic_cast<const FrozenLake*>(d)) p.map = lake->rows();
-        }
+        const ObsLook look = env.obs_look();
+        p.rows = look.rows, p.cols = look.cols, p.channels = look.channels, p.colours = look.colours, p.map = look.tiles;
+        p.kind = look.kind == ObsLook::CartPole ? (p.dim == 4 ? Cart : Bars)
+                 : look.kind == ObsLook::Pixels ? Pixels
+                 : look.kind == ObsLook::Grid   ? Grid
+                                                : Bars;
         return p;
     }
 
@@ -163,9 +155,9 @@ int dream_key_action(const Env& env, const ObsPainter& p, int& latched, bool& tu
         if (ImGui::IsKeyDown(GLFW_KEY_RIGHT) || ImGui::IsKeyDown(GLFW_KEY_D)) latched = 1;
         return latched;
     }
-    if (const auto* m = dynamic_cast<const MinAtarEnv*>(&env)) {
+    if (const PixelWorld* m = env.pixel_world()) {
         const int full = keyboard_action(latched);
-        for (int i = 0; i < m->action_space().n; ++i)
+        for (int i = 0; i < env.action_space().n; ++i)
             if (m->full_action(i) == full) return i;
         return 0;
     }
@@ -183,19 +175,19 @@ int dream_key_action(const Env& env, const ObsPainter& p, int& latched, bool& tu
 // Play in the dream: the keyboard drives the model's imagined env, the model answers with its prior at the chosen
 // temperature; the dream ends when the model's continuation probability drops under one half. A too-calm dream is
 // easy to exploit — the World Models demo's lesson.
-void play_in_dream(App& app, const nn::WorldModelAgent& live, const Env& env, const ObsPainter& painter) {
+void play_in_dream(App& app, const std::shared_ptr<const AgentFn>& live, const Env& env, const ObsPainter& painter) {
     auto restart = [&] {
-        app.dream_play_agent = std::make_shared<nn::WorldModelAgent>(live);
-        const auto& a = static_cast<const nn::WorldModelAgent&>(*app.dream_play_agent);
+        app.dream_play_agent = live;  // a snapshot is never changed: holding it keeps the model being played
+        const WorldModelView& a = *app.dream_play_agent->world_model();
         Rng rng(uint64_t(app.dream_play_steps) + 17);
         nn::WorldModel::State s;
-        a.model.observe_first(s, a.recent.obs.back(), rng, 0.0f);  // start from the newest real frame
+        a.world().observe_first(s, a.recent_steps().obs.back(), rng, 0.0f);  // start from the newest real frame
         app.dream_play_h = s.h, app.dream_play_z = s.z;
         app.dream_play_steps = 0, app.dream_play_return = 0, app.dream_play_cont = 1, app.dream_play_over = false;
         app.dream_play_next = ImGui::GetTime() + 0.5;
     };
     if (!app.dream_play_agent) restart();
-    const auto& a = static_cast<const nn::WorldModelAgent&>(*app.dream_play_agent);
+    const WorldModelView& a = *app.dream_play_agent->world_model();
     nn::WorldModel::State s{app.dream_play_h, app.dream_play_z};
     if (ImGui::IsKeyPressed(GLFW_KEY_R, false)) restart();
     bool turn_based = false;
@@ -204,9 +196,9 @@ void play_in_dream(App& app, const nn::WorldModelAgent& live, const Env& env, co
     const bool due = turn_based ? act >= 0 : now >= app.dream_play_next;
     if (!app.dream_play_over && due) {
         static Rng rng(99);
-        a.model.step_prior(s, {std::max(0, act)}, rng, app.dream_temperature);
+        a.world().step_prior(s, {std::max(0, act)}, rng, app.dream_temperature);
         nn::Mat r, c;
-        a.model.predict(s, r, c);
+        a.world().predict(s, r, c);
         app.dream_play_return += r(0, 0), app.dream_play_cont = c(0, 0), ++app.dream_play_steps;
         app.dream_play_over = c(0, 0) < 0.5f;
         app.dream_play_h = s.h, app.dream_play_z = s.z;
@@ -215,7 +207,7 @@ void play_in_dream(App& app, const nn::WorldModelAgent& live, const Env& env, co
         app.dream_play_next = std::max(app.dream_play_next + 1.0 / rate, now - 0.1);
     }
     nn::Mat obs;
-    a.model.decode(s, obs);
+    a.world().decode(s, obs);
     const float fs = ImGui::GetFontSize();
     const ImVec2 o = ImGui::GetCursorScreenPos();
     const float size = std::min(ImGui::GetContentRegionAvail().x, fs * 16);
@@ -235,14 +227,14 @@ void play_in_dream(App& app, const nn::WorldModelAgent& live, const Env& env, co
 
 // Latent sliders: the filtered state at the selected frame, with an offset on each dimension of z; the decoder's
 // picture of the result beside them. Offsets survive new snapshots of a training run (the base state moves on).
-void latent_sliders(App& app, const nn::WorldModelAgent& agent, const DreamCache& cache, const ObsPainter& painter) {
-    const int S = agent.model.config().stoch;
+void latent_sliders(App& app, const WorldModelView& agent, const DreamCache& cache, const ObsPainter& painter) {
+    const int S = agent.world().config().stoch;
     if (int(app.dream_latent_delta.size()) != S) app.dream_latent_delta.assign(size_t(S), 0.0f);
     const int t = std::clamp(app.dream_context - 1, 0, int(cache.posterior.size()) - 1);
     nn::WorldModel::State s = cache.posterior[size_t(t)];
     for (int i = 0; i < S; ++i) s.z(0, i) += app.dream_latent_delta[size_t(i)];
     nn::Mat obs;
-    agent.model.decode(s, obs);
+    agent.world().decode(s, obs);
     const float fs = ImGui::GetFontSize();
     const float size = fs * 9, aspect = painter.aspect();
     const ImVec2 o = ImGui::GetCursorScreenPos();
@@ -277,12 +269,13 @@ void latent_sliders(App& app, const nn::WorldModelAgent& agent, const DreamCache
 
 void panel_dream(App& app) {
     RunSlot* run = app.current();
-    const auto* wm_agent = run ? dynamic_cast<const nn::WorldModelAgent*>(run->snap.agent.get()) : nullptr;
-    if (!wm_agent || !run->snap.env) return;
+    const AgentFn* wm_agent = run && run->snap.agent ? run->snap.agent.get() : nullptr;
+    const WorldModelView* wm = wm_agent ? wm_agent->world_model() : nullptr;
+    if (!wm || !run->snap.env) return;
     const Env& env = *run->snap.env;
     const ObsPainter painter = ObsPainter::of(env);
-    if (painter.dim != wm_agent->model.config().obs_dim) return;
-    const nn::SeqBatch& recent = wm_agent->recent;
+    if (painter.dim != wm->world().config().obs_dim) return;
+    const nn::SeqBatch& recent = wm->recent_steps();
     if (recent.L < 4) {
         ImGui::TextDisabled("waiting for real experience…");
         return;
@@ -299,33 +292,14 @@ void panel_dream(App& app) {
     if (ImGui::Checkbox("play in the dream", &app.dream_play)) app.dream_play_agent.reset();
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("drive the model's imagined env from the keyboard; the temperature sets how wild the dream is");
     if (app.dream_play) {
-        play_in_dream(app, *wm_agent, env, painter);
+        play_in_dream(app, run->snap.agent, env, painter);
         return;
     }
 
     static DreamCache cache;
     if (cache.agent != wm_agent || cache.context != app.dream_context || cache.temperature != app.dream_temperature) {
-        // The newest 16 steps, as one sequence from a fresh state.
-        const int L = std::min(16, recent.L), off = recent.L - L;
-        nn::SeqBatch seq;
-        seq.L = L, seq.B = 1;
-        for (int t = 0; t < L; ++t) {
-            seq.obs.push_back(recent.obs[size_t(off + t)]);
-            seq.prev_action.push_back(recent.prev_action[size_t(off + t)]);
-            seq.reward.push_back(recent.reward[size_t(off + t)]);
-            seq.cont.push_back(recent.cont[size_t(off + t)]);
-            seq.first.push_back(t == 0 ? nn::Mat::Ones(1, 1) : recent.first[size_t(off + t)]);
-        }
-        Rng rng(1);
-        cache.result = wm_agent->model.open_loop(seq, app.dream_context, rng, app.dream_temperature);
-        cache.posterior.clear();
-        nn::WorldModel::State s = wm_agent->model.initial(1);
-        for (int t = 0; t < L; ++t) {
-            if (seq.first[size_t(t)](0, 0) > 0) wm_agent->model.observe_first(s, seq.obs[size_t(t)], rng, 0.0f);
-            else wm_agent->model.step_posterior(s, seq.prev_action[size_t(t)], seq.obs[size_t(t)], rng, 0.0f);
-            cache.posterior.push_back(s);
-        }
-        cache.seq = std::move(seq);
+        DreamStrip d = dream_strip(*wm, app.dream_context, app.dream_temperature);
+        cache.seq = std::move(d.seq), cache.result = std::move(d.result), cache.posterior = std::move(d.posterior);
         cache.agent = wm_agent, cache.context = app.dream_context, cache.temperature = app.dream_temperature;
     }
     const nn::SeqBatch& seq = cache.seq;
@@ -379,7 +353,7 @@ void panel_dream(App& app) {
     ImGui::TextDisabled("%s", buf);
 
     if (ImGui::CollapsingHeader("Latent sliders: move z, watch the decoder", ImGuiTreeNodeFlags_DefaultOpen))
-        latent_sliders(app, *wm_agent, cache, painter);
+        latent_sliders(app, *wm, cache, painter);
 }
 
 // Frozen Lake: the model's transition table P(s' | s, a) (dreamed one step from every state, 200 samples per pair)
@@ -387,9 +361,10 @@ void panel_dream(App& app) {
 // agent seldom visits show what the model never saw.
 void panel_dream_transitions(App& app) {
     RunSlot* run = app.current();
-    const auto* wm_agent = run ? dynamic_cast<const nn::WorldModelAgent*>(run->snap.agent.get()) : nullptr;
-    const auto* denv = run ? dynamic_cast<const DiscreteEnv*>(run->snap.env.get()) : nullptr;
-    if (!wm_agent || !denv || wm_agent->model.config().obs_dim != denv->num_states()) return;
+    const AgentFn* wm_agent = run && run->snap.agent ? run->snap.agent.get() : nullptr;
+    const WorldModelView* wm = wm_agent ? wm_agent->world_model() : nullptr;
+    const DiscreteEnv* denv = run && run->snap.env ? run->snap.env->tabular() : nullptr;
+    if (!wm || !denv || wm->world().config().obs_dim != denv->num_states()) return;
     const int n = denv->num_states(), A = denv->num_actions();
     static const AgentFn* cached = nullptr;
     static nn::Mat learned;
@@ -397,7 +372,7 @@ void panel_dream_transitions(App& app) {
     const double now = ImGui::GetTime();
     if (cached != wm_agent && now - last > 0.5) {  // twice a second at most while training
         Rng rng(5);
-        learned = wm_agent->model.transition_table(200, rng);
+        learned = wm->world().transition_table(200, rng);
         cached = wm_agent, last = now;
     }
     if (learned.rows() != n * A) return;

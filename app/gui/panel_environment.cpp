@@ -16,8 +16,8 @@ namespace dl {
 
 namespace {
 
-void paint_cell(App& app, const FrozenLake& lake, int row, int col) {
-    std::vector<std::string> rows = lake.rows();
+// The map editor edits the `map` argument of a world with tiles (Frozen Lake).
+void paint_cell(App& app, std::vector<std::string> rows, int row, int col) {
     if (rows[row][col] == app.brush) return;
     // At most one coin: painting a new one moves it.
     if (app.brush == 'C')
@@ -62,9 +62,9 @@ void human_play(App& app, const RunSlot& run) {
         }
     } else if (now >= app.human_next_step) {
         // The full-index action goes to the game through the env's own action set.
-        const auto* game = static_cast<const MinAtarEnv*>(app.human_env.get());
+        const PixelWorld* game = app.human_env->pixel_world();
         int a = 0;
-        for (int i = 0; i < game->action_space().n; ++i)
+        for (int i = 0; i < app.human_env->action_space().n; ++i)
             if (game->full_action(i) == action) a = i;
         const StepResult r = app.human_env->step(a);
         latched = minatar::kNoop;
@@ -141,7 +141,9 @@ void panel_environment(App& app) {
         ImGui::TextDisabled(run && !run->error.empty() ? run->error.c_str() : "starting…");
         return;
     }
-    const auto* lake = dynamic_cast<const FrozenLake*>(run->snap.env.get());
+    const DiscreteEnv* grid = run->snap.env->tabular();
+    const std::vector<std::string> tiles = grid ? grid->layout().tiles : std::vector<std::string>{};
+    const bool lake = !tiles.empty();
     ImGui::Text("%s", run->label().c_str());
     ImGui::SameLine();
     ImGui::TextDisabled("on %s", run->cfg.env_id.c_str());
@@ -158,7 +160,7 @@ void panel_environment(App& app) {
             }
         }
     }
-    const bool game = dynamic_cast<const MinAtarEnv*>(run->snap.env.get()) != nullptr;
+    const bool game = run->snap.env->pixel_world() != nullptr;
     if (game) {
         if (ImGui::Checkbox("play it yourself", &app.human_playing)) app.human_env.reset(), app.replay_on = false;
         if (ImGui::IsItemHovered())
@@ -189,14 +191,14 @@ void panel_environment(App& app) {
     const ImVec2 at = ImGui::GetCursorScreenPos();
     ImGui::Image(app.env_texture.id(), size);
     if (lake && app.edit_map && ImGui::IsItemHovered()) {
-        const int rows = int(lake->rows().size()), cols = int(lake->rows()[0].size());
+        const int rows = int(tiles.size()), cols = int(tiles[0].size());
         const ImVec2 m = ImGui::GetIO().MousePos;
         const int col = std::clamp(int((m.x - at.x) / size.x * cols), 0, cols - 1);
         const int row = std::clamp(int((m.y - at.y) / size.y * rows), 0, rows - 1);
         const float cw = size.x / cols, ch = size.y / rows;
         ImGui::GetWindowDrawList()->AddRect(ImVec2(at.x + col * cw, at.y + row * ch), ImVec2(at.x + (col + 1) * cw, at.y + (row + 1) * ch),
                                             IM_COL32(255, 255, 0, 255), 0, 0, 3);
-        if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) paint_cell(app, *lake, row, col);
+        if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) paint_cell(app, tiles, row, col);
     }
     if (game && app.human_playing) {
         ImGui::Text("you: score %.0f · best %.0f · game %d%s", app.human_return, app.human_best, app.human_episode + 1,

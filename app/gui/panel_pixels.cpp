@@ -26,10 +26,11 @@ struct PixelCache {
 
 void panel_pixel_policy(App& app) {
     RunSlot* run = app.current();
-    const auto* game = run ? dynamic_cast<const MinAtarEnv*>(run->snap.env.get()) : nullptr;
+    const PixelWorld* game = run && run->snap.env ? run->snap.env->pixel_world() : nullptr;
     if (!game) return;
+    const Space sp = run->snap.env->observation_space();
     const AgentFn* agent = run->snap.agent.get();
-    const int C = game->channels(), D = minatar::kSize * minatar::kSize * C;
+    const int C = game->channels(), D = sp.shape[0] * sp.shape[1] * C;
 
     // Recompute only when a new snapshot arrived.
     static PixelCache cache;
@@ -52,8 +53,8 @@ void panel_pixel_policy(App& app) {
     }
 
     // The frame, drawn from the observation, with the overlay on top.
-    const auto colours = MinAtarEnv::palette(game->channel_names());
-    MinAtarEnv::render_obs(cache.obs.data(), C, colours, true, app.pixel_image);
+    const auto colours = game->palette();
+    game->draw_obs(cache.obs.data(), true, app.pixel_image);
     app.pixel_texture.upload(app.pixel_image);
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const float size = std::max(fs * 6, std::min(avail.y - fs * 0.5f, avail.x - fs * 16));
@@ -80,7 +81,7 @@ void panel_pixel_policy(App& app) {
     ImGui::BeginGroup();
     if (agent && cache.actions.size()) {
         if (cache.value.size()) ImGui::Text("V(s) = %.3f", cache.value(0, 0));
-        const auto names = game->action_names();
+        const auto names = run->snap.env->action_names();
         const float scale = agent->q_values ? std::max(1e-6f, cache.actions.cwiseAbs().maxCoeff()) : 1.0f;
         Eigen::Index best = 0;
         cache.actions.row(0).maxCoeff(&best);

@@ -9,10 +9,7 @@
 #include <vector>
 
 #include "app/gui/gui.h"
-#include "core/rl/continuous_agent.h"
-#include "envs/cartpole.h"
-#include "envs/mountain_car.h"
-#include "envs/pendulum.h"
+#include "core/rl/views.h"
 #include "render/grid_view.h"
 
 namespace dl {
@@ -23,7 +20,7 @@ using RMat = Eigen::Matrix<float, -1, -1, Eigen::RowMajor>;
 
 struct SliceCache {
     const AgentFn* agent = nullptr;
-    float slice[2] = {NAN, NAN};
+    float slice[4] = {NAN, NAN, NAN, NAN};
     RMat value, actions;
 };
 
@@ -95,7 +92,8 @@ ImVec2 to_map(const Plane& p, double x, double y) {
 // The state is 2-D, so V and the deterministic action are whole maps, not slices; the current episode's path drawn
 // over both. Beside them, at the current state: Q1 and Q2 over the action axis and the policy's π(a | s).
 void plane_maps(const RunSlot& run, const Plane& pl) {
-    const auto* agent = dynamic_cast<const nn::ContinuousAgent*>(run.snap.agent.get());
+    const AgentFn* fn = run.snap.agent.get();
+    const ContinuousPolicyView* agent = fn ? fn->continuous_policy() : nullptr;
     if (!agent) {
         ImGui::TextDisabled("the algorithm has no networks to show yet");
         return;
@@ -107,27 +105,28 @@ void plane_maps(const RunSlot& run, const Plane& pl) {
         double time = -1;
     } cache;
     const double now = ImGui::GetTime();
-    if (cache.agent != agent && (now - cache.time > 0.25 || cache.value.size() == 0)) {  // at most 4 times a second
+    if (cache.agent != fn && (now - cache.time > 0.25 || cache.value.size() == 0)) {  // at most 4 times a second
         cache.time = now;
         RMat obs(res * res, pl.obs_dim), unused;
         for (int r = 0; r < res; ++r)
             for (int k = 0; k < res; ++k)
                 pl.observe(pl.x0 + (pl.x1 - pl.x0) * (k + 0.5f) / res, pl.y1 - (pl.y1 - pl.y0) * (r + 0.5f) / res, &obs(r * res + k, 0));
-        agent->evaluate(obs, cache.value, unused);
+        fn->evaluate(obs, cache.value, unused);
         const RMat a = agent->deterministic(obs);
-        cache.action = (a.col(0).array() * agent->bounds.scale(0, 0) + agent->bounds.bias(0, 0)).matrix();
-        cache.agent = agent;
+        const float scale = (agent->action_high(0) - agent->action_low(0)) / 2, bias = (agent->action_high(0) + agent->action_low(0)) / 2;
+        cache.action = (a.col(0).array() * scale + bias).matrix();
+        cache.agent = fn;
     }
     const float fs = ImGui::GetFontSize();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const float size = std::max(80.0f, std::min((avail.x - fs * 19) / 2 - fs * 3, avail.y - fs * 4));
     char vt[64], at[64];
-    std::snprintf(vt, sizeof vt, agent->q1.layers.empty() ? "V(%s, %s)" : "V(%s, %s) = min(Q1, Q2) at μ(s)", pl.x_name, pl.y_name);
+    std::snprintf(vt, sizeof vt, !agent->has_q() ? "V(%s, %s)" : "V(%s, %s) = min(Q1, Q2) at μ(s)", pl.x_name, pl.y_name);
     std::snprintf(at, sizeof at, "%s μ(%s, %s)", pl.action_name, pl.x_name, pl.y_name);
     heatmap(vt, cache.value, res, cache.value.minCoeff(), cache.value.maxCoeff(), false, size, pl.current, pl.x_name, pl.y_name,
             pl.x0, pl.x1, pl.y0, pl.y1, &pl.trail);
     ImGui::SameLine();
-    const float lo = agent->bounds.bias(0, 0) - agent->bounds.scale(0, 0), hi = agent->bounds.bias(0, 0) + agent->bounds.scale(0, 0);
+    const float lo = agent->action_low(0), hi = agent->action_high(0);
     heatmap(at, cache.action, res, lo, hi, true, size, pl.current, pl.x_name, pl.y_name, pl.x0, pl.x1, pl.y0, pl.y1, &pl.trail);
     ImGui::SameLine();
 
@@ -140,11 +139,11 @@ void plane_maps(const RunSlot& run, const Plane& pl) {
     ImGui::TextDisabled("white: this episode's path");
     std::vector<float> cur(size_t(pl.obs_dim));
     pl.observe(pl.x0 + (pl.current.x + 1) / 2 * (pl.x1 - pl.x0), pl.y0 + (pl.current.y + 1) / 2 * (pl.y1 - pl.y0), cur.data());
-    const nn::ActionDensity pd = agent->density(cur.data(), 0);
+    const ActionDensity pd = agent->density(cur.data(), 0);
     const float w = fs * 15, h = fs * 6.5f;
     ImDrawList* dl = ImGui::GetWindowDrawList();
     auto x_of = [&](double a) { return float((a - pd.lo) / (pd.hi - pd.lo)); };  // action → [0, 1] across
-    if (!agent->q1.layers.empty()) {
+    if (agent->has_q()) {
         const int n = 64;
         RMat obs(n, pl.obs_dim), acts(n, 1);
         for (int i = 0; i < n; ++i) {
@@ -176,7 +175,7 @@ void plane_maps(const RunSlot& run, const Plane& pl) {
         const AgentFn* agent = nullptr;
         double sample = 0;
     } drawn;
-    if (drawn.agent != agent) drawn.agent = agent, drawn.sample = pd.sample(rng);  // one new draw per snapshot
+    if (drawn.agent != fn) drawn.agent = fn, drawn.sample = pd.sample(rng);  // one new draw per snapshot
     const int n = 121;
     std::vector<double> dens(n);
     double top = 0;
@@ -225,7 +224,7 @@ void plane_maps(const RunSlot& run, const Plane& pl) {
     ImGui::TextDisabled("white: greedy %+.2f", pd.mode());
     ImGui::TextColored(ImVec4(1, 0.47f, 0.35f, 1), "▲ a ~ π(· | s): %+.2f", drawn.sample);
     if (pd.std <= 0) ImGui::TextDisabled("deterministic policy (no acting noise)");
-    else if (pd.kind == nn::ActionDensity::Squashed)
+    else if (pd.kind == ActionDensity::Squashed)
         ImGui::TextDisabled("tanh(N(%.2f, %.2f²)) scaled to [%.0f, %+.0f]", pd.mean, pd.std, pd.lo, pd.hi);
     else
         ImGui::TextDisabled("N(%.2f, %.2f²) clipped to [%.0f, %+.0f]", pd.mean, pd.std, pd.lo, pd.hi);
@@ -236,104 +235,114 @@ void plane_maps(const RunSlot& run, const Plane& pl) {
 
 void panel_state_maps(App& app) {
     RunSlot* run = app.current();
-    if (const auto* pend = run ? dynamic_cast<const Pendulum*>(run->snap.env.get()) : nullptr) {
-        // Pendulum's (θ, ω), observed as (cos θ, sin θ, ω); θ = 0 is upright.
-        const float tr = float(M_PI), wr = float(Pendulum::kMaxSpeed);
-        Plane pl{"θ", "ω", "torque", -tr, tr, -wr, wr,
-                 [](float th, float w, float* o) { o[0] = std::cos(th), o[1] = std::sin(th), o[2] = w; }, 3, {}, {}, {}};
-        const Pendulum::State st = pend->state();
-        pl.current = to_map(pl, Pendulum::angle_normalize(st[0]), st[1]);
-        for (const auto& x : pend->trajectory()) pl.trail.push_back(to_map(pl, Pendulum::angle_normalize(x[0]), x[1]));
-        char buf[96];
-        std::snprintf(buf, sizeof buf, "θ %+.2f  ω %+.2f  last torque %+.2f", Pendulum::angle_normalize(st[0]), st[1], pend->last_torque());
-        pl.status = buf, pl.legend = "θ = 0 up, ω = dθ/dt";
-        return plane_maps(*run, pl);
-    }
-    if (const auto* car = run ? dynamic_cast<const MountainCarContinuous*>(run->snap.env.get()) : nullptr) {
-        // MountainCar's (x, v), observed as they are; the flag at x = 0.45.
-        Plane pl{"x", "v", "force", float(MountainCarContinuous::kMinPosition), float(MountainCarContinuous::kMaxPosition),
-                 -float(MountainCarContinuous::kMaxSpeed), float(MountainCarContinuous::kMaxSpeed),
-                 [](float x, float v, float* o) { o[0] = x, o[1] = v; }, 2, {}, {}, {}};
-        const auto st = car->state();
-        pl.current = to_map(pl, st[0], st[1]);
-        for (const auto& x : car->trajectory()) pl.trail.push_back(to_map(pl, x[0], x[1]));
-        char buf[96];
-        std::snprintf(buf, sizeof buf, "x %+.3f  v %+.4f  last force %+.2f", st[0], st[1], car->last_force());
-        pl.status = buf, pl.legend = "flag at x = 0.45, v = dx/dt";
-        return plane_maps(*run, pl);
-    }
-    const auto* cart = run ? dynamic_cast<const CartPole*>(run->snap.env.get()) : nullptr;
-    if (cart && cart->pixels()) {  // the maps feed the agent states, not pictures
-        ImGui::TextDisabled("no state maps when the agent sees pixels (obs=pixels): see the dream view");
+    StatePlane sp;
+    if (!run || !run->snap.env || !run->snap.env->state_plane(sp)) {
+        const Space os = run && run->snap.env ? run->snap.env->observation_space() : Space{};
+        ImGui::TextDisabled(os.kind == Space::Box && os.shape.size() == 3
+                                ? "no state maps when the agent sees pixels (obs=pixels): see the dream view"
+                                : "no state map for this environment yet");
         return;
     }
-    if (!run || !cart) {
-        ImGui::TextDisabled("no state map for this environment yet");
-        return;
+    if (sp.dims.size() == 2 && run->snap.agent && run->snap.agent->continuous_policy()) {
+        // The state is 2-D: whole maps of V and the deterministic action, the episode's path over them.
+        Plane pl{sp.dims[0].c_str(), sp.dims[1].c_str(), sp.action_name.c_str(), sp.lo[0], sp.hi[0], sp.lo[1], sp.hi[1],
+                 [&sp](float x, float y, float* o) {
+                     std::vector<float> st = sp.state;
+                     st[size_t(sp.x)] = x, st[size_t(sp.y)] = y;
+                     sp.observe(st.data(), o);
+                 },
+                 sp.obs_dim, {}, {}, {}};
+        pl.current = to_map(pl, sp.state[size_t(sp.x)], sp.state[size_t(sp.y)]);
+        for (const auto& x : sp.path) pl.trail.push_back(to_map(pl, x[size_t(sp.x)], x[size_t(sp.y)]));
+        pl.status = sp.status, pl.legend = sp.legend.c_str();
+        return plane_maps(*run, pl);
     }
     const AgentFn* agent = run->snap.agent.get();
     if (!agent) {
         ImGui::TextDisabled("the algorithm has no networks to show yet");
         return;
     }
-    const CartPole::State st = cart->state();
-    // ω = dθ/dt and v = dx/dt (ImGui cannot stack a combining dot over a letter).
-    ImGui::Checkbox("x, v follow the cart", &app.slice_follow);
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("the maps show a slice through the 4-D state: θ and ω = dθ/dt vary,\ncart position x and velocity v = dx/dt are fixed here");
-    if (app.slice_follow) app.slice[0] = float(st[0]), app.slice[1] = float(st[1]);
-    ImGui::SameLine();
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
-    if (ImGui::SliderFloat("x", &app.slice[0], -2.4f, 2.4f, "%.2f")) app.slice_follow = false;
-    ImGui::SameLine();
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
-    if (ImGui::SliderFloat("v", &app.slice[1], -3.0f, 3.0f, "%.2f")) app.slice_follow = false;
+    // A slice through the state: dimensions x and y vary over the maps, the others are fixed (sliders, or following
+    // the current state).
+    const int D = int(sp.dims.size());
+    std::vector<int> fixed;
+    for (int d = 0; d < D && d < 4; ++d)
+        if (d != sp.x && d != sp.y) fixed.push_back(d);
+    std::string fixed_names;
+    for (int d : fixed) fixed_names += (fixed_names.empty() ? "" : ", ") + sp.dims[size_t(d)];
+    if (!fixed.empty()) {
+        ImGui::Checkbox((fixed_names + " follow the state").c_str(), &app.slice_follow);
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("the maps show a slice through the %d-D state: %s and %s vary, %s are fixed here", D,
+                              sp.dims[size_t(sp.x)].c_str(), sp.dims[size_t(sp.y)].c_str(), fixed_names.c_str());
+        for (int d : fixed) {
+            if (app.slice_follow) app.slice[d] = sp.state[size_t(d)];
+            ImGui::SameLine();
+            ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
+            if (ImGui::SliderFloat(sp.dims[size_t(d)].c_str(), &app.slice[d], sp.lo[size_t(d)], sp.hi[size_t(d)], "%.2f"))
+                app.slice_follow = false;
+        }
+    }
 
-    // Evaluate the agent on a res × res grid of (θ, ω) — only when the agent or the slice changed.
+    // Evaluate the agent on a res × res grid of (x, y) — only when the agent or the slice changed.
     const int res = 48;
-    const float tr = float(CartPole::kThetaThreshold), wr = 2.5f;
+    const float x0 = sp.lo[size_t(sp.x)], x1 = sp.hi[size_t(sp.x)], y0 = sp.lo[size_t(sp.y)], y1 = sp.hi[size_t(sp.y)];
     static SliceCache cache;
-    if (cache.agent != agent || cache.slice[0] != app.slice[0] || cache.slice[1] != app.slice[1]) {
-        RMat obs(res * res, 4);
+    bool changed = cache.agent != agent;
+    for (int d : fixed) changed |= cache.slice[d] != app.slice[d];
+    if (changed) {
+        RMat obs(res * res, sp.obs_dim);
+        std::vector<float> st = sp.state;
+        for (int d : fixed) st[size_t(d)] = app.slice[d];
         for (int r = 0; r < res; ++r)
             for (int k = 0; k < res; ++k) {
-                const int i = r * res + k;
-                obs(i, 0) = app.slice[0], obs(i, 1) = app.slice[1];
-                obs(i, 2) = -tr + 2 * tr * (k + 0.5f) / res;
-                obs(i, 3) = wr - 2 * wr * (r + 0.5f) / res;
+                st[size_t(sp.x)] = x0 + (x1 - x0) * (k + 0.5f) / res;
+                st[size_t(sp.y)] = y1 - (y1 - y0) * (r + 0.5f) / res;
+                sp.observe(st.data(), &obs(r * res + k, 0));
             }
         agent->evaluate(obs, cache.value, cache.actions);
-        cache.agent = agent, cache.slice[0] = app.slice[0], cache.slice[1] = app.slice[1];
+        cache.agent = agent;
+        for (int d : fixed) cache.slice[d] = app.slice[d];
     }
     const float fs = ImGui::GetFontSize();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const float size = std::max(80.0f, std::min((avail.x - fs * 16) / 2 - fs * 3, avail.y - fs * 4));
-    const ImVec2 marker(float(st[2] / tr), float(st[3] / wr));
+    const float sx = sp.state[size_t(sp.x)], sy = sp.state[size_t(sp.y)];
+    const ImVec2 marker(2 * (sx - x0) / (x1 - x0) - 1, 2 * (sy - y0) / (y1 - y0) - 1);
+    const char* xn = sp.dims[size_t(sp.x)].c_str();
+    const char* yn = sp.dims[size_t(sp.y)].c_str();
+    char title[96];
     if (cache.value.size()) {
-        heatmap("V(θ, ω)", cache.value, res, cache.value.minCoeff(), cache.value.maxCoeff(), false, size, marker, "θ", "ω", -tr, tr, -wr, wr);
+        std::snprintf(title, sizeof title, "V(%s, %s)", xn, yn);
+        heatmap(title, cache.value, res, cache.value.minCoeff(), cache.value.maxCoeff(), false, size, marker, xn, yn, x0, x1, y0, y1);
         ImGui::SameLine();
     }
-    // Second map: π(right) for a policy, or Q(right) − Q(left) for a Q-network.
+    // Second map: π(last action) for a policy, or Q(last) − Q(first) for a Q-network (CartPole: right vs left).
+    const auto names = run->snap.env->action_names();
+    const int A = int(cache.actions.cols());
+    const std::string first = names.empty() ? "a0" : names.front(), last = names.empty() ? "a1" : names.back();
     RMat second(res * res, 1);
-    for (int i = 0; i < res * res; ++i) second(i, 0) = agent->q_values ? cache.actions(i, 1) - cache.actions(i, 0) : cache.actions(i, 1);
+    for (int i = 0; i < res * res; ++i)
+        second(i, 0) = agent->q_values ? cache.actions(i, A - 1) - cache.actions(i, 0) : cache.actions(i, A - 1);
     if (agent->q_values) {
         const double m = std::max(1e-6f, second.cwiseAbs().maxCoeff());
-        heatmap("Q(right) − Q(left)", second, res, -m, m, true, size, marker, "θ", "ω", -tr, tr, -wr, wr);
+        std::snprintf(title, sizeof title, "Q(%s) − Q(%s)", last.c_str(), first.c_str());
+        heatmap(title, second, res, -m, m, true, size, marker, xn, yn, x0, x1, y0, y1);
     } else {
-        heatmap("π(push right | θ, ω)", second, res, 0, 1, false, size, marker, "θ", "ω", -tr, tr, -wr, wr);
+        std::snprintf(title, sizeof title, "π(%s | %s, %s)", last.c_str(), xn, yn);
+        heatmap(title, second, res, 0, 1, false, size, marker, xn, yn, x0, x1, y0, y1);
     }
     ImGui::SameLine();
     ImGui::BeginGroup();
     ImGui::TextDisabled("current state");
-    ImGui::Text("x %+.3f  v %+.3f", st[0], st[1]);
-    ImGui::Text("θ %+.3f  ω %+.3f", st[2], st[3]);
-    RMat obs(1, 4), v, av;
-    for (int i = 0; i < 4; ++i) obs(0, i) = float(st[i]);
+    ImGui::TextUnformatted(sp.status.c_str());
+    RMat obs(1, sp.obs_dim), v, av;
+    sp.observe(sp.state.data(), obs.data());
     agent->evaluate(obs, v, av);
     if (v.size()) ImGui::Text("V = %.2f", v(0, 0));
-    const auto names = cart->action_names();
     for (int a = 0; a < av.cols(); ++a) {
         char label[64];
-        std::snprintf(label, sizeof label, "%s %.3f", names[size_t(a)].c_str(), av(0, a));
+        std::snprintf(label, sizeof label, "%s %.3f", a < int(names.size()) ? names[size_t(a)].c_str() : "?", av(0, a));
         const float frac = agent->q_values ? float(av(0, a) / std::max(1e-6f, av.cwiseAbs().maxCoeff())) : float(av(0, a));
         ImGui::PushStyleColor(ImGuiCol_PlotHistogram, ImGui::ColorConvertU32ToFloat4(run->color));
         ImGui::ProgressBar(std::clamp(frac, 0.0f, 1.0f), ImVec2(fs * 12, 0), label);

@@ -4,9 +4,7 @@
 #include <cmath>
 
 #include "app/gui/gui.h"
-#include "envs/frozen_lake.h"
-#include "envs/minatar/minatar.h"
-#include "core/rl/world_model_agent.h"
+#include "core/rl/views.h"
 #include "render/grid_view.h"
 
 namespace dl {
@@ -54,13 +52,13 @@ void values_view(App& app);
 void panel_values(App& app) {
     RunSlot* run = app.current();
     if (!run || !run->snap.env) return;
-    if (!dynamic_cast<const nn::WorldModelAgent*>(run->snap.agent.get())) return values_view(app);
+    if (!run->snap.agent || !run->snap.agent->world_model()) return values_view(app);
     if (!ImGui::BeginTabBar("##world_model")) return;
     if (ImGui::BeginTabItem("Dream vs reality")) {
         panel_dream(app);
         ImGui::EndTabItem();
     }
-    if (dynamic_cast<const DiscreteEnv*>(run->snap.env.get()) && ImGui::BeginTabItem("Transitions: learned vs true")) {
+    if (run->snap.env->tabular() && ImGui::BeginTabItem("Transitions: learned vs true")) {
         panel_dream_transitions(app);
         ImGui::EndTabItem();
     }
@@ -76,7 +74,7 @@ namespace {
 void values_view(App& app) {
     RunSlot* run = app.current();
     if (!run || !run->snap.env) return;
-    const auto* denv = dynamic_cast<const DiscreteEnv*>(run->snap.env.get());
+    const DiscreteEnv* denv = run->snap.env->tabular();
     TabularView placeholder;
     const TabularView* tp = &run->snap.tab;
     if (denv && tp->nS == 0) {
@@ -88,7 +86,7 @@ void values_view(App& app) {
         tp = &placeholder;
     }
     const TabularView& t = *tp;
-    if (dynamic_cast<const MinAtarEnv*>(run->snap.env.get())) {
+    if (run->snap.env->pixel_world()) {
         panel_pixel_policy(app);  // pixel games: the frame with saliency, Q / π bars
         return;
     }
@@ -96,9 +94,8 @@ void values_view(App& app) {
         panel_state_maps(app);  // continuous states: value and policy maps over a 2-D slice
         return;
     }
-    const auto* lake = dynamic_cast<const FrozenLake*>(denv);
-    const std::vector<std::string> map = lake ? lake->rows() : std::vector<std::string>{};
     const GridLayout g = denv->layout();
+    const std::vector<std::string>& map = g.tiles;
     const GroundTruth& truth = ground_truth(app, *run);
 
     // Right-hand picture: V* or |V − V*|.

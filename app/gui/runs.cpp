@@ -224,7 +224,7 @@ const GroundTruth& ground_truth(App& app, const RunSlot& run) {
     app.truth.key = key.dump();
     try {
         auto env = make_env(run.cfg.env_id, *make_env_args(run.cfg.env_id, run.cfg.env_args));
-        auto* d = dynamic_cast<DiscreteEnv*>(env.get());
+        const DiscreteEnv* d = env->tabular();
         if (!d) return app.truth;
         // γ = 1 may not converge on maps where a policy can wander forever: cap the sweeps.
         app.truth.v = solve_optimal_values(d->model(), std::min(gamma, 0.9999), 1e-10);

@@ -41,7 +41,7 @@ void tabular_from_agent(const Env& env, const AgentFn& agent, TabularView& view)
         else if (v.size()) view.v[s] = v(s, 0);
     }
     // A network is never trained on terminal states (their value is 0 by definition): show them as such.
-    if (const auto* d = dynamic_cast<const DiscreteEnv*>(&env))
+    if (const auto* d = env.tabular())
         for (int s = 0; s < nS; ++s)
             if (d->is_terminal(s)) view.v[s] = 0.0;
 }

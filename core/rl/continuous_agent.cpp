@@ -104,32 +104,7 @@ ActionDensity ContinuousAgent::density(const float* obs, int d) const {
     return p;
 }
 
-namespace {
-double normal_pdf(double z) { return std::exp(-0.5 * z * z) / std::sqrt(2 * M_PI); }
-double normal_cdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
-}  // namespace
 
-double ActionDensity::pdf(double a) const {
-    if (a <= lo || a >= hi || std <= 0) return 0;
-    if (kind == Clipped) return normal_pdf((a - mean) / std) / std;
-    const double y = (a - bias) / scale, u = std::atanh(y);  // a = bias + scale tanh u:  p(a) = N(u) / (scale (1 − y²))
-    return normal_pdf((u - mean) / std) / std / (scale * (1 - y * y));
-}
-
-double ActionDensity::mass_at(bool high) const {
-    if (kind == Squashed) return 0;
-    if (std <= 0) return (high ? mean >= hi : mean <= lo) ? 1 : 0;
-    return high ? 1 - normal_cdf((hi - mean) / std) : normal_cdf((lo - mean) / std);
-}
-
-double ActionDensity::mode() const {
-    return kind == Squashed ? bias + scale * std::tanh(mean) : std::clamp(double(mean), double(lo), double(hi));
-}
-
-double ActionDensity::sample(Rng& rng) const {
-    const double x = mean + std * normal(rng);
-    return kind == Squashed ? bias + scale * std::tanh(x) : std::clamp(x, double(lo), double(hi));
-}
 
 void ContinuousAgent::act_continuous(const float* obs, int dim, float* action) const {
     const Mat a = deterministic(Eigen::Map<const Mat>(obs, 1, dim));

@@ -8,6 +8,7 @@
 #include "core/nn/layers.h"
 #include "core/rl/replay.h"
 #include "core/rl/run.h"
+#include "core/rl/views.h"
 
 namespace dl {
 class VectorEnv;
@@ -70,25 +71,12 @@ private:
     bool ended_ = false;
 };
 
-// π(a_d | s) at one state for one action dimension, in the env's units: what the GUI draws as a density curve.
-struct ActionDensity {
-    enum Kind { Squashed, Clipped } kind = Clipped;
-    // Squashed (SAC): a = bias + scale · tanh(u), u ~ N(mean, std²). Clipped (PPO, A2C, TRPO; DDPG/TD3 with their
-    // acting noise): a = clip(N(mean, std²), lo, hi), mean and std in env units. std = 0: a deterministic action.
-    float mean = 0, std = 0, scale = 1, bias = 0;
-    float lo = -1, hi = 1;
-    double pdf(double a) const;          // the density inside (lo, hi); a Clipped one's point masses are not in it
-    double mass_at(bool high) const;     // Clipped: P(a = hi) or P(a = lo); 0 for Squashed
-    double mode() const;                 // the action taken deterministically (evaluation)
-    double sample(Rng& rng) const;       // one action drawn from it
-};
-
 // An actor for continuous actions and its critics, as the views and `eval` see them. The actor outputs the mean
 // (and, stochastic, the log-std) of a tanh-Gaussian (SAC), a deterministic tanh action (DDPG, TD3), or (squash =
 // false) a Gaussian mean in the env's units, clipped, with a state-independent log σ (PPO, A2C, TRPO).
 // evaluate() gives V(s): min(Q1, Q2)(s, the deterministic action), or the value network where there are no Q
 // critics; no per-action values.
-struct ContinuousAgent : AgentFn {
+struct ContinuousAgent : AgentFn, ContinuousPolicyView {
     Mlp actor, q1, q2;  // actor: obs → A (deterministic) or 2A (mean, raw log-std); q: [obs, a] → 1
     Mlp value;          // obs → V, for agents with a state-value critic instead of Q (PPO, A2C, TRPO)
     bool stochastic = true;
@@ -102,11 +90,15 @@ struct ContinuousAgent : AgentFn {
     // The on-policy Gaussian policies' view (squash = false): the actor's mean in env units, σ = exp(log_std), V.
     static std::shared_ptr<ContinuousAgent> gaussian(const Mlp& actor, const Mat& log_std, const Mlp& value,
                                                       const ActionScale& bounds);
-    Mat deterministic(const Mat& obs) const;  // B × A in [−1, 1] (tanh of the mean)
-    ActionDensity density(const float* obs, int d) const;  // π(a_d | s) for one observation
+    Mat deterministic(const Mat& obs) const override;  // B × A in [−1, 1] (tanh of the mean)
+    ActionDensity density(const float* obs, int d) const override;  // π(a_d | s) for one observation
+    bool has_q() const override { return !q1.layers.empty(); }
+    float action_low(int d) const override { return bounds.bias(0, d) - bounds.scale(0, d); }
+    float action_high(int d) const override { return bounds.bias(0, d) + bounds.scale(0, d); }
+    const ContinuousPolicyView* continuous_policy() const override { return this; }
     void act_continuous(const float* obs, int obs_dim, float* action) const override;
     void evaluate(const Mat& obs, Mat& value, Mat& action_values) const override;
-    Mat q_values(const Mat& obs, const Mat& action) const;  // B × 2: Q1, Q2 for actions in [−1, 1]
+    Mat q_values(const Mat& obs, const Mat& action) const override;  // B × 2: Q1, Q2 for actions in [−1, 1]
     // agent.json (kind "continuous": sizes, bounds) + agent.ckpt (every weight); load throws CheckpointError.
     std::string kind() const override { return "continuous"; }
     void save(const std::string& dir) const override;

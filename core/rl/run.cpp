@@ -73,14 +73,14 @@ RunContext::~RunContext() = default;
 
 Env& RunContext::make_env() {
     envs_.push_back(dl::make_env(cfg_.env_id, *make_env_args(cfg_.env_id, cfg_.env_args)));
-    if (!shown_env_) shown_env_ = envs_.back().get();
+    if (!shown_env_) show_env(*envs_.back());
     return *envs_.back();
 }
 
 std::unique_ptr<Env> RunContext::new_env() { return dl::make_env(cfg_.env_id, *make_env_args(cfg_.env_id, cfg_.env_args)); }
 
 DiscreteEnv& RunContext::make_tabular_env() {
-    auto* d = dynamic_cast<DiscreteEnv*>(&make_env());
+    auto* d = make_env().tabular();
     if (!d) throw ParamError("environment " + cfg_.env_id + " is not tabular (needs Discrete states)");
     return *d;
 }

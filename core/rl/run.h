@@ -117,7 +117,7 @@ public:
     // The env the views follow. Under the GUI it also keeps its last episodes for replays.
     void show_env(Env& env) {
         shown_env_ = &env;
-        if (controlled_) env.keep_episodes(5);
+        if (controlled_) env.keep_episodes(5), env.record_path(true);
     }
     // The configured env as a tabular one; throws ParamError if it is not tabular.
     DiscreteEnv& make_tabular_env();

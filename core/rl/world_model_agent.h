@@ -7,6 +7,7 @@
 
 #include "core/nn/world_model.h"
 #include "core/rl/run.h"
+#include "core/rl/views.h"
 
 namespace dl::nn {
 
@@ -30,7 +31,7 @@ WorldModelConfig model_config(const A& args, const Space& obs, int obs_dim, int 
 // An agent that acts on the world model's latent features [h, z] (a policy and a critic learned in the dream), as
 // an AgentFn for the views and evaluation: an observation is read as an episode's first (filtered from h = 0 with
 // the posterior's mean), which on a fully observed env such as CartPole is what the agent believes about it.
-struct WorldModelAgent : AgentFn {
+struct WorldModelAgent : AgentFn, WorldModelView {
     WorldModel model;
     Mlp actor, critic;  // on features: logits, V
     SeqBatch recent;    // the newest real steps when the snapshot was taken (the GUI's dream-vs-reality strip)
@@ -46,6 +47,9 @@ struct WorldModelAgent : AgentFn {
     EpisodePolicy greedy_player(std::shared_ptr<const AgentFn> self) const override;
     // agent.json (kind "world_model", the model's configuration, the heads' sizes) + agent.ckpt (every weight).
     std::string kind() const override { return "world_model"; }
+    const WorldModelView* world_model() const override { return this; }
+    const WorldModel& world() const override { return model; }
+    const SeqBatch& recent_steps() const override { return recent; }
     void save(const std::string& dir) const override;
     static std::shared_ptr<WorldModelAgent> load(const std::string& dir);  // throws CheckpointError
 };

@@ -49,7 +49,7 @@ void validate_config(const RunConfig& c) {
     make_algo_args(c.algo_id, c.algo_args);
     const AlgoInfo& algo = find_algo(c.algo_id);
     auto env = make_env(c.env_id, *make_env_args(c.env_id, c.env_args));
-    if (algo.tabular && !dynamic_cast<DiscreteEnv*>(env.get()))
+    if (algo.tabular && !env->tabular())
         throw ParamError("algorithm " + c.algo_id + " needs a tabular environment (Discrete states); " + c.env_id +
                          " is not one");
     const Space actions = env->action_space();

@@ -202,4 +202,10 @@ void MinAtarEnv::render(Image& img) const {
     render_obs(obs.data(), channels_, palette(game_->channel_names()), grid_, img);
 }
 
+ObsLook MinAtarEnv::obs_look() const {
+    ObsLook l;
+    l.kind = ObsLook::Pixels, l.rows = l.cols = minatar::kSize, l.channels = channels_, l.colours = palette();
+    return l;
+}
+
 }  // namespace dl

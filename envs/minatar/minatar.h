@@ -106,7 +106,7 @@ struct MinAtarArgs : Args<MinAtarArgs> {
     }
 };
 
-class MinAtarEnv final : public Env {
+class MinAtarEnv final : public Env, public PixelWorld {
 public:
     MinAtarEnv(const std::string& game, const MinAtarArgs& args = {});
     MinAtarEnv(const MinAtarEnv& o);
@@ -131,14 +131,18 @@ public:
     void pack_frame(std::vector<uint8_t>& out) const;
     void unpack_frame(const uint8_t* frame, float* obs) const;
 
-    int channels() const { return channels_; }
-    std::vector<std::string> channel_names() const { return game_->channel_names(); }
+    int channels() const override { return channels_; }
+    std::vector<std::string> channel_names() const override { return game_->channel_names(); }
+    std::vector<Rgb> palette() const override { return palette(channel_names()); }
+    void draw_obs(const float* obs, bool grid, Image& img) const override { render_obs(obs, channels_, palette(), grid, img); }
+    const PixelWorld* pixel_world() const override { return this; }
+    ObsLook obs_look() const override;
     const minatar::Game& game() const { return *game_; }
     int last_action() const { return last_action_; }      // the executed (full-index) action of the last step
     int elapsed() const { return elapsed_; }
     // The full-index action an agent's action maps to (identity with actions=all).
-    int full_action(int a) const { return action_map_[size_t(a)]; }
-    void observe(float* obs) const;
+    int full_action(int a) const override { return action_map_[size_t(a)]; }
+    void observe(float* obs) const override;
 
     // The colour of each channel in render() (the GUI's legend uses it too).
     static std::vector<Rgb> palette(const std::vector<std::string>& channel_names);
