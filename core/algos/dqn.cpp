@@ -12,6 +12,7 @@
 
 #include "core/algos/registry.h"
 #include "core/rl/mlp_agent.h"
+#include "core/rl/replay.h"
 #include "envs/vector_env.h"
 
 namespace dl {
@@ -96,32 +97,24 @@ void run_dqn(DqnArgs& args, RunContext& ctx) {
     adam.params = params;
     auto view = ctx.on_agent([&] { return std::make_shared<MlpAgent>(*q); });
 
-    // --- replay buffer (circular), filled with n-step transitions ---
+    // --- replay buffer (a ring, core/rl/replay.h), filled with n-step transitions ---
     // Without replay the "buffer" holds just the newest transition and every update uses only it: the
     // correlated, non-stationary online regime that replay was invented to avoid.
     const int64_t capacity = args.replay ? args.buffer_size : 1;
     const int64_t batch = args.replay ? args.batch_size : 1;
-    Mat buf_obs(capacity, D), buf_next(capacity, D);
-    std::vector<int32_t> buf_act(static_cast<size_t>(capacity));
-    std::vector<float> buf_rew(static_cast<size_t>(capacity)), buf_done(static_cast<size_t>(capacity)),
-        buf_disc(static_cast<size_t>(capacity));
-    int64_t buf_size = 0, buf_pos = 0;
+    TransitionBuffer buffer(D, 1, capacity);  // the action's index as one number
     auto store = [&](const float* s, int a, float r, const float* s2, bool done, float discount) {
-        buf_obs.row(buf_pos) = Eigen::Map<const Mat>(s, 1, D);
-        buf_next.row(buf_pos) = Eigen::Map<const Mat>(s2, 1, D);
-        buf_act[size_t(buf_pos)] = a, buf_rew[size_t(buf_pos)] = r;
-        buf_done[size_t(buf_pos)] = done ? 1.0f : 0.0f, buf_disc[size_t(buf_pos)] = discount;
-        buf_pos = (buf_pos + 1) % capacity;
-        buf_size = std::min(buf_size + 1, capacity);
+        const float action = float(a);
+        buffer.add(s, &action, r, s2, done, discount);
     };
     struct Pending { std::vector<float> obs; int action; float reward; };
     std::deque<Pending> window;  // the last n steps, for n-step returns
 
     envs.reset(ctx.seed());
     Mat obs = Eigen::Map<const Mat>(envs.obs(), 1, D), qv, unused;
-    Mat b_obs(batch, D), b_next(batch, D), next_online, next_target;
+    TransitionBuffer::Batch b;
+    Mat next_online, next_target;
     std::vector<int32_t> b_act(static_cast<size_t>(batch));
-    std::vector<int64_t> b_idx(static_cast<size_t>(batch));
     Mat b_y(batch, 1);
     Tape tape;
     double td_sum = 0, q_sum = 0, gn_sum = 0;
@@ -167,27 +160,23 @@ void run_dqn(DqnArgs& args, RunContext& ctx) {
         }
 
         // 3. --- the DQN update ---
-        if (global_step >= args.learning_starts && global_step % args.train_frequency == 0 && buf_size >= batch) {
-            for (int64_t j = 0; j < batch; ++j) {
-                const int64_t k = int64_t(rng.below(uint32_t(buf_size)));  // uniform over what is stored
-                b_idx[size_t(j)] = k;
-                b_obs.row(j) = buf_obs.row(k), b_next.row(j) = buf_next.row(k), b_act[size_t(j)] = buf_act[size_t(k)];
-            }
+        if (global_step >= args.learning_starts && global_step % args.train_frequency == 0 && buffer.size() >= batch) {
+            buffer.sample(int(batch), rng, b);  // uniform over what is stored
+            for (int64_t j = 0; j < batch; ++j) b_act[size_t(j)] = int32_t(b.action(j, 0));
             // TD target y = r⁽ⁿ⁾ + γⁿ (1 − done) Q_boot(s', a*), a* = argmax of the online net (double) or of Q_boot.
             const MlpAgent& boot = args.target_network ? *target : *q;
-            boot.evaluate(b_next, unused, next_target);
-            if (args.double_dqn) q->evaluate(b_next, unused, next_online);
+            boot.evaluate(b.next_obs, unused, next_target);
+            if (args.double_dqn) q->evaluate(b.next_obs, unused, next_online);
             const Mat& chooser = args.double_dqn ? next_online : next_target;
             for (int64_t j = 0; j < batch; ++j) {
-                const int64_t k = b_idx[size_t(j)];
                 int best = 0;
                 for (int a = 1; a < A; ++a)
                     if (chooser(j, a) > chooser(j, best)) best = a;
-                b_y(j, 0) = buf_rew[size_t(k)] + buf_disc[size_t(k)] * (1.0f - buf_done[size_t(k)]) * next_target(j, best);
+                b_y(j, 0) = b.reward(j, 0) + b.discount(j, 0) * b.not_done(j, 0) * next_target(j, best);
             }
             tape.reset();
             zero_grad(params);
-            Var qsa = gather(q->q(tape, tape.constant(b_obs)), b_act);
+            Var qsa = gather(q->q(tape, tape.constant(b.obs)), b_act);
             Var td = sub(qsa, tape.constant(b_y));
             Var loss = args.loss == "huber" ? mean(huber(td, 1.0f)) : mean(square(td));
             tape.backward(loss);

@@ -9,23 +9,24 @@ namespace dl::nn {
 
 TransitionBuffer::TransitionBuffer(int obs_dim, int act_dim, int64_t capacity)
     : D_(obs_dim), A_(act_dim), cap_(capacity), obs_(capacity, obs_dim), act_(capacity, act_dim), next_(capacity, obs_dim),
-      rew_(static_cast<size_t>(capacity)), not_done_(static_cast<size_t>(capacity)) {}
+      rew_(static_cast<size_t>(capacity)), not_done_(static_cast<size_t>(capacity)), discount_(static_cast<size_t>(capacity)) {}
 
-void TransitionBuffer::add(const float* obs, const float* action, float reward, const float* next_obs, bool terminated) {
+void TransitionBuffer::add(const float* obs, const float* action, float reward, const float* next_obs, bool terminated,
+                           float discount) {
     obs_.row(pos_) = Eigen::Map<const Mat>(obs, 1, D_);
     act_.row(pos_) = Eigen::Map<const Mat>(action, 1, A_);
     next_.row(pos_) = Eigen::Map<const Mat>(next_obs, 1, D_);
-    rew_[size_t(pos_)] = reward, not_done_[size_t(pos_)] = terminated ? 0.0f : 1.0f;
+    rew_[size_t(pos_)] = reward, not_done_[size_t(pos_)] = terminated ? 0.0f : 1.0f, discount_[size_t(pos_)] = discount;
     pos_ = (pos_ + 1) % cap_;
     size_ = std::min(size_ + 1, cap_);
 }
 
 void TransitionBuffer::sample(int B, Rng& rng, Batch& out) const {
-    out.obs.resize(B, D_), out.action.resize(B, A_), out.next_obs.resize(B, D_), out.reward.resize(B, 1), out.not_done.resize(B, 1);
+    out.obs.resize(B, D_), out.action.resize(B, A_), out.next_obs.resize(B, D_), out.reward.resize(B, 1), out.not_done.resize(B, 1), out.discount.resize(B, 1);
     for (int j = 0; j < B; ++j) {
         const int64_t k = int64_t(rng.below(uint32_t(size_)));
         out.obs.row(j) = obs_.row(k), out.action.row(j) = act_.row(k), out.next_obs.row(j) = next_.row(k);
-        out.reward(j, 0) = rew_[size_t(k)], out.not_done(j, 0) = not_done_[size_t(k)];
+        out.reward(j, 0) = rew_[size_t(k)], out.not_done(j, 0) = not_done_[size_t(k)], out.discount(j, 0) = discount_[size_t(k)];
     }
 }
 

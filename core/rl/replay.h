@@ -12,14 +12,17 @@
 
 namespace dl::nn {
 
-// Transitions (s, a, r, s', terminated) in a ring; actions as the networks see them (in [−1, 1]ᴰ).
+// Transitions (s, a, r, s', terminated, discount) in a ring: the oldest go first. Actions as the networks see
+// them: Box actions in [−1, 1]ᴰ (DDPG, TD3, SAC), or a discrete action's index as one number (DQN). discount is
+// what the bootstrap is multiplied by (γⁿ for DQN's n-step returns; 1 where the learner applies γ itself).
 class TransitionBuffer {
 public:
     TransitionBuffer(int obs_dim, int act_dim, int64_t capacity);
-    void add(const float* obs, const float* action, float reward, const float* next_obs, bool terminated);
+    void add(const float* obs, const float* action, float reward, const float* next_obs, bool terminated,
+             float discount = 1.0f);
     int64_t size() const { return size_; }
     struct Batch {
-        Mat obs, action, reward, next_obs, not_done;  // B × D, B × A, B × 1, B × D, B × 1 (1 − terminated)
+        Mat obs, action, reward, next_obs, not_done, discount;  // B × D, B × A, B × 1, B × D, B × 1 (1 − terminated), B × 1
     };
     void sample(int B, Rng& rng, Batch& out) const;  // uniform with replacement over what is stored
 
@@ -27,7 +30,7 @@ private:
     int D_, A_;
     int64_t cap_, size_ = 0, pos_ = 0;
     Mat obs_, act_, next_;
-    std::vector<float> rew_, not_done_;
+    std::vector<float> rew_, not_done_, discount_;
 };
 
 // Transitions of one env in time order, sampled as windows of L steps (windows may cross episode starts; `first`
