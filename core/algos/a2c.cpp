@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "core/algos/registry.h"
+#include "core/rl/arg_blocks.h"
 #include "core/rl/mlp_agent.h"
 #include "core/rl/continuous_agent.h"
 #include "core/rl/rollout.h"
@@ -17,7 +18,7 @@ namespace dl {
 
 using namespace nn;
 
-struct A2cArgs : Args<A2cArgs> {
+struct A2cArgs : Args<A2cArgs>, PolicyNetworkArgs {  // + the PolicyNetworkArgs block (core/rl/arg_blocks.h)
     int64_t total_timesteps = 300000;  // env steps over all envs
     double learning_rate = 7e-4;       // optimiser step size
     std::string optimizer = "rmsprop"; // rmsprop (the paper's, SB3's) | adam
@@ -31,10 +32,6 @@ struct A2cArgs : Args<A2cArgs> {
     double max_grad_norm = 0.5;        // global gradient-norm clip
     bool bootstrap_truncated = true;   // add γ V(final obs) when a time limit ends an episode
     bool norm_reward = false;          // scale rewards by the running std of the discounted return
-    int64_t hidden = 64;               // units per hidden layer (two tanh layers)
-    std::string network = "auto";      // auto | mlp | cnn (a 3x3 conv torso first: pixel games)
-    int64_t conv_filters = 16;         // cnn: filters of the conv layer
-    int64_t threads = 1;               // threads stepping the envs
 
     void visit(ParamVisitor& v) override {
         v.integer("total_timesteps", total_timesteps, 1000, 100000000, "env steps in total (all envs)", Apply::Restart);
@@ -52,12 +49,7 @@ struct A2cArgs : Args<A2cArgs> {
                Apply::Now);
         v.flag("norm_reward", norm_reward, "divide rewards by the running std of the discounted return (VecNormalize)",
                Apply::Now);
-        v.integer("hidden", hidden, 4, 1024, "units per hidden layer (two tanh layers)", Apply::Restart);
-        v.choice("network", network, {"auto", "mlp", "cnn"},
-                 "auto: a conv torso (3x3 conv + ReLU, one hidden layer) for image observations, tanh MLP otherwise",
-                 Apply::Restart);
-        v.integer("conv_filters", conv_filters, 1, 256, "cnn: 3x3 filters in the conv layer", Apply::Restart);
-        v.integer("threads", threads, 1, 64, "threads stepping the envs", Apply::Restart);
+        visit_network(v);  // hidden, network, conv_filters, threads
     }
 };
 

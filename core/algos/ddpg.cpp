@@ -12,22 +12,20 @@
 #include <cmath>
 
 #include "core/algos/registry.h"
+#include "core/rl/arg_blocks.h"
 #include "core/rl/continuous_agent.h"
 
 namespace dl {
 
 using namespace nn;
 
-struct DdpgArgs : Args<DdpgArgs> {
+struct DdpgArgs : Args<DdpgArgs>, NoisyWarmupArgs {  // + the NoisyWarmupArgs block (core/rl/arg_blocks.h)
     int64_t total_timesteps = 20000;   // env steps
     int64_t buffer_size = 1000000;     // replay capacity
     double gamma = 0.99;               // discount
     double tau = 0.005;                // Polyak step of the target networks
     int64_t batch_size = 256;          // transitions per update
-    int64_t learning_starts = 1000;    // uniform random steps before learning
     double learning_rate = 3e-4;       // Adam step size (actor and critics)
-    double exploration_noise = 0.1;    // σ of the acting noise (in [−1, 1] units)
-    std::string noise_type = "gaussian";  // gaussian (independent per step) | ou (Ornstein–Uhlenbeck, correlated in time)
     int64_t policy_frequency = 2;      // critic steps per actor (and target) step (CleanRL's DDPG: 2)
     int64_t hidden = 256;              // units in each of the two hidden layers
 
@@ -37,11 +35,8 @@ struct DdpgArgs : Args<DdpgArgs> {
         v.real("gamma", gamma, 0, 1, "discount factor γ", Apply::Now);
         v.real("tau", tau, 1e-4, 1, "Polyak step of the target networks", Apply::Now, true);
         v.integer("batch_size", batch_size, 1, 4096, "transitions per gradient step", Apply::Now);
-        v.integer("learning_starts", learning_starts, 1, 10000000, "uniform random steps before learning", Apply::Restart);
+        visit_warmup(v);  // learning_starts, exploration_noise, noise_type
         v.real("learning_rate", learning_rate, 1e-6, 1, "Adam step size of actor and critics", Apply::Now, true);
-        v.real("exploration_noise", exploration_noise, 0, 2, "σ of the acting noise (actions in [-1, 1])", Apply::Now);
-        v.choice("noise_type", noise_type, {"gaussian", "ou"},
-                 "gaussian: independent each step; ou: Ornstein-Uhlenbeck, pushes that last (also during warm-up)", Apply::Restart);
         v.integer("policy_frequency", policy_frequency, 1, 100, "critic updates per actor update (the delay)", Apply::Now);
         v.integer("hidden", hidden, 4, 4096, "units per hidden layer", Apply::Restart);
     }

@@ -17,13 +17,14 @@
 #include <cmath>
 
 #include "core/algos/registry.h"
+#include "core/rl/arg_blocks.h"
 #include "core/rl/dream_experience.h"
 
 namespace dl {
 
 using namespace nn;
 
-struct DreamAcArgs : Args<DreamAcArgs> {
+struct DreamAcArgs : Args<DreamAcArgs>, WorldModelArgs {  // + the WorldModelArgs block (core/rl/arg_blocks.h)
     int64_t total_timesteps = 30000;  // real env steps
     int64_t prefill = 1000;           // real steps of random actions before any learning
     int64_t train_every = 5;          // real steps between training rounds (one model step + one dream step)
@@ -37,14 +38,6 @@ struct DreamAcArgs : Args<DreamAcArgs> {
     double critic_lr = 1e-3;          // Adam step size of the critic
     double ent_coef = 3e-3;           // entropy bonus η
     double temperature = 1.0;         // scale of the dream's noise (0: the prior's mean; > 1: a wilder dream)
-    double free_nats = 1.0;           // KL below this is not penalised
-    double obs_std = 0.05;            // σ of the Gaussian decoder (state-vector observations)
-    int64_t hidden = 64;              // units of every MLP's hidden layer
-    int64_t deter = 64;               // GRU state size
-    int64_t stoch = 8;                // Gaussian latent dimensions
-    std::string network = "auto";     // encoder: auto | mlp | cnn (a 3x3 conv first: pixel games)
-    int64_t conv_filters = 16;        // cnn: filters of the encoder's conv layer
-    std::string decoder = "auto";     // auto | gaussian | bernoulli (auto: Bernoulli for pixels and one-hot states)
 
     void visit(ParamVisitor& v) override {
         v.integer("total_timesteps", total_timesteps, 100, 100000000, "real env steps in total", Apply::Restart);
@@ -60,15 +53,7 @@ struct DreamAcArgs : Args<DreamAcArgs> {
         v.real("critic_lr", critic_lr, 1e-6, 1, "critic step size (Adam)", Apply::Now, true);
         v.real("ent_coef", ent_coef, 0, 1, "entropy bonus η", Apply::Now);
         v.real("temperature", temperature, 0, 5, "noise of the dream: 0 its mean, 1 as learned, more a wilder dream", Apply::Now);
-        v.real("free_nats", free_nats, 0, 10, "KL(q ‖ p) below this is not penalised", Apply::Restart);
-        v.real("obs_std", obs_std, 1e-3, 10, "σ of the Gaussian decoder: what reconstruction error costs", Apply::Restart, true);
-        v.integer("hidden", hidden, 4, 1024, "units of every MLP's hidden layer", Apply::Restart);
-        v.integer("deter", deter, 4, 1024, "GRU (deterministic state) size", Apply::Restart);
-        v.integer("stoch", stoch, 1, 256, "Gaussian latent dimensions", Apply::Restart);
-        v.choice("network", network, {"auto", "mlp", "cnn"}, "encoder: auto picks a conv layer for image observations", Apply::Restart);
-        v.integer("conv_filters", conv_filters, 1, 256, "cnn: 3x3 filters in the encoder's conv layer", Apply::Restart);
-        v.choice("decoder", decoder, {"auto", "gaussian", "bernoulli"},
-                 "observation model: auto picks Bernoulli for 0/1 cells (pixels, one-hot states)", Apply::Restart);
+        visit_world_model(v);  // free_nats, obs_std, hidden, deter, stoch, network, conv_filters, decoder
     }
 };
 

@@ -13,6 +13,7 @@
 #include <numeric>
 
 #include "core/algos/registry.h"
+#include "core/rl/arg_blocks.h"
 #include "core/rl/mlp_agent.h"
 #include "core/rl/continuous_agent.h"
 #include "core/rl/rollout.h"
@@ -23,7 +24,7 @@ namespace dl {
 
 using namespace nn;
 
-struct PpoArgs : Args<PpoArgs> {
+struct PpoArgs : Args<PpoArgs>, PolicyNetworkArgs {  // + the PolicyNetworkArgs block (core/rl/arg_blocks.h)
     int64_t total_timesteps = 150000;  // env steps over all envs
     double learning_rate = 2.5e-3;     // Adam step size (annealed to 0 if anneal_lr)
     int64_t num_envs = 8;              // parallel environments
@@ -44,10 +45,6 @@ struct PpoArgs : Args<PpoArgs> {
     double target_kl = 0.0;            // stop the epochs early above this approx-KL (0 = never; kl_penalty's target)
     bool bootstrap_truncated = true;   // add γ V(final obs) when a time limit (not a failure) ends an episode
     bool norm_reward = false;          // scale rewards by the running std of the discounted return
-    int64_t hidden = 64;               // units in each of the two hidden layers
-    std::string network = "auto";      // auto | mlp | cnn (a 3x3 conv torso first: pixel games)
-    int64_t conv_filters = 16;         // cnn: filters of the conv layer
-    int64_t threads = 1;               // threads stepping the envs (results do not depend on it)
 
     void visit(ParamVisitor& v) override {
         v.integer("total_timesteps", total_timesteps, 1000, 100000000, "env steps in total (all envs)", Apply::Restart);
@@ -73,12 +70,7 @@ struct PpoArgs : Args<PpoArgs> {
                Apply::Now);
         v.flag("norm_reward", norm_reward, "divide rewards by the running std of the discounted return (VecNormalize)",
                Apply::Now);
-        v.integer("hidden", hidden, 4, 1024, "units per hidden layer (two tanh layers)", Apply::Restart);
-        v.choice("network", network, {"auto", "mlp", "cnn"},
-                 "auto: a conv torso (3x3 conv + ReLU, one hidden layer) for image observations, tanh MLP otherwise",
-                 Apply::Restart);
-        v.integer("conv_filters", conv_filters, 1, 256, "cnn: 3x3 filters in the conv layer", Apply::Restart);
-        v.integer("threads", threads, 1, 64, "threads stepping the envs", Apply::Restart);
+        visit_network(v);  // hidden, network, conv_filters, threads
     }
 };
 

@@ -12,22 +12,20 @@
 #include <cmath>
 
 #include "core/algos/registry.h"
+#include "core/rl/arg_blocks.h"
 #include "core/rl/continuous_agent.h"
 
 namespace dl {
 
 using namespace nn;
 
-struct Td3Args : Args<Td3Args> {
+struct Td3Args : Args<Td3Args>, NoisyWarmupArgs {  // + the NoisyWarmupArgs block (core/rl/arg_blocks.h)
     int64_t total_timesteps = 20000;   // env steps
     int64_t buffer_size = 1000000;     // replay capacity
     double gamma = 0.99;               // discount
     double tau = 0.005;                // Polyak step of the target networks
     int64_t batch_size = 256;          // transitions per update
-    int64_t learning_starts = 1000;    // uniform random steps before learning
     double learning_rate = 3e-4;       // Adam step size (actor and critics)
-    double exploration_noise = 0.1;    // σ of the acting noise (in [−1, 1] units)
-    std::string noise_type = "gaussian";  // gaussian (independent per step) | ou (Ornstein–Uhlenbeck, correlated in time)
     double policy_noise = 0.2;         // σ of the target policy smoothing noise
     double noise_clip = 0.5;           // that noise is clipped to ±noise_clip
     int64_t policy_frequency = 2;      // critic steps per actor (and target) step
@@ -39,11 +37,8 @@ struct Td3Args : Args<Td3Args> {
         v.real("gamma", gamma, 0, 1, "discount factor γ", Apply::Now);
         v.real("tau", tau, 1e-4, 1, "Polyak step of the target networks", Apply::Now, true);
         v.integer("batch_size", batch_size, 1, 4096, "transitions per gradient step", Apply::Now);
-        v.integer("learning_starts", learning_starts, 1, 10000000, "uniform random steps before learning", Apply::Restart);
+        visit_warmup(v);  // learning_starts, exploration_noise, noise_type
         v.real("learning_rate", learning_rate, 1e-6, 1, "Adam step size of actor and critics", Apply::Now, true);
-        v.real("exploration_noise", exploration_noise, 0, 2, "σ of the acting noise (actions in [-1, 1])", Apply::Now);
-        v.choice("noise_type", noise_type, {"gaussian", "ou"},
-                 "gaussian: independent each step; ou: Ornstein-Uhlenbeck, pushes that last (also during warm-up)", Apply::Restart);
         v.real("policy_noise", policy_noise, 0, 2, "σ of the target policy smoothing noise", Apply::Now);
         v.real("noise_clip", noise_clip, 0, 2, "the smoothing noise is clipped to ±this", Apply::Now);
         v.integer("policy_frequency", policy_frequency, 1, 100, "critic updates per actor update (the delay)", Apply::Now);
