@@ -37,6 +37,7 @@ foreach(preset cartpole-ppo breakout-dqn cartpole-dream breakout-dream lake-drea
   if(NOT out MATCHES "env steps")
     message(FATAL_ERROR "GUI on ${preset} did not report its run")
   endif()
+  list(APPEND shots ${OUT}/${preset}.png)
 endforeach()
 # The gradient-estimator concept panel (no runs): histograms and variance curves computed in the background.
 execute_process(
@@ -57,3 +58,12 @@ execute_process(COMMAND ${CMAKE_COMMAND} -E env --unset=DISPLAY --unset=WAYLAND_
 if(rc2 EQUAL 0 OR NOT err2 MATCHES "xvfb-run")
   message(FATAL_ERROR "without a display the GUI should fail with a hint to xvfb-run; got ${rc2}: ${err2}")
 endif()
+# No panel of any screenshot may be blank (tests/check_shot.cpp: content and colour counts inside each panel).
+list(APPEND shots ${OUT}/shot.png ${OUT}/gradient-estimators.png)
+foreach(shot ${shots})
+  execute_process(COMMAND ${CHECK_SHOT} ${shot} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  message("${shot}:\n${out}${err}")
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "a panel of ${shot} is blank")
+  endif()
+endforeach()

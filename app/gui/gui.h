@@ -107,6 +107,11 @@ struct App {
     double replay_next = 0;
 
     // Window services.
+    struct PanelRect {
+        std::string name;
+        float x, y, w, h;  // in framebuffer pixels
+    };
+    std::vector<PanelRect> panel_rects;    // where each panel was drawn this frame (written beside test screenshots)
     float font_scale = 1.0f;
     bool font_dirty = true;
     std::string screenshot_request;        // path; taken after the next frame is drawn

@@ -173,30 +173,36 @@ void layout_and_draw(App& app) {
     const float transport_h = 190.0f * app.font_scale;
     const float top_h = std::max(sz.y * 0.55f, 300.0f);
     const ImGuiWindowFlags flags = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse;
+    app.panel_rects.clear();
     auto place = [&](float x, float y, float w, float h) {
         ImGui::SetNextWindowPos(ImVec2(o.x + x, o.y + y));
         ImGui::SetNextWindowSize(ImVec2(w, h));
     };
+    const ImVec2 fb = ImGui::GetIO().DisplayFramebufferScale;
+    auto record = [&](const char* name) {  // inside Begin: this panel's rectangle, for the screenshot checker
+        const ImVec2 p = ImGui::GetWindowPos(), q = ImGui::GetWindowSize();
+        app.panel_rects.push_back({name, p.x * fb.x, p.y * fb.y, q.x * fb.x, q.y * fb.y});
+    };
     place(0, 0, left, transport_h);
-    if (ImGui::Begin("Transport", nullptr, flags)) panel_transport(app);
+    if (ImGui::Begin("Transport", nullptr, flags)) record("Transport"), panel_transport(app);
     ImGui::End();
     place(0, transport_h, left, sz.y - transport_h);
-    if (ImGui::Begin("Run setup", nullptr, flags)) panel_setup(app);
+    if (ImGui::Begin("Run setup", nullptr, flags)) record("Run setup"), panel_setup(app);
     ImGui::End();
     if (app.view == App::View::GradEstimators) {  // a concept panel takes the place of the env, values and plots
         place(left, 0, sz.x - left, sz.y);
-        if (ImGui::Begin("Gradient estimators", nullptr, flags)) panel_grad_estimators(app);
+        if (ImGui::Begin("Gradient estimators", nullptr, flags)) record("Gradient estimators"), panel_grad_estimators(app);
         ImGui::End();
     } else {
         const float env_w = std::min((sz.x - left) * 0.34f, top_h * 0.95f);
         place(left, 0, env_w, top_h);
-        if (ImGui::Begin("Environment", nullptr, flags)) panel_environment(app);
+        if (ImGui::Begin("Environment", nullptr, flags)) record("Environment"), panel_environment(app);
         ImGui::End();
         place(left + env_w, 0, sz.x - left - env_w, top_h);
-        if (ImGui::Begin("Values and policy", nullptr, flags)) panel_values(app);
+        if (ImGui::Begin("Values and policy", nullptr, flags)) record("Values and policy"), panel_values(app);
         ImGui::End();
         place(left, top_h, sz.x - left, sz.y - top_h);
-        if (ImGui::Begin("Plots", nullptr, flags)) panel_plots(app);
+        if (ImGui::Begin("Plots", nullptr, flags)) record("Plots"), panel_plots(app);
         ImGui::End();
     }
     if (!app.toast.empty() && ImGui::GetTime() < app.toast_until) {
@@ -329,6 +335,13 @@ int run_gui(const std::vector<std::string>& args) {
                     std::vector<uint8_t> flipped(px.size());
                     for (int y = 0; y < h; ++y) std::copy_n(&px[size_t(h - 1 - y) * w * 3], size_t(w) * 3, &flipped[size_t(y) * w * 3]);
                     write_png(shot, w, h, flipped.data());
+                    if (last_frame) {  // the panels' rectangles beside it (tests/check_shot.cpp checks none is blank)
+                        std::string rects;
+                        for (const auto& r : app.panel_rects)
+                            rects += r.name + "\t" + std::to_string(int(r.x)) + "\t" + std::to_string(int(r.y)) + "\t" +
+                                     std::to_string(int(r.w)) + "\t" + std::to_string(int(r.h)) + "\n";
+                        write_file_atomic(shot + ".panels", rects);
+                    }
                     app.notify("saved " + shot);
                     if (shot == app.screenshot_request) app.screenshot_request.clear();
                     if (last_frame) {
