@@ -88,17 +88,9 @@ struct App {
     int human_episode = 0;
     bool human_over = false;
     // Episode replay (envs that record episodes): one of the last finished episodes, frame by frame.
-    // Dream vs reality (world-model learners).
-    int dream_context = 4;                 // observed steps before the dream runs open loop
-    float dream_temperature = 0.0f;        // the dream's noise (0: most likely future)
-    // Playing in the dream: the student drives the model's imagined CartPole from the keyboard.
-    bool dream_play = false;
-    std::shared_ptr<const AgentFn> dream_play_agent;  // the model being played (held while playing)
-    Eigen::Matrix<float, -1, -1, Eigen::RowMajor> dream_play_h, dream_play_z;  // its latent state
-    int dream_play_action = 1, dream_play_steps = 0;
-    double dream_play_return = 0, dream_play_next = 0, dream_play_cont = 1;
-    bool dream_play_over = false;
-    std::vector<float> dream_latent_delta;  // the latent sliders' offsets on z
+    // Dream vs reality (world-model learners): its state lives in panel_dream.cpp.
+    std::shared_ptr<struct DreamPanelState> dream_panel;
+    bool keys_taken = false;               // a panel drives a world from the keyboard this frame (no Space/N/E)
     bool replay_on = false;
     std::shared_ptr<const EpisodeRecord> replay;   // the episode being watched (kept while newer ones arrive)
     int replay_frame = 0;

@@ -167,6 +167,7 @@ void menu_bar(App& app, bool& quit) {
 
 // The dashboard: setup + transport on the left, env / values on top, plots below.
 void layout_and_draw(App& app) {
+    app.keys_taken = false;  // the panels claim the keyboard again each frame
     const ImGuiViewport* vp = ImGui::GetMainViewport();
     const ImVec2 o = vp->WorkPos, sz = vp->WorkSize;
     const float left = std::min(420.0f * app.font_scale, sz.x * 0.32f);
@@ -287,7 +288,7 @@ int run_gui(const std::vector<std::string>& args) {
 
             // Keyboard: Space play/pause, N one step, E one episode, F12 screenshot, F9 record.
             const ImGuiIO& io = ImGui::GetIO();
-            if (!io.WantTextInput && !app.human_playing && !app.dream_play) {  // while a student plays, the keys are theirs
+            if (!io.WantTextInput && !app.human_playing && !app.keys_taken) {  // while a student plays, the keys are theirs
                 // ImGui 1.86 indexes keys by the backend's codes (GLFW's here).
                 if (ImGui::IsKeyPressed(GLFW_KEY_SPACE, false)) app.playing = !app.playing, apply_transport(app);
                 if (ImGui::IsKeyPressed(GLFW_KEY_N)) step_all(app, Tick::EnvStep);

@@ -146,6 +146,36 @@ struct DreamCache {
     std::vector<nn::WorldModel::State> posterior;  // the filtered state at each step (the latent sliders start there)
 };
 
+}  // namespace
+
+// Everything the dream panel remembers between frames (App holds it opaquely: no other file reads it).
+struct DreamPanelState {
+    int context = 4;                 // observed steps before the dream runs open loop
+    float temperature = 0.0f;        // the dream's noise (0: most likely future)
+    // Playing in the dream: the student drives the model's imagined world from the keyboard.
+    bool play = false;
+    std::shared_ptr<const AgentFn> play_agent;  // the snapshot being played (held while playing)
+    nn::Mat play_h, play_z;          // its latent state
+    int play_action = 1, play_steps = 0;
+    double play_return = 0, play_next = 0, play_cont = 1;
+    bool play_over = false;
+    std::vector<float> latent_delta; // the latent sliders' offsets on z
+    DreamCache strip;                // the dream strip of the last (run, snapshot) drawn
+    int strip_run = -1;
+    uint64_t strip_seq = 0;
+    nn::Mat learned;                 // the model's transition table (Frozen Lake), at most twice a second
+    int learned_run = -1;
+    uint64_t learned_seq = 0;
+    double learned_time = -1;
+};
+
+namespace {
+
+DreamPanelState& ds(App& app) {
+    if (!app.dream_panel) app.dream_panel = std::make_shared<DreamPanelState>();
+    return *app.dream_panel;
+}
+
 // The keyboard's action for the dreamed env, or -1 for none this frame. CartPole: ←/→ held; MinAtar: the game
 // keys (arrows/WASD, Space fires), latched between steps; grids: one step per arrow press; else number keys.
 int dream_key_action(const Env& env, const ObsPainter& p, int& latched, bool& turn_based) {
@@ -177,34 +207,34 @@ int dream_key_action(const Env& env, const ObsPainter& p, int& latched, bool& tu
 // easy to exploit — the World Models demo's lesson.
 void play_in_dream(App& app, const std::shared_ptr<const AgentFn>& live, const Env& env, const ObsPainter& painter) {
     auto restart = [&] {
-        app.dream_play_agent = live;  // a snapshot is never changed: holding it keeps the model being played
-        const WorldModelView& a = *app.dream_play_agent->world_model();
-        Rng rng(uint64_t(app.dream_play_steps) + 17);
+        ds(app).play_agent = live;  // a snapshot is never changed: holding it keeps the model being played
+        const WorldModelView& a = *ds(app).play_agent->world_model();
+        Rng rng(uint64_t(ds(app).play_steps) + 17);
         nn::WorldModel::State s;
         a.world().observe_first(s, a.recent_steps().obs.back(), rng, 0.0f);  // start from the newest real frame
-        app.dream_play_h = s.h, app.dream_play_z = s.z;
-        app.dream_play_steps = 0, app.dream_play_return = 0, app.dream_play_cont = 1, app.dream_play_over = false;
-        app.dream_play_next = ImGui::GetTime() + 0.5;
+        ds(app).play_h = s.h, ds(app).play_z = s.z;
+        ds(app).play_steps = 0, ds(app).play_return = 0, ds(app).play_cont = 1, ds(app).play_over = false;
+        ds(app).play_next = ImGui::GetTime() + 0.5;
     };
-    if (!app.dream_play_agent) restart();
-    const WorldModelView& a = *app.dream_play_agent->world_model();
-    nn::WorldModel::State s{app.dream_play_h, app.dream_play_z};
+    if (!ds(app).play_agent) restart();
+    const WorldModelView& a = *ds(app).play_agent->world_model();
+    nn::WorldModel::State s{ds(app).play_h, ds(app).play_z};
     if (ImGui::IsKeyPressed(GLFW_KEY_R, false)) restart();
     bool turn_based = false;
-    const int act = dream_key_action(env, painter, app.dream_play_action, turn_based);
+    const int act = dream_key_action(env, painter, ds(app).play_action, turn_based);
     const double now = ImGui::GetTime();
-    const bool due = turn_based ? act >= 0 : now >= app.dream_play_next;
-    if (!app.dream_play_over && due) {
+    const bool due = turn_based ? act >= 0 : now >= ds(app).play_next;
+    if (!ds(app).play_over && due) {
         static Rng rng(99);
-        a.world().step_prior(s, {std::max(0, act)}, rng, app.dream_temperature);
+        a.world().step_prior(s, {std::max(0, act)}, rng, ds(app).temperature);
         nn::Mat r, c;
         a.world().predict(s, r, c);
-        app.dream_play_return += r(0, 0), app.dream_play_cont = c(0, 0), ++app.dream_play_steps;
-        app.dream_play_over = c(0, 0) < 0.5f;
-        app.dream_play_h = s.h, app.dream_play_z = s.z;
-        if (painter.kind != ObsPainter::Cart) app.dream_play_action = 0;  // a MinAtar key counts once
+        ds(app).play_return += r(0, 0), ds(app).play_cont = c(0, 0), ++ds(app).play_steps;
+        ds(app).play_over = c(0, 0) < 0.5f;
+        ds(app).play_h = s.h, ds(app).play_z = s.z;
+        if (painter.kind != ObsPainter::Cart) ds(app).play_action = 0;  // a MinAtar key counts once
         const double rate = painter.kind == ObsPainter::Cart ? 10.0 : app.human_speed;
-        app.dream_play_next = std::max(app.dream_play_next + 1.0 / rate, now - 0.1);
+        ds(app).play_next = std::max(ds(app).play_next + 1.0 / rate, now - 0.1);
     }
     nn::Mat obs;
     a.world().decode(s, obs);
@@ -216,8 +246,8 @@ void play_in_dream(App& app, const std::shared_ptr<const AgentFn>& live, const E
     painter.draw(dl, o, ImVec2(o.x + size, o.y + size * aspect), obs.data(), IM_COL32(255, 170, 80, 255));
     dl->AddRect(o, ImVec2(o.x + size, o.y + size * aspect), kImagined, 0, 0, 2);
     ImGui::Dummy(ImVec2(size, size * aspect));
-    ImGui::Text("dream step %d · dreamed return %.2f · P(continue) %.2f%s", app.dream_play_steps, app.dream_play_return,
-                app.dream_play_cont, app.dream_play_over ? " · the model says the episode ended (R: again)" : "");
+    ImGui::Text("dream step %d · dreamed return %.2f · P(continue) %.2f%s", ds(app).play_steps, ds(app).play_return,
+                ds(app).play_cont, ds(app).play_over ? " · the model says the episode ended (R: again)" : "");
     ImGui::TextDisabled("%s; the dream starts from the newest real frame; R restarts",
                         painter.kind == ObsPainter::Cart     ? "←/→ (or A/D) push the cart"
                         : painter.kind == ObsPainter::Pixels ? "arrows/WASD move, Space fires"
@@ -229,10 +259,10 @@ void play_in_dream(App& app, const std::shared_ptr<const AgentFn>& live, const E
 // picture of the result beside them. Offsets survive new snapshots of a training run (the base state moves on).
 void latent_sliders(App& app, const WorldModelView& agent, const DreamCache& cache, const ObsPainter& painter) {
     const int S = agent.world().config().stoch;
-    if (int(app.dream_latent_delta.size()) != S) app.dream_latent_delta.assign(size_t(S), 0.0f);
-    const int t = std::clamp(app.dream_context - 1, 0, int(cache.posterior.size()) - 1);
+    if (int(ds(app).latent_delta.size()) != S) ds(app).latent_delta.assign(size_t(S), 0.0f);
+    const int t = std::clamp(ds(app).context - 1, 0, int(cache.posterior.size()) - 1);
     nn::WorldModel::State s = cache.posterior[size_t(t)];
-    for (int i = 0; i < S; ++i) s.z(0, i) += app.dream_latent_delta[size_t(i)];
+    for (int i = 0; i < S; ++i) s.z(0, i) += ds(app).latent_delta[size_t(i)];
     nn::Mat obs;
     agent.world().decode(s, obs);
     const float fs = ImGui::GetFontSize();
@@ -246,7 +276,7 @@ void latent_sliders(App& app, const WorldModelView& agent, const DreamCache& cac
     ImGui::BeginGroup();
     ImGui::Text("z at frame %d (the last observed one), + your offsets", t + 1);
     ImGui::SameLine();
-    if (ImGui::SmallButton("reset")) std::fill(app.dream_latent_delta.begin(), app.dream_latent_delta.end(), 0.0f);
+    if (ImGui::SmallButton("reset")) std::fill(ds(app).latent_delta.begin(), ds(app).latent_delta.end(), 0.0f);
     const int ncols = std::clamp((S + 5) / 6, 1, 4), per_col = (S + ncols - 1) / ncols;
     for (int col = 0; col < ncols; ++col) {
         if (col) ImGui::SameLine();
@@ -255,7 +285,7 @@ void latent_sliders(App& app, const WorldModelView& agent, const DreamCache& cac
             char label[32];
             std::snprintf(label, sizeof label, "z%d", i);
             ImGui::SetNextItemWidth(fs * 6.5f);
-            ImGui::SliderFloat(label, &app.dream_latent_delta[size_t(i)], -3.0f, 3.0f, "%+.2f");
+            ImGui::SliderFloat(label, &ds(app).latent_delta[size_t(i)], -3.0f, 3.0f, "%+.2f");
             if (ImGui::IsItemHovered())
                 ImGui::SetTooltip("offset on z%d (now %.2f at this frame); Ctrl+click to type", i,
                                   double(cache.posterior[size_t(t)].z(0, i)));
@@ -282,25 +312,28 @@ void panel_dream(App& app) {
     }
     const float fs = ImGui::GetFontSize();
     ImGui::SetNextItemWidth(fs * 8);
-    ImGui::SliderInt("observed steps", &app.dream_context, 1, 12);
+    ImGui::SliderInt("observed steps", &ds(app).context, 1, 12);
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("the model filters this many real frames, then dreams on with the real actions\n(or click a real frame to branch the dream there)");
     ImGui::SameLine();
     ImGui::SetNextItemWidth(fs * 8);
-    ImGui::SliderFloat("dream temperature", &app.dream_temperature, 0.0f, 2.0f, "%.2f");
+    ImGui::SliderFloat("dream temperature", &ds(app).temperature, 0.0f, 2.0f, "%.2f");
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("0: the model's most likely future; 1: sampled as learned; above 1: wilder");
     ImGui::SameLine();
-    if (ImGui::Checkbox("play in the dream", &app.dream_play)) app.dream_play_agent.reset();
+    if (ImGui::Checkbox("play in the dream", &ds(app).play)) ds(app).play_agent.reset();
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("drive the model's imagined env from the keyboard; the temperature sets how wild the dream is");
-    if (app.dream_play) {
+    if (ds(app).play) {
+        app.keys_taken = true;  // the arrows and Space are the student's while they play
         play_in_dream(app, run->snap.agent, env, painter);
         return;
     }
 
-    static DreamCache cache;
-    if (cache.agent != wm_agent || cache.context != app.dream_context || cache.temperature != app.dream_temperature) {
-        DreamStrip d = dream_strip(*wm, app.dream_context, app.dream_temperature);
+    DreamPanelState& st = ds(app);
+    DreamCache& cache = st.strip;  // recomputed for a new snapshot, another run or other settings only
+    if (st.strip_run != run->id || st.strip_seq != run->snap_seq || cache.context != st.context || cache.temperature != st.temperature) {
+        st.strip_run = run->id, st.strip_seq = run->snap_seq;
+        DreamStrip d = dream_strip(*wm, ds(app).context, ds(app).temperature);
         cache.seq = std::move(d.seq), cache.result = std::move(d.result), cache.posterior = std::move(d.posterior);
-        cache.agent = wm_agent, cache.context = app.dream_context, cache.temperature = app.dream_temperature;
+        cache.agent = wm_agent, cache.context = ds(app).context, cache.temperature = ds(app).temperature;
     }
     const nn::SeqBatch& seq = cache.seq;
     const auto& r = cache.result;
@@ -320,12 +353,12 @@ void panel_dream(App& app) {
         dl->AddText(ImVec2(o.x, y + cell * 0.4f), colours[row], rows[row]);
         for (int t = 0; t < seq.L; ++t) {
             const ImVec2 a(o.x + label_w + t * cell, y), b(a.x + cell - 3, y + cell * aspect);
-            const bool observed = t < app.dream_context;
+            const bool observed = t < ds(app).context;
             const float* real = seq.obs[size_t(t)].data();
             if (row == 3) painter.draw_error(dl, a, b, real, r.dream[size_t(t)].data());
             else painter.draw(dl, a, b, row == 0 ? real : row == 1 ? r.recon[size_t(t)].data() : r.dream[size_t(t)].data(), colours[row]);
             if (row == 2) dl->AddRect(a, b, observed ? kObserved : kImagined, 0, 0, 2);
-            if (row == 0 && t == app.dream_context - 1) dl->AddRect(a, b, kObserved, 0, 0, 2);  // the branch point
+            if (row == 0 && t == ds(app).context - 1) dl->AddRect(a, b, kObserved, 0, 0, 2);  // the branch point
             if (t > 0 && seq.first[size_t(t)](0, 0) > 0)  // a new real episode starts here; the dream does not know
                 dl->AddLine(ImVec2(a.x - 2, y), ImVec2(a.x - 2, y + cell * aspect), IM_COL32(230, 60, 60, 255), 2);
             if (row == 0 && ImGui::IsMouseHoveringRect(a, b)) hovered = t;
@@ -339,15 +372,15 @@ void panel_dream(App& app) {
     for (int t = 0; t < seq.L; ++t) {
         const float x0 = o.x + label_w + t * cell, frac = float(r.err[size_t(t)] / mx);
         dl->AddRectFilled(ImVec2(x0 + cell * 0.2f, ey + eh * (1 - frac)), ImVec2(x0 + cell * 0.8f, ey + eh),
-                          t < app.dream_context ? kObserved : kImagined);
+                          t < ds(app).context ? kObserved : kImagined);
     }
     ImGui::Dummy(ImVec2(label_w + seq.L * cell, 4 * (cell * aspect + 4) + eh + fs * 0.5f));
     if (hovered >= 0) {
         ImGui::SetTooltip("real step %d: click to branch the dream from here", hovered + 1);
-        if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) app.dream_context = hovered + 1;
+        if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) ds(app).context = hovered + 1;
     }
     char buf[160];
-    auto at = [&](int k) { return app.dream_context - 1 + k < seq.L ? r.err[size_t(app.dream_context - 1 + k)] : NAN; };
+    auto at = [&](int k) { return ds(app).context - 1 + k < seq.L ? r.err[size_t(ds(app).context - 1 + k)] : NAN; };
     std::snprintf(buf, sizeof buf, "dream error (MSE) at horizons 1, 5, 10: %.4f  %.4f  %.4f   (tallest bar %.4f)", at(1), at(5),
                   at(10), mx);
     ImGui::TextDisabled("%s", buf);
@@ -366,14 +399,13 @@ void panel_dream_transitions(App& app) {
     const DiscreteEnv* denv = run && run->snap.env ? run->snap.env->tabular() : nullptr;
     if (!wm || !denv || wm->world().config().obs_dim != denv->num_states()) return;
     const int n = denv->num_states(), A = denv->num_actions();
-    static const AgentFn* cached = nullptr;
-    static nn::Mat learned;
-    static double last = -1;
+    DreamPanelState& st = ds(app);
+    nn::Mat& learned = st.learned;
     const double now = ImGui::GetTime();
-    if (cached != wm_agent && now - last > 0.5) {  // twice a second at most while training
+    if ((st.learned_run != run->id || st.learned_seq != run->snap_seq) && now - st.learned_time > 0.5) {  // twice a second at most while training
         Rng rng(5);
         learned = wm->world().transition_table(200, rng);
-        cached = wm_agent, last = now;
+        st.learned_run = run->id, st.learned_seq = run->snap_seq, st.learned_time = now;
     }
     if (learned.rows() != n * A) return;
     std::vector<double> truth(size_t(n * A * n), 0.0);
