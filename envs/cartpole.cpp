@@ -90,7 +90,7 @@ bool CartPole::state_plane(StatePlane& p) const {
     p.path.clear();
     p.action_name = "push";
     char buf[96];
-    std::snprintf(buf, sizeof buf, "x %+.3f  v %+.3f  θ %+.3f  ω %+.3f", s_[0], s_[1], s_[2], s_[3]);
+    std::snprintf(buf, sizeof buf, "x %+.3f  v %+.3f\nθ %+.3f  ω %+.3f", s_[0], s_[1], s_[2], s_[3]);
     p.status = buf, p.legend = "θ = 0 upright, ω = dθ/dt";
     p.obs_dim = 4;
     p.observe = [](const float* s, float* o) { std::copy(s, s + 4, o); };

@@ -70,9 +70,8 @@ struct App {
     char brush = 'H';
     int hovered_state = -1;
     GroundTruth truth;
-    // State maps (continuous envs): the two state dimensions on the axes, the others fixed by sliders.
-    float slice[4] = {0, 0, 0, 0};
-    bool slice_follow = true;             // fixed dimensions follow the current state
+    // State maps (continuous envs): their state lives in panel_state_maps.cpp.
+    std::shared_ptr<struct StateMapsState> state_maps_panel;
     Image env_image;
     Texture env_texture;
     // Pixel games: the agent's-eye frame and its saliency overlay.

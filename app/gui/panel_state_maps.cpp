@@ -19,10 +19,41 @@ namespace {
 using RMat = Eigen::Matrix<float, -1, -1, Eigen::RowMajor>;
 
 struct SliceCache {
-    const AgentFn* agent = nullptr;
+    int run = -1;
+    uint64_t seq = 0;  // the snapshot it was computed from
     float slice[4] = {NAN, NAN, NAN, NAN};
     RMat value, actions;
 };
+struct PlaneCache {
+    int run = -1;
+    uint64_t seq = 0;
+    RMat value, action;
+    double time = -1;
+};
+struct Drawn {  // one action drawn from π(· | s) per snapshot
+    int run = -1;
+    uint64_t seq = 0;
+    double sample = 0;
+};
+
+}  // namespace
+
+// Everything the state-map panel remembers between frames (App holds it opaquely).
+struct StateMapsState {
+    float slice[4] = {0, 0, 0, 0};   // the fixed dimensions of a slice (CartPole's x, v)
+    bool slice_follow = true;        // they follow the current state
+    SliceCache slice_cache;
+    PlaneCache plane;
+    Drawn drawn;
+    Rng rng{12345};
+};
+
+namespace {
+
+StateMapsState& sm(App& app) {
+    if (!app.state_maps_panel) app.state_maps_panel = std::make_shared<StateMapsState>();
+    return *app.state_maps_panel;
+}
 
 // One heatmap over (θ, ω) with axes; values are res × res, row 0 at the top (largest ω).
 // Axes: x from x0 (left) to x1, y from y0 (bottom) to y1; marker and trail in the map's [−1, 1]² coordinates.
@@ -91,7 +122,7 @@ ImVec2 to_map(const Plane& p, double x, double y) {
 
 // The state is 2-D, so V and the deterministic action are whole maps, not slices; the current episode's path drawn
 // over both. Beside them, at the current state: Q1 and Q2 over the action axis and the policy's π(a | s).
-void plane_maps(const RunSlot& run, const Plane& pl) {
+void plane_maps(StateMapsState& st, const RunSlot& run, const Plane& pl) {
     const AgentFn* fn = run.snap.agent.get();
     const ContinuousPolicyView* agent = fn ? fn->continuous_policy() : nullptr;
     if (!agent) {
@@ -99,13 +130,10 @@ void plane_maps(const RunSlot& run, const Plane& pl) {
         return;
     }
     const int res = 48;
-    static struct {
-        const AgentFn* agent = nullptr;
-        RMat value, action;
-        double time = -1;
-    } cache;
+    PlaneCache& cache = st.plane;
     const double now = ImGui::GetTime();
-    if (cache.agent != fn && (now - cache.time > 0.25 || cache.value.size() == 0)) {  // at most 4 times a second
+    const bool fresh = cache.run == run.id && cache.seq == run.snap_seq;
+    if (!fresh && (now - cache.time > 0.25 || cache.value.size() == 0 || cache.run != run.id)) {  // at most 4 times a second
         cache.time = now;
         RMat obs(res * res, pl.obs_dim), unused;
         for (int r = 0; r < res; ++r)
@@ -115,7 +143,7 @@ void plane_maps(const RunSlot& run, const Plane& pl) {
         const RMat a = agent->deterministic(obs);
         const float scale = (agent->action_high(0) - agent->action_low(0)) / 2, bias = (agent->action_high(0) + agent->action_low(0)) / 2;
         cache.action = (a.col(0).array() * scale + bias).matrix();
-        cache.agent = fn;
+        cache.run = run.id, cache.seq = run.snap_seq;
     }
     const float fs = ImGui::GetFontSize();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
@@ -170,12 +198,8 @@ void plane_maps(const RunSlot& run, const Plane& pl) {
     }
 
     // π(a | s): the density inside the bounds; a clipped Gaussian's mass beyond them sits on the bounds as bars.
-    static Rng rng(12345);
-    static struct {
-        const AgentFn* agent = nullptr;
-        double sample = 0;
-    } drawn;
-    if (drawn.agent != fn) drawn.agent = fn, drawn.sample = pd.sample(rng);  // one new draw per snapshot
+    Drawn& drawn = st.drawn;
+    if (drawn.run != run.id || drawn.seq != run.snap_seq) drawn.run = run.id, drawn.seq = run.snap_seq, drawn.sample = pd.sample(st.rng);
     const int n = 121;
     std::vector<double> dens(n);
     double top = 0;
@@ -255,7 +279,7 @@ void panel_state_maps(App& app) {
         pl.current = to_map(pl, sp.state[size_t(sp.x)], sp.state[size_t(sp.y)]);
         for (const auto& x : sp.path) pl.trail.push_back(to_map(pl, x[size_t(sp.x)], x[size_t(sp.y)]));
         pl.status = sp.status, pl.legend = sp.legend.c_str();
-        return plane_maps(*run, pl);
+        return plane_maps(sm(app), *run, pl);
     }
     const AgentFn* agent = run->snap.agent.get();
     if (!agent) {
@@ -271,29 +295,30 @@ void panel_state_maps(App& app) {
     std::string fixed_names;
     for (int d : fixed) fixed_names += (fixed_names.empty() ? "" : ", ") + sp.dims[size_t(d)];
     if (!fixed.empty()) {
-        ImGui::Checkbox((fixed_names + " follow the state").c_str(), &app.slice_follow);
+        ImGui::Checkbox((fixed_names + " follow the state").c_str(), &sm(app).slice_follow);
         if (ImGui::IsItemHovered())
             ImGui::SetTooltip("the maps show a slice through the %d-D state: %s and %s vary, %s are fixed here", D,
                               sp.dims[size_t(sp.x)].c_str(), sp.dims[size_t(sp.y)].c_str(), fixed_names.c_str());
         for (int d : fixed) {
-            if (app.slice_follow) app.slice[d] = sp.state[size_t(d)];
+            if (sm(app).slice_follow) sm(app).slice[d] = sp.state[size_t(d)];
             ImGui::SameLine();
             ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
-            if (ImGui::SliderFloat(sp.dims[size_t(d)].c_str(), &app.slice[d], sp.lo[size_t(d)], sp.hi[size_t(d)], "%.2f"))
-                app.slice_follow = false;
+            if (ImGui::SliderFloat(sp.dims[size_t(d)].c_str(), &sm(app).slice[d], sp.lo[size_t(d)], sp.hi[size_t(d)], "%.2f"))
+                sm(app).slice_follow = false;
         }
     }
 
     // Evaluate the agent on a res × res grid of (x, y) — only when the agent or the slice changed.
     const int res = 48;
     const float x0 = sp.lo[size_t(sp.x)], x1 = sp.hi[size_t(sp.x)], y0 = sp.lo[size_t(sp.y)], y1 = sp.hi[size_t(sp.y)];
-    static SliceCache cache;
-    bool changed = cache.agent != agent;
-    for (int d : fixed) changed |= cache.slice[d] != app.slice[d];
+    StateMapsState& st = sm(app);
+    SliceCache& cache = st.slice_cache;
+    bool changed = cache.run != run->id || cache.seq != run->snap_seq;
+    for (int d : fixed) changed |= cache.slice[d] != sm(app).slice[d];
     if (changed) {
         RMat obs(res * res, sp.obs_dim);
         std::vector<float> st = sp.state;
-        for (int d : fixed) st[size_t(d)] = app.slice[d];
+        for (int d : fixed) st[size_t(d)] = sm(app).slice[d];
         for (int r = 0; r < res; ++r)
             for (int k = 0; k < res; ++k) {
                 st[size_t(sp.x)] = x0 + (x1 - x0) * (k + 0.5f) / res;
@@ -301,8 +326,8 @@ void panel_state_maps(App& app) {
                 sp.observe(st.data(), &obs(r * res + k, 0));
             }
         agent->evaluate(obs, cache.value, cache.actions);
-        cache.agent = agent;
-        for (int d : fixed) cache.slice[d] = app.slice[d];
+        cache.run = run->id, cache.seq = run->snap_seq;
+        for (int d : fixed) cache.slice[d] = sm(app).slice[d];
     }
     const float fs = ImGui::GetFontSize();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
