@@ -2,8 +2,11 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cmath>
+#include <functional>
 #include <thread>
 
+#include "core/rl/views.h"
 #include "core/session/session.h"
 
 using namespace dl;
@@ -57,4 +60,87 @@ TEST_CASE("Session: stop ends a paused run without it taking a step; a bad confi
     RunConfig bad = lake_q_learning();
     bad.algo_args["alpha"] = "-1";
     CHECK_THROWS_WITH(Session(bad, false, 0), doctest::Contains("alpha"));
+}
+
+namespace {
+// The newest snapshot whose derived views answer `ok` (the worker answers a request with its next snapshot).
+Snapshot wait_views(Session& s, const std::function<bool(const Snapshot&)>& ok) {
+    uint64_t seq = 0;
+    Snapshot snap;
+    for (int i = 0; i < 2000; ++i) {
+        if (s.context().poll_snapshot(seq, snap) && ok(snap)) return snap;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    FAIL("the worker never answered the view request");
+    return snap;
+}
+}  // namespace
+
+TEST_CASE("Session::set_views: state maps are computed on the worker, at the slice asked for, also after the run ended") {
+    RunConfig cfg;
+    cfg.env_id = "CartPole-v1", cfg.algo_id = "ppo", cfg.seed = 2;
+    cfg.algo_args = {{"total_timesteps", "1024"}, {"num_envs", "2"}, {"num_steps", "128"}};
+    Session s(cfg, /*paused=*/false, 0);
+    wait_finished(s);  // a finished run still answers what the views ask
+    ViewRequest req;
+    req.plane = true, req.plane_res = 6;
+    req.plane_hold = {{0, 0.5f}};  // x held at 0.5, v follows the state; θ and ω are the maps' axes
+    s.set_views(req);
+    const Snapshot snap = wait_views(s, [&](const Snapshot& x) { return x.views.request == req && x.views.plane; });
+    const PlaneMaps& m = *snap.views.plane;
+    StatePlane sp;
+    REQUIRE(snap.env->state_plane(sp));
+    REQUIRE((sp.x == 2 && sp.y == 3));
+    CHECK(m.res == 6);
+    CHECK(m.state[0] == 0.5f);
+    CHECK(m.state[1] == sp.state[1]);
+    CHECK(!m.continuous);
+    REQUIRE(m.value.rows() == 36);
+    REQUIRE(m.actions.cols() == 2);
+    // Row 0 is the top of the map (the largest ω), column 0 the smallest θ: check two corners against the agent.
+    for (const auto& [row, col] : {std::pair{0, 0}, std::pair{5, 5}, std::pair{2, 4}}) {
+        std::vector<float> st = m.state;
+        st[2] = sp.lo[2] + (sp.hi[2] - sp.lo[2]) * (float(col) + 0.5f) / 6;
+        st[3] = sp.hi[3] - (sp.hi[3] - sp.lo[3]) * (float(row) + 0.5f) / 6;
+        nn::Mat obs(1, 4), v, p;
+        sp.observe(st.data(), obs.data());
+        snap.agent->evaluate(obs, v, p);
+        CHECK(m.value(row * 6 + col, 0) == doctest::Approx(v(0, 0)));
+        CHECK(m.actions(row * 6 + col, 1) == doctest::Approx(p(0, 1)));
+    }
+    // Nothing asked, nothing computed.
+    s.set_views({});
+    const Snapshot none = wait_views(s, [](const Snapshot& x) { return x.views.request == ViewRequest{}; });
+    CHECK(!none.views.plane);
+    CHECK(!none.views.dream);
+}
+
+TEST_CASE("Session::set_views: the dream strip is dreamed on the worker, with the context and temperature asked for") {
+    RunConfig cfg;
+    cfg.env_id = "CartPole-v1", cfg.algo_id = "dream_ac", cfg.seed = 4;
+    cfg.algo_args = {{"total_timesteps", "300"}, {"prefill", "250"}, {"hidden", "32"}, {"deter", "32"}, {"stoch", "4"}};
+    Session s(cfg, /*paused=*/false, 0);
+    wait_finished(s);
+    ViewRequest req;
+    req.dream = true, req.dream_context = 3, req.dream_temperature = 0;
+    s.set_views(req);
+    const Snapshot snap = wait_views(s, [&](const Snapshot& x) { return x.views.request == req && x.views.dream; });
+    const DreamStrip& d = *snap.views.dream;
+    const DreamStrip direct = dream_strip(*snap.agent->world_model(), 3, 0);
+    REQUIRE(d.seq.L == 16);
+    REQUIRE(direct.seq.L == 16);
+    CHECK(d.result.err == direct.result.err);
+    CHECK(d.posterior.size() == 16);
+    // A changed request is a changed answer: more observed steps, a smaller error at step 4 (it is now observed).
+    req.dream_context = 8;
+    s.set_views(req);
+    const Snapshot more = wait_views(s, [&](const Snapshot& x) { return x.views.request == req && x.views.dream; });
+    CHECK(more.views.dream->result.err != d.result.err);
+    // A PPO agent has no world model: a dream asked of it stays empty.
+    RunConfig ppo = cfg;
+    ppo.algo_id = "ppo", ppo.algo_args = {{"total_timesteps", "1024"}, {"num_envs", "2"}, {"num_steps", "128"}};
+    Session p(ppo, false, 0);
+    wait_finished(p);
+    p.set_views(req);
+    CHECK(!wait_views(p, [&](const Snapshot& x) { return x.views.request == req; }).views.dream);
 }

@@ -34,6 +34,9 @@ struct RunSlot {
     bool visible = true;
     // Training throughput as seen by the UI (wall-clock, so it lives here and never in metrics.csv).
     std::vector<double> sps_x, sps_y;
+    // The derived views this frame's panels asked for (dream strip, state maps): sent to the worker by poll_runs
+    // at the start of the next frame, answered in snap.views.
+    ViewRequest want_views;
 
     std::string label() const;             // "q_learning #1"
 };

@@ -137,15 +137,6 @@ struct ObsPainter {
     }
 };
 
-struct DreamCache {
-    const AgentFn* agent = nullptr;
-    int context = -1;
-    float temperature = -1;
-    nn::SeqBatch seq;
-    nn::WorldModel::OpenLoop result;
-    std::vector<nn::WorldModel::State> posterior;  // the filtered state at each step (the latent sliders start there)
-};
-
 }  // namespace
 
 // Everything the dream panel remembers between frames (App holds it opaquely: no other file reads it).
@@ -160,13 +151,6 @@ struct DreamPanelState {
     double play_return = 0, play_next = 0, play_cont = 1;
     bool play_over = false;
     std::vector<float> latent_delta; // the latent sliders' offsets on z
-    DreamCache strip;                // the dream strip of the last (run, snapshot) drawn
-    int strip_run = -1;
-    uint64_t strip_seq = 0;
-    nn::Mat learned;                 // the model's transition table (Frozen Lake), at most twice a second
-    int learned_run = -1;
-    uint64_t learned_seq = 0;
-    double learned_time = -1;
 };
 
 namespace {
@@ -257,9 +241,10 @@ void play_in_dream(App& app, const std::shared_ptr<const AgentFn>& live, const E
 
 // Latent sliders: the filtered state at the selected frame, with an offset on each dimension of z; the decoder's
 // picture of the result beside them. Offsets survive new snapshots of a training run (the base state moves on).
-void latent_sliders(App& app, const WorldModelView& agent, const DreamCache& cache, const ObsPainter& painter) {
+void latent_sliders(App& app, const WorldModelView& agent, const DreamStrip& cache, const ObsPainter& painter) {
     const int S = agent.world().config().stoch;
     if (int(ds(app).latent_delta.size()) != S) ds(app).latent_delta.assign(size_t(S), 0.0f);
+    if (cache.posterior.empty()) return;
     const int t = std::clamp(ds(app).context - 1, 0, int(cache.posterior.size()) - 1);
     nn::WorldModel::State s = cache.posterior[size_t(t)];
     for (int i = 0; i < S; ++i) s.z(0, i) += ds(app).latent_delta[size_t(i)];
@@ -327,14 +312,15 @@ void panel_dream(App& app) {
         return;
     }
 
-    DreamPanelState& st = ds(app);
-    DreamCache& cache = st.strip;  // recomputed for a new snapshot, another run or other settings only
-    if (st.strip_run != run->id || st.strip_seq != run->snap_seq || cache.context != st.context || cache.temperature != st.temperature) {
-        st.strip_run = run->id, st.strip_seq = run->snap_seq;
-        DreamStrip d = dream_strip(*wm, ds(app).context, ds(app).temperature);
-        cache.seq = std::move(d.seq), cache.result = std::move(d.result), cache.posterior = std::move(d.posterior);
-        cache.agent = wm_agent, cache.context = ds(app).context, cache.temperature = ds(app).temperature;
+    // The strip is dreamed on the worker (ViewRequest): ask for it with these settings, draw the latest answer.
+    ViewRequest& want = run->want_views;
+    want.dream = true, want.dream_context = ds(app).context, want.dream_temperature = ds(app).temperature;
+    if (!run->snap.views.dream) {
+        ImGui::TextDisabled("dreaming…");
+        return;
     }
+    const DreamStrip& cache = *run->snap.views.dream;
+    const int context = run->snap.views.request.dream_context;  // what this strip was dreamed with
     const nn::SeqBatch& seq = cache.seq;
     const auto& r = cache.result;
 
@@ -353,12 +339,12 @@ void panel_dream(App& app) {
         dl->AddText(ImVec2(o.x, y + cell * 0.4f), colours[row], rows[row]);
         for (int t = 0; t < seq.L; ++t) {
             const ImVec2 a(o.x + label_w + t * cell, y), b(a.x + cell - 3, y + cell * aspect);
-            const bool observed = t < ds(app).context;
+            const bool observed = t < context;
             const float* real = seq.obs[size_t(t)].data();
             if (row == 3) painter.draw_error(dl, a, b, real, r.dream[size_t(t)].data());
             else painter.draw(dl, a, b, row == 0 ? real : row == 1 ? r.recon[size_t(t)].data() : r.dream[size_t(t)].data(), colours[row]);
             if (row == 2) dl->AddRect(a, b, observed ? kObserved : kImagined, 0, 0, 2);
-            if (row == 0 && t == ds(app).context - 1) dl->AddRect(a, b, kObserved, 0, 0, 2);  // the branch point
+            if (row == 0 && t == context - 1) dl->AddRect(a, b, kObserved, 0, 0, 2);  // the branch point
             if (t > 0 && seq.first[size_t(t)](0, 0) > 0)  // a new real episode starts here; the dream does not know
                 dl->AddLine(ImVec2(a.x - 2, y), ImVec2(a.x - 2, y + cell * aspect), IM_COL32(230, 60, 60, 255), 2);
             if (row == 0 && ImGui::IsMouseHoveringRect(a, b)) hovered = t;
@@ -372,7 +358,7 @@ void panel_dream(App& app) {
     for (int t = 0; t < seq.L; ++t) {
         const float x0 = o.x + label_w + t * cell, frac = float(r.err[size_t(t)] / mx);
         dl->AddRectFilled(ImVec2(x0 + cell * 0.2f, ey + eh * (1 - frac)), ImVec2(x0 + cell * 0.8f, ey + eh),
-                          t < ds(app).context ? kObserved : kImagined);
+                          t < context ? kObserved : kImagined);
     }
     ImGui::Dummy(ImVec2(label_w + seq.L * cell, 4 * (cell * aspect + 4) + eh + fs * 0.5f));
     if (hovered >= 0) {
@@ -380,7 +366,7 @@ void panel_dream(App& app) {
         if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) ds(app).context = hovered + 1;
     }
     char buf[160];
-    auto at = [&](int k) { return ds(app).context - 1 + k < seq.L ? r.err[size_t(ds(app).context - 1 + k)] : NAN; };
+    auto at = [&](int k) { return context - 1 + k < seq.L ? r.err[size_t(context - 1 + k)] : NAN; };
     std::snprintf(buf, sizeof buf, "dream error (MSE) at horizons 1, 5, 10: %.4f  %.4f  %.4f   (tallest bar %.4f)", at(1), at(5),
                   at(10), mx);
     ImGui::TextDisabled("%s", buf);
@@ -399,14 +385,12 @@ void panel_dream_transitions(App& app) {
     const DiscreteEnv* denv = run && run->snap.env ? run->snap.env->tabular() : nullptr;
     if (!wm || !denv || wm->world().config().obs_dim != denv->num_states()) return;
     const int n = denv->num_states(), A = denv->num_actions();
-    DreamPanelState& st = ds(app);
-    nn::Mat& learned = st.learned;
-    const double now = ImGui::GetTime();
-    if ((st.learned_run != run->id || st.learned_seq != run->snap_seq) && now - st.learned_time > 0.5) {  // twice a second at most while training
-        Rng rng(5);
-        learned = wm->world().transition_table(200, rng);
-        st.learned_run = run->id, st.learned_seq = run->snap_seq, st.learned_time = now;
+    run->want_views.transitions = true;  // dreamed on the worker, at most twice a second while training
+    if (!run->snap.views.transitions) {
+        ImGui::TextDisabled("dreaming the transition table…");
+        return;
     }
+    const nn::Mat& learned = *run->snap.views.transitions;
     if (learned.rows() != n * A) return;
     std::vector<double> truth(size_t(n * A * n), 0.0);
     for (int s = 0; s < n; ++s)

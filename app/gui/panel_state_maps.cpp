@@ -18,18 +18,6 @@ namespace {
 
 using RMat = Eigen::Matrix<float, -1, -1, Eigen::RowMajor>;
 
-struct SliceCache {
-    int run = -1;
-    uint64_t seq = 0;  // the snapshot it was computed from
-    float slice[4] = {NAN, NAN, NAN, NAN};
-    RMat value, actions;
-};
-struct PlaneCache {
-    int run = -1;
-    uint64_t seq = 0;
-    RMat value, action;
-    double time = -1;
-};
 struct Drawn {  // one action drawn from π(· | s) per snapshot
     int run = -1;
     uint64_t seq = 0;
@@ -42,8 +30,6 @@ struct Drawn {  // one action drawn from π(· | s) per snapshot
 struct StateMapsState {
     float slice[4] = {0, 0, 0, 0};   // the fixed dimensions of a slice (CartPole's x, v)
     bool slice_follow = true;        // they follow the current state
-    SliceCache slice_cache;
-    PlaneCache plane;
     Drawn drawn;
     Rng rng{12345};
 };
@@ -129,33 +115,23 @@ void plane_maps(StateMapsState& st, const RunSlot& run, const Plane& pl) {
         ImGui::TextDisabled("the algorithm has no networks to show yet");
         return;
     }
-    const int res = 48;
-    PlaneCache& cache = st.plane;
-    const double now = ImGui::GetTime();
-    const bool fresh = cache.run == run.id && cache.seq == run.snap_seq;
-    if (!fresh && (now - cache.time > 0.25 || cache.value.size() == 0 || cache.run != run.id)) {  // at most 4 times a second
-        cache.time = now;
-        RMat obs(res * res, pl.obs_dim), unused;
-        for (int r = 0; r < res; ++r)
-            for (int k = 0; k < res; ++k)
-                pl.observe(pl.x0 + (pl.x1 - pl.x0) * (k + 0.5f) / res, pl.y1 - (pl.y1 - pl.y0) * (r + 0.5f) / res, &obs(r * res + k, 0));
-        fn->evaluate(obs, cache.value, unused);
-        const RMat a = agent->deterministic(obs);
-        const float scale = (agent->action_high(0) - agent->action_low(0)) / 2, bias = (agent->action_high(0) + agent->action_low(0)) / 2;
-        cache.action = (a.col(0).array() * scale + bias).matrix();
-        cache.run = run.id, cache.seq = run.snap_seq;
+    const PlaneMaps* maps = run.snap.views.plane.get();  // computed on the worker (panel_state_maps asked for it)
+    if (!maps || !maps->continuous) {
+        ImGui::TextDisabled("computing the maps…");
+        return;
     }
+    const int res = maps->res;
     const float fs = ImGui::GetFontSize();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const float size = std::max(80.0f, std::min((avail.x - fs * 19) / 2 - fs * 3, avail.y - fs * 4));
     char vt[64], at[64];
     std::snprintf(vt, sizeof vt, !agent->has_q() ? "V(%s, %s)" : "V(%s, %s) = min(Q1, Q2) at μ(s)", pl.x_name, pl.y_name);
     std::snprintf(at, sizeof at, "%s μ(%s, %s)", pl.action_name, pl.x_name, pl.y_name);
-    heatmap(vt, cache.value, res, cache.value.minCoeff(), cache.value.maxCoeff(), false, size, pl.current, pl.x_name, pl.y_name,
+    heatmap(vt, maps->value, res, maps->value.minCoeff(), maps->value.maxCoeff(), false, size, pl.current, pl.x_name, pl.y_name,
             pl.x0, pl.x1, pl.y0, pl.y1, &pl.trail);
     ImGui::SameLine();
     const float lo = agent->action_low(0), hi = agent->action_high(0);
-    heatmap(at, cache.action, res, lo, hi, true, size, pl.current, pl.x_name, pl.y_name, pl.x0, pl.x1, pl.y0, pl.y1, &pl.trail);
+    heatmap(at, maps->actions, res, lo, hi, true, size, pl.current, pl.x_name, pl.y_name, pl.x0, pl.x1, pl.y0, pl.y1, &pl.trail);
     ImGui::SameLine();
 
     // Right column, on one action axis (the env's torque from its lower to its upper bound): the twin critics'
@@ -267,6 +243,8 @@ void panel_state_maps(App& app) {
                                 : "no state map for this environment yet");
         return;
     }
+    ViewRequest& want = run->want_views;  // the maps are computed on the worker
+    want.plane = true, want.plane_res = 48;
     if (sp.dims.size() == 2 && run->snap.agent && run->snap.agent->continuous_policy()) {
         // The state is 2-D: whole maps of V and the deterministic action, the episode's path over them.
         Plane pl{sp.dims[0].c_str(), sp.dims[1].c_str(), sp.action_name.c_str(), sp.lo[0], sp.hi[0], sp.lo[1], sp.hi[1],
@@ -308,27 +286,16 @@ void panel_state_maps(App& app) {
         }
     }
 
-    // Evaluate the agent on a res × res grid of (x, y) — only when the agent or the slice changed.
-    const int res = 48;
-    const float x0 = sp.lo[size_t(sp.x)], x1 = sp.hi[size_t(sp.x)], y0 = sp.lo[size_t(sp.y)], y1 = sp.hi[size_t(sp.y)];
-    StateMapsState& st = sm(app);
-    SliceCache& cache = st.slice_cache;
-    bool changed = cache.run != run->id || cache.seq != run->snap_seq;
-    for (int d : fixed) changed |= cache.slice[d] != sm(app).slice[d];
-    if (changed) {
-        RMat obs(res * res, sp.obs_dim);
-        std::vector<float> st = sp.state;
-        for (int d : fixed) st[size_t(d)] = sm(app).slice[d];
-        for (int r = 0; r < res; ++r)
-            for (int k = 0; k < res; ++k) {
-                st[size_t(sp.x)] = x0 + (x1 - x0) * (k + 0.5f) / res;
-                st[size_t(sp.y)] = y1 - (y1 - y0) * (r + 0.5f) / res;
-                sp.observe(st.data(), &obs(r * res + k, 0));
-            }
-        agent->evaluate(obs, cache.value, cache.actions);
-        cache.run = run->id, cache.seq = run->snap_seq;
-        for (int d : fixed) cache.slice[d] = sm(app).slice[d];
+    // The maps: the agent on a res × res grid of (x, y), evaluated on the worker at the slice asked for.
+    if (!sm(app).slice_follow)
+        for (int d : fixed) want.plane_hold.push_back({d, sm(app).slice[d]});
+    const PlaneMaps* maps = run->snap.views.plane.get();
+    if (!maps || maps->continuous) {
+        ImGui::TextDisabled("computing the maps…");
+        return;
     }
+    const int res = maps->res;
+    const float x0 = sp.lo[size_t(sp.x)], x1 = sp.hi[size_t(sp.x)], y0 = sp.lo[size_t(sp.y)], y1 = sp.hi[size_t(sp.y)];
     const float fs = ImGui::GetFontSize();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const float size = std::max(80.0f, std::min((avail.x - fs * 16) / 2 - fs * 3, avail.y - fs * 4));
@@ -337,18 +304,18 @@ void panel_state_maps(App& app) {
     const char* xn = sp.dims[size_t(sp.x)].c_str();
     const char* yn = sp.dims[size_t(sp.y)].c_str();
     char title[96];
-    if (cache.value.size()) {
+    if (maps->value.size()) {
         std::snprintf(title, sizeof title, "V(%s, %s)", xn, yn);
-        heatmap(title, cache.value, res, cache.value.minCoeff(), cache.value.maxCoeff(), false, size, marker, xn, yn, x0, x1, y0, y1);
+        heatmap(title, maps->value, res, maps->value.minCoeff(), maps->value.maxCoeff(), false, size, marker, xn, yn, x0, x1, y0, y1);
         ImGui::SameLine();
     }
     // Second map: π(last action) for a policy, or Q(last) − Q(first) for a Q-network (CartPole: right vs left).
     const auto names = run->snap.env->action_names();
-    const int A = int(cache.actions.cols());
+    const int A = int(maps->actions.cols());
     const std::string first = names.empty() ? "a0" : names.front(), last = names.empty() ? "a1" : names.back();
     RMat second(res * res, 1);
     for (int i = 0; i < res * res; ++i)
-        second(i, 0) = agent->q_values ? cache.actions(i, A - 1) - cache.actions(i, 0) : cache.actions(i, A - 1);
+        second(i, 0) = agent->q_values ? maps->actions(i, A - 1) - maps->actions(i, 0) : maps->actions(i, A - 1);
     if (agent->q_values) {
         const double m = std::max(1e-6f, second.cwiseAbs().maxCoeff());
         std::snprintf(title, sizeof title, "Q(%s) − Q(%s)", last.c_str(), first.c_str());

@@ -49,6 +49,8 @@ void restart_run(App& app, RunSlot& run, const RunConfig& cfg) {
 void poll_runs(App& app) {
     for (auto& r : app.runs) {
         if (!r->session) continue;
+        r->session->set_views(r->want_views);  // what the panels asked for last frame
+        r->want_views = {};
         r->session->controls().want_snapshot = true;
         if (r->session->context().poll_snapshot(r->snap_seq, r->snap) && r->snap.steps_per_s > 0 && !r->snap.paused &&
             (r->sps_x.empty() || double(r->snap.env_steps) > r->sps_x.back()))

@@ -178,6 +178,7 @@ void RunContext::publish() {
     }
     Snapshot s = snapshot_now();
     s.paused = controls_ && controls_->paused;
+    add_views(s);
     std::lock_guard lk(snap_m_);
     latest_ = std::move(s);
     ++snap_seq_;
@@ -188,6 +189,30 @@ void RunContext::finish(const std::string& error) {
     Snapshot s = snapshot_now();
     s.finished = true;
     s.error = error;
+    add_views(s);
+    std::lock_guard lk(snap_m_);
+    latest_ = std::move(s);
+    ++snap_seq_;
+}
+
+void RunContext::add_views(Snapshot& s) {
+    if (!controls_) return;
+    ViewRequest req;
+    {
+        std::lock_guard lk(controls_->m);
+        req = controls_->views;
+        controls_->views_changed = false;
+    }
+    views_ = s.views = compute_views(req, s.agent.get(), s.env.get(), views_, wall_seconds());
+}
+
+void RunContext::refresh_views() {
+    Snapshot s;
+    {
+        std::lock_guard lk(snap_m_);
+        s = latest_;
+    }
+    add_views(s);
     std::lock_guard lk(snap_m_);
     latest_ = std::move(s);
     ++snap_seq_;
@@ -244,9 +269,9 @@ bool RunContext::tick_slow(Tick t, int64_t count) {
         std::unique_lock lk(c.m);
         while (c.paused && !c.stop && c.step_to < 0) {
             c.cv.wait_for(lk, std::chrono::milliseconds(30));
-            if (c.has_pending) {
+            if (c.has_pending || c.views_changed) {  // a change of a live parameter or of what the views ask
                 lk.unlock();
-                apply_pending();
+                if (c.has_pending) apply_pending();
                 publish();
                 lk.lock();
             }

@@ -23,6 +23,7 @@
 
 #include "base/params.h"
 #include "core/rl/agent.h"
+#include "core/rl/views.h"
 #include "envs/env.h"
 
 namespace dl {
@@ -80,6 +81,7 @@ struct Snapshot {
     std::shared_ptr<const Env> env;   // a copy of the shown env at publish time
     TabularView tab;
     std::shared_ptr<const AgentFn> agent;  // deep learners: a copy of the networks
+    ComputedViews views;                   // what the owner's ViewRequest asked for, computed on the worker
 };
 
 // [SECTION] RunContext
@@ -97,6 +99,8 @@ struct RunControls {
     std::condition_variable cv;
     std::vector<std::pair<std::string, std::string>> pending;  // live parameter changes, guarded by m
     std::atomic<bool> has_pending{false};
+    ViewRequest views;                     // the derived views the owner wants (dream strip, maps), guarded by m
+    std::atomic<bool> views_changed{false};
 
     void wake() { cv.notify_all(); }
 };
@@ -174,6 +178,9 @@ public:
     // Publishes a final snapshot (call after the algorithm returned, on the same thread).
     void finish(const std::string& error = {});
     Snapshot snapshot_now();  // builds one on the calling thread (the worker's, or after finish)
+    // After finish, on the worker's thread: answers a changed ViewRequest with a new snapshot (same counters, new
+    // views) so a finished run's maps and dreams still follow the sliders.
+    void refresh_views();
     const MetricsTable& metrics() const { return metrics_; }
     const std::vector<Marker>& markers() const { return markers_; }
     double wall_seconds() const;
@@ -184,6 +191,7 @@ private:
     void commit_row();
     void publish();
     void apply_pending();
+    void add_views(Snapshot& s);  // the requested derived views, on the calling (worker) thread
 
     RunConfig cfg_;
     ArgsBase* args_ = nullptr;
@@ -212,6 +220,7 @@ private:
     std::mutex snap_m_;
     Snapshot latest_;
     uint64_t snap_seq_ = 0;
+    ComputedViews views_;  // the last answers (reused while a throttle holds), the worker's only
 };
 
 }  // namespace dl

@@ -57,4 +57,68 @@ DreamStrip dream_strip(const WorldModelView& wm, int context, float temperature,
     return d;
 }
 
+PlaneMaps plane_maps(const AgentFn& agent, const StatePlane& sp, const std::vector<float>& state, int res) {
+    PlaneMaps m;
+    m.res = res;
+    m.state = state;
+    const float x0 = sp.lo[size_t(sp.x)], x1 = sp.hi[size_t(sp.x)], y0 = sp.lo[size_t(sp.y)], y1 = sp.hi[size_t(sp.y)];
+    nn::Mat obs(res * res, sp.obs_dim);
+    std::vector<float> st = state;
+    for (int r = 0; r < res; ++r)
+        for (int k = 0; k < res; ++k) {
+            st[size_t(sp.x)] = x0 + (x1 - x0) * (k + 0.5f) / float(res);
+            st[size_t(sp.y)] = y1 - (y1 - y0) * (r + 0.5f) / float(res);
+            sp.observe(st.data(), &obs(r * res + k, 0));
+        }
+    if (const ContinuousPolicyView* pol = agent.continuous_policy()) {
+        nn::Mat unused;
+        agent.evaluate(obs, m.value, unused);
+        const nn::Mat a = pol->deterministic(obs);
+        const float scale = (pol->action_high(0) - pol->action_low(0)) / 2, bias = (pol->action_high(0) + pol->action_low(0)) / 2;
+        m.actions = (a.col(0).array() * scale + bias).matrix();
+        m.continuous = true;
+    } else {
+        agent.evaluate(obs, m.value, m.actions);
+    }
+    return m;
+}
+
+ComputedViews compute_views(const ViewRequest& req, const AgentFn* agent, const Env* env, const ComputedViews& previous,
+                            double now) {
+    ComputedViews v;
+    v.request = req;
+    if (!agent || !env) return v;
+    const ViewRequest& was = previous.request;
+    if (req.dream)
+        if (const WorldModelView* wm = agent->world_model(); wm && wm->recent_steps().L >= 4)
+            v.dream = std::make_shared<DreamStrip>(dream_strip(*wm, req.dream_context, req.dream_temperature));
+    if (req.transitions)
+        if (const WorldModelView* wm = agent->world_model(); wm && env->tabular() &&
+                                                             wm->world().config().obs_dim == env->tabular()->num_states()) {
+            if (previous.transitions && was.transitions && now - previous.transitions_at < 0.5) {
+                v.transitions = previous.transitions, v.transitions_at = previous.transitions_at;
+            } else {
+                Rng rng(5);
+                v.transitions = std::make_shared<nn::Mat>(wm->world().transition_table(200, rng));
+                v.transitions_at = now;
+            }
+        }
+    StatePlane sp;
+    if (req.plane && env->state_plane(sp) && sp.obs_dim == agent->obs_dim) {
+        std::vector<float> state = sp.state;
+        for (const auto& [d, value] : req.plane_hold)
+            if (d >= 0 && d < int(state.size())) state[size_t(d)] = value;
+        state[size_t(sp.x)] = state[size_t(sp.y)] = 0;  // the maps' axes: only the fixed dimensions tell slices apart
+        // Following the state moves the fixed dimensions every step: that is a new slice, not a throttled one.
+        const bool same = previous.plane && was.plane && was.plane_res == req.plane_res && previous.plane->state == state;
+        if (same && now - previous.plane_at < 0.25) {
+            v.plane = previous.plane, v.plane_at = previous.plane_at;
+        } else {
+            v.plane = std::make_shared<PlaneMaps>(plane_maps(*agent, sp, state, req.plane_res));
+            v.plane_at = now;
+        }
+    }
+    return v;
+}
+
 }  // namespace dl

@@ -2,9 +2,14 @@
 // AgentFn::world_model() hand them out, nullptr where the agent has none). The GUI draws through these and never
 // names a concrete agent class.
 #pragma once
+#include <memory>
+#include <vector>
+
 #include "base/rng.h"
 #include "core/nn/layers.h"
 #include "core/nn/world_model.h"
+#include "core/rl/agent.h"
+#include "envs/env.h"
 
 namespace dl {
 
@@ -50,5 +55,44 @@ struct DreamStrip {
     std::vector<nn::WorldModel::State> posterior;
 };
 DreamStrip dream_strip(const WorldModelView& wm, int context, float temperature, int max_len = 16);
+
+// The agent over a res × res grid of an env's state plane (StatePlane): dimensions x and y vary (row 0 at the top,
+// the largest y), every other dimension is held at `state`'s value. value is V at each point (min(Q1, Q2) at μ(s) for
+// twin critics); actions are evaluate()'s action values (π or Q) for discrete actions, or the deterministic action
+// in the env's units (first action dimension) for a continuous policy.
+struct PlaneMaps {
+    int res = 0;
+    std::vector<float> state;   // where the fixed dimensions were held
+    bool continuous = false;    // actions holds μ(s), not π/Q
+    nn::Mat value, actions;     // res² × 1, res² × A (A = 1 when continuous)
+};
+PlaneMaps plane_maps(const AgentFn& agent, const StatePlane& plane, const std::vector<float>& state, int res);
+
+// What the GUI's panels want computed on the worker, beside each snapshot (the GUI only draws the answers).
+struct ViewRequest {
+    bool dream = false;               // the dream-vs-reality strip
+    int dream_context = 4;
+    float dream_temperature = 0;
+    bool transitions = false;         // a tabular world model's learned P(s′ | s, a) (200 dreamed steps each)
+    bool plane = false;               // state-plane maps
+    int plane_res = 48;
+    std::vector<std::pair<int, float>> plane_hold;  // (dimension, value) held fixed; the others follow the state
+    bool operator==(const ViewRequest&) const = default;
+};
+
+// The answers, as published in a Snapshot. Each is shared (a snapshot copy is cheap) and null when not asked for
+// or not available (no agent yet, an agent without a world model, an env without a state plane).
+struct ComputedViews {
+    ViewRequest request;                          // what they answer
+    std::shared_ptr<const DreamStrip> dream;
+    std::shared_ptr<const nn::Mat> transitions;   // (S·A) × S, row s·A + a
+    std::shared_ptr<const PlaneMaps> plane;
+    double transitions_at = -1e9, plane_at = -1e9;  // when they were computed (the run's wall clock, seconds)
+};
+// Computes what `req` asks for from a snapshot's agent and env. `previous` answers are reused where the request is
+// unchanged and they are younger than a throttle (plane maps 0.25 s, transitions 0.5 s), so a fast-training run
+// does not spend its time drawing; the dream strip follows every snapshot.
+ComputedViews compute_views(const ViewRequest& req, const AgentFn* agent, const Env* env, const ComputedViews& previous,
+                            double now);
 
 }  // namespace dl

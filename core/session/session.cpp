@@ -21,6 +21,16 @@ Session::Session(const RunConfig& cfg, bool paused, double speed) : cfg_(cfg), a
         }
         ctx_->finish(error);
         finished_ = true;
+        // The run is over but still on show: keep answering what the views ask until the owner stops it.
+        std::unique_lock lk(controls_.m);
+        while (!controls_.stop) {
+            controls_.cv.wait_for(lk, std::chrono::milliseconds(50));
+            if (controls_.views_changed && !controls_.stop) {
+                lk.unlock();
+                ctx_->refresh_views();
+                lk.lock();
+            }
+        }
     });
 }
 
@@ -30,6 +40,16 @@ void Session::stop() {
     controls_.stop = true;
     controls_.wake();
     if (worker_.joinable()) worker_.join();
+}
+
+void Session::set_views(const ViewRequest& req) {
+    {
+        std::lock_guard lk(controls_.m);
+        if (controls_.views == req) return;
+        controls_.views = req;
+        controls_.views_changed = true;
+    }
+    controls_.wake();
 }
 
 void Session::set_live(const std::string& name, const std::string& value) {

@@ -25,6 +25,9 @@ public:
 
     // Queues a change of an "applies now" hyperparameter; it takes effect at the worker's next tick.
     void set_live(const std::string& name, const std::string& value);
+    // What the derived views should show (dream strip, state maps); answered on the worker with the next snapshot
+    // (a paused or finished run answers at once).
+    void set_views(const ViewRequest& req);
     void stop();
 
 private:
