@@ -67,38 +67,21 @@ struct App {
 
     // Views.
     enum class View { Lab, GradEstimators } view = View::Lab;  // the dashboard, or a concept panel in its place
-    float ema = 0.98f;
     bool show_error_map = false;           // |V − V*| instead of V*
-    bool edit_map = false;
-    char brush = 'H';
-    int hovered_state = -1;
+    // Each panel keeps its own state in its own file (App holds it opaquely, created on first draw).
+    std::shared_ptr<struct ValuesPanelState> values_panel;
+    std::shared_ptr<struct PlotsPanelState> plots_panel;
+    std::shared_ptr<struct GradPanelState> grad_panel;
     GroundTruth truth;
     // State maps (continuous envs): their state lives in panel_state_maps.cpp.
     std::shared_ptr<struct StateMapsState> state_maps_panel;
-    Image env_image;
-    Texture env_texture;
-    // Pixel games: the agent's-eye frame and its saliency overlay.
-    bool show_saliency = true;
-    Image pixel_image;
-    Texture pixel_texture;
-    // Human play (pixel games): the student drives a copy of the selected run's game from the keyboard.
-    std::unique_ptr<Env> human_env;
-    bool human_playing = false;
-    float human_speed = 8;                 // game steps per second
-    double human_next_step = 0;            // ImGui time of the next step
-    double human_return = 0, human_best = 0;
-    int human_episode = 0;
-    bool human_over = false;
-    // Episode replay (envs that record episodes): one of the last finished episodes, frame by frame.
+    // The environment panel (map editor, human play, replays) and the pixel panel keep their state in their files.
+    std::shared_ptr<struct EnvironmentPanelState> environment_panel;
+    std::shared_ptr<struct PixelPanelState> pixel_panel;
     // Dream vs reality (world-model learners): its state lives in panel_dream.cpp.
     std::shared_ptr<struct DreamPanelState> dream_panel;
     bool keys_taken = false;               // a panel drives a world from the keyboard this frame (no Space/N/E)
-    bool replay_on = false;
-    std::shared_ptr<const EpisodeRecord> replay;   // the episode being watched (kept while newer ones arrive)
-    int replay_frame = 0;
-    bool replay_playing = true;
-    float replay_fps = 10;
-    double replay_next = 0;
+
 
     // Window services.
     struct PanelRect {

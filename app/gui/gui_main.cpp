@@ -99,7 +99,7 @@ std::vector<uint8_t> read_framebuffer(int w, int h) {
 void rebuild_fonts(App& app) {
     ImGuiIO& io = ImGui::GetIO();
     io.Fonts->Clear();
-    static ImVector<ImWchar> ranges;
+    static ImVector<ImWchar> ranges;  // ImGui keeps a pointer to the glyph ranges for the atlas's lifetime: process-wide
     if (ranges.empty()) {
         ImFontGlyphRangesBuilder b;
         b.AddRanges(io.Fonts->GetGlyphRangesDefault());
@@ -288,7 +288,7 @@ int run_gui(const std::vector<std::string>& args) {
 
             // Keyboard: Space play/pause, N one step, E one episode, F12 screenshot, F9 record.
             const ImGuiIO& io = ImGui::GetIO();
-            if (!io.WantTextInput && !app.human_playing && !app.keys_taken) {  // while a student plays, the keys are theirs
+            if (!io.WantTextInput && !app.keys_taken) {  // while a student plays (a panel took the keys), they are theirs
                 // ImGui 1.86 indexes keys by the backend's codes (GLFW's here).
                 if (ImGui::IsKeyPressed(GLFW_KEY_SPACE, false)) app.playing = !app.playing, apply_transport(app);
                 if (ImGui::IsKeyPressed(GLFW_KEY_N)) step_all(app, Tick::EnvStep);

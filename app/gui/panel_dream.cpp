@@ -150,6 +150,8 @@ struct DreamPanelState {
     int play_action = 1, play_steps = 0;
     double play_return = 0, play_next = 0, play_cont = 1;
     bool play_over = false;
+    float play_speed = 8;            // dreamed game steps per second (pixel games; CartPole plays at 10)
+    Rng play_rng{99};                // the dream's noise while playing
     std::vector<float> latent_delta; // the latent sliders' offsets on z
 };
 
@@ -209,15 +211,14 @@ void play_in_dream(App& app, const std::shared_ptr<const AgentFn>& live, const E
     const double now = ImGui::GetTime();
     const bool due = turn_based ? act >= 0 : now >= ds(app).play_next;
     if (!ds(app).play_over && due) {
-        static Rng rng(99);
-        a.world().step_prior(s, {std::max(0, act)}, rng, ds(app).temperature);
+        a.world().step_prior(s, {std::max(0, act)}, ds(app).play_rng, ds(app).temperature);
         nn::Mat r, c;
         a.world().predict(s, r, c);
         ds(app).play_return += r(0, 0), ds(app).play_cont = c(0, 0), ++ds(app).play_steps;
         ds(app).play_over = c(0, 0) < 0.5f;
         ds(app).play_h = s.h, ds(app).play_z = s.z;
         if (painter.kind != ObsPainter::Cart) ds(app).play_action = 0;  // a MinAtar key counts once
-        const double rate = painter.kind == ObsPainter::Cart ? 10.0 : app.human_speed;
+        const double rate = painter.kind == ObsPainter::Cart ? 10.0 : ds(app).play_speed;
         ds(app).play_next = std::max(ds(app).play_next + 1.0 / rate, now - 0.1);
     }
     nn::Mat obs;

@@ -14,17 +14,46 @@
 
 namespace dl {
 
+// Everything the environment panel remembers between frames (App holds it opaquely: no other file reads it).
+struct EnvironmentPanelState {
+    bool edit_map = false;
+    char brush = 'H';
+    Image env_image;
+    Texture env_texture;
+    // Human play (pixel games): the student drives a copy of the selected run's game from the keyboard.
+    std::unique_ptr<Env> human_env;
+    bool human_playing = false;
+    float human_speed = 8;                 // game steps per second
+    double human_next_step = 0;            // ImGui time of the next step
+    double human_return = 0, human_best = 0;
+    int human_episode = 0;
+    bool human_over = false;
+    int latched = minatar::kNoop;          // a key tapped between two game steps
+    // Episode replay (envs that record episodes): one of the last finished episodes, frame by frame.
+    bool replay_on = false;
+    std::shared_ptr<const EpisodeRecord> replay;   // the episode being watched (kept while newer ones arrive)
+    int replay_frame = 0;
+    bool replay_playing = true;
+    float replay_fps = 10;
+    double replay_next = 0;
+};
+
 namespace {
+
+EnvironmentPanelState& es(App& app) {
+    if (!app.environment_panel) app.environment_panel = std::make_shared<EnvironmentPanelState>();
+    return *app.environment_panel;
+}
 
 // The map editor edits the `map` argument of a world with tiles (Frozen Lake).
 void paint_cell(App& app, std::vector<std::string> rows, int row, int col) {
-    if (rows[row][col] == app.brush) return;
+    if (rows[row][col] == es(app).brush) return;
     // At most one coin: painting a new one moves it.
-    if (app.brush == 'C')
+    if (es(app).brush == 'C')
         for (auto& r : rows)
             for (auto& c : r)
                 if (c == 'C') c = 'F';
-    rows[row][col] = app.brush;
+    rows[row][col] = es(app).brush;
     std::string map;
     for (const auto& r : rows) map += (map.empty() ? "" : "/") + r;
     try {
@@ -44,34 +73,33 @@ void paint_cell(App& app, std::vector<std::string> rows, int row, int col) {
 
 // Human play on a copy of the selected run's game (same env arguments: sticky actions included).
 void human_play(App& app, const RunSlot& run) {
-    static int latched = minatar::kNoop;
-    if (!app.human_env || app.human_env->id() != run.cfg.env_id) {
-        app.human_env = make_env(run.cfg.env_id, *make_env_args(run.cfg.env_id, run.cfg.env_args));
-        app.human_env->reset(uint64_t(1000 + app.human_episode));
-        app.human_return = 0, app.human_over = false;
-        app.human_next_step = ImGui::GetTime() + 0.5;
+    if (!es(app).human_env || es(app).human_env->id() != run.cfg.env_id) {
+        es(app).human_env = make_env(run.cfg.env_id, *make_env_args(run.cfg.env_id, run.cfg.env_args));
+        es(app).human_env->reset(uint64_t(1000 + es(app).human_episode));
+        es(app).human_return = 0, es(app).human_over = false;
+        es(app).human_next_step = ImGui::GetTime() + 0.5;
     }
     const double now = ImGui::GetTime();
-    const int action = keyboard_action(latched);
-    if (app.human_over) {
+    const int action = keyboard_action(es(app).latched);
+    if (es(app).human_over) {
         if (ImGui::IsKeyPressed(GLFW_KEY_R, false) || ImGui::IsKeyPressed(GLFW_KEY_ENTER, false)) {
-            ++app.human_episode;
-            app.human_env->reset(uint64_t(1000 + app.human_episode));
-            app.human_return = 0, app.human_over = false;
-            app.human_next_step = now + 0.5;
+            ++es(app).human_episode;
+            es(app).human_env->reset(uint64_t(1000 + es(app).human_episode));
+            es(app).human_return = 0, es(app).human_over = false;
+            es(app).human_next_step = now + 0.5;
         }
-    } else if (now >= app.human_next_step) {
+    } else if (now >= es(app).human_next_step) {
         // The full-index action goes to the game through the env's own action set.
-        const PixelWorld* game = app.human_env->pixel_world();
+        const PixelWorld* game = es(app).human_env->pixel_world();
         int a = 0;
-        for (int i = 0; i < app.human_env->action_space().n; ++i)
+        for (int i = 0; i < es(app).human_env->action_space().n; ++i)
             if (game->full_action(i) == action) a = i;
-        const StepResult r = app.human_env->step(a);
-        latched = minatar::kNoop;
-        app.human_return += r.reward;
-        app.human_best = std::max(app.human_best, app.human_return);
-        app.human_over = r.terminated || r.truncated;
-        app.human_next_step = std::max(app.human_next_step + 1.0 / app.human_speed, now - 0.1);
+        const StepResult r = es(app).human_env->step(a);
+        es(app).latched = minatar::kNoop;
+        es(app).human_return += r.reward;
+        es(app).human_best = std::max(es(app).human_best, es(app).human_return);
+        es(app).human_over = r.terminated || r.truncated;
+        es(app).human_next_step = std::max(es(app).human_next_step + 1.0 / es(app).human_speed, now - 0.1);
     }
 }
 
@@ -81,18 +109,18 @@ bool replay_controls(App& app, const Env& env) {
     const ReplayLog* log = env.replay_log();
     if (!log) return false;
     ImGui::SameLine();
-    ImGui::Checkbox("replay", &app.replay_on);
+    ImGui::Checkbox("replay", &es(app).replay_on);
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("watch one of the last finished episodes frame by frame (training goes on)");
-    if (!app.replay_on) return false;
+    if (!es(app).replay_on) return false;
     if (log->done.empty()) {
         ImGui::TextDisabled("no finished episode yet");
         return false;
     }
-    if (!app.replay) app.replay = log->done.back(), app.replay_frame = 0;
+    if (!es(app).replay) es(app).replay = log->done.back(), es(app).replay_frame = 0;
     const float fs = ImGui::GetFontSize();
     // Newest first; the one being watched stays selectable even after it dropped out of the env's log.
     char current[64];
-    std::snprintf(current, sizeof current, "return %.0f, %d steps", app.replay->ret, app.replay->frames() - 1);
+    std::snprintf(current, sizeof current, "return %.0f, %d steps", es(app).replay->ret, es(app).replay->frames() - 1);
     ImGui::SetNextItemWidth(fs * 12);
     if (ImGui::BeginCombo("##episode", current)) {
         for (int k = int(log->done.size()) - 1; k >= 0; --k) {
@@ -100,22 +128,22 @@ bool replay_controls(App& app, const Env& env) {
             char label[64];
             std::snprintf(label, sizeof label, "%s: return %.0f, %d steps##%d", k + 1 == int(log->done.size()) ? "latest" : "earlier",
                           e->ret, e->frames() - 1, k);
-            if (ImGui::Selectable(label, e == app.replay)) app.replay = e, app.replay_frame = 0;
+            if (ImGui::Selectable(label, e == es(app).replay)) es(app).replay = e, es(app).replay_frame = 0;
         }
         ImGui::EndCombo();
     }
     ImGui::SameLine();
-    if (ImGui::Button(app.replay_playing ? "||" : ">")) app.replay_playing = !app.replay_playing;
+    if (ImGui::Button(es(app).replay_playing ? "||" : ">")) es(app).replay_playing = !es(app).replay_playing;
     ImGui::SameLine();
-    const int last = app.replay->frames() - 1;
+    const int last = es(app).replay->frames() - 1;
     ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x);
-    if (ImGui::SliderInt("##frame", &app.replay_frame, 0, last, "frame %d")) app.replay_playing = false;
+    if (ImGui::SliderInt("##frame", &es(app).replay_frame, 0, last, "frame %d")) es(app).replay_playing = false;
     const double now = ImGui::GetTime();
-    if (app.replay_playing && now >= app.replay_next) {
-        app.replay_frame = app.replay_frame >= last ? 0 : app.replay_frame + 1;
-        app.replay_next = now + 1.0 / app.replay_fps;
+    if (es(app).replay_playing && now >= es(app).replay_next) {
+        es(app).replay_frame = es(app).replay_frame >= last ? 0 : es(app).replay_frame + 1;
+        es(app).replay_next = now + 1.0 / es(app).replay_fps;
     }
-    app.replay_frame = std::clamp(app.replay_frame, 0, last);
+    es(app).replay_frame = std::clamp(es(app).replay_frame, 0, last);
     return true;
 }
 
@@ -148,13 +176,13 @@ void panel_environment(App& app) {
     ImGui::SameLine();
     ImGui::TextDisabled("on %s", run->cfg.env_id.c_str());
     if (lake) {
-        ImGui::Checkbox("edit map", &app.edit_map);
+        ImGui::Checkbox("edit map", &es(app).edit_map);
         if (ImGui::IsItemHovered()) ImGui::SetTooltip("click cells to paint them; every run restarts on the new map");
-        if (app.edit_map) {
+        if (es(app).edit_map) {
             for (char c : std::string("SFHGC")) {
                 ImGui::SameLine();
                 const char label[2] = {c, 0};
-                if (ImGui::RadioButton(label, app.brush == c)) app.brush = c;
+                if (ImGui::RadioButton(label, es(app).brush == c)) es(app).brush = c;
                 if (ImGui::IsItemHovered())
                     ImGui::SetTooltip("%s", c == 'S' ? "start" : c == 'F' ? "frozen" : c == 'H' ? "hole" : c == 'G' ? "goal" : "coin (+reward_coin once)");
             }
@@ -162,35 +190,36 @@ void panel_environment(App& app) {
     }
     const bool game = run->snap.env->pixel_world() != nullptr;
     if (game) {
-        if (ImGui::Checkbox("play it yourself", &app.human_playing)) app.human_env.reset(), app.replay_on = false;
+        if (ImGui::Checkbox("play it yourself", &es(app).human_playing)) es(app).human_env.reset(), es(app).replay_on = false;
         if (ImGui::IsItemHovered())
             ImGui::SetTooltip("you play this game: arrows or WASD move, Space fires, R restarts after a game over\n"
                               "(the runs keep training; Space no longer toggles play while you play)");
-        if (app.human_playing) {
+        if (es(app).human_playing) {
             ImGui::SameLine();
             ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
-            ImGui::SliderFloat("steps/s", &app.human_speed, 2, 30, "%.0f");
+            ImGui::SliderFloat("steps/s", &es(app).human_speed, 2, 30, "%.0f");
         }
     } else {
-        app.human_playing = false;
+        es(app).human_playing = false;
     }
-    const bool replaying = !(game && app.human_playing) && replay_controls(app, *run->snap.env);
-    if (!app.replay_on) app.replay.reset();
-    if (game && app.human_playing) {
+    const bool replaying = !(game && es(app).human_playing) && replay_controls(app, *run->snap.env);
+    if (!es(app).replay_on) es(app).replay.reset();
+    if (game && es(app).human_playing) {
+        app.keys_taken = true;  // while a student plays, the keys are theirs
         human_play(app, *run);
-        app.human_env->render(app.env_image);
+        es(app).human_env->render(es(app).env_image);
     } else if (replaying) {
-        run->snap.env->render_frame(app.replay->frame(app.replay_frame), app.env_image);
+        run->snap.env->render_frame(es(app).replay->frame(es(app).replay_frame), es(app).env_image);
     } else {
-        run->snap.env->render(app.env_image);
+        run->snap.env->render(es(app).env_image);
     }
-    app.env_texture.upload(app.env_image);
+    es(app).env_texture.upload(es(app).env_image);
     const ImVec2 avail = ImGui::GetContentRegionAvail();
-    const float scale = std::min(avail.x / app.env_image.width(), (avail.y - ImGui::GetFontSize() * 1.5f) / app.env_image.height());
-    const ImVec2 size(app.env_image.width() * scale, app.env_image.height() * scale);
+    const float scale = std::min(avail.x / es(app).env_image.width(), (avail.y - ImGui::GetFontSize() * 1.5f) / es(app).env_image.height());
+    const ImVec2 size(es(app).env_image.width() * scale, es(app).env_image.height() * scale);
     const ImVec2 at = ImGui::GetCursorScreenPos();
-    ImGui::Image(app.env_texture.id(), size);
-    if (lake && app.edit_map && ImGui::IsItemHovered()) {
+    ImGui::Image(es(app).env_texture.id(), size);
+    if (lake && es(app).edit_map && ImGui::IsItemHovered()) {
         const int rows = int(tiles.size()), cols = int(tiles[0].size());
         const ImVec2 m = ImGui::GetIO().MousePos;
         const int col = std::clamp(int((m.x - at.x) / size.x * cols), 0, cols - 1);
@@ -200,17 +229,17 @@ void panel_environment(App& app) {
                                             IM_COL32(255, 255, 0, 255), 0, 0, 3);
         if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) paint_cell(app, tiles, row, col);
     }
-    if (game && app.human_playing) {
-        ImGui::Text("you: score %.0f · best %.0f · game %d%s", app.human_return, app.human_best, app.human_episode + 1,
-                    app.human_over ? " · game over (R: again)" : "");
+    if (game && es(app).human_playing) {
+        ImGui::Text("you: score %.0f · best %.0f · game %d%s", es(app).human_return, es(app).human_best, es(app).human_episode + 1,
+                    es(app).human_over ? " · game over (R: again)" : "");
         return;
     }
     if (replaying) {
-        const int t = app.replay_frame;
+        const int t = es(app).replay_frame;
         double so_far = 0;
-        for (int k = 0; k < t; ++k) so_far += app.replay->rewards[size_t(k)];
-        const int a = t < int(app.replay->actions.size()) ? app.replay->actions[size_t(t)] : -1;
-        ImGui::Text("replay: step %d of %d · return so far %.0f · next action %s", t, app.replay->frames() - 1, so_far,
+        for (int k = 0; k < t; ++k) so_far += es(app).replay->rewards[size_t(k)];
+        const int a = t < int(es(app).replay->actions.size()) ? es(app).replay->actions[size_t(t)] : -1;
+        ImGui::Text("replay: step %d of %d · return so far %.0f · next action %s", t, es(app).replay->frames() - 1, so_far,
                     a < 0 ? "(end)" : (a < 6 ? std::array<const char*, 6>{"no-op", "left", "up", "right", "down", "fire"}[size_t(a)] : "?"));
         return;
     }

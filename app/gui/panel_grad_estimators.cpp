@@ -162,10 +162,20 @@ void histogram(const State& st, const Result& r, ImU32 color, ImVec2 size) {
 
 }  // namespace
 
+// What the concept panel remembers between frames (App holds it opaquely).
+struct GradPanelState {
+    State drawn;                        // what is drawn
+    Settings settings = drawn.s;        // what the controls say
+    std::future<State> pending;         // a recomputation under way
+    std::vector<double> floor;          // the bias² noise floor curve
+};
+
 void panel_grad_estimators(App& app) {
-    static State st;                    // what is drawn
-    static Settings s = st.s;           // what the controls say
-    static std::future<State> pending;  // a recomputation under way
+    if (!app.grad_panel) app.grad_panel = std::make_shared<GradPanelState>();
+    GradPanelState& gp = *app.grad_panel;
+    State& st = gp.drawn;
+    Settings& s = gp.settings;
+    std::future<State>& pending = gp.pending;
     const float fs = ImGui::GetFontSize();
     if (ImGui::Button("Back to the lab")) app.view = App::View::Lab;
     ImGui::SameLine();
@@ -250,7 +260,7 @@ void panel_grad_estimators(App& app) {
         char label[64];
         std::snprintf(label, sizeof label, "Gumbel-softmax at M = 1 vs temperature");
         // The bias is measured from 20 000 samples: below variance / 20 000 its square is sampling noise.
-        static std::vector<double> floor;
+        std::vector<double>& floor = gp.floor;
         floor.resize(st.gs_var.size());
         for (size_t i = 0; i < floor.size(); ++i) floor[i] = st.gs_var[i] / 20000;
         plot(label,

@@ -12,38 +12,39 @@ namespace dl {
 
 namespace {
 
-using RMat = Eigen::Matrix<float, -1, -1, Eigen::RowMajor>;
-
-struct PixelCache {
-    const AgentFn* agent = nullptr;
-    int64_t env_steps = -1;
-    std::vector<float> obs, saliency;  // per observation entry
-    RMat value, actions;
-    bool has_saliency = false;
-};
 
 }  // namespace
+
+// What the pixel panel remembers between frames (App holds it opaquely).
+struct PixelPanelState {
+    bool show_saliency = true;
+    std::vector<float> frame;  // the current frame when there is no agent yet
+    Image image;
+    Texture texture;
+};
 
 void panel_pixel_policy(App& app) {
     RunSlot* run = app.current();
     const PixelWorld* game = run && run->snap.env ? run->snap.env->pixel_world() : nullptr;
     if (!game) return;
     const Space sp = run->snap.env->observation_space();
-    const AgentFn* agent = run->snap.agent.get();
+    const AgentFn* agent = run->snap.agent.get();  // null until the worker answered with a readout
     const int C = game->channels(), D = sp.shape[0] * sp.shape[1] * C;
 
-    // Recompute only when a new snapshot arrived.
-    static PixelCache cache;
-    if (cache.agent != agent || cache.env_steps != run->snap.env_steps || int(cache.obs.size()) != D) {
-        cache.obs.assign(size_t(D), 0.0f);
-        game->observe(cache.obs.data());
-        cache.agent = agent, cache.env_steps = run->snap.env_steps;
-        cache.has_saliency = agent && agent->saliency(cache.obs.data(), D, cache.saliency);
-        if (agent) agent->evaluate(Eigen::Map<const RMat>(cache.obs.data(), 1, D), cache.value, cache.actions);
+    if (!app.pixel_panel) app.pixel_panel = std::make_shared<PixelPanelState>();
+    PixelPanelState& st = *app.pixel_panel;
+    // The agent's readout (saliency, values) is computed on the worker; without one, the frame is observed here.
+    run->want_views.pixels = true;
+    const PixelReadout* px = run->snap.views.pixels.get();
+    if (!px || int(px->obs.size()) != D) agent = nullptr;
+    if (!px) {
+        st.frame.assign(size_t(D), 0.0f);
+        game->observe(st.frame.data());
     }
+    const std::vector<float>& obs = px ? px->obs : st.frame;
 
     const float fs = ImGui::GetFontSize();
-    ImGui::Checkbox("saliency", &app.show_saliency);
+    ImGui::Checkbox("saliency", &st.show_saliency);
     if (ImGui::IsItemHovered())
         ImGui::SetTooltip("|dQ/dpixel| (Q-learners) or |dV/dpixel| (actor-critics), summed over each cell's channels:\n"
                           "the brighter the outline, the more that cell moves the network's output");
@@ -54,16 +55,16 @@ void panel_pixel_policy(App& app) {
 
     // The frame, drawn from the observation, with the overlay on top.
     const auto colours = game->palette();
-    game->draw_obs(cache.obs.data(), true, app.pixel_image);
-    app.pixel_texture.upload(app.pixel_image);
+    game->draw_obs(obs.data(), true, st.image);
+    st.texture.upload(st.image);
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const float size = std::max(fs * 6, std::min(avail.y - fs * 0.5f, avail.x - fs * 16));
     const ImVec2 o = ImGui::GetCursorScreenPos();
-    ImGui::Image(app.pixel_texture.id(), ImVec2(size, size));
-    if (app.show_saliency && cache.has_saliency) {
+    ImGui::Image(st.texture.id(), ImVec2(size, size));
+    if (st.show_saliency && agent && px->has_saliency) {
         std::vector<float> cell(100, 0.0f);
         for (int i = 0; i < 100; ++i)
-            for (int c = 0; c < C; ++c) cell[size_t(i)] += cache.saliency[size_t(i * C + c)];
+            for (int c = 0; c < C; ++c) cell[size_t(i)] += px->saliency[size_t(i * C + c)];
         const float mx = std::max(1e-12f, *std::max_element(cell.begin(), cell.end()));
         ImDrawList* dl = ImGui::GetWindowDrawList();
         const float cs = size / minatar::kSize;
@@ -79,17 +80,17 @@ void panel_pixel_policy(App& app) {
 
     ImGui::SameLine();
     ImGui::BeginGroup();
-    if (agent && cache.actions.size()) {
-        if (cache.value.size()) ImGui::Text("V(s) = %.3f", cache.value(0, 0));
+    if (agent && px->actions.size()) {
+        if (px->value.size()) ImGui::Text("V(s) = %.3f", px->value(0, 0));
         const auto names = run->snap.env->action_names();
-        const float scale = agent->q_values ? std::max(1e-6f, cache.actions.cwiseAbs().maxCoeff()) : 1.0f;
+        const float scale = agent->q_values ? std::max(1e-6f, px->actions.cwiseAbs().maxCoeff()) : 1.0f;
         Eigen::Index best = 0;
-        cache.actions.row(0).maxCoeff(&best);
-        for (int a = 0; a < cache.actions.cols(); ++a) {
+        px->actions.row(0).maxCoeff(&best);
+        for (int a = 0; a < px->actions.cols(); ++a) {
             char label[64];
-            std::snprintf(label, sizeof label, "%s%s %.3f", a == best ? "> " : "", names[size_t(a)].c_str(), cache.actions(0, a));
+            std::snprintf(label, sizeof label, "%s%s %.3f", a == best ? "> " : "", names[size_t(a)].c_str(), px->actions(0, a));
             ImGui::PushStyleColor(ImGuiCol_PlotHistogram, ImGui::ColorConvertU32ToFloat4(run->color));
-            ImGui::ProgressBar(std::clamp(cache.actions(0, a) / scale, 0.0f, 1.0f), ImVec2(fs * 12, 0), label);
+            ImGui::ProgressBar(std::clamp(px->actions(0, a) / scale, 0.0f, 1.0f), ImVec2(fs * 12, 0), label);
             ImGui::PopStyleColor();
         }
         ImGui::TextDisabled(agent->q_values ? "bars: Q(s, a)   > greedy" : "bars: π(a | s)   > greedy");

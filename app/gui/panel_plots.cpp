@@ -39,15 +39,31 @@ struct GroupCache {
     uint64_t used = 0;
 };
 
-std::map<std::string, ColumnCache> g_columns;
-std::map<std::string, GroupCache> g_groups;
-uint64_t g_frame = 0;
+}  // namespace
 
-ColumnCache& column_xy(const RunSlot& run, const char* xcol, const char* ycol) {
-    ColumnCache& c = g_columns[std::to_string(run.id) + "/" + xcol + "/" + ycol];
-    c.used = g_frame;
+// Everything the plots panel remembers between frames (App holds it opaquely).
+struct PlotsPanelState {
+    float ema = 0.98f;           // EMA smoothing weight
+    bool aggregate = true;       // runs that differ only by seed as mean ± std
+    bool show_raw = true;        // the raw values faint under the smoothed curve
+    std::map<std::string, ColumnCache> columns;  // keyed "run id/x column/y column"
+    std::map<std::string, GroupCache> groups;
+    uint64_t frame = 0;
+};
+
+namespace {
+
+PlotsPanelState& ps(App& app) {
+    if (!app.plots_panel) app.plots_panel = std::make_shared<PlotsPanelState>();
+    return *app.plots_panel;
+}
+
+ColumnCache& column_xy(PlotsPanelState& st, const RunSlot& run, const char* xcol, const char* ycol) {
+    ColumnCache& c = st.columns[std::to_string(run.id) + "/" + xcol + "/" + ycol];
+    c.used = st.frame;
     const MetricsTable& m = run.metrics;
-    if (c.table != &m || m.size() < c.rows_seen) c = ColumnCache{&m, 0, {}, {}, g_frame};  // new or restarted run
+    // A restarted run has fewer rows than were seen (its table is cleared, never replaced).
+    if (c.table != &m || m.size() < c.rows_seen) c = ColumnCache{&m, 0, {}, {}, st.frame};
     const int xi = m.find(xcol), yi = m.find(ycol);
     if (xi < 0 || yi < 0) return c;
     const std::vector<double>& xs = m.col(xi);
@@ -63,18 +79,20 @@ std::string group_key(const RunConfig& c) {
 }
 
 template <class Map>
-void drop_unused(Map& m) {
-    for (auto it = m.begin(); it != m.end();) it = it->second.used == g_frame ? std::next(it) : m.erase(it);
+void drop_unused(Map& m, uint64_t frame) {
+    for (auto it = m.begin(); it != m.end();) it = it->second.used == frame ? std::next(it) : m.erase(it);
 }
 
 }  // namespace
 
 void panel_plots(App& app) {
-    static bool aggregate = true, show_raw = true;
-    ++g_frame;
+    PlotsPanelState& st = ps(app);
+    bool& aggregate = st.aggregate;
+    bool& show_raw = st.show_raw;
+    ++st.frame;
     const float fs = ImGui::GetFontSize();
     ImGui::SetNextItemWidth(fs * 10);
-    ImGui::SliderFloat("EMA smoothing", &app.ema, 0.0f, 0.999f, "%.3f");
+    ImGui::SliderFloat("EMA smoothing", &st.ema, 0.0f, 0.999f, "%.3f");
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("weight of the exponential moving average (0 = raw values)");
     ImGui::SameLine();
     ImGui::Checkbox("raw underneath", &show_raw);
@@ -169,7 +187,7 @@ void panel_plots(App& app) {
         std::vector<PlotSeries> series;
         PlotOptions opt;
         opt.size = ImVec2(w, h);
-        opt.ema = column == "success" ? std::max(0.9, double(app.ema)) : app.ema;
+        opt.ema = column == "success" ? std::max(0.9, double(st.ema)) : st.ema;
         opt.show_raw = show_raw && column != "success";  // raw 0/1 successes are just noise
         opt.log_y = d.log_y;
         opt.x_label = xcol;
@@ -186,8 +204,8 @@ void panel_plots(App& app) {
         if (d.beside) {  // every run on its own: the first curve in its colour, the second lighter (a bound: in red)
             for (const auto& k : order)
                 for (RunSlot* r : groups[k]) {
-                    const ColumnCache& real = column_xy(*r, xcol, d.column);
-                    const ColumnCache& dream = column_xy(*r, xcol, d.beside);
+                    const ColumnCache& real = column_xy(st, *r, xcol, d.column);
+                    const ColumnCache& dream = column_xy(st, *r, xcol, d.beside);
                     ImVec4 c = ImGui::ColorConvertU32ToFloat4(r->color);
                     c = ImVec4(0.45f + 0.55f * c.x, 0.45f + 0.55f * c.y, 0.45f + 0.55f * c.z, 0.9f);
                     if (!d.smooth_pair) {  // a limit: a contrasting colour, and room above it so it is not the frame
@@ -206,7 +224,7 @@ void panel_plots(App& app) {
             const auto& members = groups[k];
             if (members.size() == 1) {
                 RunSlot* r = members[0];
-                const ColumnCache& c = column_xy(*r, xcol, d.column);
+                const ColumnCache& c = column_xy(st, *r, xcol, d.column);
                 series.push_back({r->label(), r->color, c.x, c.y, {}, {}, smooth});
                 const int xi = r->metrics.find(xcol);
                 for (const auto& m : r->markers)
@@ -215,13 +233,13 @@ void panel_plots(App& app) {
                 continue;
             }
             // Mean ± std over seeds of the smoothed curves, on the common prefix.
-            GroupCache& g = g_groups[k + "/" + column];
-            g.used = g_frame;
+            GroupCache& g = st.groups[k + "/" + column];
+            g.used = st.frame;
             g.members.resize(members.size());
             size_t len = SIZE_MAX;
             const ColumnCache* longest = nullptr;
             for (size_t i = 0; i < members.size(); ++i) {
-                const ColumnCache& c = column_xy(*members[i], xcol, d.column);
+                const ColumnCache& c = column_xy(st, *members[i], xcol, d.column);
                 if (smooth && opt.ema > 0) ema_smooth_into(c.y, opt.ema, g.members[i]);
                 else g.members[i].assign(c.y.begin(), c.y.end());
                 len = std::min(len, c.y.size());
@@ -246,8 +264,8 @@ void panel_plots(App& app) {
         plot(d.title, series, opt);
         if ((p + 1) % cols != 0 && p + 1 < n) ImGui::SameLine();
     }
-    drop_unused(g_columns);
-    drop_unused(g_groups);
+    drop_unused(st.columns, st.frame);
+    drop_unused(st.groups, st.frame);
 }
 
 }  // namespace dl

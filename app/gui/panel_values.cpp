@@ -9,11 +9,21 @@
 
 namespace dl {
 
+// What the values panel remembers between frames (App holds it opaquely).
+struct ValuesPanelState {
+    int hovered_state = -1;  // the lake cell last hovered: its Q(s, a) readout stays until another is hovered
+};
+
 namespace {
 
-void q_readout(const App& app, const RunSlot& run, const GroundTruth& truth, const std::vector<std::string>& names) {
+ValuesPanelState& vs(App& app) {
+    if (!app.values_panel) app.values_panel = std::make_shared<ValuesPanelState>();
+    return *app.values_panel;
+}
+
+void q_readout(App& app, const RunSlot& run, const GroundTruth& truth, const std::vector<std::string>& names) {
     const TabularView& t = run.snap.tab;
-    const int s = app.hovered_state;
+    const int s = vs(app).hovered_state;
     if (s < 0 || s >= t.nS) {
         ImGui::TextDisabled("hover a cell to see Q(s, a) for each action");
         return;
@@ -157,7 +167,7 @@ void values_view(App& app) {
         if (r2.hovered_state >= 0) hovered = r2.hovered_state;
     }
     ImGui::EndGroup();
-    if (hovered >= 0) app.hovered_state = hovered;
+    if (hovered >= 0) vs(app).hovered_state = hovered;
     ImGui::SameLine();
     ImGui::BeginGroup();
     ImGui::Dummy(ImVec2(1, fs * 0.2f));

@@ -103,6 +103,15 @@ ComputedViews compute_views(const ViewRequest& req, const AgentFn* agent, const 
                 v.transitions_at = now;
             }
         }
+    if (req.pixels)
+        if (const PixelWorld* game = env->pixel_world(); game && agent->obs_dim == env->obs_dim()) {
+            auto px = std::make_shared<PixelReadout>();
+            px->obs.assign(size_t(env->obs_dim()), 0.0f);
+            game->observe(px->obs.data());
+            px->has_saliency = agent->saliency(px->obs.data(), env->obs_dim(), px->saliency);
+            agent->evaluate(Eigen::Map<const nn::Mat>(px->obs.data(), 1, env->obs_dim()), px->value, px->actions);
+            v.pixels = std::move(px);
+        }
     StatePlane sp;
     if (req.plane && env->state_plane(sp) && sp.obs_dim == agent->obs_dim) {
         std::vector<float> state = sp.state;

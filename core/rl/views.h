@@ -68,12 +68,21 @@ struct PlaneMaps {
 };
 PlaneMaps plane_maps(const AgentFn& agent, const StatePlane& plane, const std::vector<float>& state, int res);
 
+// The agent at the shown pixel world's current frame (MinAtar): the frame it sees, its saliency
+// (AgentFn::saliency: |∂Q(s, a*)/∂pixel| or |∂V/∂pixel| per observation entry) and its V(s), Q or π at that frame.
+struct PixelReadout {
+    std::vector<float> obs, saliency;
+    bool has_saliency = false;
+    nn::Mat value, actions;
+};
+
 // What the GUI's panels want computed on the worker, beside each snapshot (the GUI only draws the answers).
 struct ViewRequest {
     bool dream = false;               // the dream-vs-reality strip
     int dream_context = 4;
     float dream_temperature = 0;
     bool transitions = false;         // a tabular world model's learned P(s′ | s, a) (200 dreamed steps each)
+    bool pixels = false;              // PixelReadout at the current frame
     bool plane = false;               // state-plane maps
     int plane_res = 48;
     std::vector<std::pair<int, float>> plane_hold;  // (dimension, value) held fixed; the others follow the state
@@ -87,6 +96,7 @@ struct ComputedViews {
     std::shared_ptr<const DreamStrip> dream;
     std::shared_ptr<const nn::Mat> transitions;   // (S·A) × S, row s·A + a
     std::shared_ptr<const PlaneMaps> plane;
+    std::shared_ptr<const PixelReadout> pixels;
     double transitions_at = -1e9, plane_at = -1e9;  // when they were computed (the run's wall clock, seconds)
 };
 // Computes what `req` asks for from a snapshot's agent and env. `previous` answers are reused where the request is
