@@ -27,7 +27,7 @@ namespace dl {
 const char* kUsage = R"(dreamlab — a desktop lab for reinforcement learning
 
 usage:
-  dreamlab [gui] [--preset NAME] [--play|--paused] [--unthrottled] [--font-scale X] [--size WxH]
+  dreamlab [gui] [--lesson NAME|FILE.toml] [--stage] [--play|--paused] [--unthrottled] [--font-scale X] [--size WxH]
                  [--frames N --screenshot FILE.png] [--record FILE.mp4]
   dreamlab list [--json]
   dreamlab train --env ID [--env-arg k=v]... --algo ID [--set k=v]... [--seed N] [--config FILE]

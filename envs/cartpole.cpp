@@ -30,21 +30,6 @@ void CartPole::reset_state(std::optional<uint64_t> seed) {
     steps_beyond_terminated_ = -1;
 }
 
-Obs CartPole::reset(std::optional<uint64_t> seed) {
-    reset_state(seed);
-    Obs obs(static_cast<size_t>(obs_dim()));
-    observe(obs.data());
-    return obs;
-}
-
-StepResult CartPole::step(int action) {
-    StepResult r;
-    r.obs.resize(size_t(obs_dim()));
-    const StepFlags d = step_into(action, r.obs.data());
-    r.reward = d.reward, r.terminated = d.terminated, r.truncated = d.truncated;
-    return r;
-}
-
 // Track, cart and pole, as Gymnasium draws them (600x400, world width 4.8 m).
 void CartPole::render(Image& img) const {
     const int W = 600, H = 400;

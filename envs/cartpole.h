@@ -54,8 +54,6 @@ public:
     std::string id() const override { return "CartPole-v1"; }
     Space observation_space() const override;
     Space action_space() const override { return Space::discrete(2); }
-    Obs reset(std::optional<uint64_t> seed = std::nullopt) override;
-    StepResult step(int action) override;
     void render(Image& img) const override;
     std::unique_ptr<Env> clone() const override { return std::make_unique<CartPole>(*this); }
     std::vector<std::string> action_names() const override { return {"push left", "push right"}; }

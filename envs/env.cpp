@@ -1,5 +1,8 @@
 #include "envs/env.h"
 
+#include "base/params.h"
+
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -22,28 +25,49 @@ void encode_obs(const Space& space, const Obs& obs, float* out) {
     }
 }
 
-void Env::reset_into(std::optional<uint64_t> seed, float* obs) { encode_obs(observation_space(), reset(seed), obs); }
-
-StepFlags Env::step_into(int action, float* obs) {
-    const StepResult r = step(action);
-    encode_obs(observation_space(), r.obs, obs);
-    return {r.reward, r.terminated, r.truncated};
-}
-
 int Env::act_dim() const {
     const Space a = action_space();
     return a.kind == Space::Box && !a.shape.empty() ? a.shape[0] : 0;
 }
 
-StepResult Env::step_box(const float*) {
+StepFlags Env::step_into(int action, float*) {
+    const Space a = action_space();
+    std::string what = "a vector of " + std::to_string(act_dim()) + " numbers";
+    if (act_dim() == 1) {
+        const auto names = action_names();
+        what = (names.empty() ? std::string("one number") : "a " + names[0] + " (one number") + " in [" +
+               format_number(a.low.empty() ? 0 : a.low[0]) + ", " + format_number(a.high.empty() ? 0 : a.high[0]) + "]" +
+               (names.empty() ? "" : ")");
+    }
+    throw std::invalid_argument(id() + " takes " + what + ", not the discrete action " + std::to_string(action));
+}
+
+StepFlags Env::step_box_into(const float*, float*) {
     throw std::invalid_argument(id() + " takes discrete actions (an index in [0, " + std::to_string(action_space().n - 1) +
                                 "]), not a vector of numbers");
 }
 
-StepFlags Env::step_box_into(const float* action, float* obs) {
-    const StepResult r = step_box(action);
-    encode_obs(observation_space(), r.obs, obs);
-    return {r.reward, r.terminated, r.truncated};
+Obs Env::decoded(const std::vector<float>& encoded) const {
+    if (observation_space().kind != Space::Discrete) return encoded;
+    return {float(std::max_element(encoded.begin(), encoded.end()) - encoded.begin())};  // the one-hot's index
+}
+
+Obs Env::reset(std::optional<uint64_t> seed) {
+    std::vector<float> obs(static_cast<size_t>(obs_dim()));
+    reset_into(seed, obs.data());
+    return decoded(obs);
+}
+
+StepResult Env::step(int action) {
+    std::vector<float> obs(static_cast<size_t>(obs_dim()));
+    const StepFlags f = step_into(action, obs.data());
+    return {decoded(obs), f.reward, f.terminated, f.truncated};
+}
+
+StepResult Env::step_box(const float* action) {
+    std::vector<float> obs(static_cast<size_t>(obs_dim()));
+    const StepFlags f = step_box_into(action, obs.data());
+    return {decoded(obs), f.reward, f.terminated, f.truncated};
 }
 
 ObsLook Env::obs_look() const {

@@ -127,8 +127,6 @@ public:
     virtual std::string id() const = 0;
     virtual Space observation_space() const = 0;
     virtual Space action_space() const = 0;
-    virtual Obs reset(std::optional<uint64_t> seed = std::nullopt) = 0;
-    virtual StepResult step(int action) = 0;
     // Draws the current state (and the current episode's trail) into img, resizing it.
     virtual void render(Image& img) const = 0;
     virtual std::unique_ptr<Env> clone() const = 0;
@@ -156,20 +154,25 @@ public:
     // The views follow this env: record the current episode's path for StatePlane::path (headless runs never ask).
     virtual void record_path(bool on) { (void)on; }
 
-    // ---- the allocation-free path used by vector envs and neural agents ----
+    // ---- stepping: one virtual per action kind, each writing the encoded observation into obs[obs_dim()] ----
     // Size of the encoded observation: n for Discrete (one-hot), the element count for Box.
     int obs_dim() const;
-    // reset / step writing the encoded observation into obs[obs_dim()]. The defaults go through reset()/step();
-    // hot environments override them.
-    virtual void reset_into(std::optional<uint64_t> seed, float* obs);
-    virtual StepFlags step_into(int action, float* obs);
-
-    // ---- Box action spaces (continuous control) ----
-    // The action is act_dim() numbers; values outside the bounds are clipped by the env, as Gymnasium's are.
-    // Envs with discrete actions refuse these (and continuous envs refuse step(int)) with an error naming both.
     int act_dim() const;  // action_space().shape[0] for Box actions, 0 for Discrete
-    virtual StepResult step_box(const float* action);
+    virtual void reset_into(std::optional<uint64_t> seed, float* obs) = 0;
+    // Discrete actions: an index in [0, n). An env with Box actions refuses it, naming what it takes.
+    virtual StepFlags step_into(int action, float* obs);
+    // Box actions: act_dim() numbers; values outside the bounds are clipped by the env, as Gymnasium's are. An env
+    // with discrete actions refuses it, naming what it takes.
     virtual StepFlags step_box_into(const float* action, float* obs);
+
+    // ---- Gymnasium's allocating reset/step (tests, the CLI, the GUI), over the three above ----
+    // Observations as Gymnasium gives them: a Box one as its numbers, a Discrete one as its index.
+    Obs reset(std::optional<uint64_t> seed = std::nullopt);
+    StepResult step(int action);
+    StepResult step_box(const float* action);
+
+private:
+    Obs decoded(const std::vector<float>& encoded) const;
 };
 
 // Encodes an observation as floats: one-hot for Discrete, as is for Box.
@@ -201,11 +204,6 @@ public:
     DiscreteEnv* tabular() override { return this; }
     Space observation_space() const override { return Space::discrete(num_states()); }
     Space action_space() const override { return Space::discrete(num_actions()); }
-    Obs reset(std::optional<uint64_t> seed = std::nullopt) override { return {float(reset_state(seed))}; }
-    StepResult step(int action) override {
-        const DiscreteStep r = step_state(action);
-        return {{float(r.obs)}, r.reward, r.terminated, r.truncated};
-    }
     void reset_into(std::optional<uint64_t> seed, float* obs) override {
         const int s = reset_state(seed);
         std::fill_n(obs, num_states(), 0.0f);

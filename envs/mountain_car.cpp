@@ -32,17 +32,6 @@ void MountainCarContinuous::reset_into(std::optional<uint64_t> seed, float* obs)
     obs[0] = s_[0], obs[1] = s_[1];
 }
 
-Obs MountainCarContinuous::reset(std::optional<uint64_t> seed) {
-    Obs o(2);
-    reset_into(seed, o.data());
-    return o;
-}
-
-StepResult MountainCarContinuous::step(int action) {
-    throw std::invalid_argument("MountainCarContinuous-v0 takes a force (one number in [-1, 1]), not the discrete action " +
-                                std::to_string(action));
-}
-
 // Gymnasium's arithmetic: the state is stored as float32, each step computes in float64 from it (NumPy 1.x
 // promotes a float32 scalar meeting a Python float to float64) and rounds the result to float32 again.
 StepFlags MountainCarContinuous::step_box_into(const float* action, float* obs) {
@@ -61,14 +50,6 @@ StepFlags MountainCarContinuous::step_box_into(const float* action, float* obs) 
     ++elapsed_;
     obs[0] = s_[0], obs[1] = s_[1];
     return {reward, terminated, elapsed_ >= max_steps_};
-}
-
-StepResult MountainCarContinuous::step_box(const float* action) {
-    StepResult r;
-    r.obs.resize(2);
-    const StepFlags f = step_box_into(action, r.obs.data());
-    r.reward = f.reward, r.terminated = f.terminated, r.truncated = f.truncated;
-    return r;
 }
 
 // The hill y = 0.45 sin(3x) + 0.55 over x ∈ [−1.2, 0.6], the flag at 0.45 and the car on the slope (600x400).

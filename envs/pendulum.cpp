@@ -43,17 +43,6 @@ void Pendulum::reset_into(std::optional<uint64_t> seed, float* obs) {
     observe(obs);
 }
 
-Obs Pendulum::reset(std::optional<uint64_t> seed) {
-    Obs o(3);
-    reset_into(seed, o.data());
-    return o;
-}
-
-StepResult Pendulum::step(int action) {
-    throw std::invalid_argument("Pendulum-v1 takes a torque (one number in [-2, 2]), not the discrete action " +
-                                std::to_string(action));
-}
-
 StepFlags Pendulum::step_box_into(const float* action, float* obs) {
     // The torque is clipped as a float32 (Gymnasium clips the float32 action array); the rest is float64.
     const double u = double(std::clamp(action[0], -float(kMaxTorque), float(kMaxTorque)));
@@ -67,14 +56,6 @@ StepFlags Pendulum::step_box_into(const float* action, float* obs) {
     if (record_path_) trajectory_.push_back(s_);
     observe(obs);
     return {-cost, false, elapsed_ >= max_steps_};
-}
-
-StepResult Pendulum::step_box(const float* action) {
-    StepResult r;
-    r.obs.resize(3);
-    const StepFlags f = step_box_into(action, r.obs.data());
-    r.reward = f.reward, r.terminated = f.terminated, r.truncated = f.truncated;
-    return r;
 }
 
 // A rod from the pivot (θ = 0 points up), its length scaled as Gymnasium's 500x500 picture; the last torque as an

@@ -35,9 +35,7 @@ public:
     std::string id() const override { return "Pendulum-v1"; }
     Space observation_space() const override;
     Space action_space() const override;
-    Obs reset(std::optional<uint64_t> seed = std::nullopt) override;
-    StepResult step(int action) override;  // refused: the action is a torque
-    StepResult step_box(const float* action) override;
+    std::vector<std::string> action_names() const override { return {"torque"}; }
     StepFlags step_box_into(const float* action, float* obs) override;
     void reset_into(std::optional<uint64_t> seed, float* obs) override;
     void render(Image& img) const override;

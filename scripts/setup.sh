@@ -2,7 +2,7 @@
 # Installs every Debian package Dreamlab needs (only the missing ones). Idempotent; safe to run twice.
 # Usage: bash scripts/setup.sh [--gui]   (--gui adds the packages needed to open a window under Xvfb)
 set -euo pipefail
-pkgs=(build-essential cmake pkg-config libeigen3-dev doctest-dev nlohmann-json3-dev libstb-dev
+pkgs=(build-essential cmake pkg-config libeigen3-dev doctest-dev nlohmann-json3-dev libtomlplusplus-dev libstb-dev
       libimgui-dev libglfw3-dev libepoxy-dev libavcodec-dev libavformat-dev libswscale-dev libavutil-dev
       xvfb xauth libgl1-mesa-dri)
 missing=()

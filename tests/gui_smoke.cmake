@@ -3,7 +3,7 @@
 file(REMOVE_RECURSE ${OUT})
 file(MAKE_DIRECTORY ${OUT})
 execute_process(
-  COMMAND ${XVFB_RUN} -a -s "-screen 0 1600x1000x24" ${DREAMLAB} gui --frames 90 --preset qlearning-vs-sarsa --play
+  COMMAND ${XVFB_RUN} -a -s "-screen 0 1600x1000x24" ${DREAMLAB} gui --frames 90 --lesson qlearning-vs-sarsa --play
           --screenshot ${OUT}/shot.png --record ${OUT}/rec.mp4 --size 1600x960
   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 240)
 message("${out}${err}")
@@ -23,7 +23,7 @@ endforeach()
 # world-model learners: the dream beside reality on CartPole, Breakout pixels and the lake; Pendulum's maps and π(a | s).
 foreach(preset cartpole-ppo breakout-dqn cartpole-dream breakout-dream lake-dream pendulum-sac pendulum-ppo mountaincar-exploration)
   execute_process(
-    COMMAND ${XVFB_RUN} -a -s "-screen 0 1600x1000x24" ${DREAMLAB} gui --frames 60 --preset ${preset}
+    COMMAND ${XVFB_RUN} -a -s "-screen 0 1600x1000x24" ${DREAMLAB} gui --frames 60 --lesson ${preset}
             --screenshot ${OUT}/${preset}.png --size 1600x960
     RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 240)
   message("${out}${err}")
@@ -41,7 +41,7 @@ foreach(preset cartpole-ppo breakout-dqn cartpole-dream breakout-dream lake-drea
 endforeach()
 # The gradient-estimator concept panel (no runs): histograms and variance curves computed in the background.
 execute_process(
-  COMMAND ${XVFB_RUN} -a -s "-screen 0 1600x1000x24" ${DREAMLAB} gui --frames 60 --preset gradient-estimators
+  COMMAND ${XVFB_RUN} -a -s "-screen 0 1600x1000x24" ${DREAMLAB} gui --frames 60 --lesson gradient-estimators
           --screenshot ${OUT}/gradient-estimators.png --size 1600x960
   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 240)
 message("${out}${err}")
@@ -57,6 +57,12 @@ execute_process(COMMAND ${CMAKE_COMMAND} -E env --unset=DISPLAY --unset=WAYLAND_
                 RESULT_VARIABLE rc2 ERROR_VARIABLE err2 OUTPUT_QUIET)
 if(rc2 EQUAL 0 OR NOT err2 MATCHES "xvfb-run")
   message(FATAL_ERROR "without a display the GUI should fail with a hint to xvfb-run; got ${rc2}: ${err2}")
+endif()
+# A bad lesson file is refused before any window opens, naming the file, the line and the field.
+file(WRITE ${OUT}/bad.toml "title = \"bad\"\n[[runs]]\nenv.id = \"FrozenLake-v1\"\nalgo.id = \"q_learning\"\nalgo.args.alpha = 7\n")
+execute_process(COMMAND ${DREAMLAB} gui --lesson ${OUT}/bad.toml RESULT_VARIABLE rc3 ERROR_VARIABLE err3 OUTPUT_QUIET)
+if(NOT rc3 EQUAL 2 OR NOT err3 MATCHES "bad.toml:5: runs\\[0\\].algo.args.alpha: .*alpha=7")
+  message(FATAL_ERROR "a bad lesson should exit 2 naming file:line and the field; got ${rc3}: ${err3}")
 endif()
 # No panel of any screenshot may be blank (tests/check_shot.cpp: content and colour counts inside each panel).
 list(APPEND shots ${OUT}/shot.png ${OUT}/gradient-estimators.png)

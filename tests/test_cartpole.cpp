@@ -145,3 +145,16 @@ TEST_CASE("CartPole obs=pixels: a 20x40 picture of the same dynamics; bad values
         CHECK(a == c);
     }
 }
+
+TEST_CASE("CartPole refuses Box actions by name and describes its state plane (θ, ω on the axes)") {
+    auto cart = make_env("CartPole-v1", *make_env_args("CartPole-v1", {}));
+    const float a = 0.3f;
+    CHECK_THROWS_WITH(cart->step_box(&a), doctest::Contains("CartPole-v1 takes discrete actions"));
+    CHECK(cart->act_dim() == 0);
+    CartPole pole;
+    pole.reset(1);
+    StatePlane cpl;
+    REQUIRE(pole.state_plane(cpl));
+    CHECK((cpl.x == 2 && cpl.y == 3 && cpl.dims.size() == 4));
+    CHECK(pole.obs_look().kind == ObsLook::CartPole);
+}

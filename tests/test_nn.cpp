@@ -3,6 +3,8 @@
 #include <cmath>
 #include <filesystem>
 #include <functional>
+#include <set>
+#include <string>
 
 #include "base/files.h"
 #include "core/rl/mlp_agent.h"
@@ -28,6 +30,12 @@ Mat uniform(int r, int c, Rng& rng, float lo, float hi) {
     return m;
 }
 
+// The ops check_gradient has seen on a tape (the op table test below asks for every op of tape.cpp).
+std::set<std::string>& checked_ops() {
+    static std::set<std::string> ops;
+    return ops;
+}
+
 // Compares the tape's gradient of L = Σ f(inputs) ⊙ R (R fixed, random) with central finite differences.
 void check_gradient(const char* name, const std::function<Var(Tape&, std::vector<Var>&)>& f, std::vector<Mat> inputs,
                     uint64_t seed = 1) {
@@ -41,6 +49,7 @@ void check_gradient(const char* name, const std::function<Var(Tape&, std::vector
         std::vector<Var> vs;
         for (auto& p : params) vs.push_back(t.param(p));
         Var out = f(t, vs);
+        for (int id = int(vs.size()); id < t.size(); ++id) checked_ops().insert(t.op_name(id));  // the nodes f made
         if (R.size() == 0) R = randn(out.rows(), out.cols(), rng);
         Var L = sum(mul(out, t.constant(R)));
         if (backward) t.backward(L);
@@ -125,6 +134,14 @@ TEST_CASE("every op's gradient matches finite differences") {
     check_gradient("mlp-like", [](Tape&, std::vector<Var>& v) { return tanh(add(matmul(v[0], v[1]), v[2])); },
                    {A, K, randn(1, 2, rng)});
     check_gradient("reuse", [](Tape&, std::vector<Var>& v) { return mul(v[0], add(v[0], v[0])); }, {A});
+    const ConvShape cs{5, 4, 2, 3, 2, 1};  // more shapes, and the sparse path, in the conv2d test below
+    check_gradient("conv2d + bias", [cs](Tape&, std::vector<Var>& v) { return conv2d(v[0], v[1], cs, v[2]); },
+                   {randn(2, cs.in_dim(), rng), randn(cs.k * cs.k * cs.C, 3, rng), randn(1, 3, rng)});
+
+    // The op table: every op tape.cpp defines must have been checked above (a new op needs a line here).
+    const std::vector<std::string> ops = op_names();
+    CHECK(ops.size() >= 28);  // registration works (28 ops when this was written)
+    for (const std::string& op : ops) CHECK_MESSAGE(checked_ops().count(op) == 1, "op without a gradient test: " << op);
 }
 
 TEST_CASE("conv2d: equals a direct convolution; gradients (weights and input) match finite differences") {

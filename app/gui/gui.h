@@ -13,6 +13,7 @@
 #include <imgui.h>
 
 #include "core/rl/run.h"
+#include "core/session/lesson.h"
 #include "core/session/session.h"
 #include "media/media.h"
 #include "render/texture.h"
@@ -48,8 +49,21 @@ struct GroundTruth {
     std::vector<double> v, q, pi;          // V*, Q*, greedy π* (one-hot, lowest-index ties)
 };
 
+// The lesson being played (lesson_player.cpp): its timeline, the caption on show, the transport its beats set.
+struct LessonPlay {
+    std::shared_ptr<const Lesson> lesson;
+    std::unique_ptr<LessonTimeline> timeline;
+    std::string caption;
+    bool play = false;
+    double speed = 30;                     // 0 = no limit
+    size_t seek_to = SIZE_MAX;             // ← re-runs the lesson up to this beat (unthrottled), then restores
+    std::string highlight;                 // a panel a beat pointed at, outlined until highlight_until
+    double highlight_until = 0;
+};
+
 struct App {
     std::vector<std::unique_ptr<RunSlot>> runs;
+    LessonPlay lesson;
     int selected = 0;
     int next_id = 1;
 
@@ -67,6 +81,10 @@ struct App {
 
     // Views.
     enum class View { Lab, GradEstimators } view = View::Lab;  // the dashboard, or a concept panel in its place
+    // Presentation mode (F5, View menu; Esc leaves it): the lesson's stage views large, controls hidden, the caption
+    // bar, and text at least 1.9× (28 px captions and axis labels at font scale 1) for the back of a lecture hall.
+    bool stage = false;
+    std::vector<std::string> stage_plots;  // the plot:<metric> entries of the lesson's stage
     bool show_error_map = false;           // |V − V*| instead of V*
     // Each panel keeps its own state in its own file (App holds it opaquely, created on first draw).
     std::shared_ptr<struct ValuesPanelState> values_panel;
@@ -91,6 +109,9 @@ struct App {
     std::vector<PanelRect> panel_rects;    // where each panel was drawn this frame (written beside test screenshots)
     float font_scale = 1.0f;
     bool font_dirty = true;
+    ImFont* caption_font = nullptr;        // captions: at least 28 px at font scale 1 (the back row)
+    ImFont* caption_bold = nullptr;        // their **emphasis**
+    std::string dropped;                   // a file dropped on the window (a lesson to open)
     std::string screenshot_request;        // path; taken after the next frame is drawn
     VideoWriter video;
     double video_t0 = 0;
@@ -99,6 +120,7 @@ struct App {
     double toast_until = 0;
     double fps = 0;
 
+    float ui_scale() const { return stage ? std::max(font_scale, 1.9f) : font_scale; }  // what fonts and layout use
     RunSlot* current() { return runs.empty() ? nullptr : runs[size_t(std::clamp(selected, 0, int(runs.size()) - 1))].get(); }
     void notify(const std::string& msg, double seconds = 4.0);
 };
@@ -111,17 +133,16 @@ void apply_transport(App& app);                              // pushes play/paus
 void step_all(App& app, Tick unit);
 void load_draft(App& app);                                   // draft ← selected run's config
 RunConfig draft_config(const App& app);
-// Presets: ready lecture scenarios (the demo is documentation).
-struct Preset {
-    std::string name, description;
-    std::vector<RunConfig> runs;
-    bool play = false;
-    float speed = 30;
-    bool unthrottled = false;
-    App::View view = App::View::Lab;
-};
-const std::vector<Preset>& presets();
-void load_preset(App& app, const Preset& p);                 // replaces every run
+// Lessons (lesson_player.cpp): the shipped ones (assets/lessons, in teaching order), one by slug or path.
+const std::vector<std::shared_ptr<const Lesson>>& shipped_lessons();
+std::shared_ptr<const Lesson> find_lesson(const std::string& name_or_path);  // throws LessonError
+void open_lesson(App& app, std::shared_ptr<const Lesson> lesson);           // replaces every run
+void lesson_frame(App& app);   // fires the beats that are due (after poll_runs, every frame)
+void lesson_next(App& app);    // →: the next beat now
+void lesson_back(App& app);    // ←: back one beat (re-runs the lesson from its start)
+void save_lesson_from_app(App& app);  // File → Save as lesson: lessons/lesson-<time>.toml
+void panel_caption(App& app);
+float caption_height(App& app, float width);
 const GroundTruth& ground_truth(App& app, const RunSlot& run);
 
 // [SECTION] Panels

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <iomanip>
 #include <iostream>
 #include <thread>
@@ -31,9 +32,10 @@ struct GuiOptions {
     int frames = 0;                 // 0 = run until closed
     std::string screenshot;         // written after the last frame (with --frames) or at once on F12
     std::string record;             // MP4 recorded from the first frame
-    std::string preset = "lake";
+    std::string lesson = "lake";    // a shipped lesson's name (its file's stem) or a lesson file
     bool play = false, play_set = false;
     bool unthrottled = false;
+    bool stage = false;             // open in presentation mode
     float font_scale = 1.0f;
     int width = 1600, height = 960;
 };
@@ -61,10 +63,11 @@ GuiOptions parse_gui_args(const std::vector<std::string>& args) {
         if (a == "--frames") o.frames = int(number("--frames", value(i), 1, 1e7));
         else if (a == "--screenshot") o.screenshot = value(i);
         else if (a == "--record") o.record = value(i);
-        else if (a == "--preset") o.preset = value(i);
+        else if (a == "--lesson" || a == "--preset") o.lesson = value(i);
         else if (a == "--play") o.play = o.play_set = true;
         else if (a == "--paused") o.play = false, o.play_set = true;
         else if (a == "--unthrottled") o.unthrottled = true;
+        else if (a == "--stage") o.stage = true;
         else if (a == "--font-scale") o.font_scale = float(number("--font-scale", value(i), 0.5, 4));
         else if (a == "--size") {
             const std::string v = value(i);
@@ -72,10 +75,6 @@ GuiOptions parse_gui_args(const std::vector<std::string>& args) {
                 usage_error("--size=" + v + " is not allowed: expected WIDTHxHEIGHT, e.g. 1600x960 (at least 320x240)");
         } else usage_error("unknown GUI option '" + a + "'");
     }
-    bool known = false;
-    std::string names;
-    for (const auto& p : presets()) known |= p.name == o.preset, names += " " + p.name;
-    if (!known) usage_error("--preset=" + o.preset + " is not allowed: presets are" + names);
     return o;
 }
 
@@ -108,9 +107,17 @@ void rebuild_fonts(App& app) {
         b.BuildRanges(&ranges);
     }
     const char* font = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
-    const float size = std::round(15.0f * app.font_scale);
-    if (std::filesystem::exists(font)) io.Fonts->AddFontFromFileTTF(font, size, nullptr, ranges.Data);
-    else {
+    const float size = std::round(15.0f * app.ui_scale());
+    const char* bold = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
+    // Captions are read from the back of a hall: at least 28 px at font scale 1, growing with it.
+    const float caption = std::round(std::max(28.0f, 15.0f * app.ui_scale() * (app.stage ? 1.25f : 1.9f)));
+    app.caption_font = app.caption_bold = nullptr;
+    if (std::filesystem::exists(font)) {
+        io.Fonts->AddFontFromFileTTF(font, size, nullptr, ranges.Data);
+        app.caption_font = io.Fonts->AddFontFromFileTTF(font, caption, nullptr, ranges.Data);
+        app.caption_bold = std::filesystem::exists(bold) ? io.Fonts->AddFontFromFileTTF(bold, caption, nullptr, ranges.Data)
+                                                         : app.caption_font;
+    } else {
         ImFontConfig cfg;
         cfg.SizePixels = size;
         io.Fonts->AddFontDefault(&cfg);
@@ -120,10 +127,12 @@ void rebuild_fonts(App& app) {
     ImGuiStyle style;
     ImGui::StyleColorsDark(&style);
     style.WindowRounding = 4, style.FrameRounding = 3, style.GrabRounding = 3;
-    style.ScaleAllSizes(app.font_scale);
+    style.ScaleAllSizes(app.ui_scale());
     ImGui::GetStyle() = style;
     app.font_dirty = false;
 }
+
+void toggle_stage(App& app);
 
 void menu_bar(App& app, bool& quit) {
     if (!ImGui::BeginMainMenuBar()) return;
@@ -137,14 +146,19 @@ void menu_bar(App& app, bool& quit) {
             } else app.screenshot_request = "record:" + timestamped("recordings", ".mp4");
         }
         ImGui::Separator();
+        if (ImGui::MenuItem("Save as lesson…")) save_lesson_from_app(app);
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("writes the runs, their hyperparameters and the transport as a lesson file to edit");
+        ImGui::Separator();
         if (ImGui::MenuItem("Quit", "Ctrl+Q")) quit = true;
         ImGui::EndMenu();
     }
-    if (ImGui::BeginMenu("Lessons")) {
-        for (const auto& p : presets()) {
-            if (ImGui::MenuItem(p.name.c_str())) load_preset(app, p);
-            if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", p.description.c_str());
+    if (ImGui::BeginMenu("Lessons")) {  // in teaching order; a lesson file of your own: --lesson FILE or drop it here
+        for (const auto& l : shipped_lessons()) {
+            if (ImGui::MenuItem(l->title.c_str(), l->slug.c_str(), app.lesson.lesson == l)) open_lesson(app, l);
+            if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s\n(assets/lessons/%s.toml)", l->description.c_str(), l->slug.c_str());
         }
+        ImGui::Separator();
+        ImGui::TextDisabled("your own: dreamlab gui --lesson FILE.toml, or drop the file on the window");
         ImGui::EndMenu();
     }
     if (ImGui::BeginMenu("View")) {
@@ -152,6 +166,7 @@ void menu_bar(App& app, bool& quit) {
         if (ImGui::SliderFloat("font scale", &s, 0.75f, 3.0f, "%.2f")) app.font_scale = s;
         if (ImGui::IsItemDeactivatedAfterEdit()) app.font_dirty = true;
         ImGui::Checkbox("show |V - V*| instead of V*", &app.show_error_map);
+        if (ImGui::MenuItem("Presentation (stage)", "F5", app.stage)) toggle_stage(app);
         ImGui::Separator();
         if (ImGui::MenuItem("Gradient estimators (concept)", nullptr, app.view == App::View::GradEstimators))
             app.view = app.view == App::View::GradEstimators ? App::View::Lab : App::View::GradEstimators;
@@ -165,13 +180,63 @@ void menu_bar(App& app, bool& quit) {
     ImGui::EndMainMenuBar();
 }
 
+void toggle_stage(App& app) {
+    app.stage = !app.stage;
+    app.font_dirty = true;
+    app.stage_plots.clear();
+    if (app.lesson.lesson)
+        for (const std::string& v : app.lesson.lesson->stage)
+            if (v.rfind("plot:", 0) == 0) app.stage_plots.push_back(v.substr(5));
+}
+
+// The stage: the lesson's views large, no transport or setup; the caption bar across the bottom.
+void layout_stage(App& app, ImVec2 o, ImVec2 sz, ImGuiWindowFlags flags, const std::function<void(const char*)>& record) {
+    std::vector<std::string> views = app.lesson.lesson ? app.lesson.lesson->stage : std::vector<std::string>{};
+    if (views.empty()) views = {"environment", "values", "plots"};
+    bool env = false, values = false, plots = false;
+    for (const std::string& v : views) {
+        env |= v == "environment";
+        values |= v == "values" || v == "dream";
+        plots |= v == "plots" || v.rfind("plot:", 0) == 0;
+    }
+    auto place = [&](float x, float y, float w, float h) {
+        ImGui::SetNextWindowPos(ImVec2(o.x + x, o.y + y));
+        ImGui::SetNextWindowSize(ImVec2(w, h));
+    };
+    if (app.view == App::View::GradEstimators) {
+        place(0, 0, sz.x, sz.y);
+        if (ImGui::Begin("Gradient estimators", nullptr, flags)) record("Gradient estimators"), panel_grad_estimators(app);
+        ImGui::End();
+        return;
+    }
+    const float top_h = plots && (env || values) ? sz.y * 0.58f : plots ? 0 : sz.y;
+    const float env_w = env && values ? std::min(sz.x * 0.36f, top_h * 1.1f) : env ? sz.x : 0;
+    if (env) {
+        place(0, 0, env_w, top_h);
+        if (ImGui::Begin("Environment", nullptr, flags)) record("Environment"), panel_environment(app);
+        ImGui::End();
+    }
+    if (values) {
+        place(env_w, 0, sz.x - env_w, top_h);
+        if (ImGui::Begin("Values and policy", nullptr, flags)) record("Values and policy"), panel_values(app);
+        ImGui::End();
+    }
+    if (plots) {
+        place(0, top_h, sz.x, sz.y - top_h);
+        if (ImGui::Begin("Plots", nullptr, flags)) record("Plots"), panel_plots(app);
+        ImGui::End();
+    }
+}
+
 // The dashboard: setup + transport on the left, env / values on top, plots below.
 void layout_and_draw(App& app) {
     app.keys_taken = false;  // the panels claim the keyboard again each frame
     const ImGuiViewport* vp = ImGui::GetMainViewport();
-    const ImVec2 o = vp->WorkPos, sz = vp->WorkSize;
-    const float left = std::min(420.0f * app.font_scale, sz.x * 0.32f);
-    const float transport_h = 190.0f * app.font_scale;
+    const ImVec2 o = vp->WorkPos;
+    const float caption_h = caption_height(app, vp->WorkSize.x);  // the lesson's caption bar, across the bottom
+    const ImVec2 sz(vp->WorkSize.x, vp->WorkSize.y - caption_h);
+    const float left = std::min(420.0f * app.ui_scale(), sz.x * 0.32f);
+    const float transport_h = 190.0f * app.ui_scale();
     const float top_h = std::max(sz.y * 0.55f, 300.0f);
     const ImGuiWindowFlags flags = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse;
     app.panel_rects.clear();
@@ -184,6 +249,9 @@ void layout_and_draw(App& app) {
         const ImVec2 p = ImGui::GetWindowPos(), q = ImGui::GetWindowSize();
         app.panel_rects.push_back({name, p.x * fb.x, p.y * fb.y, q.x * fb.x, q.y * fb.y});
     };
+    if (app.stage) {
+        layout_stage(app, o, sz, flags, record);
+    } else {
     place(0, 0, left, transport_h);
     if (ImGui::Begin("Transport", nullptr, flags)) record("Transport"), panel_transport(app);
     ImGui::End();
@@ -206,6 +274,17 @@ void layout_and_draw(App& app) {
         if (ImGui::Begin("Plots", nullptr, flags)) record("Plots"), panel_plots(app);
         ImGui::End();
     }
+    }
+    if (caption_h > 0) {
+        place(0, sz.y, sz.x, caption_h);
+        if (ImGui::Begin("Lesson", nullptr, flags | ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoScrollbar)) record("Lesson"), panel_caption(app);
+        ImGui::End();
+    }
+    if (!app.lesson.highlight.empty() && ImGui::GetTime() < app.lesson.highlight_until)  // a beat points at a panel
+        for (const auto& r : app.panel_rects)
+            if (r.name == app.lesson.highlight)
+                ImGui::GetForegroundDrawList()->AddRect(ImVec2(r.x / fb.x + 2, r.y / fb.y + 2), ImVec2((r.x + r.w) / fb.x - 2, (r.y + r.h) / fb.y - 2),
+                                                        IM_COL32(255, 214, 90, 255), 4, 0, 4);
     if (!app.toast.empty() && ImGui::GetTime() < app.toast_until) {
         ImGui::SetNextWindowPos(ImVec2(o.x + sz.x * 0.5f, o.y + sz.y - 40), 0, ImVec2(0.5f, 1));
         ImGui::SetNextWindowBgAlpha(0.85f);
@@ -219,6 +298,15 @@ void layout_and_draw(App& app) {
 
 int run_gui(const std::vector<std::string>& args) {
     const GuiOptions opt = parse_gui_args(args);
+    std::shared_ptr<const Lesson> first;  // checked before any window opens: never a half-loaded lesson
+    try {
+        first = find_lesson(opt.lesson);
+    } catch (const LessonError& e) {
+        std::string names;
+        for (const auto& l : shipped_lessons()) names += " " + l->slug;
+        std::cerr << "dreamlab: --lesson " << opt.lesson << ": " << e.what() << "\n  shipped lessons:" << names << "\n";
+        return 2;
+    }
     const char* display = std::getenv("DISPLAY");
     const char* wayland = std::getenv("WAYLAND_DISPLAY");
     if ((!display || !*display) && (!wayland || !*wayland)) {
@@ -261,8 +349,12 @@ int run_gui(const std::vector<std::string>& args) {
     {
         App app;
         app.font_scale = opt.font_scale;
-        for (const auto& p : presets())
-            if (p.name == opt.preset) load_preset(app, p);
+        open_lesson(app, first);
+        if (opt.stage) toggle_stage(app);
+        glfwSetWindowUserPointer(window, &app);
+        glfwSetDropCallback(window, [](GLFWwindow* w, int n, const char** paths) {
+            if (n > 0) static_cast<App*>(glfwGetWindowUserPointer(w))->dropped = paths[0];
+        });
         if (opt.play_set || opt.unthrottled) {
             if (opt.play_set) app.playing = opt.play;
             if (opt.unthrottled) app.unthrottled = true;
@@ -290,9 +382,29 @@ int run_gui(const std::vector<std::string>& args) {
             const ImGuiIO& io = ImGui::GetIO();
             if (!io.WantTextInput && !app.keys_taken) {  // while a student plays (a panel took the keys), they are theirs
                 // ImGui 1.86 indexes keys by the backend's codes (GLFW's here).
-                if (ImGui::IsKeyPressed(GLFW_KEY_SPACE, false)) app.playing = !app.playing, apply_transport(app);
+                // On stage Space is the presenter's "next beat" (as →); on the dashboard it plays and pauses.
+                if (ImGui::IsKeyPressed(GLFW_KEY_SPACE, false)) {
+                    if (app.stage && app.lesson.lesson) lesson_next(app);
+                    else app.playing = !app.playing, apply_transport(app);
+                }
+                if (ImGui::IsKeyPressed(GLFW_KEY_F5, false)) toggle_stage(app);
+                if (app.stage)  // no run list on stage: keys 1–9 choose the run the views show
+                    for (int k = 0; k < 9 && k < int(app.runs.size()); ++k)
+                        if (ImGui::IsKeyPressed(GLFW_KEY_1 + k, false)) app.selected = k;
+                if (app.stage && ImGui::IsKeyPressed(GLFW_KEY_ESCAPE, false)) toggle_stage(app);
                 if (ImGui::IsKeyPressed(GLFW_KEY_N)) step_all(app, Tick::EnvStep);
                 if (ImGui::IsKeyPressed(GLFW_KEY_E)) step_all(app, Tick::Episode);
+                if (ImGui::IsKeyPressed(GLFW_KEY_RIGHT, false)) lesson_next(app);  // the lesson's next beat
+                if (ImGui::IsKeyPressed(GLFW_KEY_LEFT, false)) lesson_back(app);
+            }
+            if (!app.dropped.empty()) {  // a lesson file dropped on the window
+                try {
+                    open_lesson(app, find_lesson(app.dropped));
+                    app.notify("opened " + app.dropped);
+                } catch (const LessonError& e) {
+                    app.notify(e.what(), 10);
+                }
+                app.dropped.clear();
             }
             if (ImGui::IsKeyPressed(GLFW_KEY_F12, false)) app.screenshot_request = timestamped("screenshots", ".png");
             if (ImGui::IsKeyPressed(GLFW_KEY_F9, false)) {
@@ -302,6 +414,7 @@ int run_gui(const std::vector<std::string>& args) {
             if (io.KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_Q, false)) quit = true;
 
             poll_runs(app);
+            lesson_frame(app);
             menu_bar(app, quit);
             layout_and_draw(app);
 

@@ -297,6 +297,8 @@ void panel_dream(App& app) {
         return;
     }
     const float fs = ImGui::GetFontSize();
+    if (app.stage) ds(app).play = false;  // on stage: the strip only, no controls
+    else {
     ImGui::SetNextItemWidth(fs * 8);
     ImGui::SliderInt("observed steps", &ds(app).context, 1, 12);
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("the model filters this many real frames, then dreams on with the real actions\n(or click a real frame to branch the dream there)");
@@ -307,6 +309,7 @@ void panel_dream(App& app) {
     ImGui::SameLine();
     if (ImGui::Checkbox("play in the dream", &ds(app).play)) ds(app).play_agent.reset();
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("drive the model's imagined env from the keyboard; the temperature sets how wild the dream is");
+    }
     if (ds(app).play) {
         app.keys_taken = true;  // the arrows and Space are the student's while they play
         play_in_dream(app, run->snap.agent, env, painter);
@@ -372,7 +375,7 @@ void panel_dream(App& app) {
                   at(10), mx);
     ImGui::TextDisabled("%s", buf);
 
-    if (ImGui::CollapsingHeader("Latent sliders: move z, watch the decoder", ImGuiTreeNodeFlags_DefaultOpen))
+    if (!app.stage && ImGui::CollapsingHeader("Latent sliders: move z, watch the decoder", ImGuiTreeNodeFlags_DefaultOpen))
         latent_sliders(app, *wm, cache, painter);
 }
 

@@ -175,7 +175,10 @@ void panel_environment(App& app) {
     ImGui::Text("%s", run->label().c_str());
     ImGui::SameLine();
     ImGui::TextDisabled("on %s", run->cfg.env_id.c_str());
-    if (lake) {
+    if (app.stage && app.runs.size() > 1) {
+        ImGui::TextDisabled("(keys 1–%zu: the other runs)", std::min<size_t>(9, app.runs.size()));
+    }
+    if (lake && !app.stage) {
         ImGui::Checkbox("edit map", &es(app).edit_map);
         if (ImGui::IsItemHovered()) ImGui::SetTooltip("click cells to paint them; every run restarts on the new map");
         if (es(app).edit_map) {
@@ -189,7 +192,7 @@ void panel_environment(App& app) {
         }
     }
     const bool game = run->snap.env->pixel_world() != nullptr;
-    if (game) {
+    if (game && !app.stage) {
         if (ImGui::Checkbox("play it yourself", &es(app).human_playing)) es(app).human_env.reset(), es(app).replay_on = false;
         if (ImGui::IsItemHovered())
             ImGui::SetTooltip("you play this game: arrows or WASD move, Space fires, R restarts after a game over\n"
@@ -202,7 +205,7 @@ void panel_environment(App& app) {
     } else {
         es(app).human_playing = false;
     }
-    const bool replaying = !(game && es(app).human_playing) && replay_controls(app, *run->snap.env);
+    const bool replaying = !app.stage && !(game && es(app).human_playing) && replay_controls(app, *run->snap.env);
     if (!es(app).replay_on) es(app).replay.reset();
     if (game && es(app).human_playing) {
         app.keys_taken = true;  // while a student plays, the keys are theirs

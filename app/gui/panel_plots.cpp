@@ -91,14 +91,16 @@ void panel_plots(App& app) {
     bool& show_raw = st.show_raw;
     ++st.frame;
     const float fs = ImGui::GetFontSize();
-    ImGui::SetNextItemWidth(fs * 10);
-    ImGui::SliderFloat("EMA smoothing", &st.ema, 0.0f, 0.999f, "%.3f");
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("weight of the exponential moving average (0 = raw values)");
-    ImGui::SameLine();
-    ImGui::Checkbox("raw underneath", &show_raw);
-    ImGui::SameLine();
-    ImGui::Checkbox("seeds as mean ± std", &aggregate);
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("runs with the same settings but different seeds are drawn as one mean curve with a ±1 std band");
+    if (!app.stage) {  // on stage the controls are hidden
+        ImGui::SetNextItemWidth(fs * 10);
+        ImGui::SliderFloat("EMA smoothing", &st.ema, 0.0f, 0.999f, "%.3f");
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("weight of the exponential moving average (0 = raw values)");
+        ImGui::SameLine();
+        ImGui::Checkbox("raw underneath", &show_raw);
+        ImGui::SameLine();
+        ImGui::Checkbox("seeds as mean ± std", &aggregate);
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("runs with the same settings but different seeds are drawn as one mean curve with a ±1 std band");
+    }
 
     RunSlot* sel = app.current();
     const bool planner = sel && sel->session && sel->session->algo().planner;
@@ -163,6 +165,13 @@ void panel_plots(App& app) {
         }
         defs.push_back({"Env steps per second", "", false, 0, NAN});  // measured by the UI, not logged
     }
+    if (app.stage && !app.stage_plots.empty()) {  // the lesson's stage names its plots (plot:<metric>), in its order
+        std::vector<PlotDef> chosen;
+        for (const std::string& c : app.stage_plots)
+            for (const PlotDef& d : defs)
+                if (d.column && c == d.column) chosen.push_back(d);
+        if (!chosen.empty()) defs = chosen;
+    }
     const int n = int(defs.size());
     const char* xcol = planner ? "update" : deep ? "env_step" : "episode";
 
@@ -176,7 +185,7 @@ void panel_plots(App& app) {
         groups[k].push_back(r.get());
     }
 
-    const int cols = n > 6 ? (n + 1) / 2 : 3;
+    const int cols = app.stage ? std::clamp(n, 1, 3) : n > 6 ? (n + 1) / 2 : 3;  // on stage: few plots, large
     const int rows = (n + cols - 1) / cols;
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const float w = (avail.x - ImGui::GetStyle().ItemSpacing.x * (cols - 1)) / cols;

@@ -272,7 +272,7 @@ void panel_state_maps(App& app) {
         if (d != sp.x && d != sp.y) fixed.push_back(d);
     std::string fixed_names;
     for (int d : fixed) fixed_names += (fixed_names.empty() ? "" : ", ") + sp.dims[size_t(d)];
-    if (!fixed.empty()) {
+    if (!fixed.empty() && !app.stage) {
         ImGui::Checkbox((fixed_names + " follow the state").c_str(), &sm(app).slice_follow);
         if (ImGui::IsItemHovered())
             ImGui::SetTooltip("the maps show a slice through the %d-D state: %s and %s vary, %s are fixed here", D,

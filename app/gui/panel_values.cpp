@@ -119,16 +119,18 @@ void values_view(App& app) {
     if (!(hi > lo)) hi = lo + 1;
     const bool diverging = lo < 0;
 
-    ImGui::Checkbox("|V − V*|", &app.show_error_map);
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("right-hand map: the learner's distance from the optimum");
-    ImGui::SameLine();
+    if (!app.stage) {
+        ImGui::Checkbox("|V − V*|", &app.show_error_map);
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("right-hand map: the learner's distance from the optimum");
+        ImGui::SameLine();
+    }
     double err = 0;
     for (size_t s = 0; s < t.v.size() && s < truth.v.size(); ++s) err = std::max(err, std::fabs(t.v[s] - truth.v[s]));
     ImGui::TextDisabled("max |V − V*| = %.4f   (γ as the run's; arrows: π(a|s))", err);
 
     const float fs = ImGui::GetFontSize();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
-    const float readout_h = fs * 1.45f * (t.nA + 2);
+    const float readout_h = app.stage ? fs * 0.5f : fs * 1.45f * (t.nA + 2);  // on stage: no hover readout
     const float label_h = fs * 1.5f;
     // Two layers (coin maps) go either stacked or side by side, whichever gives bigger cells.
     const float bar_w = fs * 7 + fs * float(g.layers);  // colour bar, its labels and the gaps
@@ -174,7 +176,7 @@ void values_view(App& app) {
     colour_bar("bar", lo, hi, diverging, cell * g.rows * (side_by_side ? 1 : g.layers));
     ImGui::EndGroup();
     ImGui::TextDisabled("Q(s, a) of the hovered cell (bars: learned in the run's colour, Q* in grey)");
-    q_readout(app, *run, truth, denv->action_names());
+    if (!app.stage) q_readout(app, *run, truth, denv->action_names());
 }
 
 }  // namespace

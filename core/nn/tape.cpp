@@ -8,10 +8,27 @@
 
 namespace dl::nn {
 
+// Every op registers itself here as it is defined, so the gradient test can check that each one has a
+// finite-difference test (op_names()).
+static std::vector<const OpDef*>& op_table() {
+    static std::vector<const OpDef*> table;
+    return table;
+}
+
 struct OpDef {
     const char* name;
     void (*backward)(Tape& t, Tape::Node& n, const Mat& dout);
+    OpDef(const char* n, void (*b)(Tape&, Tape::Node&, const Mat&)) : name(n), backward(b) { op_table().push_back(this); }
 };
+
+std::vector<std::string> op_names() {
+    std::vector<std::string> names;
+    for (const OpDef* op : op_table())
+        if (op->backward) names.emplace_back(op->name);  // the leaf (constants, parameters) has no backward
+    return names;
+}
+
+const char* Tape::op_name(int id) const { return node(id).op ? node(id).op->name : "leaf"; }
 
 const Mat& Var::value() const { return tape->value(id); }
 const Mat& Var::grad() const { return tape->grad(id); }

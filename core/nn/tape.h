@@ -43,6 +43,7 @@ struct Var {
 };
 
 struct OpDef;  // an op's name and backward (tape.cpp)
+std::vector<std::string> op_names();  // every op with a backward, as registered in tape.cpp
 
 class Tape {
 public:
@@ -71,6 +72,7 @@ public:
     Node& node(int id) { return nodes_[size_t(id)]; }
     const Node& node(int id) const { return nodes_[size_t(id)]; }
     const Mat& value(int id) const { const Node& n = node(id); return n.param ? n.param->value : n.value; }
+    const char* op_name(int id) const;  // the op that made node id ("leaf" for constants and parameters)
     Mat& grad(int id) { Node& n = node(id); return n.param ? n.param->grad : n.grad; }
 
 private:

@@ -110,12 +110,6 @@ void MinAtarEnv::render_frame(const uint8_t* frame, Image& img) const {
     render_obs(obs.data(), channels_, palette(game_->channel_names()), grid_, img);
 }
 
-Obs MinAtarEnv::reset(std::optional<uint64_t> seed) {
-    Obs o(size_t(kSize * kSize * channels_));
-    reset_into(seed, o.data());
-    return o;
-}
-
 StepFlags MinAtarEnv::step_into(int action, float* obs) {
     if (action < 0 || action >= int(action_map_.size()))
         throw std::invalid_argument(id() + ": action " + std::to_string(action) + " outside [0, " +
@@ -136,14 +130,6 @@ StepFlags MinAtarEnv::step_into(int action, float* obs) {
         if (flags.terminated || flags.truncated) log_.finish();
     }
     return flags;
-}
-
-StepResult MinAtarEnv::step(int action) {
-    StepResult r;
-    r.obs.resize(size_t(kSize * kSize * channels_));
-    const StepFlags f = step_into(action, r.obs.data());
-    r.reward = f.reward, r.terminated = f.terminated, r.truncated = f.truncated;
-    return r;
 }
 
 // One colour per object kind, by name, so the same kind looks the same in every game.

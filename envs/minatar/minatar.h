@@ -115,8 +115,6 @@ public:
     std::string id() const override { return "MinAtar/" + game_->name() + "-v1"; }
     Space observation_space() const override;
     Space action_space() const override { return Space::discrete(int(action_map_.size())); }
-    Obs reset(std::optional<uint64_t> seed = std::nullopt) override;
-    StepResult step(int action) override;
     void reset_into(std::optional<uint64_t> seed, float* obs) override;
     StepFlags step_into(int action, float* obs) override;
     void render(Image& img) const override;

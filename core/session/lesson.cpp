@@ -1,0 +1,502 @@
+#include "core/session/lesson.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <tuple>
+
+#include <toml++/toml.h>
+
+#include "base/params.h"
+#include "core/algos/registry.h"
+#include "core/session/run_config.h"
+#include "envs/registry.h"
+
+namespace dl {
+
+namespace {
+
+// [SECTION] Checking helpers: every error names the file, the line and the field
+
+struct Where {
+    const std::string& file;
+    [[noreturn]] void fail(const toml::node* n, const std::string& field, const std::string& what) const {
+        const int line = n ? int(n->source().begin.line) : 0;
+        throw LessonError(file + ":" + std::to_string(line) + ": " + field + ": " + what);
+    }
+    // Refuses keys a table may not have, listing the ones it may.
+    void only(const toml::table& t, const std::string& field, std::initializer_list<const char*> allowed) const {
+        for (auto&& [k, v] : t) {
+            bool ok = false;
+            for (const char* a : allowed) ok = ok || k.str() == a;
+            if (ok) continue;
+            std::string list;
+            for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+            fail(&v, field.empty() ? std::string(k.str()) : field + "." + std::string(k.str()),
+                 "unknown key; allowed here: " + list);
+        }
+    }
+    std::string text(const toml::node* n, const std::string& field) const {
+        if (!n->is_string()) fail(n, field, "expected a string in quotes");
+        return std::string(**n->as_string());
+    }
+    int64_t integer(const toml::node* n, const std::string& field, int64_t lo, int64_t hi) const {
+        if (!n->is_integer()) fail(n, field, "expected a whole number in " + range_text(lo, hi));
+        const int64_t v = **n->as_integer();
+        if (v < lo || v > hi) fail(n, field, std::to_string(v) + " is outside " + range_text(lo, hi));
+        return v;
+    }
+    double number(const toml::node* n, const std::string& field) const {
+        if (n->is_integer()) return double(**n->as_integer());
+        if (n->is_floating_point() && std::isfinite(**n->as_floating_point())) return **n->as_floating_point();
+        fail(n, field, "expected a finite number");
+    }
+    bool flag(const toml::node* n, const std::string& field) const {
+        if (!n->is_boolean()) fail(n, field, "expected true or false");
+        return **n->as_boolean();
+    }
+    const toml::table& table(const toml::node* n, const std::string& field) const {
+        if (!n->is_table()) fail(n, field, "expected a table ({ key = value, … } or a [section])");
+        return *n->as_table();
+    }
+};
+
+// A hyperparameter or env argument as the text the declared parameters parse (numbers shortest, flags as words).
+std::string value_text(const Where& w, const toml::node* n, const std::string& field) {
+    if (n->is_string()) return std::string(**n->as_string());
+    if (n->is_boolean()) return **n->as_boolean() ? "true" : "false";
+    if (n->is_integer()) return std::to_string(**n->as_integer());
+    if (n->is_floating_point()) return format_number(**n->as_floating_point());
+    w.fail(n, field, "expected a number, true/false or a string");
+}
+
+std::map<std::string, std::string> args_of(const Where& w, const toml::node* n, const std::string& field,
+                                           std::map<std::string, const toml::node*>& nodes) {
+    std::map<std::string, std::string> m;
+    if (!n) return m;
+    for (auto&& [k, v] : w.table(n, field)) {
+        const std::string name(k.str());
+        m[name] = value_text(w, &v, field + "." + name);
+        nodes[name] = &v;
+    }
+    return m;
+}
+
+const toml::node* get(const toml::table& t, const char* key) { return t.get(key); }
+
+RunConfig parse_run(const Where& w, const toml::table& t, const std::string& field) {
+    w.only(t, field, {"env", "algo", "seed"});
+    RunConfig c;
+    const toml::node* env = get(t, "env");
+    const toml::node* algo = get(t, "algo");
+    if (!env) w.fail(&t, field, "missing env (env.id = \"FrozenLake-v1\", env.args = { … })");
+    if (!algo) w.fail(&t, field, "missing algo (algo.id = \"q_learning\", algo.args = { … })");
+    const toml::table& et = w.table(env, field + ".env");
+    const toml::table& at = w.table(algo, field + ".algo");
+    w.only(et, field + ".env", {"id", "args"});
+    w.only(at, field + ".algo", {"id", "args"});
+    if (!get(et, "id")) w.fail(env, field + ".env.id", "missing");
+    if (!get(at, "id")) w.fail(algo, field + ".algo.id", "missing");
+    c.env_id = w.text(get(et, "id"), field + ".env.id");
+    c.algo_id = w.text(get(at, "id"), field + ".algo.id");
+    try {
+        find_env(c.env_id);
+    } catch (const ParamError& e) {
+        w.fail(get(et, "id"), field + ".env.id", e.what());
+    }
+    try {
+        find_algo(c.algo_id);
+    } catch (const ParamError& e) {
+        w.fail(get(at, "id"), field + ".algo.id", e.what());
+    }
+    std::map<std::string, const toml::node*> env_nodes, algo_nodes;
+    c.env_args = args_of(w, get(et, "args"), field + ".env.args", env_nodes);
+    c.algo_args = args_of(w, get(at, "args"), field + ".algo.args", algo_nodes);
+    // Each argument alone first, so the error points at its line; then the whole config (env and algorithm fit).
+    for (const auto& [k, v] : c.env_args) try {
+            make_env_args(c.env_id, {{k, v}});
+        } catch (const std::exception& e) {
+            w.fail(env_nodes[k], field + ".env.args." + k, e.what());
+        }
+    for (const auto& [k, v] : c.algo_args) try {
+            make_algo_args(c.algo_id, {{k, v}});
+        } catch (const std::exception& e) {
+            w.fail(algo_nodes[k], field + ".algo.args." + k, e.what());
+        }
+    if (const toml::node* s = get(t, "seed")) c.seed = uint64_t(w.integer(s, field + ".seed", 0, int64_t(1) << 53));
+    try {
+        validate_config(c);
+    } catch (const std::exception& e) {
+        w.fail(&t, field, e.what());
+    }
+    return c;
+}
+
+// A declared integer of a run's algorithm, or -1 where it has none (the budgets a trigger is checked against).
+int64_t algo_integer(const RunConfig& c, const char* name) {
+    auto a = make_algo_args(c.algo_id, c.algo_args);
+    for (const ParamSpec& p : describe(*a))
+        if (p.name == name) return std::stoll(get_param(*a, name));
+    return -1;
+}
+
+BeatTrigger parse_trigger(const Where& w, const toml::node* n, const std::string& field, const Lesson& l) {
+    BeatTrigger t;
+    if (!n) {
+        t.kind = BeatTrigger::Key;
+        return t;
+    }
+    if (n->is_string()) {
+        const std::string s(**n->as_string());
+        if (s == "key") t.kind = BeatTrigger::Key;
+        else if (s == "start") t.kind = BeatTrigger::Start;
+        else w.fail(n, field, "\"" + s + "\" is not a trigger; allowed: \"key\", \"start\", or a table { env_steps = N }, "
+                             "{ episodes = N }, { updates = N }, { mean_return = X, window = 20 } (each with an optional run = i)");
+        return t;
+    }
+    const toml::table& tt = w.table(n, field);
+    w.only(tt, field, {"env_steps", "episodes", "updates", "mean_return", "window", "run"});
+    int kinds = 0;
+    const toml::node* vn = nullptr;
+    for (const auto& [key, kind] : {std::pair{"env_steps", BeatTrigger::EnvSteps}, std::pair{"episodes", BeatTrigger::Episodes},
+                                    std::pair{"updates", BeatTrigger::Updates}, std::pair{"mean_return", BeatTrigger::MeanReturn}})
+        if (const toml::node* v = get(tt, key)) t.kind = kind, vn = v, ++kinds;
+    if (kinds != 1)
+        w.fail(n, field, "needs exactly one of env_steps, episodes, updates, mean_return (found " + std::to_string(kinds) + ")");
+    if (const toml::node* r = get(tt, "run")) t.run = int(w.integer(r, field + ".run", 0, 1 << 20));
+    if (t.run >= int(l.runs.size()))
+        w.fail(get(tt, "run"), field + ".run",
+               "run " + std::to_string(t.run) + " does not exist: the lesson has " + std::to_string(l.runs.size()) +
+                   " run(s), numbered from 0");
+    if (const toml::node* win = get(tt, "window")) {
+        if (t.kind != BeatTrigger::MeanReturn) w.fail(win, field + ".window", "only a mean_return trigger has a window");
+        t.window = int(w.integer(win, field + ".window", 1, 10000));
+    }
+    const std::string vf = field + "." + std::string(t.kind == BeatTrigger::EnvSteps ? "env_steps"
+                                                     : t.kind == BeatTrigger::Episodes ? "episodes"
+                                                     : t.kind == BeatTrigger::Updates  ? "updates"
+                                                                                       : "mean_return");
+    t.value = w.number(vn, vf);
+    const RunConfig& rc = l.runs[size_t(t.run)];
+    const AlgoInfo& algo = find_algo(rc.algo_id);
+    if (t.kind != BeatTrigger::MeanReturn && t.value < 0) w.fail(vn, vf, "a count cannot be negative");
+    // A beat that can never fire is refused: the counter does not exist for this algorithm, or the run stops first.
+    if (algo.planner && t.kind != BeatTrigger::Updates)
+        w.fail(vn, vf, rc.algo_id + " is a planner: it takes no env steps and has no episodes; use { updates = N } (sweeps)");
+    if (t.kind == BeatTrigger::Updates && !algo.ticks_updates)
+        w.fail(vn, vf, rc.algo_id + " makes no update ticks (it learns at every step); use env_steps or episodes");
+    const int64_t total = algo_integer(rc, "total_timesteps"), episodes = algo_integer(rc, "episodes"),
+                  sweeps = algo_integer(rc, "max_sweeps");
+    auto beyond = [&](int64_t budget, const char* name) {
+        if (budget >= 0 && t.value > double(budget))
+            w.fail(vn, vf, "can never fire: run " + std::to_string(t.run) + " (" + rc.algo_id + ") stops at " + name + "=" +
+                               std::to_string(budget));
+    };
+    if (t.kind == BeatTrigger::EnvSteps) beyond(total, "total_timesteps");
+    if (t.kind == BeatTrigger::Episodes) beyond(episodes, "episodes"), beyond(total, "total_timesteps");
+    if (t.kind == BeatTrigger::Updates && algo.planner) beyond(sweeps, "max_sweeps");
+    return t;
+}
+
+LessonBeat parse_beat(const Where& w, const toml::table& t, const std::string& field, const Lesson& l,
+                      const std::filesystem::path& base) {
+    w.only(t, field, {"at", "caption", "play", "pause", "speed", "set", "run", "view", "load_agent", "play_greedy",
+                      "branch_dream"});
+    LessonBeat b;
+    b.line = int(t.source().begin.line);
+    b.trigger = parse_trigger(w, get(t, "at"), field + ".at", l);
+    if (b.line == 0 && get(t, "at")) b.line = int(get(t, "at")->source().begin.line);
+    if (const toml::node* c = get(t, "caption")) {
+        b.caption = w.text(c, field + ".caption");
+        if (b.caption.size() > 2000) w.fail(c, field + ".caption", "longer than 2000 characters: a caption is a few lines");
+    }
+    if (const toml::node* p = get(t, "play")) b.play = w.flag(p, field + ".play");
+    if (const toml::node* p = get(t, "pause")) {
+        if (b.play) w.fail(p, field + ".pause", "give play or pause, not both");
+        b.play = !w.flag(p, field + ".pause");
+    }
+    if (const toml::node* s = get(t, "speed")) {
+        if (s->is_string() && **s->as_string() == "unlimited") b.speed = 0.0;
+        else {
+            const double v = w.number(s, field + ".speed");
+            if (v < 1 || v > 100000) w.fail(s, field + ".speed", format_number(v) + " is outside [1, 100000] steps/s (or \"unlimited\")");
+            b.speed = v;
+        }
+    }
+    int set_run = -1;
+    if (const toml::node* r = get(t, "run")) {
+        set_run = int(w.integer(r, field + ".run", 0, 1 << 20));
+        if (set_run >= int(l.runs.size()))
+            w.fail(r, field + ".run", "run " + std::to_string(set_run) + " does not exist (" + std::to_string(l.runs.size()) + " runs)");
+        if (!get(t, "set")) w.fail(r, field + ".run", "run names the run a beat's set = { … } changes; there is no set here");
+    }
+    if (const toml::node* s = get(t, "set")) {
+        for (auto&& [k, v] : w.table(s, field + ".set")) {
+            const std::string name(k.str()), f = field + ".set." + name;
+            BeatSet bs{set_run, name, value_text(w, &v, f)};
+            for (int r = 0; r < int(l.runs.size()); ++r) {
+                if (set_run >= 0 && r != set_run) continue;
+                auto a = make_algo_args(l.runs[size_t(r)].algo_id, l.runs[size_t(r)].algo_args);
+                const std::vector<ParamSpec> specs = describe(*a);
+                auto it = std::find_if(specs.begin(), specs.end(), [&](const ParamSpec& p) { return p.name == name; });
+                if (it == specs.end()) w.fail(&v, f, l.runs[size_t(r)].algo_id + " (run " + std::to_string(r) + ") has no parameter " + name);
+                if (it->apply != Apply::Now)
+                    w.fail(&v, f, name + " takes effect only when a run restarts; a beat can change the parameters marked 'now'");
+                try {
+                    set_param(*a, name, bs.value);
+                } catch (const ParamError& e) {
+                    w.fail(&v, f, e.what());
+                }
+            }
+            b.set.push_back(bs);
+        }
+    }
+    if (const toml::node* v = get(t, "view")) {
+        b.view = w.text(v, field + ".view");
+        const auto& views = lesson_views();
+        if (std::find(views.begin(), views.end(), b.view) == views.end() && b.view.rfind("plot:", 0) != 0)
+            w.fail(v, field + ".view", "\"" + b.view + "\" is not a view; allowed: environment, values, plots, dream, or plot:<metric>");
+    }
+    if (const toml::node* a = get(t, "load_agent")) {
+        b.load_agent = w.text(a, field + ".load_agent");
+        std::filesystem::path p = b.load_agent;
+        if (p.is_relative()) p = base / p;
+        if (!std::filesystem::exists(p / "agent.json"))
+            w.fail(a, field + ".load_agent", "no trained agent at " + p.string() + " (a run directory with agent.json)");
+        b.load_agent = p.lexically_normal().string();
+    }
+    if (const toml::node* g = get(t, "play_greedy")) {
+        b.play_greedy = int(w.integer(g, field + ".play_greedy", 1, 1000));
+        if (b.load_agent.empty()) w.fail(g, field + ".play_greedy", "plays a loaded agent: give load_agent in the same beat");
+    }
+    if (const toml::node* d = get(t, "branch_dream")) b.branch_dream = w.flag(d, field + ".branch_dream");
+    if (b.caption.empty() && !b.play && !b.speed && b.set.empty() && b.view.empty() && b.load_agent.empty() && !b.branch_dream)
+        w.fail(&t, field, "does nothing: give a caption, play/pause, speed, set, view, load_agent or branch_dream");
+    return b;
+}
+
+}  // namespace
+
+const std::vector<std::string>& lesson_views() {
+    static const std::vector<std::string> v = {"environment", "values", "plots", "dream"};
+    return v;
+}
+
+std::string LessonBeat::label() const {
+    std::string what;
+    switch (trigger.kind) {
+    case BeatTrigger::Key: what = "on the key"; break;
+    case BeatTrigger::Start: what = "at once"; break;
+    case BeatTrigger::EnvSteps: what = "env steps ≥ " + format_number(trigger.value); break;
+    case BeatTrigger::Episodes: what = "episodes ≥ " + format_number(trigger.value); break;
+    case BeatTrigger::Updates: what = "updates ≥ " + format_number(trigger.value); break;
+    case BeatTrigger::MeanReturn:
+        what = "mean return of " + std::to_string(trigger.window) + " episodes ≥ " + format_number(trigger.value);
+        break;
+    }
+    if (trigger.kind != BeatTrigger::Key && trigger.kind != BeatTrigger::Start && trigger.run > 0)
+        what += " (run " + std::to_string(trigger.run) + ")";
+    return "line " + std::to_string(line) + ": " + what;
+}
+
+Lesson parse_lesson(const std::string& text, const std::string& name) {
+    const Where w{name};
+    toml::table root;
+    try {
+        root = toml::parse(text, name);
+    } catch (const toml::parse_error& e) {
+        throw LessonError(name + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
+    }
+    w.only(root, "", {"title", "description", "order", "view", "play", "speed", "stage", "runs", "beats"});
+    Lesson l;
+    l.file = name;
+    l.slug = std::filesystem::path(name).stem().string();
+    if (!get(root, "title")) throw LessonError(name + ":1: title: missing (title = \"…\")");
+    l.title = w.text(get(root, "title"), "title");
+    if (const toml::node* d = get(root, "description")) l.description = w.text(d, "description");
+    if (const toml::node* o = get(root, "order")) l.order = int(w.integer(o, "order", 0, 1000000));
+    if (const toml::node* v = get(root, "view")) {
+        l.view = w.text(v, "view");
+        if (l.view != "lab" && l.view != "gradient-estimators")
+            w.fail(v, "view", "\"" + l.view + "\" is not a view; allowed: \"lab\" (the runs) or \"gradient-estimators\"");
+    }
+    if (const toml::node* p = get(root, "play")) l.play = w.flag(p, "play");
+    if (const toml::node* s = get(root, "speed")) {
+        if (s->is_string() && **s->as_string() == "unlimited") l.speed = 0;
+        else {
+            l.speed = w.number(s, "speed");
+            if (l.speed < 1 || l.speed > 100000) w.fail(s, "speed", format_number(l.speed) + " is outside [1, 100000] steps/s (or \"unlimited\")");
+        }
+    }
+    if (const toml::node* st = get(root, "stage")) {
+        if (!st->is_array()) w.fail(st, "stage", "expected a list of views, e.g. [\"environment\", \"values\", \"plot:return\"]");
+        for (const toml::node& v : *st->as_array()) {
+            const std::string s = w.text(&v, "stage");
+            const auto& views = lesson_views();
+            if (std::find(views.begin(), views.end(), s) == views.end() && s.rfind("plot:", 0) != 0)
+                w.fail(&v, "stage", "\"" + s + "\" is not a view; allowed: environment, values, plots, dream, or plot:<metric>");
+            l.stage.push_back(s);
+        }
+    }
+    if (const toml::node* runs = get(root, "runs")) {
+        if (!runs->is_array_of_tables()) w.fail(runs, "runs", "expected [[runs]] sections");
+        int i = 0;
+        for (const toml::node& r : *runs->as_array()) {
+            if (i >= 64) w.fail(&r, "runs", "more than 64 runs");
+            l.runs.push_back(parse_run(w, *r.as_table(), "runs[" + std::to_string(i++) + "]"));
+        }
+    }
+    if (l.runs.empty() && l.view == "lab") w.fail(&root, "runs", "a lesson needs at least one [[runs]] section");
+    const std::filesystem::path base = std::filesystem::path(name).parent_path();
+    if (const toml::node* beats = get(root, "beats")) {
+        if (!beats->is_array_of_tables()) w.fail(beats, "beats", "expected [[beats]] sections");
+        int i = 0;
+        for (const toml::node& b : *beats->as_array()) {
+            if (i >= 1000) w.fail(&b, "beats", "more than 1000 beats");
+            l.beats.push_back(parse_beat(w, *b.as_table(), "beats[" + std::to_string(i++) + "]", l, base));
+        }
+    }
+    return l;
+}
+
+Lesson load_lesson(const std::string& path) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    if (ec) throw LessonError(path + ": cannot read the lesson (" + ec.message() + ")");
+    if (size > (1u << 20)) throw LessonError(path + ": " + std::to_string(size) + " bytes; a lesson file is at most 1 MiB");
+    std::ifstream f(path, std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    if (!f) throw LessonError(path + ": cannot read the lesson");
+    return parse_lesson(ss.str(), path);
+}
+
+std::vector<Lesson> load_lessons(const std::string& dir, std::vector<std::string>* errors) {
+    std::vector<Lesson> out;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+        if (e.path().extension() != ".toml") continue;
+        try {
+            out.push_back(load_lesson(e.path().string()));
+        } catch (const LessonError& err) {
+            if (errors) errors->push_back(err.what());
+        }
+    }
+    std::sort(out.begin(), out.end(), [](const Lesson& a, const Lesson& b) { return std::tie(a.order, a.slug) < std::tie(b.order, b.slug); });
+    return out;
+}
+
+std::string lessons_dir() {
+    if (const char* env = std::getenv("DREAMLAB_LESSONS")) return env;
+#ifdef DREAMLAB_ASSETS_DIR
+    if (std::filesystem::is_directory(DREAMLAB_ASSETS_DIR "/lessons")) return DREAMLAB_ASSETS_DIR "/lessons";
+#endif
+    return "assets/lessons";
+}
+
+// [SECTION] Timeline
+
+double RunProgress::mean_return(int window) const {
+    if (window <= 0 || int(returns.size()) < window) return NAN;
+    double s = 0;
+    for (size_t i = returns.size() - size_t(window); i < returns.size(); ++i) s += returns[i];
+    return s / window;
+}
+
+bool LessonTimeline::due(const std::vector<RunProgress>& runs) const {
+    if (done()) return false;
+    const BeatTrigger& t = (*beats_)[next_].trigger;
+    if (t.kind == BeatTrigger::Key) return false;
+    if (t.kind == BeatTrigger::Start) return true;
+    if (t.run < 0 || t.run >= int(runs.size())) return false;
+    const RunProgress& p = runs[size_t(t.run)];
+    switch (t.kind) {
+    case BeatTrigger::EnvSteps: return double(p.env_steps) >= t.value;
+    case BeatTrigger::Episodes: return double(p.episodes) >= t.value;
+    case BeatTrigger::Updates: return double(p.updates) >= t.value;
+    case BeatTrigger::MeanReturn: return p.mean_return(t.window) >= t.value;  // NaN (too few episodes) is never ≥
+    default: return false;
+    }
+}
+
+// [SECTION] Writing
+
+namespace {
+
+std::string quoted(const std::string& s) {
+    std::string o = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\') o += '\\', o += c;
+        else if (c == '\n') o += "\\n";
+        else o += c;
+    }
+    return o + "\"";
+}
+
+std::string inline_args(const std::map<std::string, std::string>& m) {
+    std::string s = "{";
+    bool first = true;
+    for (const auto& [k, v] : m) {
+        s += std::string(first ? " " : ", ") + k + " = " + quoted(v);
+        first = false;
+    }
+    return s + (m.empty() ? "}" : " }");
+}
+
+}  // namespace
+
+std::string lesson_to_toml(const Lesson& l) {
+    std::ostringstream o;
+    o << "# A Dreamlab lesson (README: \"Lessons\"). Edit the runs, the stage and the beats; dreamlab gui --lesson FILE.\n";
+    o << "title = " << quoted(l.title) << "\n";
+    if (!l.description.empty()) o << "description = " << quoted(l.description) << "\n";
+    o << "order = " << l.order << "\n";
+    if (l.view != "lab") o << "view = " << quoted(l.view) << "\n";
+    o << "play = " << (l.play ? "true" : "false") << "\n";
+    o << "speed = " << (l.speed <= 0 ? std::string("\"unlimited\"") : format_number(l.speed)) << "\n";
+    if (!l.stage.empty()) {
+        o << "stage = [";
+        for (size_t i = 0; i < l.stage.size(); ++i) o << (i ? ", " : "") << quoted(l.stage[i]);
+        o << "]\n";
+    }
+    for (const RunConfig& r : l.runs) {
+        o << "\n[[runs]]\n";
+        o << "env = { id = " << quoted(r.env_id) << ", args = " << inline_args(r.env_args) << " }\n";
+        o << "algo = { id = " << quoted(r.algo_id) << ", args = " << inline_args(r.algo_args) << " }\n";
+        o << "seed = " << r.seed << "\n";
+    }
+    for (const LessonBeat& b : l.beats) {
+        o << "\n[[beats]]\n";
+        const BeatTrigger& t = b.trigger;
+        if (t.kind == BeatTrigger::Key) o << "at = \"key\"\n";
+        else if (t.kind == BeatTrigger::Start) o << "at = \"start\"\n";
+        else {
+            const char* k = t.kind == BeatTrigger::EnvSteps ? "env_steps" : t.kind == BeatTrigger::Episodes ? "episodes"
+                            : t.kind == BeatTrigger::Updates ? "updates" : "mean_return";
+            o << "at = { " << k << " = " << format_number(t.value);
+            if (t.kind == BeatTrigger::MeanReturn) o << ", window = " << t.window;
+            if (t.run) o << ", run = " << t.run;
+            o << " }\n";
+        }
+        if (!b.caption.empty()) o << "caption = " << quoted(b.caption) << "\n";
+        if (b.play) o << (*b.play ? "play = true\n" : "pause = true\n");
+        if (b.speed) o << "speed = " << (*b.speed <= 0 ? std::string("\"unlimited\"") : format_number(*b.speed)) << "\n";
+        if (!b.set.empty()) {
+            if (b.set[0].run >= 0) o << "run = " << b.set[0].run << "\n";
+            o << "set = {";
+            for (size_t i = 0; i < b.set.size(); ++i) o << (i ? ", " : " ") << b.set[i].name << " = " << quoted(b.set[i].value);
+            o << " }\n";
+        }
+        if (!b.view.empty()) o << "view = " << quoted(b.view) << "\n";
+        if (!b.load_agent.empty()) o << "load_agent = " << quoted(b.load_agent) << "\n";
+        if (b.play_greedy) o << "play_greedy = " << b.play_greedy << "\n";
+        if (b.branch_dream) o << "branch_dream = true\n";
+    }
+    return o.str();
+}
+
+}  // namespace dl
