@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "core/session/lesson.h"
@@ -213,4 +215,19 @@ TEST_CASE("every shipped lesson loads, in teaching order, with captions") {
         for (const LessonBeat& b : l.beats) captions += !b.caption.empty();
         CHECK(captions >= 2);
     }
+}
+
+TEST_CASE("the README's example lesson is a valid lesson") {
+    std::ifstream f(std::string(DREAMLAB_SOURCE_DIR) + "/README.md");
+    std::stringstream ss;
+    ss << f.rdbuf();
+    const std::string readme = ss.str();
+    const size_t a = readme.find("```toml\n");
+    REQUIRE(a != std::string::npos);
+    const size_t b = readme.find("```", a + 8);
+    REQUIRE(b != std::string::npos);
+    const Lesson l = parse_lesson(readme.substr(a + 8, b - a - 8), "README.md");
+    CHECK(l.runs.size() == 1);
+    CHECK(l.beats.size() == 4);
+    CHECK(l.beats[3].trigger.kind == BeatTrigger::Key);
 }
