@@ -332,7 +332,7 @@ void panel_dream(App& app) {
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const float label_w = fs * 7.5f, aspect = painter.kind == ObsPainter::Cart ? 1.0f : painter.aspect();
-    const float cell = std::max(fs * 2, std::min((avail.x - label_w) / float(seq.L), (avail.y - fs * 17) / (4.6f * aspect)));
+    const float cell = std::max(fs * 2, std::min((avail.x - label_w) / float(seq.L), (avail.y - fs * (app.stage ? 4.5f : 17.0f)) / (4.6f * aspect)));
     const ImVec2 o = ImGui::GetCursorScreenPos();
     const char* rows[] = {"real", "reconstruction", "dream", "error"};
     const ImU32 colours[] = {IM_COL32(235, 235, 235, 255), IM_COL32(120, 190, 255, 255), IM_COL32(255, 170, 80, 255),
