@@ -29,6 +29,9 @@ const char* kUsage = R"(dreamlab — a desktop lab for reinforcement learning
 usage:
   dreamlab [gui] [--lesson NAME|FILE.toml] [--stage] [--play|--paused] [--unthrottled] [--font-scale X] [--size WxH]
                  [--frames N --screenshot FILE.png] [--record FILE.mp4]
+  dreamlab render --lesson NAME|FILE.toml [--out FILE.mp4|FILE.gif] [--gif FILE.gif] [--png-sequence DIR]
+                 [--fps 30] [--size 1920x1080] [--stage|--dashboard] [--font-scale X] [--duration S | --frames N]
+                 [--hold S] [--tail S] [--rate N] [--max-duration S] [--beats-log FILE] [--overwrite] [--quiet]
   dreamlab list [--json]
   dreamlab train --env ID [--env-arg k=v]... --algo ID [--set k=v]... [--seed N] [--config FILE]
                  --out DIR [--overwrite] [--quiet]
@@ -417,7 +420,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
                 throw UsageError(e.what());
             }
         }
-        throw UsageError("unknown command '" + cmd + "': commands are gui, list, train, eval, bench, repro, version, help");
+        throw UsageError("unknown command '" + cmd + "': commands are gui, render, list, train, eval, bench, repro, version, help");
     } catch (const UsageError& e) {
         err << "dreamlab: " << e.what() << "\n\n" << kUsage;
         return 2;

@@ -10,6 +10,7 @@
 #ifdef DREAMLAB_WITH_GUI
 namespace dl {
 int run_gui(const std::vector<std::string>& args);
+int run_render(const std::vector<std::string>& args);
 }
 #endif
 
@@ -27,6 +28,14 @@ int main(int argc, char** argv) {
         return dl::run_gui(args);
 #else
         std::cerr << "dreamlab: this build has no GUI (configured with -DDREAMLAB_GUI=OFF); use list/train/eval/bench\n";
+        return 2;
+#endif
+    }
+    if (!args.empty() && args[0] == "render") {
+#ifdef DREAMLAB_WITH_GUI
+        return dl::run_render({args.begin() + 1, args.end()});
+#else
+        std::cerr << "dreamlab: this build has no GUI (configured with -DDREAMLAB_GUI=OFF), so it cannot render lessons\n";
         return 2;
 #endif
     }

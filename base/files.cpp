@@ -43,6 +43,18 @@ void write_file_atomic(const fs::path& path, const std::string& content) {
     if (::rename(tmp.c_str(), path.c_str()) != 0) fail("rename");
 }
 
+void commit_file(const std::string& tmp, const std::string& path) {
+    const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || ::fsync(fd) != 0) {
+        const std::string reason = std::strerror(errno);
+        if (fd >= 0) ::close(fd);
+        throw IoError("cannot write " + path + ": fsync failed (" + reason + ")");
+    }
+    ::close(fd);
+    if (::rename(tmp.c_str(), path.c_str()) != 0)
+        throw IoError("cannot write " + path + ": rename from " + tmp + " failed (" + std::strerror(errno) + ")");
+}
+
 std::string read_file(const fs::path& path) {
     FILE* f = std::fopen(path.c_str(), "rb");
     if (!f) throw IoError("cannot read " + path.string() + ": " + std::strerror(errno));

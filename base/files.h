@@ -18,6 +18,8 @@ uint64_t fnv1a64(const char* data, size_t n);
 
 // Writes `content` to `path` atomically; throws IoError naming the path and the reason.
 void write_file_atomic(const std::filesystem::path& path, const std::string& content);
+// Finishes a file written under a temporary name: flushes it to disk, renames it over `path`. Throws IoError.
+void commit_file(const std::string& tmp, const std::string& path);
 // Reads a whole file; throws IoError naming the path.
 std::string read_file(const std::filesystem::path& path);
 

@@ -50,9 +50,9 @@ GridViewResult value_grid(const char* id, const GridLayout& g, int layer, const 
                           const GridViewOptions& opt) {
     GridViewResult res;
     ImGui::PushID(id);
-    const float c = opt.cell;
+    const float c = std::max(1.0f, opt.cell);  // a window squeezed to nothing still draws (and ImGui wants a size)
     const ImVec2 o = ImGui::GetCursorScreenPos();
-    ImGui::InvisibleButton("##grid", ImVec2(c * g.cols, c * g.rows));
+    ImGui::InvisibleButton("##grid", ImVec2(c * std::max(1, g.cols), c * std::max(1, g.rows)));
     const bool hovered = ImGui::IsItemHovered();
     const bool clicked = ImGui::IsItemClicked(ImGuiMouseButton_Left);
     ImDrawList* dl = ImGui::GetWindowDrawList();

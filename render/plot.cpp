@@ -55,6 +55,7 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
     const ImVec2 origin = ImGui::GetCursorScreenPos();
     ImVec2 size = opt.size;
     if (size.x <= 0) size.x = ImGui::GetContentRegionAvail().x;
+    size.x = std::max(size.x, 1.0f), size.y = std::max(size.y, 1.0f);  // a window squeezed to nothing still draws
     ImGui::InvisibleButton("##plot", size);
     const bool hovered = ImGui::IsItemHovered();
     const float fs = ImGui::GetFontSize();

@@ -144,3 +144,48 @@ TEST_CASE("Session::set_views: the dream strip is dreamed on the worker, with th
     p.set_views(req);
     CHECK(!wait_views(p, [&](const Snapshot& x) { return x.views.request == req; }).views.dream);
 }
+
+TEST_CASE("Session::run_to / settle: lock step stops where asked, answers the views, and two runs give the same frames") {
+    RunConfig cfg;
+    cfg.env_id = "CartPole-v1", cfg.algo_id = "ppo", cfg.seed = 4;
+    cfg.algo_args = {{"total_timesteps", "2048"}, {"num_envs", "2"}, {"num_steps", "64"}};
+    ViewRequest req;
+    req.plane = true, req.plane_res = 5;
+    // One "video": every 300 env steps a frame (the views asked anew each time), then the end of the run.
+    auto film = [&] {
+        Session s(cfg, /*paused=*/true, 0);
+        std::vector<Snapshot> frames;
+        Snapshot snap;
+        REQUIRE(s.settle(snap, 60));
+        CHECK(snap.env_steps == 0);
+        for (int64_t target = 300; target <= 2400; target += 300) {
+            req.plane_hold = {{0, float(target) / 3000}};  // a new slice each frame
+            s.set_views(req);
+            s.run_to(target);
+            REQUIRE(s.settle(snap, 60));
+            if (!snap.finished) {
+                CHECK(snap.paused);
+                CHECK(snap.units >= target);
+                CHECK(snap.units < target + 2);  // two envs: the counter moves by two
+            }
+            REQUIRE(snap.views.plane);
+            CHECK(snap.views.request == req);
+            frames.push_back(snap);
+        }
+        s.run_to(100);  // behind where it stands: nothing happens
+        REQUIRE(s.settle(snap, 60));
+        CHECK(snap.env_steps == frames.back().env_steps);
+        return frames;
+    };
+    const auto a = film(), b = film();
+    REQUIRE(a.size() == b.size());
+    CHECK(a.back().finished);
+    CHECK(a.back().env_steps == 2048);
+    for (size_t i = 0; i < a.size(); ++i) {
+        CHECK(a[i].env_steps == b[i].env_steps);
+        CHECK(a[i].episodes == b[i].episodes);
+        CHECK(a[i].views.plane->value == b[i].views.plane->value);
+        CHECK(a[i].views.plane->actions == b[i].views.plane->actions);
+    }
+    CHECK(a[0].views.plane->value != a[5].views.plane->value);  // the policy moved between frames
+}

@@ -5,6 +5,8 @@
 // [SECTION] App       — every run, transport settings, view settings, window services
 // [SECTION] Panels    — one function per panel, each in its own file
 #pragma once
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <memory>
 #include <string>
@@ -98,6 +100,9 @@ struct App {
     std::shared_ptr<struct PixelPanelState> pixel_panel;
     // Dream vs reality (world-model learners): its state lives in panel_dream.cpp.
     std::shared_ptr<struct DreamPanelState> dream_panel;
+    // Offline rendering (dreamlab render): the renderer drives every session in lock step with the video, so the
+    // transport never touches the sessions' controls and runs start paused; no menu bar.
+    bool offline = false;
     bool keys_taken = false;               // a panel drives a world from the keyboard this frame (no Space/N/E)
 
 
@@ -120,7 +125,13 @@ struct App {
     double toast_until = 0;
     double fps = 0;
 
-    float ui_scale() const { return stage ? std::max(font_scale, 1.9f) : font_scale; }  // what fonts and layout use
+    float display_h = 1080;                // the window's (or video's) height in pixels
+    float fonts_built_at = 0;              // the ui_scale the font atlas was built for
+    // What fonts and layout use. The stage looks the same at every size, like a slide: at 1920×1080 text is 1.9×
+    // (28 px captions and axis labels), scaled with the height; the font scale raises it further.
+    float ui_scale() const { return stage ? std::max(font_scale, 1.9f * display_h / 1080.0f) : font_scale; }
+    // Call before each frame: rebuilds the fonts when the stage's scale followed a new window height.
+    bool fonts_stale() const { return font_dirty || std::abs(ui_scale() - fonts_built_at) > 0.02f * fonts_built_at; }
     RunSlot* current() { return runs.empty() ? nullptr : runs[size_t(std::clamp(selected, 0, int(runs.size()) - 1))].get(); }
     void notify(const std::string& msg, double seconds = 4.0);
 };
@@ -144,6 +155,15 @@ void save_lesson_from_app(App& app);  // File → Save as lesson: lessons/lesson
 void panel_caption(App& app);
 float caption_height(App& app, float width);
 const GroundTruth& ground_truth(App& app, const RunSlot& run);
+
+// The frame (frame.cpp), drawn the same by the window and by the offline renderer.
+void rebuild_fonts(App& app);            // after a font-scale or stage change (app.font_dirty)
+void toggle_stage(App& app);             // dashboard ⇄ stage (F5)
+void menu_bar(App& app, bool& quit);
+void layout_and_draw(App& app);          // the dashboard or the stage, the caption bar, highlight and toast
+std::string timestamped(const char* dir, const char* ext);  // dir/dreamlab-<time><ext>, creating dir
+// The finished frame as RGB rows, bottom row first: the window's back buffer, or the bound framebuffer object's.
+std::vector<uint8_t> read_framebuffer(int w, int h, bool back_buffer);
 
 // [SECTION] Panels
 void panel_setup(App& app);

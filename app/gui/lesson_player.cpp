@@ -223,7 +223,8 @@ void panel_caption(App& app) {
                               i < next ? " (fired)" : i == next ? " (next)" : "");
     }
     char hint[96];
-    if (lp.seek_to != SIZE_MAX) std::snprintf(hint, sizeof hint, "going back: re-running to beat %zu…", lp.seek_to);
+    if (app.offline) std::snprintf(hint, sizeof hint, "beat %zu/%zu", std::min(next, beats.size()), beats.size());  // a video: no keys
+    else if (lp.seek_to != SIZE_MAX) std::snprintf(hint, sizeof hint, "going back: re-running to beat %zu…", lp.seek_to);
     else if (next < beats.size())
         std::snprintf(hint, sizeof hint, "beat %zu/%zu  → next%s  ← back", next, beats.size(),
                       beats[next].trigger.kind == BeatTrigger::Key ? " (waits for →)" : "");

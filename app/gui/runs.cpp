@@ -40,7 +40,7 @@ void restart_run(App& app, RunSlot& run, const RunConfig& cfg) {
     run.sps_x.clear(), run.sps_y.clear();
     run.error.clear();
     try {
-        run.session = std::make_unique<Session>(cfg, !app.playing, app.unthrottled ? 0.0 : app.speed);
+        run.session = std::make_unique<Session>(cfg, !app.playing || app.offline, app.unthrottled ? 0.0 : app.speed);
     } catch (const std::exception& e) {
         run.error = e.what();
     }
@@ -61,6 +61,7 @@ void poll_runs(App& app) {
 }
 
 void apply_transport(App& app) {
+    if (app.offline) return;  // the renderer moves the runs frame by frame
     for (auto& r : app.runs) {
         if (!r->session) continue;
         RunControls& c = r->session->controls();

@@ -152,6 +152,7 @@ Snapshot RunContext::snapshot_now() {
     s.env_steps = counters_[0];
     s.episodes = counters_[1];
     s.updates = counters_[2];
+    s.units = counters_[int(step_unit_)];
     s.wall_s = wall_seconds();
     s.steps_per_s = steps_per_s_;
     if (shown_env_) s.env = shown_env_->clone();
@@ -201,9 +202,12 @@ void RunContext::add_views(Snapshot& s) {
     {
         std::lock_guard lk(controls_->m);
         req = controls_->views;
+        s.views_seq = controls_->views_seq;
         controls_->views_changed = false;
     }
-    views_ = s.views = compute_views(req, s.agent.get(), s.env.get(), views_, wall_seconds());
+    // In lock step every publish answers afresh (a clock that always passes the throttles): the same frames each time.
+    const double now = controls_->lockstep ? (lockstep_clock_ += 1e6) : wall_seconds();
+    views_ = s.views = compute_views(req, s.agent.get(), s.env.get(), views_, now);
 }
 
 void RunContext::refresh_views() {
@@ -232,7 +236,14 @@ bool RunContext::wait_to_start() {
     }
     RunControls& c = *controls_;
     std::unique_lock lk(c.m);
-    while (c.paused && !c.stop && c.step_to < 0) c.cv.wait_for(lk, std::chrono::milliseconds(30));
+    while (c.paused && !c.stop && c.step_to < 0) {
+        c.cv.wait_for(lk, std::chrono::milliseconds(30));
+        if (c.views_changed && !c.stop) {  // nothing to show yet but the env; answer so a lock-step owner is not kept waiting
+            lk.unlock();
+            refresh_views();
+            lk.lock();
+        }
+    }
     start_ = rate_t0_ = std::chrono::steady_clock::now();
     return !c.stop;
 }
@@ -259,6 +270,10 @@ bool RunContext::tick_slow(Tick t, int64_t count) {
     if (c.step_to.load(std::memory_order_relaxed) == int(t)) {
         c.step_to = -1;
         c.paused = true;
+    }
+    if (t == step_unit_) {
+        const int64_t at = c.pause_at.load(std::memory_order_relaxed);
+        if (at >= 0 && counters_[int(t)] >= at) c.paused = true;
     }
     if (c.want_snapshot.load(std::memory_order_relaxed)) {
         c.want_snapshot = false;

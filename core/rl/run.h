@@ -75,9 +75,11 @@ struct Snapshot {
     int64_t env_steps = 0, episodes = 0, updates = 0;
     double wall_s = 0;
     double steps_per_s = 0;
+    int64_t units = 0;                // the counter of the algorithm's step unit (env steps, or sweeps for a planner)
     bool paused = false;
     bool finished = false;
     std::string error;
+    uint64_t views_seq = 0;           // the owner's last ViewRequest this snapshot's views answer
     std::shared_ptr<const Env> env;   // a copy of the shown env at publish time
     TabularView tab;
     std::shared_ptr<const AgentFn> agent;  // deep learners: a copy of the networks
@@ -100,7 +102,12 @@ struct RunControls {
     std::vector<std::pair<std::string, std::string>> pending;  // live parameter changes, guarded by m
     std::atomic<bool> has_pending{false};
     ViewRequest views;                     // the derived views the owner wants (dream strip, maps), guarded by m
+    uint64_t views_seq = 0;                // bumped with each new request, guarded by m
     std::atomic<bool> views_changed{false};
+    // Lock-step driving (offline rendering): pause when the step-unit counter reaches pause_at (-1: never), and
+    // compute the requested views at every publish instead of throttling them by the wall clock.
+    std::atomic<int64_t> pause_at{-1};
+    std::atomic<bool> lockstep{false};
 
     void wake() { cv.notify_all(); }
 };
@@ -220,6 +227,7 @@ private:
     std::mutex snap_m_;
     Snapshot latest_;
     uint64_t snap_seq_ = 0;
+    double lockstep_clock_ = 0;
     ComputedViews views_;  // the last answers (reused while a throttle holds), the worker's only
 };
 

@@ -1,5 +1,7 @@
 #include "core/session/session.h"
 
+#include <chrono>
+
 #include "core/session/run_config.h"
 
 namespace dl {
@@ -47,9 +49,40 @@ void Session::set_views(const ViewRequest& req) {
         std::lock_guard lk(controls_.m);
         if (controls_.views == req) return;
         controls_.views = req;
+        ++controls_.views_seq;
         controls_.views_changed = true;
     }
     controls_.wake();
+}
+
+void Session::run_to(int64_t units) {
+    controls_.lockstep = true;
+    if (units <= target_ || finished_) return;
+    target_ = units;
+    controls_.speed = 0;
+    controls_.pause_at = units;
+    controls_.paused = false;
+    controls_.wake();
+}
+
+bool Session::settle(Snapshot& out, double timeout_s) {
+    controls_.lockstep = true;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+    for (;;) {
+        uint64_t asked;
+        {
+            std::lock_guard lk(controls_.m);
+            asked = controls_.views_seq;
+        }
+        ctx_->poll_snapshot(settle_seq_, settled_);
+        const Snapshot& s = settled_;
+        if (settle_seq_ > 0 && s.views_seq == asked && (s.finished || (s.paused && s.units >= target_))) {
+            out = s;
+            return true;
+        }
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
 }
 
 void Session::set_live(const std::string& name, const std::string& value) {

@@ -30,6 +30,13 @@ public:
     void set_views(const ViewRequest& req);
     void stop();
 
+    // Lock step (offline rendering, tests): the worker runs unthrottled until its step-unit counter (env steps,
+    // or sweeps for a planner) reaches `units`, then pauses. A target at or below where it stands does nothing.
+    void run_to(int64_t units);
+    // Waits until the worker stands where run_to asked (or the run is over) and its snapshot answers the last
+    // set_views; `out` is that snapshot. False if `timeout_s` passed first. Same config, same calls → same snapshots.
+    bool settle(Snapshot& out, double timeout_s = 600);
+
 private:
     RunConfig cfg_;
     const AlgoInfo* algo_;
@@ -37,6 +44,9 @@ private:
     std::unique_ptr<RunContext> ctx_;
     RunControls controls_;
     std::atomic<bool> finished_{false};
+    int64_t target_ = 0;       // lock step: where run_to asked the worker to stand
+    uint64_t settle_seq_ = 0;  // the last snapshot settle saw
+    Snapshot settled_;
     std::thread worker_;
 };
 

@@ -1,0 +1,240 @@
+// The frame that the window (gui_main.cpp) and the offline renderer (render_lesson.cpp) both draw: fonts, the
+// menu bar, the dashboard or stage layout with the caption bar, and reading the finished picture back.
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <functional>
+
+#include <epoxy/gl.h>
+#include <imgui.h>
+#include <imgui_impl_opengl3.h>
+
+#include "app/gui/gui.h"
+
+namespace dl {
+
+std::string timestamped(const char* dir, const char* ext) {
+    std::filesystem::create_directories(dir);
+    char buf[64];
+    const std::time_t t = std::time(nullptr);
+    std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", std::localtime(&t));
+    return std::string(dir) + "/dreamlab-" + buf + ext;
+}
+
+std::vector<uint8_t> read_framebuffer(int w, int h, bool back_buffer) {
+    std::vector<uint8_t> px(size_t(w) * h * 3);
+    glPixelStorei(GL_PACK_ALIGNMENT, 1);
+    glReadBuffer(back_buffer ? GL_BACK : GL_COLOR_ATTACHMENT0);
+    glReadPixels(0, 0, w, h, GL_RGB, GL_UNSIGNED_BYTE, px.data());
+    return px;
+}
+
+void rebuild_fonts(App& app) {
+    ImGuiIO& io = ImGui::GetIO();
+    io.Fonts->Clear();
+    static ImVector<ImWchar> ranges;  // ImGui keeps a pointer to the glyph ranges for the atlas's lifetime: process-wide
+    if (ranges.empty()) {
+        ImFontGlyphRangesBuilder b;
+        b.AddRanges(io.Fonts->GetGlyphRangesDefault());
+        static const ImWchar extra[] = {0x0300, 0x036F, 0x0370, 0x03FF, 0x2010, 0x2044, 0x2190, 0x21FF, 0x2200, 0x22FF, 0x25A0, 0x25FF, 0};
+        b.AddRanges(extra);
+        b.BuildRanges(&ranges);
+    }
+    const char* font = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+    const float size = std::round(15.0f * app.ui_scale());
+    const char* bold = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
+    // Captions are read from the back of a hall: at least 28 px at font scale 1, growing with it.
+    // On stage the whole picture scales with the height (a 1280×720 video is the 1080p stage made smaller).
+    const float caption_min = app.stage ? 28.0f * std::min(1.0f, app.display_h / 1080.0f) : 28.0f;
+    const float caption = std::round(std::max(caption_min, 15.0f * app.ui_scale() * (app.stage ? 1.25f : 1.9f)));
+    app.caption_font = app.caption_bold = nullptr;
+    if (std::filesystem::exists(font)) {
+        io.Fonts->AddFontFromFileTTF(font, size, nullptr, ranges.Data);
+        app.caption_font = io.Fonts->AddFontFromFileTTF(font, caption, nullptr, ranges.Data);
+        app.caption_bold = std::filesystem::exists(bold) ? io.Fonts->AddFontFromFileTTF(bold, caption, nullptr, ranges.Data)
+                                                         : app.caption_font;
+    } else {
+        ImFontConfig cfg;
+        cfg.SizePixels = size;
+        io.Fonts->AddFontDefault(&cfg);
+    }
+    ImGui_ImplOpenGL3_DestroyFontsTexture();
+    ImGui_ImplOpenGL3_CreateFontsTexture();
+    ImGuiStyle style;
+    ImGui::StyleColorsDark(&style);
+    style.WindowRounding = 4, style.FrameRounding = 3, style.GrabRounding = 3;
+    style.ScaleAllSizes(app.ui_scale());
+    ImGui::GetStyle() = style;
+    app.font_dirty = false;
+    app.fonts_built_at = app.ui_scale();
+}
+
+
+void menu_bar(App& app, bool& quit) {
+    if (!ImGui::BeginMainMenuBar()) return;
+    if (ImGui::BeginMenu("File")) {
+        if (ImGui::MenuItem("Screenshot", "F12")) app.screenshot_request = timestamped("screenshots", ".png");
+        if (ImGui::MenuItem(app.video.is_open() ? "Stop recording" : "Record MP4", "F9")) {
+            if (app.video.is_open()) {
+                const std::string p = app.video.path();
+                app.video.close();
+                app.notify("saved " + p);
+            } else app.screenshot_request = "record:" + timestamped("recordings", ".mp4");
+        }
+        ImGui::Separator();
+        if (ImGui::MenuItem("Save as lesson…")) save_lesson_from_app(app);
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("writes the runs, their hyperparameters and the transport as a lesson file to edit");
+        ImGui::Separator();
+        if (ImGui::MenuItem("Quit", "Ctrl+Q")) quit = true;
+        ImGui::EndMenu();
+    }
+    if (ImGui::BeginMenu("Lessons")) {  // in teaching order; a lesson file of your own: --lesson FILE or drop it here
+        for (const auto& l : shipped_lessons()) {
+            if (ImGui::MenuItem(l->title.c_str(), l->slug.c_str(), app.lesson.lesson == l)) open_lesson(app, l);
+            if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s\n(assets/lessons/%s.toml)", l->description.c_str(), l->slug.c_str());
+        }
+        ImGui::Separator();
+        ImGui::TextDisabled("your own: dreamlab gui --lesson FILE.toml, or drop the file on the window");
+        ImGui::EndMenu();
+    }
+    if (ImGui::BeginMenu("View")) {
+        float s = app.font_scale;
+        if (ImGui::SliderFloat("font scale", &s, 0.75f, 3.0f, "%.2f")) app.font_scale = s;
+        if (ImGui::IsItemDeactivatedAfterEdit()) app.font_dirty = true;
+        ImGui::Checkbox("show |V - V*| instead of V*", &app.show_error_map);
+        if (ImGui::MenuItem("Presentation (stage)", "F5", app.stage)) toggle_stage(app);
+        ImGui::Separator();
+        if (ImGui::MenuItem("Gradient estimators (concept)", nullptr, app.view == App::View::GradEstimators))
+            app.view = app.view == App::View::GradEstimators ? App::View::Lab : App::View::GradEstimators;
+        ImGui::EndMenu();
+    }
+    ImGui::SameLine(ImGui::GetWindowWidth() - ImGui::CalcTextSize("000 FPS   REC 00000").x - 20);
+    if (app.video.is_open()) ImGui::TextColored(ImVec4(1, 0.3f, 0.3f, 1), "REC %lld", (long long)app.video.frames());
+    else ImGui::TextDisabled("       ");
+    ImGui::SameLine();
+    ImGui::TextDisabled("%.0f FPS", app.fps);
+    ImGui::EndMainMenuBar();
+}
+
+void toggle_stage(App& app) {
+    app.stage = !app.stage;
+    app.font_dirty = true;
+    app.stage_plots.clear();
+    if (app.lesson.lesson)
+        for (const std::string& v : app.lesson.lesson->stage)
+            if (v.rfind("plot:", 0) == 0) app.stage_plots.push_back(v.substr(5));
+}
+
+namespace {
+
+// The stage: the lesson's views large, no transport or setup; the caption bar across the bottom.
+void layout_stage(App& app, ImVec2 o, ImVec2 sz, ImGuiWindowFlags flags, const std::function<void(const char*)>& record) {
+    std::vector<std::string> views = app.lesson.lesson ? app.lesson.lesson->stage : std::vector<std::string>{};
+    if (views.empty()) views = {"environment", "values", "plots"};
+    bool env = false, values = false, plots = false;
+    for (const std::string& v : views) {
+        env |= v == "environment";
+        values |= v == "values" || v == "dream";
+        plots |= v == "plots" || v.rfind("plot:", 0) == 0;
+    }
+    auto place = [&](float x, float y, float w, float h) {
+        ImGui::SetNextWindowPos(ImVec2(o.x + x, o.y + y));
+        ImGui::SetNextWindowSize(ImVec2(w, h));
+    };
+    if (app.view == App::View::GradEstimators) {
+        place(0, 0, sz.x, sz.y);
+        if (ImGui::Begin("Gradient estimators", nullptr, flags)) record("Gradient estimators"), panel_grad_estimators(app);
+        ImGui::End();
+        return;
+    }
+    const float top_h = plots && (env || values) ? sz.y * 0.58f : plots ? 0 : sz.y;
+    const float env_w = env && values ? std::min(sz.x * 0.36f, top_h * 1.1f) : env ? sz.x : 0;
+    if (env) {
+        place(0, 0, env_w, top_h);
+        if (ImGui::Begin("Environment", nullptr, flags)) record("Environment"), panel_environment(app);
+        ImGui::End();
+    }
+    if (values) {
+        place(env_w, 0, sz.x - env_w, top_h);
+        if (ImGui::Begin("Values and policy", nullptr, flags)) record("Values and policy"), panel_values(app);
+        ImGui::End();
+    }
+    if (plots) {
+        place(0, top_h, sz.x, sz.y - top_h);
+        if (ImGui::Begin("Plots", nullptr, flags)) record("Plots"), panel_plots(app);
+        ImGui::End();
+    }
+}
+
+}  // namespace
+
+// The dashboard: setup + transport on the left, env / values on top, plots below.
+void layout_and_draw(App& app) {
+    app.keys_taken = false;  // the panels claim the keyboard again each frame
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    const ImVec2 o = vp->WorkPos;
+    // The lesson's caption bar, across the bottom; never more than 40% of the window (a long caption scrolls).
+    const float caption_h = std::min(caption_height(app, vp->WorkSize.x), vp->WorkSize.y * 0.4f);
+    const ImVec2 sz(vp->WorkSize.x, vp->WorkSize.y - caption_h);
+    const float left = std::min(420.0f * app.ui_scale(), sz.x * 0.32f);
+    const float transport_h = 190.0f * app.ui_scale();
+    const float top_h = std::max(sz.y * 0.55f, 300.0f);
+    const ImGuiWindowFlags flags = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse;
+    app.panel_rects.clear();
+    auto place = [&](float x, float y, float w, float h) {
+        ImGui::SetNextWindowPos(ImVec2(o.x + x, o.y + y));
+        ImGui::SetNextWindowSize(ImVec2(w, h));
+    };
+    const ImVec2 fb = ImGui::GetIO().DisplayFramebufferScale;
+    auto record = [&](const char* name) {  // inside Begin: this panel's rectangle, for the screenshot checker
+        const ImVec2 p = ImGui::GetWindowPos(), q = ImGui::GetWindowSize();
+        app.panel_rects.push_back({name, p.x * fb.x, p.y * fb.y, q.x * fb.x, q.y * fb.y});
+    };
+    if (app.stage) {
+        layout_stage(app, o, sz, flags, record);
+    } else {
+    place(0, 0, left, transport_h);
+    if (ImGui::Begin("Transport", nullptr, flags)) record("Transport"), panel_transport(app);
+    ImGui::End();
+    place(0, transport_h, left, sz.y - transport_h);
+    if (ImGui::Begin("Run setup", nullptr, flags)) record("Run setup"), panel_setup(app);
+    ImGui::End();
+    if (app.view == App::View::GradEstimators) {  // a concept panel takes the place of the env, values and plots
+        place(left, 0, sz.x - left, sz.y);
+        if (ImGui::Begin("Gradient estimators", nullptr, flags)) record("Gradient estimators"), panel_grad_estimators(app);
+        ImGui::End();
+    } else {
+        const float env_w = std::min((sz.x - left) * 0.34f, top_h * 0.95f);
+        place(left, 0, env_w, top_h);
+        if (ImGui::Begin("Environment", nullptr, flags)) record("Environment"), panel_environment(app);
+        ImGui::End();
+        place(left + env_w, 0, sz.x - left - env_w, top_h);
+        if (ImGui::Begin("Values and policy", nullptr, flags)) record("Values and policy"), panel_values(app);
+        ImGui::End();
+        place(left, top_h, sz.x - left, sz.y - top_h);
+        if (ImGui::Begin("Plots", nullptr, flags)) record("Plots"), panel_plots(app);
+        ImGui::End();
+    }
+    }
+    if (caption_h > 0) {
+        place(0, sz.y, sz.x, caption_h);
+        if (ImGui::Begin("Lesson", nullptr, flags | ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoScrollbar)) record("Lesson"), panel_caption(app);
+        ImGui::End();
+    }
+    if (!app.lesson.highlight.empty() && ImGui::GetTime() < app.lesson.highlight_until)  // a beat points at a panel
+        for (const auto& r : app.panel_rects)
+            if (r.name == app.lesson.highlight)
+                ImGui::GetForegroundDrawList()->AddRect(ImVec2(r.x / fb.x + 2, r.y / fb.y + 2), ImVec2((r.x + r.w) / fb.x - 2, (r.y + r.h) / fb.y - 2),
+                                                        IM_COL32(255, 214, 90, 255), 4, 0, 4);
+    if (!app.toast.empty() && ImGui::GetTime() < app.toast_until) {
+        ImGui::SetNextWindowPos(ImVec2(o.x + sz.x * 0.5f, o.y + sz.y - 40), 0, ImVec2(0.5f, 1));
+        ImGui::SetNextWindowBgAlpha(0.85f);
+        ImGui::Begin("##toast", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoInputs);
+        ImGui::TextUnformatted(app.toast.c_str());
+        ImGui::End();
+    }
+}
+
+
+}  // namespace dl
