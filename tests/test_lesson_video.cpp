@@ -93,23 +93,23 @@ std::string png(const fs::path& dir, int frame) {
 
 TEST_CASE("render: two renders of a lesson give identical frames; beats fire at their frames; captions appear with them") {
     const fs::path a = scratch("a"), b = scratch("b");
-    const std::string common = "--lesson " + kLesson + " --fps 10 --size 640x360 --hold 1 --frames 40 --quiet";
+    const std::string common = "--lesson " + kLesson + " --fps 10 --size 640x360 --hold 1 --frames 50 --quiet";
     std::string out;
     REQUIRE_MESSAGE(run("render " + common + " --out " + (a / "v.mp4").string() + " --png-sequence " + (a / "png").string() +
                         " --gif " + (a / "v.gif").string() + " --beats-log " + (a / "beats.tsv").string(), &out) == 0, out);
     REQUIRE_MESSAGE(run("render " + common + " --out " + (b / "v.mp4").string() + " --beats-log " + (b / "beats.tsv").string(), &out) == 0,
                     out);
 
-    // The video as asked: H.264, 10 fps, 40 frames, 4 s.
+    // The video as asked: H.264, 10 fps, 50 frames, 5 s.
     const VideoInfo va = probe_video((a / "v.mp4").string()), vb = probe_video((b / "v.mp4").string());
     CHECK(va.codec == "h264");
     CHECK(va.width == 640);
     CHECK(va.height == 360);
-    CHECK(va.frames == 40);
+    CHECK(va.frames == 50);
     CHECK(va.fps == doctest::Approx(10));
-    CHECK(va.duration_s == doctest::Approx(4.0).epsilon(0.03));
+    CHECK(va.duration_s == doctest::Approx(5.0).epsilon(0.03));
     // Deterministic: the same decoded pictures, and (x264 is deterministic) the same file.
-    REQUIRE(va.frame_hashes.size() == 40);
+    REQUIRE(va.frame_hashes.size() == 50);
     CHECK(va.frame_hashes == vb.frame_hashes);
     CHECK(read_file(a / "v.mp4") == read_file(b / "v.mp4"));
     // Something moves: the picture is not one frame repeated.
@@ -118,12 +118,13 @@ TEST_CASE("render: two renders of a lesson give identical frames; beats fire at 
     // The GIF: 10 fps is exact in GIF's 1/100 s delays, so every frame is kept.
     const VideoInfo g = probe_video((a / "v.gif").string());
     CHECK(g.codec == "gif");
-    CHECK(g.frames == 40);
+    CHECK(g.frames == 50);
     CHECK(g.width == 640);
     CHECK(fs::file_size(a / "v.gif") < 2'000'000);
 
     // Beats: the start at frame 0; after a 1 s hold (10 frames) the renderer presses play; at 200 steps per
-    // video second (20 a frame) the 100th env step is reached 5 frames later; the key beat waits 1 s more.
+    // video second (20 a frame) the 100th env step is reached at frame 14, but that beat's caption waits until
+    // "Start." has been on screen its reading time (3 s at least); the key beat waits 1 s (the hold) more.
     const auto beats = read_beats(a / "beats.tsv");
     CHECK(read_file(a / "beats.tsv") == read_file(b / "beats.tsv"));
     REQUIRE(beats.size() == 4);
@@ -131,17 +132,17 @@ TEST_CASE("render: two renders of a lesson give identical frames; beats fire at 
     CHECK(beats[0].caption == "Start.");
     CHECK(beats[1].what == "Space (play)");
     CHECK(beats[1].frame == 10);
-    CHECK(beats[2].frame == 14);  // frames 10..14 take 20 steps each: 100 after frame 14's
+    CHECK(beats[2].frame == 30);
     CHECK(beats[2].caption.find("one hundred env steps") != std::string::npos);
-    CHECK(beats[3].frame == 24);
+    CHECK(beats[3].frame == 40);
     CHECK(beats[3].caption == "Key.");
 
-    // The caption on screen follows: the long caption's text arrives at frame 14 and stays; the short one replaces it.
+    // The caption on screen follows: the long caption's text arrives at frame 30 and stays; the short one replaces it.
     const fs::path pngs = a / "png";
-    CHECK(fs::exists(png(pngs, 39)));
-    CHECK(!fs::exists(png(pngs, 40)));
-    const long start = caption_ink(png(pngs, 13)), long_caption = caption_ink(png(pngs, 14)), later = caption_ink(png(pngs, 20)),
-               key = caption_ink(png(pngs, 24));
+    CHECK(fs::exists(png(pngs, 49)));
+    CHECK(!fs::exists(png(pngs, 50)));
+    const long start = caption_ink(png(pngs, 29)), long_caption = caption_ink(png(pngs, 30)), later = caption_ink(png(pngs, 36)),
+               key = caption_ink(png(pngs, 40));
     CHECK(long_caption > 3 * start);
     CHECK(later == long_caption);
     CHECK(key * 3 < long_caption);

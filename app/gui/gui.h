@@ -56,6 +56,7 @@ struct LessonPlay {
     std::shared_ptr<const Lesson> lesson;
     std::unique_ptr<LessonTimeline> timeline;
     std::string caption;
+    double caption_until = 0;              // a later beat's caption waits until this one has been read
     bool play = false;
     double speed = 30;                     // 0 = no limit
     size_t seek_to = SIZE_MAX;             // ← re-runs the lesson up to this beat (unthrottled), then restores

@@ -43,10 +43,16 @@ const char* panel_of(const std::string& view) {
     return "Plots";
 }
 
+// How long a caption needs on screen to be read aloud: 0.3 s a word, 3 to 10 s.
+double reading_time(const std::string& caption) {
+    const double words = double(std::count(caption.begin(), caption.end(), ' ') + 1);
+    return std::clamp(0.3 * words, 3.0, 10.0);
+}
+
 void apply_beat(App& app, size_t i) {
     LessonPlay& lp = app.lesson;
     const LessonBeat& b = lp.lesson->beats[i];
-    if (!b.caption.empty()) lp.caption = b.caption;
+    if (!b.caption.empty()) lp.caption = b.caption, lp.caption_until = ImGui::GetTime() + reading_time(b.caption);
     if (b.play) lp.play = *b.play;
     if (b.speed) lp.speed = *b.speed;
     if (lp.seek_to == SIZE_MAX && (b.play || b.speed)) set_transport(app, lp.play, lp.speed);
@@ -104,7 +110,11 @@ void lesson_frame(App& app) {
         const bool seeking = lp.seek_to != SIZE_MAX;
         if (seeking && lp.timeline->next() >= lp.seek_to) break;
         // While seeking back, a key beat fires at once (the presenter had pressed → there).
-        if (!lp.timeline->due(p) && !(seeking && lp.lesson->beats[lp.timeline->next()].trigger.kind == BeatTrigger::Key)) break;
+        const LessonBeat& b = lp.lesson->beats[lp.timeline->next()];
+        if (!lp.timeline->due(p) && !(seeking && b.trigger.kind == BeatTrigger::Key)) break;
+        // Two captions due at once (a fast run passes two thresholds in one frame): the second waits until the
+        // first has been on screen long enough to read. The runs go on meanwhile.
+        if (!seeking && !b.caption.empty() && ImGui::GetTime() < lp.caption_until) break;
         apply_beat(app, lp.timeline->advance());
     }
     if (lp.seek_to != SIZE_MAX && lp.timeline->next() >= lp.seek_to) {  // arrived: the transport the beats asked for
