@@ -242,13 +242,13 @@ int cmd_train(const Options& o, std::ostream& out, std::ostream& err) {
 struct EpisodeRecorder {
     std::string path;
     int64_t episodes = 0;
-    int fps = 8;
+    int fps = 0;  // 0: the env's render_fps (CartPole 50, FrozenLake 4), as Gymnasium plays it
     VideoWriter video;
     Image frame;
     void operator()(const Env& env, int64_t episode) {
         if (episode >= episodes) return;
         env.render(frame);
-        if (!video.is_open()) video.open(path, frame.width(), frame.height(), fps);
+        if (!video.is_open()) video.open(path, frame.width(), frame.height(), fps > 0 ? fps : env.render_fps());  // true speed
         video.add_frame(frame.data());
     }
 };
@@ -261,7 +261,7 @@ int cmd_eval(const Options& o, std::ostream& out) {
     if (o.has("--video")) {
         rec.path = o.get("--video");
         rec.episodes = o.has("--video-episodes") ? parse_count("--video-episodes", o.get("--video-episodes"), 1, 1000) : 3;
-        rec.fps = int(o.has("--fps") ? parse_count("--fps", o.get("--fps"), 1, 120) : 8);
+        rec.fps = int(o.has("--fps") ? parse_count("--fps", o.get("--fps"), 1, 120) : 0);  // 0: the env's own
         on_frame = std::ref(rec);
     } else if (o.has("--video-episodes") || o.has("--fps")) {
         throw UsageError("--video-episodes and --fps only make sense with --video FILE.mp4");

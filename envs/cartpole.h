@@ -52,6 +52,7 @@ public:
     int max_episode_steps() const override { return max_steps_; }
 
     std::string id() const override { return "CartPole-v1"; }
+    int render_fps() const override { return 50; }  // Gymnasium: 50
     Space observation_space() const override;
     Space action_space() const override { return Space::discrete(2); }
     void render(Image& img) const override;

@@ -136,6 +136,8 @@ public:
     virtual std::vector<std::string> action_names() const { return {}; }
     // The time limit (steps until truncation); 0 if there is none.
     virtual int max_episode_steps() const { return 0; }
+    // Frames per second at which its episodes play back at true speed (Gymnasium's metadata["render_fps"]).
+    virtual int render_fps() const { return 30; }
     // Episode replays: envs that support them record the last n episodes once asked (n = 0 stops), expose them,
     // and draw one recorded frame as render() would.
     virtual void keep_episodes(int n) { (void)n; }

@@ -65,6 +65,7 @@ public:
     explicit FrozenLake(const FrozenLakeArgs& args);
 
     std::string id() const override { return "FrozenLake-v1"; }
+    int render_fps() const override { return 4; }  // Gymnasium: 4
     int num_states() const override { return layers_ * rows_ * cols_; }
     int num_actions() const override { return 4; }
     int reset_state(std::optional<uint64_t> seed = std::nullopt) override;

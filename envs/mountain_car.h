@@ -33,6 +33,7 @@ public:
     explicit MountainCarContinuous(const MountainCarArgs& args = {}) : max_steps_(int(args.max_episode_steps)) { reset(0); }
 
     std::string id() const override { return "MountainCarContinuous-v0"; }
+    int render_fps() const override { return 30; }  // Gymnasium: 30
     Space observation_space() const override;
     Space action_space() const override;
     std::vector<std::string> action_names() const override { return {"force"}; }

@@ -6,20 +6,40 @@
 
 namespace dl {
 
-std::vector<double> ema_smooth(std::span<const double> y, double w) {
+namespace {
+// A readout number: whole numbers as such ("episode = 390"), else 4 significant digits.
+std::string axis_number(double v) {
+    char b[32];
+    if (std::isfinite(v) && v == std::round(v) && std::fabs(v) < 1e15) std::snprintf(b, sizeof b, "%.0f", v);
+    else std::snprintf(b, sizeof b, "%.4g", v);
+    return b;
+}
+}  // namespace
+
+std::vector<double> trailing_mean(std::span<const double> y, int window) {
     std::vector<double> out;
-    ema_smooth_into(y, w, out);
+    trailing_mean_into(y, window, out);
     return out;
 }
 
-void ema_smooth_into(std::span<const double> y, double w, std::vector<double>& out) {
+void trailing_mean_into(std::span<const double> y, int window, std::vector<double>& out) {
     out.resize(y.size());
-    double s = 0, norm = 0;
+    const size_t n = size_t(std::max(1, window));
+    std::vector<double> ring(n);  // the last n finite values
+    size_t count = 0, at = 0;
+    double sum = 0;
     for (size_t i = 0; i < y.size(); ++i) {
-        if (std::isnan(y[i])) { out[i] = i ? out[i - 1] : NAN; continue; }
-        s = w * s + (1 - w) * y[i];
-        norm = w * norm + (1 - w);
-        out[i] = s / norm;
+        if (std::isfinite(y[i])) {
+            if (count == n) sum -= ring[at];
+            else ++count;
+            ring[at] = y[i], sum += y[i];
+            at = (at + 1) % n;
+            if (at == 0) {  // re-add from the ring now and then: a running sum over 10⁵ values drifts
+                sum = 0;
+                for (size_t k = 0; k < count; ++k) sum += ring[k];
+            }
+        }
+        out[i] = count ? sum / double(count) : NAN;
     }
 }
 
@@ -79,7 +99,7 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
         Prepared& p = prep[k];
         p.y.resize(s.y.size());
         for (size_t i = 0; i < s.y.size(); ++i) p.y[i] = ty(s.y[i]);
-        if (s.smooth && opt.ema > 0) ema_smooth_into(p.y, opt.ema, p.ys);
+        if (s.smooth && opt.window > 1) trailing_mean_into(p.y, opt.window, p.ys);
         else p.ys = p.y;
         p.lo.clear(), p.hi.clear();
         if (!s.lo.empty()) {
@@ -88,7 +108,7 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
         }
         if (!s.x.empty()) xmin = std::min(xmin, tx(s.x.front())), xmax = std::max(xmax, tx(s.x.back()));
         points += s.x.size();
-        const auto& src = (opt.show_raw || !s.smooth || opt.ema <= 0) ? p.y : p.ys;
+        const auto& src = (opt.show_raw || !s.smooth || opt.window <= 1) ? p.y : p.ys;
         for (double v : src) if (std::isfinite(v)) ymin = std::min(ymin, v), ymax = std::max(ymax, v);
         for (double v : p.lo) if (std::isfinite(v)) ymin = std::min(ymin, v);
         for (double v : p.hi) if (std::isfinite(v)) ymax = std::max(ymax, v);
@@ -166,8 +186,8 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
                 prev_lo = lo, prev_hi = hi, last = b;
             }
         }
-        const bool draw_raw = s.smooth && opt.ema > 0 && opt.show_raw;
-        if (draw_raw || !(s.smooth && opt.ema > 0)) {
+        const bool draw_raw = s.smooth && opt.window > 1 && opt.show_raw;
+        if (draw_raw || !(s.smooth && opt.window > 1)) {
             // Per pixel column: the min..max envelope (very faint) and the column mean (a line), so 10⁵ noisy
             // points read as a band with a trend instead of a solid block.
             static std::vector<float> mn, mx, sum;
@@ -191,7 +211,7 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
             if (line.size() == 1) dl->AddCircleFilled(line[0], 2.5f, c);
             if (line.size() > 1) dl->AddPolyline(line.data(), int(line.size()), c, 0, draw_raw ? 1.0f : 1.8f);
         }
-        if (s.smooth && opt.ema > 0) {
+        if (s.smooth && opt.window > 1) {
             static std::vector<ImVec2> line;
             line.clear();
             int last = -1;
@@ -247,7 +267,14 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
         const double xt = xmin + (mouse.x - p0.x) / (p1.x - p0.x) * (xmax - xmin), xm = opt.log_x ? std::pow(10.0, xt) : xt;
         dl->AddLine(ImVec2(mouse.x, p0.y), ImVec2(mouse.x, p1.y), IM_COL32(255, 255, 255, 90));
         ImGui::BeginTooltip();
-        ImGui::Text("%s = %g", *opt.x_label ? opt.x_label : "x", xm);
+        // The x of the nearest data point (an episode is a whole number), not the mouse's fractional position.
+        double xs = xm, best = INFINITY;
+        for (const PlotSeries& s : series) {
+            const size_t j = size_t(std::lower_bound(s.x.begin(), s.x.end(), xm) - s.x.begin());
+            for (size_t c : {j, j - 1})
+                if (c < s.x.size() && std::fabs(s.x[c] - xm) < best) best = std::fabs(s.x[c] - xm), xs = s.x[c];
+        }
+        ImGui::Text("%s = %s", *opt.x_label ? opt.x_label : "x", axis_number(xs).c_str());
         for (size_t k = 0; k < series.size(); ++k) {
             const PlotSeries& s = series[k];
             if (s.x.empty()) continue;
@@ -258,12 +285,12 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
                                ImGuiColorEditFlags_NoTooltip, ImVec2(fs * 0.8f, fs * 0.8f));
             ImGui::SameLine();
             const double raw = s.y[i];
-            if (s.smooth && opt.ema > 0) {
-                const double sm = opt.log_y ? std::pow(10.0, prep[k].ys[i]) : prep[k].ys[i];
-                ImGui::Text("%s @ %g: %.4g (smoothed %.4g)", s.label.c_str(), s.x[i], raw, sm);
-            } else {
-                ImGui::Text("%s @ %g: %.4g", s.label.c_str(), s.x[i], raw);
-            }
+            const double sm = s.smooth && opt.window > 1 && i < prep[k].ys.size()
+                                  ? (opt.log_y ? std::pow(10.0, prep[k].ys[i]) : prep[k].ys[i]) : NAN;
+            if (std::isfinite(sm))
+                ImGui::Text("%s @ %s: %.4g (mean of last %d: %.4g)", s.label.c_str(), axis_number(s.x[i]).c_str(), raw, opt.window, sm);
+            else
+                ImGui::Text("%s @ %s: %.4g", s.label.c_str(), axis_number(s.x[i]).c_str(), raw);
             if (!s.lo.empty()) {
                 ImGui::SameLine();
                 ImGui::TextDisabled("[%.4g, %.4g]", s.lo[i], s.hi[i]);

@@ -1,5 +1,5 @@
 // Plot — our line-plot widget over ImDrawList (ImPlot is not packaged for Debian).
-// Axes with "nice" ticks, a legend, EMA smoothing (raw drawn faint, smoothed bold), a hover readout, any
+// Axes with "nice" ticks, a legend, smoothing by a trailing mean (raw drawn faint, the mean bold), a hover readout, any
 // number of series, optional mean ± band, vertical event markers (hyperparameter changes), log-scale x and y,
 // and per-pixel min/max decimation so 10⁵ points cost no more than the plot's width.
 #pragma once
@@ -18,7 +18,7 @@ struct PlotSeries {
     ImU32 color = IM_COL32(80, 160, 255, 255);
     std::span<const double> x, y;   // x ascending
     std::span<const double> lo, hi; // optional band (same length as x): drawn as a translucent area
-    bool smooth = true;             // apply the plot's EMA (raw drawn faint underneath)
+    bool smooth = true;             // apply the plot's trailing mean (raw drawn faint underneath)
 };
 
 struct PlotMarker {
@@ -29,18 +29,21 @@ struct PlotMarker {
 
 struct PlotOptions {
     ImVec2 size = {0, 180};      // 0 width = fill the available width
-    double ema = 0.0;            // smoothing weight in [0, 1): 0 = none, 0.99 = very smooth
+    // The bold line is the mean of the last `window` points (for returns: the last `window` episodes, as
+    // Gymnasium's "solved" rule reads them); 1 = no smoothing. A trailing mean never lags a plateau by more than
+    // the window, where an EMA of weight 0.98 read 370 after 20k steps at 500.
+    int window = 1;
     bool log_y = false;
     bool log_x = false;          // x > 0 on a log scale, ticks at the decades
-    bool show_raw = true;        // draw unsmoothed values faintly under the EMA
+    bool show_raw = true;        // draw unsmoothed values faintly under the mean
     const char* x_label = "";
     double y_min = NAN, y_max = NAN;  // fixed limits (NAN = automatic)
     std::vector<PlotMarker> markers;
 };
 
-// Exponential moving average with TensorBoard's debiasing (the first values are not pulled towards 0).
-std::vector<double> ema_smooth(std::span<const double> y, double weight);
-void ema_smooth_into(std::span<const double> y, double weight, std::vector<double>& out);  // reuses out's memory
+// out[i] = the mean of the last `window` finite values among y[0..i] (fewer at the start; NAN before the first).
+std::vector<double> trailing_mean(std::span<const double> y, int window);
+void trailing_mean_into(std::span<const double> y, int window, std::vector<double>& out);  // reuses out's memory
 // 1-2-5 tick positions covering [lo, hi] with about `target` ticks.
 std::vector<double> nice_ticks(double lo, double hi, int target);
 

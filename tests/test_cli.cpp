@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/cli.h"
+#include "tests/cli_helpers.h"
 #include "core/algos/registry.h"
 #include "base/files.h"
 #include "media/media.h"
@@ -13,22 +14,7 @@
 using namespace dl;
 namespace fs = std::filesystem;
 
-namespace {
-struct Cli {
-    int code;
-    std::string out, err;
-};
-Cli cli(std::vector<std::string> args) {
-    std::ostringstream o, e;
-    const int code = run_cli(args, o, e);
-    return {code, o.str(), e.str()};
-}
-fs::path temp_dir(const std::string& name) {
-    fs::path p = fs::temp_directory_path() / ("dreamlab-test-" + name + "-" + std::to_string(::getpid()));
-    fs::remove_all(p);
-    return p;
-}
-}  // namespace
+using test::Cli, test::cli, test::temp_dir;
 
 TEST_CASE("list names every env with its args and every algorithm with its hyperparameters") {
     Cli r = cli({"list"});

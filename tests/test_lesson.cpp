@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 
+#include "core/rl/agent.h"
 #include "core/session/lesson.h"
 
 using namespace dl;
@@ -144,6 +145,9 @@ TEST_CASE("bad lessons are refused naming the file, the line, the field and what
         {with("set = { alpha = 0.1 }", "set = { gamma = 0.9, lambda = 0.1 }"), "beats[2].set.lambda: q_learning (run 0) has no parameter lambda"},
         {with("caption = \"press → to go on\"", "view = \"values\"\nload_agent = \"nowhere\""), "beats[3].load_agent: no trained agent at"},
         {with("caption = \"press → to go on\"", "play_greedy = 3"), "beats[3].play_greedy: plays a loaded agent"},
+        {with("caption = \"press → to go on\"", "select = 2"), "beats[3].select: run 2 does not exist here: 2 run(s) by this beat"},
+        {with("algo.id = \"sarsa\"\nalgo.args.episodes = 300", "algo.id = \"trained\"\nalgo.args.agent = \"nowhere\""),
+         "runs[1].algo.args.agent: no trained agent at"},
         {with("caption = \"press → to go on\"", "caption = 3"), "beats[3].caption: expected a string"},
         {with("caption = \"press → to go on\"", "colour = \"red\""), "beats[3].colour: unknown key"},
         {with("caption = \"press → to go on\"", ""), "beats[3]: does nothing"},
@@ -165,6 +169,22 @@ TEST_CASE("bad lessons are refused naming the file, the line, the field and what
     CHECK(error_of(restart).find("bad.toml:6: beats[0].set.num_envs: num_envs takes effect only when a run restarts") == 0);
     CHECK(error_of("title = \"no runs\"\n").find("a lesson needs at least one [[runs]]") != std::string::npos);
     CHECK_THROWS_WITH(load_lesson("/nonexistent/x.toml"), doctest::Contains("/nonexistent/x.toml: cannot read"));
+}
+
+TEST_CASE("lessons load pretrained agents by name or path; a run of the trained algorithm plays one") {
+    const std::string text = "title = \"a\"\n[[runs]]\nenv.id = \"CartPole-v1\"\nalgo = { id = \"trained\", args = { agent = \"cartpole-ppo\" } }\n"
+                             "[[beats]]\nload_agent = \"cartpole-dqn\"\nplay_greedy = 5\nselect = 1\n";
+    const Lesson l = parse_lesson(text, "/somewhere/a.toml");
+    const std::string ppo = agents_dir() + "/cartpole-ppo", dqn = agents_dir() + "/cartpole-dqn";
+    CHECK(l.runs[0].algo_args.at("agent") == std::filesystem::absolute(ppo).lexically_normal().string());
+    REQUIRE(l.beats.size() == 1);
+    CHECK(l.beats[0].load_agent == std::filesystem::absolute(dqn).lexically_normal().string());
+    CHECK(l.beats[0].play_greedy == 5);
+    CHECK(l.beats[0].select == 1);  // the lesson's run 0, then the loaded one
+    // A path is relative to the lesson file.
+    const std::string rel = "title = \"a\"\n[[runs]]\nenv.id = \"CartPole-v1\"\nalgo.id = \"ppo\"\n[[beats]]\nload_agent = \"../agents/cartpole-ppo\"\n";
+    CHECK(parse_lesson(rel, lessons_dir() + "/x.toml").beats[0].load_agent == std::filesystem::absolute(ppo).lexically_normal().string());
+    CHECK_THROWS_WITH(parse_lesson(rel, "/elsewhere/x.toml"), doctest::Contains("no trained agent at /elsewhere/../agents/cartpole-ppo"));
 }
 
 TEST_CASE("the timeline: beats fire in order, each on its trigger; a key fires the next beat whatever it waits for") {

@@ -28,12 +28,24 @@ TEST_CASE("policy arrows point where the action moves the agent (screen y grows 
     CHECK(env.action_names() == std::vector<std::string>{"Left", "Down", "Right", "Up"});
 }
 
-TEST_CASE("EMA smoothing is debiased and ticks are 1-2-5 steps") {
-    const auto s = ema_smooth(std::vector<double>{4, 4, 4, 4}, 0.9);
+TEST_CASE("smoothing is a trailing mean over the window (never a lie on a plateau) and ticks are 1-2-5 steps") {
+    const auto s = trailing_mean(std::vector<double>{4, 4, 4, 4}, 3);
     for (double v : s) CHECK(v == doctest::Approx(4.0));
-    const auto r = ema_smooth(std::vector<double>{0, 10}, 0.5);
-    CHECK(r[0] == doctest::Approx(0.0));
-    CHECK(r[1] == doctest::Approx(10.0 * 0.5 / 0.75));
+    const auto r = trailing_mean(std::vector<double>{NAN, 0, 10, NAN, 20, 30}, 2);
+    CHECK(std::isnan(r[0]));                     // nothing yet
+    CHECK(r[1] == doctest::Approx(0.0));
+    CHECK(r[2] == doctest::Approx(5.0));
+    CHECK(r[3] == doctest::Approx(5.0));         // a missing value keeps the mean
+    CHECK(r[4] == doctest::Approx(15.0));
+    CHECK(r[5] == doctest::Approx(25.0));
+    // A learner that reached 500 and stayed: after `window` episodes the bold line reads 500 exactly.
+    std::vector<double> climb(300);
+    for (size_t i = 0; i < climb.size(); ++i) climb[i] = i < 100 ? double(i) : 500;
+    CHECK(trailing_mean(climb, 20)[119] == 500);
+    CHECK(trailing_mean(climb, 20)[110] < 500);
+    // Long series: the sum is re-added, no drift.
+    std::vector<double> many(100000, 0.1);
+    CHECK(trailing_mean(many, 7).back() == doctest::Approx(0.1).epsilon(1e-12));
     const auto t = nice_ticks(0, 1, 5);
     REQUIRE(t.size() >= 3);
     CHECK(t.front() == doctest::Approx(0.0));

@@ -47,7 +47,8 @@ void rebuild_fonts(App& app) {
     // Captions are read from the back of a hall: at least 28 px at font scale 1, growing with it.
     // On stage the whole picture scales with the height (a 1280×720 video is the 1080p stage made smaller).
     const float caption_min = app.stage ? 28.0f * std::min(1.0f, app.display_h / 1080.0f) : 28.0f;
-    const float caption = std::round(std::max(caption_min, 15.0f * app.ui_scale() * (app.stage ? 1.25f : 1.9f)));
+    // 28 px at font scale 1 on the dashboard (1.9× its text), then growing with the font like the rest.
+    const float caption = std::round(std::max(caption_min, 15.0f * app.ui_scale() * (app.stage ? 1.25f : 1.0f) + (app.stage ? 0.0f : 13.0f)));
     app.caption_font = app.caption_bold = nullptr;
     if (std::filesystem::exists(font)) {
         io.Fonts->AddFontFromFileTTF(font, size, nullptr, ranges.Data);
@@ -76,13 +77,17 @@ void menu_bar(App& app, bool& quit) {
     if (ImGui::BeginMenu("File")) {
         if (ImGui::MenuItem("Screenshot", "F12")) app.screenshot_request = timestamped("screenshots", ".png");
         if (ImGui::MenuItem(app.video.is_open() ? "Stop recording" : "Record MP4", "F9")) {
-            if (app.video.is_open()) {
-                const std::string p = app.video.path();
-                app.video.close();
-                app.notify("saved " + p);
-            } else app.screenshot_request = "record:" + timestamped("recordings", ".mp4");
+            if (app.video.is_open()) app.stop_recording_requested = true;
+            else app.screenshot_request = "record:" + timestamped("recordings", ".mp4");
         }
         ImGui::Separator();
+        if (ImGui::BeginMenu("Open a trained agent")) {  // it plays greedily beside the runs: the finished behaviour at once
+            for (const std::string& name : pretrained_agents())
+                if (ImGui::MenuItem(name.c_str())) open_trained_agent(app, agents_dir() + "/" + name);
+            ImGui::Separator();
+            ImGui::TextDisabled("or drop a train --out directory on the window");
+            ImGui::EndMenu();
+        }
         if (ImGui::MenuItem("Save as lesson…")) save_lesson_from_app(app);
         if (ImGui::IsItemHovered()) ImGui::SetTooltip("writes the runs, their hyperparameters and the transport as a lesson file to edit");
         ImGui::Separator();
@@ -109,10 +114,8 @@ void menu_bar(App& app, bool& quit) {
             app.view = app.view == App::View::GradEstimators ? App::View::Lab : App::View::GradEstimators;
         ImGui::EndMenu();
     }
-    ImGui::SameLine(ImGui::GetWindowWidth() - ImGui::CalcTextSize("000 FPS   REC 00000").x - 20);
-    if (app.video.is_open()) ImGui::TextColored(ImVec4(1, 0.3f, 0.3f, 1), "REC %lld", (long long)app.video.frames());
-    else ImGui::TextDisabled("       ");
-    ImGui::SameLine();
+    // While recording, the window's title says so (nothing about the recording is drawn into the video).
+    ImGui::SameLine(ImGui::GetWindowWidth() - ImGui::CalcTextSize("000 FPS").x - ImGui::GetStyle().WindowPadding.x * 2);
     ImGui::TextDisabled("%.0f FPS", app.fps);
     ImGui::EndMainMenuBar();
 }

@@ -41,7 +41,8 @@ struct RunSlot {
     // at the start of the next frame, answered in snap.views.
     ViewRequest want_views;
 
-    std::string label() const;             // "q_learning #1"
+    std::string name;                      // what sets it apart from the other runs ("td3 · noise=ou"); name_runs
+    std::string label() const;             // its name, or "q_learning #1" before it has one
 };
 
 // [SECTION] App
@@ -120,6 +121,7 @@ struct App {
     std::string dropped;                   // a file dropped on the window (a lesson to open)
     std::string screenshot_request;        // path; taken after the next frame is drawn
     VideoWriter video;
+    bool stop_recording_requested = false; // File → Stop recording (the window finishes it)
     double video_t0 = 0;
     int video_fps = 30;
     std::string toast;                     // a short message at the bottom
@@ -141,6 +143,9 @@ struct App {
 void add_run(App& app, const RunConfig& cfg);                // starts it with the app's transport state
 void restart_run(App& app, RunSlot& run, const RunConfig& cfg);
 void poll_runs(App& app);                                    // pulls snapshots and metrics, never blocks
+// Names every run by what differs from its siblings: the algorithm, then the env, each setting and the seed where
+// the runs disagree ("ppo · norm_adv=off", "q_learning · seed 2"); " #id" only where two are otherwise the same.
+void name_runs(App& app);
 void apply_transport(App& app);                              // pushes play/pause/speed to every session
 void step_all(App& app, Tick unit);
 void load_draft(App& app);                                   // draft ← selected run's config
@@ -149,6 +154,8 @@ RunConfig draft_config(const App& app);
 const std::vector<std::shared_ptr<const Lesson>>& shipped_lessons();
 std::shared_ptr<const Lesson> find_lesson(const std::string& name_or_path);  // throws LessonError
 void open_lesson(App& app, std::shared_ptr<const Lesson> lesson);           // replaces every run
+// Adds a run in which a trained agent (a train --out directory or assets/agents/NAME) plays greedily, and selects it.
+void open_trained_agent(App& app, const std::string& dir, int episodes = 100);
 void lesson_frame(App& app);   // fires the beats that are due (after poll_runs, every frame)
 void lesson_next(App& app);    // →: the next beat now
 void lesson_back(App& app);    // ←: back one beat (re-runs the lesson from its start)
@@ -174,6 +181,7 @@ void panel_values(App& app);
 void panel_state_maps(App& app);  // called by panel_values for continuous-state envs
 void panel_pixel_policy(App& app);  // called by panel_values for pixel games (MinAtar)
 void panel_dream(App& app);              // world-model learners: dream vs reality, latent sliders, play in the dream
+void dream_set_context(App& app, int observed);  // where the dream branches: after this many observed real frames
 void panel_dream_transitions(App& app);  // world-model learners on Frozen Lake: learned vs true P(s'|s,a)
 // The MinAtar action (full set) the keyboard asks for: Space fires, arrows or WASD move, else `latched` (a key
 // tapped between two game steps, kept until the next step) or a no-op.

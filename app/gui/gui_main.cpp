@@ -78,7 +78,37 @@ GuiOptions parse_gui_args(const std::vector<std::string>& args) {
     return o;
 }
 
+// Key presses since the last frame, and the releases held back until that frame is drawn.
+struct KeyQueue {
+    struct Release {
+        int key, scancode, mods;
+    };
+    std::vector<int> pressed;
+    std::vector<Release> held_release;
+};
+KeyQueue& key_queue() {
+    static KeyQueue q;  // GLFW's callbacks are plain functions; one window per process
+    return q;
+}
+
 }  // namespace
+
+// Finishes the live recording and names the file, its length and frame count.
+static void stop_recording(App& app, GLFWwindow* window) {
+    const std::string p = app.video.path();
+    const int64_t n = app.video.frames();
+    try {
+        app.video.close();
+        char msg[512];
+        std::snprintf(msg, sizeof msg, "saved %s (%.1f s, %lld frames at %d fps)", p.c_str(), double(n) / app.video_fps, (long long)n,
+                      app.video_fps);
+        app.notify(msg, 8);
+        std::cout << "dreamlab: " << msg << "\n";
+    } catch (const std::exception& e) {
+        app.notify(e.what(), 8);
+    }
+    glfwSetWindowTitle(window, "Dreamlab — reinforcement learning lab");
+}
 
 int run_gui(const std::vector<std::string>& args) {
     const GuiOptions opt = parse_gui_args(args);
@@ -127,6 +157,18 @@ int run_gui(const std::vector<std::string>& args) {
     ImGui::CreateContext();
     ImGui::GetIO().IniFilename = nullptr;  // the layout is computed, not saved
     ImGui_ImplGlfw_InitForOpenGL(window, true);
+    // ImGui 1.86 polls key state once a frame, so a tap shorter than a frame (12 ms at 20 FPS) would be lost: a
+    // release that arrives in the same frame as its press is held back until that frame has been drawn.
+    glfwSetKeyCallback(window, [](GLFWwindow* w, int key, int scancode, int action, int mods) {
+        KeyQueue& q = key_queue();
+        if (action == GLFW_PRESS) q.pressed.push_back(key);
+        if (action == GLFW_RELEASE && std::find(q.pressed.begin(), q.pressed.end(), key) != q.pressed.end()) {
+            q.held_release.push_back({key, scancode, mods});
+            return;
+        }
+        ImGui_ImplGlfw_KeyCallback(w, key, scancode, action, mods);
+    });
+    ImGui::GetIO().KeyRepeatDelay = 0.5f;  // N and E repeat only after a clear hold
     ImGui_ImplOpenGL3_Init("#version 330 core");
 
     int rc = 0;
@@ -186,21 +228,33 @@ int run_gui(const std::vector<std::string>& args) {
                 if (ImGui::IsKeyPressed(GLFW_KEY_RIGHT, false)) lesson_next(app);  // the lesson's next beat
                 if (ImGui::IsKeyPressed(GLFW_KEY_LEFT, false)) lesson_back(app);
             }
-            if (!app.dropped.empty()) {  // a lesson file dropped on the window
-                try {
-                    open_lesson(app, find_lesson(app.dropped));
-                    app.notify("opened " + app.dropped);
-                } catch (const LessonError& e) {
-                    app.notify(e.what(), 10);
+            if (!app.dropped.empty()) {  // a lesson file, or a trained agent's directory, dropped on the window
+                if (std::filesystem::is_directory(app.dropped)) {
+                    try {
+                        open_trained_agent(app, resolve_agent_dir(app.dropped));
+                    } catch (const std::exception& e) {
+                        app.notify(e.what(), 10);
+                    }
+                } else {
+                    try {
+                        open_lesson(app, find_lesson(app.dropped));
+                        app.notify("opened " + app.dropped);
+                    } catch (const LessonError& e) {
+                        app.notify(e.what(), 10);
+                    }
                 }
                 app.dropped.clear();
             }
             if (ImGui::IsKeyPressed(GLFW_KEY_F12, false)) app.screenshot_request = timestamped("screenshots", ".png");
             if (ImGui::IsKeyPressed(GLFW_KEY_F9, false)) {
-                if (app.video.is_open()) app.video.close(), app.notify("recording saved");
+                if (app.video.is_open()) stop_recording(app, window);
                 else app.screenshot_request = "record:" + timestamped("recordings", ".mp4");
             }
             if (io.KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_Q, false)) quit = true;
+            if (app.stop_recording_requested) {
+                app.stop_recording_requested = false;
+                if (app.video.is_open()) stop_recording(app, window);
+            }
 
             poll_runs(app);
             lesson_frame(app);
@@ -222,14 +276,17 @@ int run_gui(const std::vector<std::string>& args) {
                 if (app.screenshot_request.rfind("record:", 0) == 0) {
                     app.video.open(app.screenshot_request.substr(7), w, h, app.video_fps);
                     app.video_t0 = ImGui::GetTime();
-                    app.notify("recording to " + app.video.path() + " (F9 stops)");
+                    // Said in the window's title, not on screen: nothing about the recording is burned into it.
+                    glfwSetWindowTitle(window, ("● REC — Dreamlab — recording to " + app.video.path() + " (F9 stops)").c_str());
+                    std::cout << "dreamlab: recording to " << app.video.path() << " (F9 stops)\n";
                     app.screenshot_request.clear();
                 }
                 if (app.video.is_open()) {
                     const auto px = read_framebuffer(w, h, true);
-                    // Fixed frame rate: in test mode one video frame per rendered frame; live, by the clock.
-                    int64_t due = opt.frames > 0 ? 1 : int64_t((ImGui::GetTime() - app.video_t0) * app.video_fps) + 1 - app.video.frames();
-                    for (int64_t k = 0; k < std::min<int64_t>(due, 4); ++k) app.video.add_frame(px.data(), true);
+                    // True speed: live, the video's clock follows the wall clock (a slow frame is shown as long as it
+                    // was on screen); in test mode one video frame per rendered frame.
+                    const int64_t due = opt.frames > 0 ? 1 : int64_t((ImGui::GetTime() - app.video_t0) * app.video_fps) + 1 - app.video.frames();
+                    for (int64_t k = 0; k < due; ++k) app.video.add_frame(px.data(), true);
                 }
                 std::string shot = app.screenshot_request;
                 if (last_frame && !opt.screenshot.empty()) shot = opt.screenshot;
@@ -260,6 +317,12 @@ int run_gui(const std::vector<std::string>& args) {
                 if (opt.frames > 0) rc = 1;
             }
             glfwSwapBuffers(window);
+            {  // this frame saw the taps: let their releases through now
+                KeyQueue& q = key_queue();
+                for (const auto& r : q.held_release) ImGui_ImplGlfw_KeyCallback(window, r.key, r.scancode, GLFW_RELEASE, r.mods);
+                q.held_release.clear();
+                q.pressed.clear();
+            }
             if (frame == 1) t_first = std::chrono::steady_clock::now();
             if (last_frame) break;
             // At most 60 frames per second even where vsync does not block (Xvfb, some drivers): the cores

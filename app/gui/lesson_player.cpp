@@ -10,6 +10,7 @@
 
 #include "app/gui/gui.h"
 #include "base/files.h"
+#include "core/session/run_store.h"
 
 namespace dl {
 
@@ -65,6 +66,12 @@ void apply_beat(App& app, size_t i) {
             run.cfg.algo_args[s.name] = s.value;
         }
     if (!b.view.empty()) lp.highlight = panel_of(b.view), lp.highlight_until = ImGui::GetTime() + 4;
+    if (b.branch_dream) {  // the dream restarts from the first frame of the strip: everything after it is imagined
+        dream_set_context(app, 1);
+        if (b.view.empty()) lp.highlight = panel_of("dream"), lp.highlight_until = ImGui::GetTime() + 4;
+    }
+    if (!b.load_agent.empty()) open_trained_agent(app, b.load_agent, b.play_greedy > 0 ? b.play_greedy : 100);
+    if (b.select >= 0 && b.select < int(app.runs.size())) app.selected = b.select, load_draft(app);
 }
 
 }  // namespace
@@ -84,6 +91,22 @@ std::shared_ptr<const Lesson> find_lesson(const std::string& name_or_path) {
     for (const auto& l : shipped_lessons())
         if (l->slug == name_or_path) return l;
     return std::make_shared<const Lesson>(load_lesson(name_or_path));  // throws LessonError
+}
+
+void open_trained_agent(App& app, const std::string& dir, int episodes) {
+    RunConfig cfg;
+    try {
+        cfg = load_run_config(dir);  // the env (and its args) it was trained on
+    } catch (const std::exception& e) {
+        app.notify(std::string("cannot open the agent: ") + e.what(), 8);
+        return;
+    }
+    cfg.algo_id = "trained";
+    cfg.algo_args = {{"agent", dir}, {"episodes", std::to_string(episodes)}};
+    add_run(app, cfg);
+    app.selected = int(app.runs.size()) - 1;
+    load_draft(app);
+    if (!app.runs.back()->error.empty()) app.notify("cannot open the agent: " + app.runs.back()->error, 8);
 }
 
 void open_lesson(App& app, std::shared_ptr<const Lesson> lesson) {

@@ -162,6 +162,12 @@ DreamPanelState& ds(App& app) {
     return *app.dream_panel;
 }
 
+}  // namespace
+
+void dream_set_context(App& app, int observed) { ds(app).context = std::clamp(observed, 1, 12); }
+
+namespace {
+
 // The keyboard's action for the dreamed env, or -1 for none this frame. CartPole: ←/→ held; MinAtar: the game
 // keys (arrows/WASD, Space fires), latched between steps; grids: one step per arrow press; else number keys.
 int dream_key_action(const Env& env, const ObsPainter& p, int& latched, bool& turn_based) {

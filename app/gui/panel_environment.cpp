@@ -28,6 +28,7 @@ struct EnvironmentPanelState {
     double human_return = 0, human_best = 0;
     int human_episode = 0;
     bool human_over = false;
+    bool human_waiting = true;             // a new game waits for the student's first key (no running start)
     int latched = minatar::kNoop;          // a key tapped between two game steps
     // Episode replay (envs that record episodes): one of the last finished episodes, frame by frame.
     bool replay_on = false;
@@ -76,8 +77,7 @@ void human_play(App& app, const RunSlot& run) {
     if (!es(app).human_env || es(app).human_env->id() != run.cfg.env_id) {
         es(app).human_env = make_env(run.cfg.env_id, *make_env_args(run.cfg.env_id, run.cfg.env_args));
         es(app).human_env->reset(uint64_t(1000 + es(app).human_episode));
-        es(app).human_return = 0, es(app).human_over = false;
-        es(app).human_next_step = ImGui::GetTime() + 0.5;
+        es(app).human_return = 0, es(app).human_over = false, es(app).human_waiting = true;
     }
     const double now = ImGui::GetTime();
     const int action = keyboard_action(es(app).latched);
@@ -85,9 +85,10 @@ void human_play(App& app, const RunSlot& run) {
         if (ImGui::IsKeyPressed(GLFW_KEY_R, false) || ImGui::IsKeyPressed(GLFW_KEY_ENTER, false)) {
             ++es(app).human_episode;
             es(app).human_env->reset(uint64_t(1000 + es(app).human_episode));
-            es(app).human_return = 0, es(app).human_over = false;
-            es(app).human_next_step = now + 0.5;
+            es(app).human_return = 0, es(app).human_over = false, es(app).human_waiting = true;
         }
+    } else if (es(app).human_waiting) {  // the game starts with the student's first move
+        if (action != minatar::kNoop) es(app).human_waiting = false, es(app).human_next_step = now;
     } else if (now >= es(app).human_next_step) {
         // The full-index action goes to the game through the env's own action set.
         const PixelWorld* game = es(app).human_env->pixel_world();
@@ -234,7 +235,7 @@ void panel_environment(App& app) {
     }
     if (game && es(app).human_playing) {
         ImGui::Text("you: score %.0f · best %.0f · game %d%s", es(app).human_return, es(app).human_best, es(app).human_episode + 1,
-                    es(app).human_over ? " · game over (R: again)" : "");
+                    es(app).human_over ? " · game over (R: again)" : es(app).human_waiting ? " · press an arrow key or Space to start" : "");
         return;
     }
     if (replaying) {

@@ -1,7 +1,8 @@
 // Plots: what each algorithm optimises, per episode (learners) or per sweep (planners), for every visible run
-// overlaid. EMA smoothing with the raw values faint underneath; runs that differ only by seed can be shown
+// overlaid. A trailing mean (20 episodes by default) bold over the raw values; runs that differ only by seed can be shown
 // as mean ± one standard deviation; live hyperparameter changes are marked where they happened.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <map>
 
@@ -43,10 +44,11 @@ struct GroupCache {
 
 // Everything the plots panel remembers between frames (App holds it opaquely).
 struct PlotsPanelState {
-    float ema = 0.98f;           // EMA smoothing weight
+    int window = 20;             // the bold line: mean of the last N points (episodes for returns)
     bool aggregate = true;       // runs that differ only by seed as mean ± std
     bool show_raw = true;        // the raw values faint under the smoothed curve
     std::map<std::string, ColumnCache> columns;  // keyed "run id/x column/y column"
+    std::map<std::string, std::string> titles;    // readable titles of series without one of their own
     std::map<std::string, GroupCache> groups;
     uint64_t frame = 0;
 };
@@ -85,6 +87,24 @@ void drop_unused(Map& m, uint64_t frame) {
 
 }  // namespace
 
+namespace {
+// A title for a logged series without one of its own: "losses/old_approx_kl" reads "Old approx KL".
+const char* readable_title(PlotsPanelState& st, const std::string& column) {
+    auto it = st.titles.find(column);
+    if (it != st.titles.end()) return it->second.c_str();
+    std::string t = column.substr(column.find('/') == std::string::npos ? 0 : column.find('/') + 1);
+    std::replace(t.begin(), t.end(), '_', ' ');
+    for (const char* acronym : {"kl", "td", "lr", "q"}) {  // whole words only
+        const std::string a = acronym;
+        for (size_t at = 0; (at = t.find(a, at)) != std::string::npos; at += a.size())
+            if ((at == 0 || t[at - 1] == ' ') && (at + a.size() == t.size() || t[at + a.size()] == ' '))
+                for (size_t k = 0; k < a.size(); ++k) t[at + k] = char(std::toupper(t[at + k]));
+    }
+    if (!t.empty()) t[0] = char(std::toupper(t[0]));
+    return st.titles.emplace(column, t).first->second.c_str();
+}
+}  // namespace
+
 void panel_plots(App& app) {
     PlotsPanelState& st = ps(app);
     bool& aggregate = st.aggregate;
@@ -93,8 +113,9 @@ void panel_plots(App& app) {
     const float fs = ImGui::GetFontSize();
     if (!app.stage) {  // on stage the controls are hidden
         ImGui::SetNextItemWidth(fs * 10);
-        ImGui::SliderFloat("EMA smoothing", &st.ema, 0.0f, 0.999f, "%.3f");
-        if (ImGui::IsItemHovered()) ImGui::SetTooltip("weight of the exponential moving average (0 = raw values)");
+        ImGui::SliderInt("mean of last", &st.window, 1, 500, st.window == 1 ? "1 (raw)" : "%d rows");
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("the bold line is the mean of the last N rows: episodes for returns (20 = Gymnasium's \"solved\" window),\nupdates for losses; 1 draws the raw values");
         ImGui::SameLine();
         ImGui::Checkbox("raw underneath", &show_raw);
         ImGui::SameLine();
@@ -161,7 +182,7 @@ void panel_plots(App& app) {
             if (name.rfind("losses/", 0) != 0 && name.rfind("charts/", 0) != 0) continue;
             const bool known = std::any_of(std::begin(deep_titles), std::end(deep_titles),
                                            [&](const auto& t) { return name == t.first; });
-            if (!known) defs.push_back({name.c_str(), name.c_str(), false, NAN, NAN});
+            if (!known) defs.push_back({readable_title(st, name), name.c_str(), false, NAN, NAN});
         }
         defs.push_back({"Env steps per second", "", false, 0, NAN});  // measured by the UI, not logged
     }
@@ -180,23 +201,34 @@ void panel_plots(App& app) {
     std::vector<std::string> order;
     for (auto& r : app.runs) {
         if (!r->visible || !r->session || r->session->algo().planner != planner || r->session->algo().tabular == deep) continue;
-        const std::string k = aggregate ? group_key(r->cfg) : std::to_string(r->id);
+        std::string k = aggregate ? group_key(r->cfg) : std::to_string(r->id);
+        // Seeds make a mean ± std; a clone with the same seed is its own curve, never averaged with its parent.
+        if (aggregate && groups.count(k))
+            for (const RunSlot* m : groups[k])
+                if (m->cfg.seed == r->cfg.seed) k = std::to_string(r->id);
         if (!groups.count(k)) order.push_back(k);
         groups[k].push_back(r.get());
     }
 
-    const int cols = app.stage ? std::clamp(n, 1, 3) : n > 6 ? (n + 1) / 2 : 3;  // on stage: few plots, large
-    const int rows = (n + cols - 1) / cols;
+    // As many columns as fit at 20 characters wide (on stage: few plots, large); each plot at least 10 lines tall,
+    // so with a large font the plots scroll rather than shrink to strips under their titles.
     const ImVec2 avail = ImGui::GetContentRegionAvail();
-    const float w = (avail.x - ImGui::GetStyle().ItemSpacing.x * (cols - 1)) / cols;
-    const float h = (avail.y - ImGui::GetStyle().ItemSpacing.y * (rows - 1)) / rows;
+    const float min_w = fs * 20, min_h = fs * 10;
+    const int fit = std::max(1, int(avail.x / min_w));
+    const int cols = app.stage ? std::clamp(n, 1, 3) : std::clamp(n > 6 ? (n + 1) / 2 : 3, 1, fit);
+    const int rows = (n + cols - 1) / cols;
+    const float sx = ImGui::GetStyle().ItemSpacing.x, sy = ImGui::GetStyle().ItemSpacing.y;
+    const bool scroll = (avail.y - sy * float(rows - 1)) / float(rows) < min_h;
+    if (scroll) ImGui::BeginChild("##plot_grid", avail, false);
+    const float w = (ImGui::GetContentRegionAvail().x - sx * float(cols - 1)) / float(cols);
+    const float h = std::max(min_h, (avail.y - sy * float(rows - 1)) / float(rows));
     for (int p = 0; p < n; ++p) {
         const PlotDef& d = defs[p];
         const std::string column = d.column;
         std::vector<PlotSeries> series;
         PlotOptions opt;
         opt.size = ImVec2(w, h);
-        opt.ema = column == "success" ? std::max(0.9, double(st.ema)) : st.ema;
+        opt.window = column == "success" ? std::max(20, st.window) : st.window;
         opt.show_raw = show_raw && column != "success";  // raw 0/1 successes are just noise
         opt.log_y = d.log_y;
         opt.x_label = xcol;
@@ -249,7 +281,7 @@ void panel_plots(App& app) {
             const ColumnCache* longest = nullptr;
             for (size_t i = 0; i < members.size(); ++i) {
                 const ColumnCache& c = column_xy(st, *members[i], xcol, d.column);
-                if (smooth && opt.ema > 0) ema_smooth_into(c.y, opt.ema, g.members[i]);
+                if (smooth && opt.window > 1) trailing_mean_into(c.y, opt.window, g.members[i]);
                 else g.members[i].assign(c.y.begin(), c.y.end());
                 len = std::min(len, c.y.size());
                 if (!longest || c.x.size() > longest->x.size()) longest = &c;
@@ -265,14 +297,15 @@ void panel_plots(App& app) {
                 g.mean[i] = mean, g.lo[i] = mean - sd, g.hi[i] = mean + sd;
             }
             // Name the group by what sets it apart: its non-default settings.
-            std::string label = members[0]->cfg.algo_id;
-            for (const auto& [name, value] : members[0]->cfg.algo_args) label += " " + name + "=" + value;
-            series.push_back({label + " ×" + std::to_string(members.size()),
+            std::string label = members[0]->label();
+            if (const size_t at = label.find(" · seed "); at != std::string::npos) label.erase(at);
+            series.push_back({label + " (" + std::to_string(members.size()) + " seeds, mean ± std)",
                               members[0]->color, g.x, g.mean, g.lo, g.hi, false});
         }
         plot(d.title, series, opt);
         if ((p + 1) % cols != 0 && p + 1 < n) ImGui::SameLine();
     }
+    if (scroll) ImGui::EndChild();
     drop_unused(st.columns, st.frame);
     drop_unused(st.groups, st.frame);
 }

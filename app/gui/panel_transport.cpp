@@ -1,10 +1,22 @@
 // Transport: play/pause, single steps (env step, episode, sweep), speed from 1 step/s to unthrottled, and
 // what every run is doing right now.
 #include <cmath>
+#include <cstdio>
+#include <string>
 
 #include "app/gui/gui.h"
 
 namespace dl {
+
+namespace {
+// Buttons flow onto the next line when the panel is too narrow for them (a large font), never clipped.
+void same_line_if_fits(const char* label) {
+    const ImGuiStyle& st = ImGui::GetStyle();
+    const float w = ImGui::CalcTextSize(label).x + st.FramePadding.x * 2;
+    const float right = ImGui::GetItemRectMax().x + st.ItemSpacing.x + w;
+    if (right <= ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x) ImGui::SameLine();
+}
+}  // namespace
 
 void panel_transport(App& app) {
     const float fs = ImGui::GetFontSize();
@@ -13,16 +25,20 @@ void panel_transport(App& app) {
         apply_transport(app);
     }
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("Space: play / pause every run");
-    ImGui::SameLine();
+    same_line_if_fits("Step");
     if (ImGui::Button("Step", ImVec2(0, fs * 1.8f))) step_all(app, Tick::EnvStep);
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("N: one env step (a planner does one sweep)");
-    ImGui::SameLine();
+    same_line_if_fits("Episode");
     if (ImGui::Button("Episode", ImVec2(0, fs * 1.8f))) step_all(app, Tick::Episode);
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("E: run to the end of the current episode");
-    ImGui::SameLine();
+    same_line_if_fits("Update");
     if (ImGui::Button("Update", ImVec2(0, fs * 1.8f))) step_all(app, Tick::Update);
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("run to the next update: one sweep of value / policy iteration,\none rollout + optimisation of a deep learner");
-    ImGui::SameLine();
+    if (ImGui::IsItemHovered()) {
+        const RunSlot* r = app.current();
+        const std::string means = r && r->session ? r->session->algo().update_means : "";
+        ImGui::SetTooltip("run to the next update%s%s", means.empty() ? " (this algorithm has none: one env step)" : ": ", means.c_str());
+    }
+    same_line_if_fits("Restart");
     if (ImGui::Button("Restart", ImVec2(0, fs * 1.8f)))
         for (auto& r : app.runs) restart_run(app, *r, r->cfg);
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("start every run again from scratch (same seeds)");
@@ -44,11 +60,14 @@ void panel_transport(App& app) {
         ImGui::ColorButton("##c", ImGui::ColorConvertU32ToFloat4(r->color), ImGuiColorEditFlags_NoTooltip, ImVec2(fs * 0.8f, fs * 0.8f));
         ImGui::SameLine();
         const char* state = !r->error.empty() ? "error" : s.finished ? "done" : s.paused || !app.playing ? "paused" : "running";
+        // Wrapped, never clipped; the rate only while it runs (a paused run's last figure would be stale).
+        char rate[32] = "";
+        if (std::string(state) == "running" && s.steps_per_s > 0) std::snprintf(rate, sizeof rate, "  %.3g/s", s.steps_per_s);
         if (r->session && r->session->algo().planner)
-            ImGui::Text("%-18s %-7s sweep %lld", r->label().c_str(), state, (long long)s.updates);
+            ImGui::TextWrapped("%s  %s  sweep %lld", r->label().c_str(), state, (long long)s.updates);
         else
-            ImGui::Text("%-18s %-7s ep %lld  step %lld  %.3g/s", r->label().c_str(), state, (long long)s.episodes,
-                        (long long)s.env_steps, s.steps_per_s);
+            ImGui::TextWrapped("%s  %s  ep %lld  step %lld%s", r->label().c_str(), state, (long long)s.episodes,
+                               (long long)s.env_steps, rate);
         if (!r->error.empty()) ImGui::TextColored(ImVec4(1, 0.4f, 0.4f, 1), "%s", r->error.c_str());
     }
 }

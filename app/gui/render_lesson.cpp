@@ -194,6 +194,7 @@ std::vector<uint8_t> shrink(const std::vector<uint8_t>& px, int w, int h, int f,
 // One frame's training: every run moves `per_frame` of its step unit (when the lesson plays), then stands still
 // while the frame is drawn. The views the panels asked for in the previous frame are answered for this one.
 void lockstep_poll(App& app, std::vector<double>& targets, double rate, int fps) {
+    name_runs(app);
     targets.resize(app.runs.size(), 0.0);
     for (size_t i = 0; i < app.runs.size(); ++i) {
         RunSlot& r = *app.runs[i];

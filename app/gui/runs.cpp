@@ -1,5 +1,7 @@
 // Run management for the GUI: starting, restarting and polling sessions; ground truth by DP.
 #include <cmath>
+#include <map>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -15,7 +17,57 @@ const ImU32 kRunColours[] = {IM_COL32(80, 170, 255, 255), IM_COL32(255, 130, 60,
                              IM_COL32(240, 90, 110, 255), IM_COL32(180, 180, 180, 255)};
 }
 
-std::string RunSlot::label() const { return cfg.algo_id + " #" + std::to_string(id); }
+std::string RunSlot::label() const { return name.empty() ? cfg.algo_id + " #" + std::to_string(id) : name; }
+
+void name_runs(App& app) {
+    // Every setting of every run with its value (the default where the run does not override it).
+    auto settings = [](const RunConfig& c) {
+        std::map<std::string, std::string> m;
+        try {
+            for (const ParamSpec& p : describe(*make_env_args(c.env_id, c.env_args))) m["env:" + p.name] = p.default_value;
+            for (const ParamSpec& p : describe(*make_algo_args(c.algo_id, c.algo_args))) m[p.name] = p.default_value;
+        } catch (...) {
+        }
+        return m;
+    };
+    std::vector<std::map<std::string, std::string>> all;
+    for (const auto& r : app.runs) all.push_back(settings(r->cfg));
+    auto differs = [&](auto get) {
+        for (size_t i = 1; i < app.runs.size(); ++i)
+            if (get(i) != get(0)) return true;
+        return false;
+    };
+    const bool env_differs = differs([&](size_t i) { return app.runs[i]->cfg.env_id; });
+    const bool seed_differs = differs([&](size_t i) { return app.runs[i]->cfg.seed; });
+    std::set<std::string> keys;
+    for (const auto& m : all)
+        for (const auto& [k, v] : m) keys.insert(k);
+    std::vector<std::string> differing;
+    for (const std::string& k : keys)
+        if (differs([&](size_t i) { auto it = all[i].find(k); return it == all[i].end() ? std::string("·") : it->second; }))
+            differing.push_back(k);
+    std::map<std::string, int> seen;
+    for (size_t i = 0; i < app.runs.size(); ++i) {
+        RunSlot& r = *app.runs[i];
+        std::string n = r.cfg.algo_id;
+        if (env_differs) n += " · " + r.cfg.env_id;
+        for (const std::string& k : differing) {
+            auto it = all[i].find(k);
+            if (it == all[i].end()) continue;  // a setting of another algorithm
+            // Only settings this run's algorithm shares with another run: the rest is said by the algorithm's name.
+            bool shared = false;
+            for (size_t j = 0; j < all.size() && !shared; ++j) shared = j != i && all[j].count(k) && app.runs[j]->cfg.algo_id == r.cfg.algo_id;
+            if (!shared && !(k.rfind("env:", 0) == 0)) continue;
+            const std::string v = it->second == "true" ? "on" : it->second == "false" ? "off" : it->second;
+            n += " · " + (k.rfind("env:", 0) == 0 ? k.substr(4) : k) + "=" + v;
+        }
+        if (seed_differs) n += " · seed " + std::to_string(r.cfg.seed);
+        r.name = n;
+        ++seen[n];
+    }
+    for (auto& r : app.runs)
+        if (seen[r->name] > 1) r->name += " #" + std::to_string(r->id);
+}
 
 void App::notify(const std::string& msg, double seconds) {
     toast = msg;
@@ -47,6 +99,7 @@ void restart_run(App& app, RunSlot& run, const RunConfig& cfg) {
 }
 
 void poll_runs(App& app) {
+    name_runs(app);
     for (auto& r : app.runs) {
         if (!r->session) continue;
         r->session->set_views(r->want_views);  // what the panels asked for last frame

@@ -132,6 +132,7 @@ AlgoInfo ddpg_info() {
                                              "deep deterministic policy gradient: a deterministic actor, one critic, target networks",
                                             AlgoKind::Deep, run_ddpg);
     info.box_actions = true, info.discrete_actions = false;
+    info.update_means = "100 gradient steps (one logged row of losses)";
     return info;
 }
 

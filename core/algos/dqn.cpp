@@ -206,8 +206,10 @@ void run_dqn(DqnArgs& args, RunContext& ctx) {
 }
 
 AlgoInfo dqn_info() {
-    return make_algo_info<DqnArgs>("dqn", "DQN", "deep Q-learning with replay, a target network and their switches",
-                                   AlgoKind::Deep, run_dqn);
+    AlgoInfo info = make_algo_info<DqnArgs>("dqn", "DQN", "deep Q-learning with replay, a target network and their switches",
+                                            AlgoKind::Deep, run_dqn);
+    info.update_means = "100 gradient steps (one logged row of losses)";
+    return info;
 }
 
 }  // namespace dl

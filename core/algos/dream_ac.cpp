@@ -146,9 +146,11 @@ void run_dream_ac(DreamAcArgs& args, RunContext& ctx) {
 }
 
 AlgoInfo dream_ac_info() {
-    return make_algo_info<DreamAcArgs>("dream_ac", "Actor-critic in the dream",
+    AlgoInfo info = make_algo_info<DreamAcArgs>("dream_ac", "Actor-critic in the dream",
                                        "learn a world model (RSSM) from real steps, train actor and critic only on its dreams",
                                        AlgoKind::Deep, run_dream_ac);
+    info.update_means = "one round: a world-model step, then the actor and critic on a batch of dreams";
+    return info;
 }
 
 }  // namespace dl

@@ -176,9 +176,11 @@ void run_dreamer(DreamerArgs& args, RunContext& ctx) {
 }
 
 AlgoInfo dreamer_info() {
-    return make_algo_info<DreamerArgs>("dreamer", "Dreamer",
+    AlgoInfo info = make_algo_info<DreamerArgs>("dreamer", "Dreamer",
                                        "learn a world model, then train the actor by backpropagating dreamed returns through it",
                                        AlgoKind::Deep, run_dreamer);
+    info.update_means = "one round: a world-model step, then the actor and critic on a batch of dreams";
+    return info;
 }
 
 }  // namespace dl

@@ -9,6 +9,7 @@ const std::vector<AlgoInfo>& algo_registry() {
         reinforce_info(),        actor_critic_info(),     a2c_info(),
         ppo_info(),              dqn_info(),              dream_ac_info(),         dreamer_info(),
         sac_info(),              td3_info(),              ddpg_info(),             trpo_info(),
+        trained_info(),
     };
     return algos;
 }

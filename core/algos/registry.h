@@ -22,6 +22,8 @@ struct AlgoInfo {
     bool discrete_actions = true;  // acts in Discrete action spaces
     Tick step_unit = Tick::EnvStep;  // what one "step" of the speed limit is
     bool ticks_updates = false;      // calls ctx.tick(Tick::Update) (sweeps, or a deep learner's updates)
+    std::string update_means;        // what one Update tick is, for the GUI's Update button ("one sweep", …)
+    bool learns = true;              // false for `trained`: a saved agent that only plays
     std::function<std::unique_ptr<ArgsBase>()> make_args;
     std::function<void(ArgsBase&, RunContext&)> run;
 };
@@ -41,6 +43,7 @@ AlgoInfo make_algo_info(std::string id, std::string title, std::string summary, 
     info.tabular = kind != AlgoKind::Deep;
     info.ticks_updates = kind != AlgoKind::Tabular;
     info.step_unit = planner ? Tick::Update : Tick::EnvStep;
+    info.update_means = planner ? "one sweep over the states" : kind == AlgoKind::Deep ? "one rollout and its optimisation" : "";
     info.make_args = [] { return std::unique_ptr<ArgsBase>(std::make_unique<A>()); };
     info.run = [run](ArgsBase& a, RunContext& ctx) { run(static_cast<A&>(a), ctx); };
     return info;
@@ -68,6 +71,7 @@ AlgoInfo dream_ac_info();
 AlgoInfo dreamer_info();
 AlgoInfo dqn_info();
 AlgoInfo a2c_info();
+AlgoInfo trained_info();
 AlgoInfo reinforce_info();
 AlgoInfo actor_critic_info();
 

@@ -169,6 +169,7 @@ AlgoInfo sac_info() {
                                             "soft actor-critic: tanh-Gaussian policy, twin critics, automatic entropy temperature",
                                             AlgoKind::Deep, run_sac);
     info.box_actions = true, info.discrete_actions = false;
+    info.update_means = "100 gradient steps (one logged row of losses)";
     return info;
 }
 

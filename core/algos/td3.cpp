@@ -146,6 +146,7 @@ AlgoInfo td3_info() {
                                             "twin delayed DDPG: twin critics, delayed actor updates, target policy smoothing",
                                             AlgoKind::Deep, run_td3);
     info.box_actions = true, info.discrete_actions = false;
+    info.update_means = "100 gradient steps (one logged row of losses)";
     return info;
 }
 

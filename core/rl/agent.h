@@ -85,6 +85,14 @@ const std::vector<AgentKind>& agent_kinds();
 // Any saved agent, by agent.json's kind. Throws CheckpointError naming an unknown kind and the known ones.
 std::shared_ptr<AgentFn> load_agent(const std::string& dir);
 
+// The pretrained agents shipped in assets/agents/ (their names), and where they live.
+std::string agents_dir();
+std::vector<std::string> pretrained_agents();
+// A trained agent's directory (agent.json + agent.ckpt, or a tabular model.json): a path, relative to `base` if
+// given (a lesson file's folder) or else to the working directory, or the name of a pretrained agent. Returns it
+// normalised; throws std::invalid_argument naming what was looked for and the pretrained agents.
+std::string resolve_agent_dir(const std::string& name_or_path, const std::string& base = "");
+
 }  // namespace dl
 
 

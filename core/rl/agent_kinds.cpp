@@ -3,6 +3,10 @@
 // of agent adds one line here (and overrides AgentFn::kind and save).
 #include "core/rl/agent.h"
 
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+
 #include <nlohmann/json.hpp>
 
 #include "base/files.h"
@@ -41,6 +45,45 @@ std::shared_ptr<AgentFn> load_agent(const std::string& dir) {
         known += (known.empty() ? "" : ", ") + k.kind;
     }
     throw nn::CheckpointError(file + ": kind \"" + kind + "\" is not an agent kind this build knows (" + known + ")");
+}
+
+std::string agents_dir() {
+    if (const char* env = std::getenv("DREAMLAB_AGENTS")) return env;
+#ifdef DREAMLAB_ASSETS_DIR
+    if (std::filesystem::is_directory(DREAMLAB_ASSETS_DIR "/agents")) return DREAMLAB_ASSETS_DIR "/agents";
+#endif
+    return "assets/agents";
+}
+
+namespace {
+bool holds_agent(const std::filesystem::path& p) {
+    std::error_code ec;
+    return std::filesystem::exists(p / "agent.json", ec) || std::filesystem::exists(p / "model.json", ec);
+}
+}  // namespace
+
+std::vector<std::string> pretrained_agents() {
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(agents_dir(), ec))
+        if (holds_agent(e.path())) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+std::string resolve_agent_dir(const std::string& name_or_path, const std::string& base) {
+    namespace fs = std::filesystem;
+    fs::path p = name_or_path;
+    if (p.is_relative() && !base.empty()) p = fs::path(base) / p;
+    if (!name_or_path.empty() && holds_agent(p)) return fs::absolute(p).lexically_normal().string();
+    const fs::path shipped = fs::path(agents_dir()) / name_or_path;
+    if (!name_or_path.empty() && name_or_path.find('/') == std::string::npos && holds_agent(shipped))
+        return fs::absolute(shipped).lexically_normal().string();
+    std::string known;
+    for (const std::string& n : pretrained_agents()) known += (known.empty() ? "" : ", ") + n;
+    throw std::invalid_argument("no trained agent at " + p.string() +
+                                " (a directory with agent.json or model.json, as train --out writes); pretrained agents: " +
+                                (known.empty() ? "none found in " + agents_dir() : known));
 }
 
 }  // namespace dl

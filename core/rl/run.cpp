@@ -93,7 +93,7 @@ void RunContext::close_view() {
     }
     if (agent_fn_) {
         last_agent_ = agent_fn_();
-        if (shown_env_) tabular_from_agent(*shown_env_, *last_agent_, last_view_);
+        if (shown_env_ && last_agent_) tabular_from_agent(*shown_env_, *last_agent_, last_view_);
     }
     view_fn_ = nullptr;
     agent_fn_ = nullptr;

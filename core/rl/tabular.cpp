@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include <nlohmann/json.hpp>
+
+#include "base/files.h"
+
 namespace dl {
 
 void EpsilonSchedule::visit(ParamVisitor& v) {
@@ -134,6 +138,46 @@ void EpisodeLog::flush(RunContext& ctx, const Env& env, double eps) {
     ctx.log("epsilon", eps);
     ctx.log("td_error", td_count ? abs_td / double(td_count) : 0.0);
     *this = {};
+}
+
+TabularModelFile load_tabular_model(const std::filesystem::path& dir) {
+    const std::filesystem::path file = dir / "model.json";
+    const std::string where = file.string();
+    try {
+        const auto j = nlohmann::json::parse(read_file(file));
+        TabularModelFile m;
+        m.nS = j.at("nS").get<int>();
+        m.nA = j.at("nA").get<int>();
+        if (m.nS < 1 || m.nS > 10000000 || m.nA < 1 || m.nA > 1000)
+            throw ParamError(where + ": nS=" + std::to_string(m.nS) + ", nA=" + std::to_string(m.nA) +
+                             " is not allowed: expected 1 ≤ nS ≤ 10^7 and 1 ≤ nA ≤ 1000");
+        m.v = j.at("V").get<std::vector<double>>();
+        if (!m.v.empty() && int64_t(m.v.size()) != m.nS)
+            throw ParamError(where + ": V has " + std::to_string(m.v.size()) + " entries, expected none or nS=" + std::to_string(m.nS));
+        m.policy = j.at("policy").get<std::vector<int>>();
+        if (int64_t(m.policy.size()) != m.nS)
+            throw ParamError(where + ": policy has " + std::to_string(m.policy.size()) + " entries, expected nS=" + std::to_string(m.nS));
+        for (int a : m.policy)
+            if (a < 0 || a >= m.nA) throw ParamError(where + ": policy action " + std::to_string(a) + " outside [0, " + std::to_string(m.nA - 1) + "]");
+        // Q and π: nS rows of nA values each, or none (a learner without that table).
+        auto table = [&](const char* name, std::vector<double>& out) {
+            if (!j.contains(name)) return;
+            const auto& rows = j.at(name);
+            if (!rows.is_array() || (!rows.empty() && int64_t(rows.size()) != m.nS))
+                throw ParamError(where + ": " + name + " must be none or " + std::to_string(m.nS) + " rows (one per state)");
+            out.reserve(rows.size() * size_t(m.nA));
+            for (const auto& row : rows) {
+                if (!row.is_array() || int64_t(row.size()) != m.nA)
+                    throw ParamError(where + ": every " + name + " row must have nA=" + std::to_string(m.nA) + " values");
+                for (const auto& x : row) out.push_back(x.get<double>());
+            }
+        };
+        table("Q", m.q);
+        table("pi", m.pi);
+        return m;
+    } catch (const nlohmann::json::exception& e) {
+        throw ParamError(where + " is malformed: " + e.what());
+    }
 }
 
 }  // namespace dl

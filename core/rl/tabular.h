@@ -3,6 +3,7 @@
 // its backup) stays in that algorithm's own file.
 #pragma once
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -63,5 +64,14 @@ struct EpisodeLog {
     // Logs the row and resets; the caller then ticks Episode (which closes the row).
     void flush(RunContext& ctx, const Env& env, double eps);
 };
+
+// A tabular learner's saved table (runs/<name>/model.json): V, Q (nS × nA, row-major), and the greedy policy.
+struct TabularModelFile {
+    int nS = 0, nA = 0;
+    std::vector<double> v, q, pi;
+    std::vector<int> policy;
+};
+// Reads DIR/model.json, checking every size and action against nS and nA; throws ParamError naming the field.
+TabularModelFile load_tabular_model(const std::filesystem::path& dir);
 
 }  // namespace dl

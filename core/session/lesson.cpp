@@ -13,6 +13,7 @@
 
 #include "base/params.h"
 #include "core/algos/registry.h"
+#include "core/rl/agent.h"
 #include "core/session/run_config.h"
 #include "envs/registry.h"
 
@@ -88,7 +89,7 @@ std::map<std::string, std::string> args_of(const Where& w, const toml::node* n, 
 
 const toml::node* get(const toml::table& t, const char* key) { return t.get(key); }
 
-RunConfig parse_run(const Where& w, const toml::table& t, const std::string& field) {
+RunConfig parse_run(const Where& w, const toml::table& t, const std::string& field, const std::filesystem::path& base) {
     w.only(t, field, {"env", "algo", "seed"});
     RunConfig c;
     const toml::node* env = get(t, "env");
@@ -126,6 +127,12 @@ RunConfig parse_run(const Where& w, const toml::table& t, const std::string& fie
             make_algo_args(c.algo_id, {{k, v}});
         } catch (const std::exception& e) {
             w.fail(algo_nodes[k], field + ".algo.args." + k, e.what());
+        }
+    // A trained agent's directory is relative to the lesson file (or the name of a pretrained one).
+    if (c.algo_id == "trained" && c.algo_args.count("agent")) try {
+            c.algo_args["agent"] = resolve_agent_dir(c.algo_args["agent"], base.string());
+        } catch (const std::invalid_argument& e) {
+            w.fail(algo_nodes["agent"], field + ".algo.args.agent", e.what());
         }
     if (const toml::node* s = get(t, "seed")) c.seed = uint64_t(w.integer(s, field + ".seed", 0, int64_t(1) << 53));
     try {
@@ -205,7 +212,7 @@ BeatTrigger parse_trigger(const Where& w, const toml::node* n, const std::string
 LessonBeat parse_beat(const Where& w, const toml::table& t, const std::string& field, const Lesson& l,
                       const std::filesystem::path& base) {
     w.only(t, field, {"at", "caption", "play", "pause", "speed", "set", "run", "view", "load_agent", "play_greedy",
-                      "branch_dream"});
+                      "branch_dream", "select"});
     LessonBeat b;
     b.line = int(t.source().begin.line);
     b.trigger = parse_trigger(w, get(t, "at"), field + ".at", l);
@@ -262,20 +269,29 @@ LessonBeat parse_beat(const Where& w, const toml::table& t, const std::string& f
             w.fail(v, field + ".view", "\"" + b.view + "\" is not a view; allowed: environment, values, plots, dream, or plot:<metric>");
     }
     if (const toml::node* a = get(t, "load_agent")) {
-        b.load_agent = w.text(a, field + ".load_agent");
-        std::filesystem::path p = b.load_agent;
-        if (p.is_relative()) p = base / p;
-        if (!std::filesystem::exists(p / "agent.json"))
-            w.fail(a, field + ".load_agent", "no trained agent at " + p.string() + " (a run directory with agent.json)");
-        b.load_agent = p.lexically_normal().string();
+        try {
+            b.load_agent = resolve_agent_dir(w.text(a, field + ".load_agent"), base.string());
+        } catch (const std::invalid_argument& e) {
+            w.fail(a, field + ".load_agent", e.what());
+        }
     }
     if (const toml::node* g = get(t, "play_greedy")) {
         b.play_greedy = int(w.integer(g, field + ".play_greedy", 1, 1000));
         if (b.load_agent.empty()) w.fail(g, field + ".play_greedy", "plays a loaded agent: give load_agent in the same beat");
     }
     if (const toml::node* d = get(t, "branch_dream")) b.branch_dream = w.flag(d, field + ".branch_dream");
-    if (b.caption.empty() && !b.play && !b.speed && b.set.empty() && b.view.empty() && b.load_agent.empty() && !b.branch_dream)
-        w.fail(&t, field, "does nothing: give a caption, play/pause, speed, set, view, load_agent or branch_dream");
+    if (const toml::node* r = get(t, "select")) {
+        // The lesson's runs, then one more for each load_agent beat up to this one (in file order).
+        int runs = int(l.runs.size()) + (b.load_agent.empty() ? 0 : 1);
+        for (const LessonBeat& before : l.beats) runs += before.load_agent.empty() ? 0 : 1;
+        b.select = int(w.integer(r, field + ".select", 0, 1 << 20));
+        if (b.select >= runs)
+            w.fail(r, field + ".select", "run " + std::to_string(b.select) + " does not exist here: " + std::to_string(runs) +
+                                             " run(s) by this beat (the lesson's, then one per load_agent), numbered from 0");
+    }
+    if (b.caption.empty() && !b.play && !b.speed && b.set.empty() && b.view.empty() && b.load_agent.empty() && !b.branch_dream &&
+        b.select < 0)
+        w.fail(&t, field, "does nothing: give a caption, play/pause, speed, set, view, load_agent, branch_dream or select");
     return b;
 }
 
@@ -342,16 +358,16 @@ Lesson parse_lesson(const std::string& text, const std::string& name) {
             l.stage.push_back(s);
         }
     }
+    const std::filesystem::path base = std::filesystem::path(name).parent_path();
     if (const toml::node* runs = get(root, "runs")) {
         if (!runs->is_array_of_tables()) w.fail(runs, "runs", "expected [[runs]] sections");
         int i = 0;
         for (const toml::node& r : *runs->as_array()) {
             if (i >= 64) w.fail(&r, "runs", "more than 64 runs");
-            l.runs.push_back(parse_run(w, *r.as_table(), "runs[" + std::to_string(i++) + "]"));
+            l.runs.push_back(parse_run(w, *r.as_table(), "runs[" + std::to_string(i++) + "]", base));
         }
     }
     if (l.runs.empty() && l.view == "lab") w.fail(&root, "runs", "a lesson needs at least one [[runs]] section");
-    const std::filesystem::path base = std::filesystem::path(name).parent_path();
     if (const toml::node* beats = get(root, "beats")) {
         if (!beats->is_array_of_tables()) w.fail(beats, "beats", "expected [[beats]] sections");
         int i = 0;
@@ -495,6 +511,7 @@ std::string lesson_to_toml(const Lesson& l) {
         if (!b.load_agent.empty()) o << "load_agent = " << quoted(b.load_agent) << "\n";
         if (b.play_greedy) o << "play_greedy = " << b.play_greedy << "\n";
         if (b.branch_dream) o << "branch_dream = true\n";
+        if (b.select >= 0) o << "select = " << b.select << "\n";
     }
     return o.str();
 }

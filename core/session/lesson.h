@@ -57,6 +57,7 @@ struct LessonBeat {
     std::string load_agent;             // a run directory (agent.json …) whose trained agent to show
     int play_greedy = 0;                // play this many episodes of the loaded agent's greedy policy
     bool branch_dream = false;          // branch the dream strip from the current frame
+    int select = -1;                    // the run the views show from now on (runs a load_agent added count on)
     std::string label() const;          // "beat at line 12 (episodes ≥ 100)" for the progress strip
 };
 

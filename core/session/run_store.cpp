@@ -52,29 +52,4 @@ RunConfig load_run_config(const fs::path& dir) {
     return load_config_file(dir / "config.json");
 }
 
-TabularModelFile load_tabular_model(const fs::path& dir) {
-    const fs::path file = dir / "model.json";
-    try {
-        const auto j = nlohmann::json::parse(read_file(file));
-        TabularModelFile m;
-        m.nS = j.at("nS").get<int>();
-        m.nA = j.at("nA").get<int>();
-        m.v = j.at("V").get<std::vector<double>>();
-        m.policy = j.at("policy").get<std::vector<int>>();
-        for (const auto& row : j.at("Q")) {
-            auto r = row.get<std::vector<double>>();
-            m.q.insert(m.q.end(), r.begin(), r.end());
-        }
-        if (int(m.policy.size()) != m.nS) throw ParamError(file.string() + ": policy has " +
-                                                           std::to_string(m.policy.size()) + " entries, expected nS=" +
-                                                           std::to_string(m.nS));
-        for (int a : m.policy)
-            if (a < 0 || a >= m.nA) throw ParamError(file.string() + ": policy action " + std::to_string(a) +
-                                                     " outside [0, " + std::to_string(m.nA - 1) + "]");
-        return m;
-    } catch (const nlohmann::json::exception& e) {
-        throw ParamError(file.string() + " is malformed: " + e.what());
-    }
-}
-
 }  // namespace dl

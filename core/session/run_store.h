@@ -10,19 +10,13 @@
 #include <vector>
 
 #include "core/rl/run.h"
+#include "core/rl/tabular.h"  // TabularModelFile, load_tabular_model (model.json)
 
 namespace dl {
-
-struct TabularModelFile {
-    int nS = 0, nA = 0;
-    std::vector<double> v, q, pi;
-    std::vector<int> policy;
-};
 
 // Writes a finished run's files into `dir` (each atomically).
 void save_run(const std::filesystem::path& dir, RunContext& ctx);
 RunConfig load_run_config(const std::filesystem::path& dir);       // DIR/config.json; throws IoError / ParamError
 RunConfig load_config_file(const std::filesystem::path& file);     // any config.json (train --config)
-TabularModelFile load_tabular_model(const std::filesystem::path& dir);
 
 }  // namespace dl

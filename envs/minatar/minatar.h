@@ -113,6 +113,7 @@ public:
     MinAtarEnv& operator=(const MinAtarEnv&) = delete;
 
     std::string id() const override { return "MinAtar/" + game_->name() + "-v1"; }
+    int render_fps() const override { return 10; }  // MinAtar defines none; 10 game steps a second is what a person plays at
     Space observation_space() const override;
     Space action_space() const override { return Space::discrete(int(action_map_.size())); }
     void reset_into(std::optional<uint64_t> seed, float* obs) override;
