@@ -251,3 +251,24 @@ TEST_CASE("the README's example lesson is a valid lesson") {
     CHECK(l.beats.size() == 4);
     CHECK(l.beats[3].trigger.kind == BeatTrigger::Key);
 }
+
+TEST_CASE("the README's lesson table is the shipped lessons: order, name, title, description and beats") {
+    std::ifstream f(std::string(DREAMLAB_SOURCE_DIR) + "/README.md");
+    std::stringstream ss;
+    ss << f.rdbuf();
+    const std::string readme = ss.str();
+    std::vector<std::string> errors;
+    const std::vector<Lesson> lessons = load_lessons(std::string(DREAMLAB_SOURCE_DIR) + "/assets/lessons", &errors);
+    size_t last = 0;
+    for (const Lesson& l : lessons) {
+        CAPTURE(l.slug);
+        std::string desc;  // a | in a Markdown table cell is written \|
+        for (char ch : l.description) desc += ch == '|' ? std::string("\\|") : std::string(1, ch);
+        const std::string row = "| " + std::to_string(l.order) + " | `" + l.slug + "`" + (l.slug == "lake" ? " (default)" : "") + " | " +
+                                l.title + " | " + desc + " | " + std::to_string(l.beats.size()) + " |";
+        const size_t at = readme.find(row);
+        CHECK_MESSAGE(at != std::string::npos, row);
+        if (at != std::string::npos) CHECK(at > last);  // in teaching order
+        if (at != std::string::npos) last = at;
+    }
+}

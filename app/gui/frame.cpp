@@ -180,7 +180,8 @@ void layout_and_draw(App& app) {
     // The lesson's caption bar, across the bottom; never more than 40% of the window (a long caption scrolls).
     const float caption_h = std::min(caption_height(app, vp->WorkSize.x), vp->WorkSize.y * 0.4f);
     const ImVec2 sz(vp->WorkSize.x, vp->WorkSize.y - caption_h);
-    const float left = std::min(420.0f * app.ui_scale(), sz.x * 0.32f);
+    // The pictures get the room first: the controls' column narrows (to a quarter) as the font grows.
+    const float left = std::min(420.0f * app.ui_scale(), sz.x * (app.ui_scale() > 1.4f ? 0.25f : 0.32f));
     const float transport_h = 190.0f * app.ui_scale();
     const float top_h = std::max(sz.y * 0.55f, 300.0f);
     const ImGuiWindowFlags flags = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse;
@@ -208,7 +209,7 @@ void layout_and_draw(App& app) {
         if (ImGui::Begin("Gradient estimators", nullptr, flags)) record("Gradient estimators"), panel_grad_estimators(app);
         ImGui::End();
     } else {
-        const float env_w = std::min((sz.x - left) * 0.34f, top_h * 0.95f);
+        const float env_w = std::min((sz.x - left) * (app.ui_scale() > 1.4f ? 0.28f : 0.34f), top_h * 0.95f);
         place(left, 0, env_w, top_h);
         if (ImGui::Begin("Environment", nullptr, flags)) record("Environment"), panel_environment(app);
         ImGui::End();

@@ -41,38 +41,62 @@ StateMapsState& sm(App& app) {
     return *app.state_maps_panel;
 }
 
-// One heatmap over (θ, ω) with axes; values are res × res, row 0 at the top (largest ω).
-// Axes: x from x0 (left) to x1, y from y0 (bottom) to y1; marker and trail in the map's [−1, 1]² coordinates.
+// One heatmap over (θ, ω) with axes, a colour bar (what each colour means) and a hover readout; values are
+// res × res, row 0 at the top (largest ω). Axes: x from x0 (left) to x1, y from y0 (bottom) to y1; marker and trail
+// in the map's [−1, 1]² coordinates. `what` names the value in the readout ("V", "π(push right)").
 void heatmap(const char* title, const RMat& m, int res, double lo, double hi, bool diverging, float size, ImVec2 marker,
              const char* xlabel, const char* ylabel, float x0, float x1, float y0, float y1,
-             const std::vector<ImVec2>* trail = nullptr) {
+             const std::vector<ImVec2>* trail = nullptr, const char* what = "value") {
     ImGui::BeginGroup();
     ImGui::TextUnformatted(title);
     const float fs = ImGui::GetFontSize();
     const ImVec2 o0 = ImGui::GetCursorScreenPos();
-    const ImVec2 o(o0.x + fs * 2.5f, o0.y);
-    ImGui::Dummy(ImVec2(size + fs * 2.5f, size + fs * 2.6f));
+    char buf[32];
+    float label_w = 0;  // the y tick labels' column
+    for (int i = -1; i <= 1; ++i) {
+        std::snprintf(buf, sizeof buf, "%.2g", y1 - (y1 - y0) * (i + 1) / 2);
+        label_w = std::max(label_w, ImGui::CalcTextSize(buf).x);
+    }
+    const ImVec2 o(o0.x + label_w + fs * 0.4f, o0.y);
+    const float bar_x = o.x + size + fs * 0.5f, bar_w = fs * 0.7f;
+    std::snprintf(buf, sizeof buf, "%+.3g", std::fabs(hi) > std::fabs(lo) ? hi : lo);
+    const float bar_labels = ImGui::CalcTextSize(buf).x + fs * 0.3f;
+    ImGui::Dummy(ImVec2(bar_x + bar_w + bar_labels - o0.x, size + fs * 2.6f));
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const float c = size / res;
     const double absmax = std::max({std::fabs(lo), std::fabs(hi), 1e-9});
+    auto colour = [&](double v) { return diverging ? colormap_diverging(v / absmax) : colormap_sequential((v - lo) / std::max(1e-9, hi - lo)); };
     for (int r = 0; r < res; ++r)
-        for (int k = 0; k < res; ++k) {
-            const double v = m(r * res + k, 0);
-            const ImU32 col = diverging ? colormap_diverging(v / absmax) : colormap_sequential((v - lo) / std::max(1e-9, hi - lo));
-            dl->AddRectFilled(ImVec2(o.x + k * c, o.y + r * c), ImVec2(o.x + (k + 1) * c + 0.5f, o.y + (r + 1) * c + 0.5f), col);
-        }
+        for (int k = 0; k < res; ++k)
+            dl->AddRectFilled(ImVec2(o.x + k * c, o.y + r * c), ImVec2(o.x + (k + 1) * c + 0.5f, o.y + (r + 1) * c + 0.5f), colour(m(r * res + k, 0)));
     dl->AddRect(o, ImVec2(o.x + size, o.y + size), IM_COL32(150, 150, 150, 255));
-    char buf[32];
+    // Ticks: both ends and the middle, centred under their positions, the middle one only where it fits.
+    float right_of_last = -1e9f;
     for (int i = -1; i <= 1; ++i) {
         std::snprintf(buf, sizeof buf, "%.2g", x0 + (x1 - x0) * (i + 1) / 2);
-        dl->AddText(ImVec2(o.x + size * (i + 1) / 2 - fs * 0.8f, o.y + size + 2), IM_COL32(180, 180, 180, 255), buf);
+        const float tw = ImGui::CalcTextSize(buf).x;
+        const float tx = std::clamp(o.x + size * (i + 1) / 2 - tw * 0.5f, o.x - tw * 0.5f, o.x + size - tw * 0.5f);
+        if (tx > right_of_last + fs * 0.3f || i == 1) dl->AddText(ImVec2(tx, o.y + size + 2), IM_COL32(180, 180, 180, 255), buf), right_of_last = tx + tw;
         std::snprintf(buf, sizeof buf, "%.2g", y1 - (y1 - y0) * (i + 1) / 2);
         // Centred on its row, but kept inside the map's height so the top label never runs into the title.
         const float ty = std::clamp(o.y + size * (i + 1) / 2 - fs * 0.5f, o.y, o.y + size - fs);
-        dl->AddText(ImVec2(o0.x, ty), IM_COL32(180, 180, 180, 255), buf);
+        dl->AddText(ImVec2(o.x - fs * 0.3f - ImGui::CalcTextSize(buf).x, ty), IM_COL32(180, 180, 180, 255), buf);
     }
     dl->AddText(ImVec2(o.x + size * 0.5f - ImGui::CalcTextSize(xlabel).x * 0.5f, o.y + size + fs * 1.2f), IM_COL32(140, 140, 150, 255), xlabel);
     dl->AddText(ImVec2(o.x + 3, o.y + 2), IM_COL32(20, 20, 20, 255), ylabel);
+    // The colour bar: hi at the top, lo at the bottom (and 0 in the middle of a diverging one).
+    const int steps = 32;
+    for (int i = 0; i < steps; ++i) {
+        const double v = hi - (hi - lo) * (i + 0.5) / steps;
+        dl->AddRectFilled(ImVec2(bar_x, o.y + size * i / steps), ImVec2(bar_x + bar_w, o.y + size * (i + 1) / steps + 0.5f), colour(v));
+    }
+    dl->AddRect(ImVec2(bar_x, o.y), ImVec2(bar_x + bar_w, o.y + size), IM_COL32(150, 150, 150, 255));
+    auto bar_label = [&](double v, float y) {
+        std::snprintf(buf, sizeof buf, "%.3g", v);
+        dl->AddText(ImVec2(bar_x + bar_w + fs * 0.2f, std::clamp(y - fs * 0.5f, o.y, o.y + size - fs)), IM_COL32(180, 180, 180, 255), buf);
+    };
+    bar_label(hi, o.y), bar_label(lo, o.y + size);
+    if (diverging && lo < 0 && hi > 0) bar_label(0, o.y + size * float(hi / (hi - lo)));
     if (trail)  // a path in the map's [−1, 1]² coordinates; a jump across the θ = ±π seam is not drawn
         for (size_t i = 1; i < trail->size(); ++i) {
             const ImVec2 a = (*trail)[i - 1], b = (*trail)[i];
@@ -85,7 +109,25 @@ void heatmap(const char* title, const RMat& m, int res, double lo, double hi, bo
         dl->AddCircle(p, fs * 0.45f, IM_COL32(255, 255, 255, 255), 16, 2.5f);
         dl->AddCircle(p, fs * 0.45f + 2, IM_COL32(0, 0, 0, 255), 16, 1.0f);
     }
+    // Hover: the cell's coordinates and value.
+    if (ImGui::IsMouseHoveringRect(o, ImVec2(o.x + size, o.y + size))) {
+        const ImVec2 mp = ImGui::GetIO().MousePos;
+        const int k = std::clamp(int((mp.x - o.x) / c), 0, res - 1), r = std::clamp(int((mp.y - o.y) / c), 0, res - 1);
+        const float xv = x0 + (x1 - x0) * (k + 0.5f) / res, yv = y1 - (y1 - y0) * (r + 0.5f) / res;
+        dl->AddRect(ImVec2(o.x + k * c, o.y + r * c), ImVec2(o.x + (k + 1) * c, o.y + (r + 1) * c), IM_COL32(255, 255, 0, 255), 0, 0, 2);
+        ImGui::SetTooltip("%s = %.3g, %s = %.3g\n%s = %.4g", xlabel, xv, ylabel, yv, what, m(r * res + k, 0));
+    }
     ImGui::EndGroup();
+}
+
+// How large the two maps can be, with the current-state column (side_w × side_h) beside them or, where that
+// leaves them small (a narrow panel, a large font), below them. Each map takes size + ~4.5 characters (ticks, bar).
+float map_size(ImVec2 avail, float side_w, float side_h, bool& beside) {
+    const float fs = ImGui::GetFontSize(), extra = fs * 4.5f;
+    const float b = std::min((avail.x - side_w) / 2 - extra, avail.y - fs * 4);
+    const float u = std::min(avail.x / 2 - extra, avail.y - fs * 4 - side_h);
+    beside = b >= u;
+    return std::max(80.0f, beside ? b : u);
 }
 
 // A continuous-control env whose state is 2-D (Pendulum's (θ, ω), MountainCar's (x, v)): its axes, how a point of
@@ -123,16 +165,18 @@ void plane_maps(StateMapsState& st, const RunSlot& run, const Plane& pl) {
     const int res = maps->res;
     const float fs = ImGui::GetFontSize();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
-    const float size = std::max(80.0f, std::min((avail.x - fs * 19) / 2 - fs * 3, avail.y - fs * 4));
+    bool beside = true;
+    const float size = map_size(avail, fs * 19, fs * 14, beside);
     char vt[64], at[64];
     std::snprintf(vt, sizeof vt, !agent->has_q() ? "V(%s, %s)" : "V(%s, %s) = min(Q1, Q2) at μ(s)", pl.x_name, pl.y_name);
     std::snprintf(at, sizeof at, "%s μ(%s, %s)", pl.action_name, pl.x_name, pl.y_name);
     heatmap(vt, maps->value, res, maps->value.minCoeff(), maps->value.maxCoeff(), false, size, pl.current, pl.x_name, pl.y_name,
-            pl.x0, pl.x1, pl.y0, pl.y1, &pl.trail);
+            pl.x0, pl.x1, pl.y0, pl.y1, &pl.trail, "V");
     ImGui::SameLine();
     const float lo = agent->action_low(0), hi = agent->action_high(0);
-    heatmap(at, maps->actions, res, lo, hi, true, size, pl.current, pl.x_name, pl.y_name, pl.x0, pl.x1, pl.y0, pl.y1, &pl.trail);
-    ImGui::SameLine();
+    heatmap(at, maps->actions, res, lo, hi, true, size, pl.current, pl.x_name, pl.y_name, pl.x0, pl.x1, pl.y0, pl.y1, &pl.trail,
+            pl.action_name);
+    if (beside) ImGui::SameLine();
 
     // Right column, on one action axis (the env's torque from its lower to its upper bound): the twin critics'
     // Q(s, ·) at the current state (their gap is the disagreement TD3 and SAC guard against by taking the smaller),
@@ -298,7 +342,8 @@ void panel_state_maps(App& app) {
     const float x0 = sp.lo[size_t(sp.x)], x1 = sp.hi[size_t(sp.x)], y0 = sp.lo[size_t(sp.y)], y1 = sp.hi[size_t(sp.y)];
     const float fs = ImGui::GetFontSize();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
-    const float size = std::max(80.0f, std::min((avail.x - fs * 16) / 2 - fs * 3, avail.y - fs * 4));
+    bool beside = true;
+    const float size = map_size(avail, fs * 11, fs * 8, beside);
     const float sx = sp.state[size_t(sp.x)], sy = sp.state[size_t(sp.y)];
     const ImVec2 marker(2 * (sx - x0) / (x1 - x0) - 1, 2 * (sy - y0) / (y1 - y0) - 1);
     const char* xn = sp.dims[size_t(sp.x)].c_str();
@@ -306,7 +351,8 @@ void panel_state_maps(App& app) {
     char title[96];
     if (maps->value.size()) {
         std::snprintf(title, sizeof title, "V(%s, %s)", xn, yn);
-        heatmap(title, maps->value, res, maps->value.minCoeff(), maps->value.maxCoeff(), false, size, marker, xn, yn, x0, x1, y0, y1);
+        heatmap(title, maps->value, res, maps->value.minCoeff(), maps->value.maxCoeff(), false, size, marker, xn, yn, x0, x1, y0, y1,
+                nullptr, "V");
         ImGui::SameLine();
     }
     // Second map: π(last action) for a policy, or Q(last) − Q(first) for a Q-network (CartPole: right vs left).
@@ -319,12 +365,13 @@ void panel_state_maps(App& app) {
     if (agent->q_values) {
         const double m = std::max(1e-6f, second.cwiseAbs().maxCoeff());
         std::snprintf(title, sizeof title, "Q(%s) − Q(%s)", last.c_str(), first.c_str());
-        heatmap(title, second, res, -m, m, true, size, marker, xn, yn, x0, x1, y0, y1);
+        // Red: the last action is better; blue: the first (the bar says by how much).
+        heatmap(title, second, res, -m, m, true, size, marker, xn, yn, x0, x1, y0, y1, nullptr, title);
     } else {
         std::snprintf(title, sizeof title, "π(%s | %s, %s)", last.c_str(), xn, yn);
-        heatmap(title, second, res, 0, 1, false, size, marker, xn, yn, x0, x1, y0, y1);
+        heatmap(title, second, res, 0, 1, false, size, marker, xn, yn, x0, x1, y0, y1, nullptr, title);
     }
-    ImGui::SameLine();
+    if (beside) ImGui::SameLine();
     ImGui::BeginGroup();
     ImGui::TextDisabled("current state");
     ImGui::TextUnformatted(sp.status.c_str());
@@ -337,7 +384,7 @@ void panel_state_maps(App& app) {
         std::snprintf(label, sizeof label, "%s %.3f", a < int(names.size()) ? names[size_t(a)].c_str() : "?", av(0, a));
         const float frac = agent->q_values ? float(av(0, a) / std::max(1e-6f, av.cwiseAbs().maxCoeff())) : float(av(0, a));
         ImGui::PushStyleColor(ImGuiCol_PlotHistogram, ImGui::ColorConvertU32ToFloat4(run->color));
-        ImGui::ProgressBar(std::clamp(frac, 0.0f, 1.0f), ImVec2(fs * 12, 0), label);
+        ImGui::ProgressBar(std::clamp(frac, 0.0f, 1.0f), ImVec2(fs * 10, 0), label);
         ImGui::PopStyleColor();
     }
     ImGui::TextDisabled(agent->q_values ? "bars: Q(s, a)" : "bars: π(a | s)");

@@ -62,7 +62,8 @@ void panel_transport(App& app) {
         const char* state = !r->error.empty() ? "error" : s.finished ? "done" : s.paused || !app.playing ? "paused" : "running";
         // Wrapped, never clipped; the rate only while it runs (a paused run's last figure would be stale).
         char rate[32] = "";
-        if (std::string(state) == "running" && s.steps_per_s > 0) std::snprintf(rate, sizeof rate, "  %.3g/s", s.steps_per_s);
+        if (std::string(state) == "running" && s.steps_per_s > 0)
+            std::snprintf(rate, sizeof rate, s.steps_per_s >= 1000 ? "  %.0fk/s" : "  %.0f/s", s.steps_per_s >= 1000 ? s.steps_per_s / 1000 : s.steps_per_s);
         if (r->session && r->session->algo().planner)
             ImGui::TextWrapped("%s  %s  sweep %lld", r->label().c_str(), state, (long long)s.updates);
         else
