@@ -43,6 +43,22 @@ void trailing_mean_into(std::span<const double> y, int window, std::vector<doubl
     }
 }
 
+std::vector<double> log_ticks(double lo, double hi, int target) {
+    std::vector<double> t;
+    if (!(hi > lo) || !std::isfinite(lo) || !std::isfinite(hi)) return t;
+    for (double v : nice_ticks(std::floor(lo), std::ceil(hi), target))
+        if (v == std::round(v) && v >= lo && v <= hi) t.push_back(v);
+    // Fewer than two decades inside (data spanning under a decade): 1-2-5 steps, then every digit.
+    for (const std::vector<int>& digits : {std::vector<int>{1, 2, 5}, std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9}}) {
+        if (t.size() >= 2) break;
+        t.clear();
+        for (int d = int(std::floor(lo)); d <= int(std::ceil(hi)); ++d)
+            for (int k : digits)
+                if (const double v = d + std::log10(double(k)); v >= lo && v <= hi) t.push_back(v);
+    }
+    return t;
+}
+
 std::vector<double> nice_ticks(double lo, double hi, int target) {
     std::vector<double> t;
     if (!(hi > lo) || !std::isfinite(lo) || !std::isfinite(hi)) return t;
@@ -131,12 +147,12 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
     char buf[32];
     const ImU32 grid = IM_COL32(60, 64, 72, 255), text = IM_COL32(170, 175, 185, 255);
     const int ny = std::max(2, int((p1.y - p0.y) / (fs * 2.2f)));
-    std::vector<double> yt = opt.log_y ? nice_ticks(std::floor(ymin), std::ceil(ymax), ny) : nice_ticks(ymin, ymax, ny);
+    const std::vector<double> yt = opt.log_y ? log_ticks(ymin, ymax, ny) : nice_ticks(ymin, ymax, ny);
     for (double v : yt) {
         if (v < ymin || v > ymax) continue;
-        if (opt.log_y && v != std::round(v)) continue;
         dl->AddLine(ImVec2(p0.x, Y(v)), ImVec2(p1.x, Y(v)), grid);
-        format_tick(buf, sizeof buf, v, opt.log_y);
+        if (opt.log_y && std::fabs(v - std::round(v)) > 1e-9) format_tick(buf, sizeof buf, std::pow(10.0, v), false);
+        else format_tick(buf, sizeof buf, v, opt.log_y);
         const ImVec2 ts = ImGui::CalcTextSize(buf);
         dl->AddText(ImVec2(p0.x - ts.x - fs * 0.3f, Y(v) - ts.y * 0.5f), text, buf);
     }
@@ -147,7 +163,9 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
         dl->AddLine(ImVec2(XT(v), p0.y), ImVec2(XT(v), p1.y), grid);
         format_tick(buf, sizeof buf, opt.log_x ? std::pow(10.0, v) : v, false);
         const ImVec2 ts = ImGui::CalcTextSize(buf);
-        dl->AddText(ImVec2(XT(v) - ts.x * 0.5f, p1.y + fs * 0.15f), text, buf);
+        // Centred under its line, but kept inside the widget: the last label is never cut by the window's edge.
+        const float tx = std::min(XT(v) - ts.x * 0.5f, origin.x + size.x - ts.x - 1);
+        dl->AddText(ImVec2(tx, p1.y + fs * 0.15f), text, buf);
     }
     if (opt.x_label && *opt.x_label) {
         const ImVec2 ts = ImGui::CalcTextSize(opt.x_label);

@@ -46,6 +46,9 @@ std::vector<double> trailing_mean(std::span<const double> y, int window);
 void trailing_mean_into(std::span<const double> y, int window, std::vector<double>& out);  // reuses out's memory
 // 1-2-5 tick positions covering [lo, hi] with about `target` ticks.
 std::vector<double> nice_ticks(double lo, double hi, int target);
+// Ticks of a log axis, in log10 units over [lo, hi]: the decades, or where fewer than two fall inside (a series
+// spanning under a decade), 1-2-5 steps (then every digit) so the axis is never unlabelled.
+std::vector<double> log_ticks(double lo, double hi, int target);
 
 void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOptions& opt);
 

@@ -46,6 +46,15 @@ TEST_CASE("smoothing is a trailing mean over the window (never a lie on a platea
     // Long series: the sum is re-added, no drift.
     std::vector<double> many(100000, 0.1);
     CHECK(trailing_mean(many, 7).back() == doctest::Approx(0.1).epsilon(1e-12));
+    // A log axis over 1e-3 … 1e1 is labelled at the decades; one over 0.2 … 0.9 (under a decade) at 0.2 and 0.5.
+    CHECK(log_ticks(-3, 1, 5) == std::vector<double>{-3, -2, -1, 0, 1});
+    const auto under = log_ticks(std::log10(0.2), std::log10(0.9), 5);
+    REQUIRE(under.size() == 2);
+    CHECK(std::pow(10.0, under[0]) == doctest::Approx(0.2));
+    CHECK(std::pow(10.0, under[1]) == doctest::Approx(0.5));
+    const auto narrow = log_ticks(std::log10(0.31), std::log10(0.45), 5);  // no 1-2-5 step inside: every digit
+    REQUIRE(narrow.size() == 1);
+    CHECK(std::pow(10.0, narrow[0]) == doctest::Approx(0.4));
     const auto t = nice_ticks(0, 1, 5);
     REQUIRE(t.size() >= 3);
     CHECK(t.front() == doctest::Approx(0.0));

@@ -116,9 +116,7 @@ void open_lesson(App& app, std::shared_ptr<const Lesson> lesson) {
     lp.lesson = std::move(lesson);
     lp.timeline = std::make_unique<LessonTimeline>(*lp.lesson);
     lp.play = lp.lesson->play, lp.speed = lp.lesson->speed;
-    app.playing = lp.play;
-    app.unthrottled = lp.speed <= 0;
-    if (lp.speed > 0) app.speed = float(lp.speed);
+    set_transport(app, lp.play, lp.speed);  // before the runs start: they take it from the app
     app.view = lp.lesson->view == "gradient-estimators" ? App::View::GradEstimators : App::View::Lab;
     for (const RunConfig& c : lp.lesson->runs) add_run(app, c);
     app.selected = 0;

@@ -12,9 +12,11 @@
 namespace dl {
 
 namespace {
-const ImU32 kRunColours[] = {IM_COL32(80, 170, 255, 255), IM_COL32(255, 130, 60, 255), IM_COL32(110, 210, 110, 255),
-                             IM_COL32(220, 100, 220, 255), IM_COL32(250, 210, 70, 255), IM_COL32(90, 220, 220, 255),
-                             IM_COL32(240, 90, 110, 255), IM_COL32(180, 180, 180, 255)};
+// Okabe & Ito's palette (2008), distinguishable under the common colour-vision deficiencies (deuteranopia,
+// protanopia, tritanopia), in an order where neighbours differ in lightness too; then a neutral grey.
+const ImU32 kRunColours[] = {IM_COL32(86, 180, 233, 255),  IM_COL32(230, 159, 0, 255),  IM_COL32(0, 158, 115, 255),
+                             IM_COL32(213, 94, 0, 255),    IM_COL32(204, 121, 167, 255), IM_COL32(240, 228, 66, 255),
+                             IM_COL32(0, 114, 178, 255),   IM_COL32(180, 180, 180, 255)};
 }
 
 std::string RunSlot::label() const { return name.empty() ? cfg.algo_id + " #" + std::to_string(id) : name; }

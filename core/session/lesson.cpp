@@ -89,6 +89,23 @@ std::map<std::string, std::string> args_of(const Where& w, const toml::node* n, 
 
 const toml::node* get(const toml::table& t, const char* key) { return t.get(key); }
 
+// A speed: steps per second in [1, 100000], or "unlimited" (0).
+double parse_speed(const Where& w, const toml::node* s, const std::string& field) {
+    if (s->is_string() && **s->as_string() == "unlimited") return 0.0;
+    const double v = w.number(s, field);
+    if (v < 1 || v > 100000) w.fail(s, field, format_number(v) + " is outside [1, 100000] steps/s (or \"unlimited\")");
+    return v;
+}
+
+// A view on stage or named by a beat: one of lesson_views(), or plot:<metric>.
+std::string parse_view(const Where& w, const toml::node* v, const std::string& field) {
+    std::string name = w.text(v, field);
+    const auto& views = lesson_views();
+    if (std::find(views.begin(), views.end(), name) == views.end() && name.rfind("plot:", 0) != 0)
+        w.fail(v, field, "\"" + name + "\" is not a view; allowed: environment, values, plots, dream, or plot:<metric>");
+    return name;
+}
+
 RunConfig parse_run(const Where& w, const toml::table& t, const std::string& field, const std::filesystem::path& base) {
     w.only(t, field, {"env", "algo", "seed"});
     RunConfig c;
@@ -226,14 +243,7 @@ LessonBeat parse_beat(const Where& w, const toml::table& t, const std::string& f
         if (b.play) w.fail(p, field + ".pause", "give play or pause, not both");
         b.play = !w.flag(p, field + ".pause");
     }
-    if (const toml::node* s = get(t, "speed")) {
-        if (s->is_string() && **s->as_string() == "unlimited") b.speed = 0.0;
-        else {
-            const double v = w.number(s, field + ".speed");
-            if (v < 1 || v > 100000) w.fail(s, field + ".speed", format_number(v) + " is outside [1, 100000] steps/s (or \"unlimited\")");
-            b.speed = v;
-        }
-    }
+    if (const toml::node* s = get(t, "speed")) b.speed = parse_speed(w, s, field + ".speed");
     int set_run = -1;
     if (const toml::node* r = get(t, "run")) {
         set_run = int(w.integer(r, field + ".run", 0, 1 << 20));
@@ -262,12 +272,7 @@ LessonBeat parse_beat(const Where& w, const toml::table& t, const std::string& f
             b.set.push_back(bs);
         }
     }
-    if (const toml::node* v = get(t, "view")) {
-        b.view = w.text(v, field + ".view");
-        const auto& views = lesson_views();
-        if (std::find(views.begin(), views.end(), b.view) == views.end() && b.view.rfind("plot:", 0) != 0)
-            w.fail(v, field + ".view", "\"" + b.view + "\" is not a view; allowed: environment, values, plots, dream, or plot:<metric>");
-    }
+    if (const toml::node* v = get(t, "view")) b.view = parse_view(w, v, field + ".view");
     if (const toml::node* a = get(t, "load_agent")) {
         try {
             b.load_agent = resolve_agent_dir(w.text(a, field + ".load_agent"), base.string());
@@ -341,22 +346,10 @@ Lesson parse_lesson(const std::string& text, const std::string& name) {
             w.fail(v, "view", "\"" + l.view + "\" is not a view; allowed: \"lab\" (the runs) or \"gradient-estimators\"");
     }
     if (const toml::node* p = get(root, "play")) l.play = w.flag(p, "play");
-    if (const toml::node* s = get(root, "speed")) {
-        if (s->is_string() && **s->as_string() == "unlimited") l.speed = 0;
-        else {
-            l.speed = w.number(s, "speed");
-            if (l.speed < 1 || l.speed > 100000) w.fail(s, "speed", format_number(l.speed) + " is outside [1, 100000] steps/s (or \"unlimited\")");
-        }
-    }
+    if (const toml::node* s = get(root, "speed")) l.speed = parse_speed(w, s, "speed");
     if (const toml::node* st = get(root, "stage")) {
         if (!st->is_array()) w.fail(st, "stage", "expected a list of views, e.g. [\"environment\", \"values\", \"plot:return\"]");
-        for (const toml::node& v : *st->as_array()) {
-            const std::string s = w.text(&v, "stage");
-            const auto& views = lesson_views();
-            if (std::find(views.begin(), views.end(), s) == views.end() && s.rfind("plot:", 0) != 0)
-                w.fail(&v, "stage", "\"" + s + "\" is not a view; allowed: environment, values, plots, dream, or plot:<metric>");
-            l.stage.push_back(s);
-        }
+        for (const toml::node& v : *st->as_array()) l.stage.push_back(parse_view(w, &v, "stage"));
     }
     const std::filesystem::path base = std::filesystem::path(name).parent_path();
     if (const toml::node* runs = get(root, "runs")) {
