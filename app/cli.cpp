@@ -1,6 +1,7 @@
 #include "app/cli.h"
 
 #include <cmath>
+#include <cstdio>
 #include <iomanip>
 #include <iostream>
 #include <map>
@@ -20,6 +21,7 @@
 #include "core/rl/tabular.h"
 #include "envs/registry.h"
 #include "media/media.h"
+#include "media/text.h"
 #include "core/session/session.h"
 
 namespace dl {
@@ -27,7 +29,7 @@ namespace dl {
 const char* kUsage = R"(dreamlab — a desktop lab for reinforcement learning
 
 usage:
-  dreamlab [gui] [--lesson NAME|FILE.toml] [--stage] [--play|--paused] [--unthrottled] [--font-scale X] [--size WxH]
+  dreamlab [gui] [--lesson NAME|FILE.toml] [--stage] [--lessons] [--play|--paused] [--unthrottled] [--font-scale X] [--size WxH]
                  [--frames N --screenshot FILE.png] [--record FILE.mp4]
   dreamlab render --lesson NAME|FILE.toml [--out FILE.mp4|FILE.gif] [--gif FILE.gif] [--png-sequence DIR]
                  [--fps 30] [--size 1920x1080] [--stage|--dashboard] [--font-scale X] [--duration S | --frames N]
@@ -35,7 +37,7 @@ usage:
   dreamlab list [--json]
   dreamlab train --env ID [--env-arg k=v]... --algo ID [--set k=v]... [--seed N] [--config FILE]
                  --out DIR [--overwrite] [--quiet]
-  dreamlab eval  --run DIR [--episodes N] [--seed N] [--json] [--video FILE.mp4 [--video-episodes K] [--fps F]]
+  dreamlab eval  --run DIR [--episodes N] [--seed N] [--json] [--video FILE.mp4 [--video-episodes K] [--fps F] [--overlay]]
   dreamlab eval  --env ID [--env-arg k=v]... --policy random [--episodes N] [--seed N] [--json] [--video …]
   dreamlab bench [--json] [--quick] [--only SECTION[,SECTION...]]
   dreamlab repro [--json] [--only NAME[,NAME...]] [--check FILE]
@@ -238,16 +240,23 @@ int cmd_train(const Options& o, std::ostream& out, std::ostream& err) {
     return 0;
 }
 
-// Records the first K evaluation episodes of the env's own software rendering to an MP4 (headless, no GL).
+// Records the first K evaluation episodes of the env's own software rendering to an MP4 (headless, no GL); with
+// `overlay`, a strip under each frame says the episode, the step and the return so far.
 struct EpisodeRecorder {
     std::string path;
     int64_t episodes = 0;
     int fps = 0;  // 0: the env's render_fps (CartPole 50, FrozenLake 4), as Gymnasium plays it
+    bool overlay = false;
     VideoWriter video;
     Image frame;
-    void operator()(const Env& env, int64_t episode) {
-        if (episode >= episodes) return;
+    void operator()(const Env& env, const EvalFrame& at) {
+        if (at.episode >= episodes) return;
         env.render(frame);
+        if (overlay) {
+            char line[96];
+            std::snprintf(line, sizeof line, "episode %lld   step %lld   return %.6g", (long long)at.episode + 1, (long long)at.step, at.ret);
+            frame = with_caption_strip(frame, line);
+        }
         if (!video.is_open()) video.open(path, frame.width(), frame.height(), fps > 0 ? fps : env.render_fps());  // true speed
         video.add_frame(frame.data());
     }
@@ -257,14 +266,15 @@ int cmd_eval(const Options& o, std::ostream& out) {
     const int64_t episodes = o.has("--episodes") ? parse_count("--episodes", o.get("--episodes"), 1, 100000000) : 1000;
     const uint64_t seed = parse_seed(o, 1);
     EpisodeRecorder rec;
-    std::function<void(const Env&, int64_t)> on_frame;
+    EvalFrameFn on_frame;
     if (o.has("--video")) {
         rec.path = o.get("--video");
         rec.episodes = o.has("--video-episodes") ? parse_count("--video-episodes", o.get("--video-episodes"), 1, 1000) : 3;
         rec.fps = int(o.has("--fps") ? parse_count("--fps", o.get("--fps"), 1, 120) : 0);  // 0: the env's own
+        rec.overlay = o.has("--overlay");
         on_frame = std::ref(rec);
-    } else if (o.has("--video-episodes") || o.has("--fps")) {
-        throw UsageError("--video-episodes and --fps only make sense with --video FILE.mp4");
+    } else if (o.has("--video-episodes") || o.has("--fps") || o.has("--overlay")) {
+        throw UsageError("--video-episodes, --fps and --overlay only make sense with --video FILE.mp4");
     }
     EvalResult r;
     if (o.has("--run")) {
@@ -401,7 +411,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
             return cmd_eval(
                 Options(args, 1, {"--run", "--env", "--env-arg", "--policy", "--episodes", "--seed", "--video",
                                   "--video-episodes", "--fps"},
-                        {"--json"}),
+                        {"--json", "--overlay"}),
                 out);
         if (cmd == "repro") return cmd_repro(Options(args, 1, {"--only", "--check"}, {"--json"}), out, err);
         if (cmd == "version" || cmd == "--version") return cmd_version(out);

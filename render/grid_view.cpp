@@ -80,13 +80,20 @@ GridViewResult value_grid(const char* id, const GridLayout& g, int layer, const 
                 for (float k = 0; k < c; k += c / 6) dl->AddLine(ImVec2(a.x + k, b.y), ImVec2(a.x, b.y - k), IM_COL32(0, 0, 0, 90));
             }
             const bool terminal = L == 'H' || L == 'G';
+            // The number sits in a strip along the cell's bottom; the arrows keep to the square above it, so
+            // neither covers the other (the 8x8 and coin grids at a large font).
+            // A cell too small for the panel's font gets its number in a smaller one (not below 70% of it).
+            const float num_size = std::min(font, c / 2.2f);
+            const bool number = opt.numbers && std::isfinite(v) && num_size >= std::max(11.0f, font * 0.7f);
+            const float strip = number ? num_size + 1 : 0;
             if (opt.arrows && !terminal && !pi.empty()) {
-                const ImVec2 m((a.x + b.x) * 0.5f, (a.y + b.y) * 0.5f);
+                const ImVec2 m((a.x + b.x) * 0.5f, a.y + (c - strip) * 0.5f);
                 for (int act = 0; act < nA && act < 4; ++act) {
                     const double p = pi[size_t(s) * nA + act];
                     if (p < 0.02) continue;
                     const ImVec2 d = action_arrow(act);
-                    const float len = float(p) * c * 0.42f, w = std::max(1.5f, float(p) * c * 0.07f);
+                    const float room = d.x != 0 ? c : c - strip;  // the rectangle above the number
+                    const float len = float(p) * room * 0.45f, w = std::max(1.5f, float(p) * (c - strip) * 0.09f);
                     const ImVec2 tip(m.x + d.x * len, m.y + d.y * len);
                     const ImVec2 base(m.x + d.x * (len - w * 2.2f), m.y + d.y * (len - w * 2.2f));
                     const ImU32 col = is_dark(fill) ? IM_COL32(255, 255, 255, 230) : IM_COL32(10, 10, 10, 230);
@@ -95,11 +102,12 @@ GridViewResult value_grid(const char* id, const GridLayout& g, int layer, const 
                                           ImVec2(base.x + d.y * w * 1.8f, base.y - d.x * w * 1.8f), col);
                 }
             }
-            if (opt.numbers && std::isfinite(v) && c >= font * 1.8f) {
-                const bool small = c < font * 2.8f;
+            if (number) {
+                const bool small = c < num_size * 2.8f;
                 std::snprintf(buf, sizeof buf, std::fabs(v) >= 10 || small ? "%.1f" : "%.2f", v);
-                const ImVec2 ts = ImGui::CalcTextSize(buf);
-                dl->AddText(ImVec2(b.x - ts.x - 3, b.y - ts.y - 1), ink, buf);
+                ImFont* f = ImGui::GetFont();
+                const ImVec2 ts = f->CalcTextSizeA(num_size, 1e9f, 0, buf);
+                dl->AddText(f, num_size, ImVec2(b.x - ts.x - 3, b.y - ts.y - 1), ink, buf);
             }
             if (s == opt.highlight_state) dl->AddRect(ImVec2(a.x + 1, a.y + 1), ImVec2(b.x - 1, b.y - 1), IM_COL32(255, 120, 40, 255), 0, 0, 3.0f);
         }

@@ -95,10 +95,31 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
     ImGui::InvisibleButton("##plot", size);
     const bool hovered = ImGui::IsItemHovered();
     const float fs = ImGui::GetFontSize();
-    const ImVec2 p0(origin.x + fs * 3.6f, origin.y + fs * 1.5f);       // plot area
+    // Legend: after the title in its row, wrapping into rows of its own above the plot area, so it never covers a
+    // curve. (A single series needs no legend: the title says what it is.)
+    struct LegendEntry { float x, y; size_t k; };
+    std::vector<LegendEntry> legend;
+    const float row_h = fs * 1.2f;
+    float legend_rows = 0;
+    if (series.size() > 1) {
+        float lx = origin.x + fs * 0.5f + ImGui::CalcTextSize(title).x + fs * 1.2f, ly = origin.y + fs * 0.2f;
+        const float right = origin.x + size.x - fs * 0.6f;
+        for (size_t k = 0; k < series.size(); ++k) {
+            const float w = ImGui::CalcTextSize(series[k].label.c_str()).x + fs * 1.6f;
+            if (lx + w > right && lx > origin.x + fs * 0.5f) lx = origin.x + fs * 0.5f, ly += row_h, legend_rows += 1;
+            legend.push_back({lx, ly, k});
+            lx += w;
+        }
+    }
+    const ImVec2 p0(origin.x + fs * 3.6f, origin.y + fs * 1.5f + legend_rows * row_h);  // plot area
     const ImVec2 p1(origin.x + size.x - fs * 0.6f, origin.y + size.y - fs * 1.6f);
     dl->AddRectFilled(origin, ImVec2(origin.x + size.x, origin.y + size.y), IM_COL32(24, 26, 32, 255), 4.0f);
     dl->AddText(ImVec2(origin.x + fs * 0.5f, origin.y + fs * 0.2f), IM_COL32(230, 230, 230, 255), title);
+    for (const LegendEntry& e : legend) {
+        const PlotSeries& se = series[e.k];
+        dl->AddRectFilled(ImVec2(e.x, e.y + fs * 0.25f), ImVec2(e.x + fs * 0.8f, e.y + fs * 0.8f), se.color, 2.0f);
+        dl->AddText(ImVec2(e.x + fs * 1.0f, e.y), IM_COL32(210, 210, 210, 255), se.label.c_str());
+    }
     if (p1.x - p0.x < 20 || p1.y - p0.y < 20) { ImGui::PopID(); return; }
 
     // Transformed data (log y), smoothed copies, and data limits.
@@ -156,6 +177,13 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
         const ImVec2 ts = ImGui::CalcTextSize(buf);
         dl->AddText(ImVec2(p0.x - ts.x - fs * 0.3f, Y(v) - ts.y * 0.5f), text, buf);
     }
+    // The x axis's name sits at the right end of the tick row (not over the curves); ticks under it are skipped.
+    float label_x = p1.x + fs;
+    if (opt.x_label && *opt.x_label) {
+        const ImVec2 ts = ImGui::CalcTextSize(opt.x_label);
+        label_x = origin.x + size.x - ts.x - fs * 0.3f;
+        dl->AddText(ImVec2(label_x, p1.y + fs * 0.15f), IM_COL32(120, 125, 135, 255), opt.x_label);
+    }
     const int nx = std::max(2, int((p1.x - p0.x) / (fs * 5.0f)));
     for (double v : opt.log_x ? nice_ticks(std::floor(xmin), std::ceil(xmax), nx) : nice_ticks(xmin, xmax, nx)) {
         if (opt.log_x && (std::fabs(v - std::round(v)) > 1e-6 || v < xmin - 1e-9 || v > xmax + 1e-9)) continue;  // decades only
@@ -165,11 +193,8 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
         const ImVec2 ts = ImGui::CalcTextSize(buf);
         // Centred under its line, but kept inside the widget: the last label is never cut by the window's edge.
         const float tx = std::min(XT(v) - ts.x * 0.5f, origin.x + size.x - ts.x - 1);
+        if (tx + ts.x > label_x - fs * 0.5f) continue;
         dl->AddText(ImVec2(tx, p1.y + fs * 0.15f), text, buf);
-    }
-    if (opt.x_label && *opt.x_label) {
-        const ImVec2 ts = ImGui::CalcTextSize(opt.x_label);
-        dl->AddText(ImVec2(p1.x - ts.x, p1.y + fs * 0.15f + ts.y * 0.0f - ts.y - 2), IM_COL32(120, 125, 135, 255), opt.x_label);
     }
     dl->AddRect(p0, p1, IM_COL32(90, 95, 105, 255));
 
@@ -247,32 +272,6 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
     }
     dl->PopClipRect();
 
-    // Legend: in the title row when it fits, else inside the plot's top-right corner, one entry per line if
-    // a single line would not fit either. (A single series needs no legend: the title says what it is.)
-    if (series.size() > 1) {
-        float legend_w = 0, widest = 0;
-        for (const auto& se : series) {
-            const float w = ImGui::CalcTextSize(se.label.c_str()).x + fs * 1.6f;
-            legend_w += w, widest = std::max(widest, w);
-        }
-        const float title_w = ImGui::CalcTextSize(title).x + fs;
-        auto entry = [&](const PlotSeries& se, float x, float y) {
-            dl->AddRectFilled(ImVec2(x, y + fs * 0.25f), ImVec2(x + fs * 0.8f, y + fs * 0.8f), se.color, 2.0f);
-            dl->AddText(ImVec2(x + fs * 1.0f, y), IM_COL32(210, 210, 210, 255), se.label.c_str());
-        };
-        if (title_w + legend_w < size.x - fs) {
-            float lx = origin.x + size.x - fs * 0.6f - legend_w;
-            for (const auto& se : series) entry(se, lx, origin.y + fs * 0.2f), lx += ImGui::CalcTextSize(se.label.c_str()).x + fs * 1.6f;
-        } else if (legend_w < p1.x - p0.x - fs) {
-            float lx = p1.x - fs * 0.3f - legend_w;
-            dl->AddRectFilled(ImVec2(lx - 2, p0.y + fs * 0.3f - 2), ImVec2(p1.x - 2, p0.y + fs * 1.3f + 2), IM_COL32(24, 26, 32, 210), 3.0f);
-            for (const auto& se : series) entry(se, lx, p0.y + fs * 0.3f), lx += ImGui::CalcTextSize(se.label.c_str()).x + fs * 1.6f;
-        } else {
-            const float lx = std::max(p0.x + 2, p1.x - widest - fs * 0.3f);
-            dl->AddRectFilled(ImVec2(lx - 2, p0.y + 2), ImVec2(p1.x - 2, p0.y + 4 + fs * 1.1f * float(series.size())), IM_COL32(24, 26, 32, 210), 3.0f);
-            for (size_t k = 0; k < series.size(); ++k) entry(series[k], lx, p0.y + 3 + fs * 1.1f * float(k));
-        }
-    }
     if (empty) {
         const char* msg = points == 0 ? "no data yet" : "no positive values to show on a log scale";
         const ImVec2 ts = ImGui::CalcTextSize(msg);

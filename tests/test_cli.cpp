@@ -151,6 +151,18 @@ TEST_CASE("eval --video records the env's own rendering of the first episodes, h
     CHECK(info.width == 4 * 96);  // 4 cells of 96 px (the largest cell size)
     CHECK(info.frames >= 4);    // at least reset + one step for each of 2 episodes
     CHECK(info.frames <= 202);  // at most 2 episodes of 100 steps (+ the reset frames)
+    // --overlay: the same frames with a strip below saying episode, step and return.
+    const std::string labelled = (out / "labelled.mp4").string();
+    Cli o = cli({"eval", "--env", "FrozenLake-v1", "--policy", "random", "--episodes", "10", "--seed", "2", "--video",
+                 labelled, "--video-episodes", "2", "--fps", "10", "--overlay"});
+    REQUIRE(o.code == 0);
+    const VideoInfo li = probe_video(labelled);
+    CHECK(li.frames == info.frames);
+    CHECK(li.width == info.width);
+    CHECK(li.height >= info.height + 20);
+    CHECK(o.out == r.out);  // the numbers do not change
+    CHECK(cli({"eval", "--env", "FrozenLake-v1", "--policy", "random", "--overlay"}).err.find("only make sense with --video") !=
+          std::string::npos);
     Cli bad = cli({"eval", "--env", "FrozenLake-v1", "--policy", "random", "--fps", "10"});
     CHECK(bad.code == 2);
     CHECK(bad.err.find("only make sense with --video") != std::string::npos);

@@ -95,6 +95,8 @@ void menu_bar(App& app, bool& quit) {
         ImGui::EndMenu();
     }
     if (ImGui::BeginMenu("Lessons")) {  // in teaching order; a lesson file of your own: --lesson FILE or drop it here
+        if (ImGui::MenuItem("All lessons, with what each shows…")) app.lesson_browser = true;
+        ImGui::Separator();
         for (const auto& l : shipped_lessons()) {
             if (ImGui::MenuItem(l->title.c_str(), l->slug.c_str(), app.lesson.lesson == l)) open_lesson(app, l);
             if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s\n(assets/lessons/%s.toml)", l->description.c_str(), l->slug.c_str());
@@ -153,6 +155,24 @@ void layout_stage(App& app, ImVec2 o, ImVec2 sz, ImGuiWindowFlags flags, const s
     }
     const float top_h = plots && (env || values) ? sz.y * 0.58f : plots ? 0 : sz.y;
     const float env_w = env && values ? std::min(sz.x * 0.36f, top_h * 1.1f) : env ? sz.x : 0;
+    // A lake whose grids are nearly square (4x4, 8x8, the coin maps) gets the values the whole height on the right,
+    // the environment and the plots in a column on the left, when that makes its cells clearly larger (the back
+    // row reads the numbers); a wide map (the cliff) keeps the plots across the bottom.
+    const float column_w = sz.x * 0.36f;
+    if (env && values && plots && values_grid_cell(app, ImVec2(sz.x - column_w, sz.y)) >
+                                      1.2f * values_grid_cell(app, ImVec2(sz.x - env_w, top_h))) {
+        const float env_h = std::min(sz.y * 0.5f, column_w * 0.9f);
+        place(0, 0, column_w, env_h);
+        if (ImGui::Begin("Environment", nullptr, flags)) record("Environment"), panel_environment(app);
+        ImGui::End();
+        place(0, env_h, column_w, sz.y - env_h);
+        if (ImGui::Begin("Plots", nullptr, flags)) record("Plots"), panel_plots(app);
+        ImGui::End();
+        place(column_w, 0, sz.x - column_w, sz.y);
+        if (ImGui::Begin("Values and policy", nullptr, flags)) record("Values and policy"), panel_values(app);
+        ImGui::End();
+        return;
+    }
     if (env) {
         place(0, 0, env_w, top_h);
         if (ImGui::Begin("Environment", nullptr, flags)) record("Environment"), panel_environment(app);
@@ -168,6 +188,49 @@ void layout_stage(App& app, ImVec2 o, ImVec2 sz, ImGuiWindowFlags flags, const s
         if (ImGui::Begin("Plots", nullptr, flags)) record("Plots"), panel_plots(app);
         ImGui::End();
     }
+}
+
+}  // namespace
+
+namespace {
+
+// Lessons → All lessons: every lesson in teaching order with its description and beats, one click to open.
+void lesson_browser(App& app) {
+    if (!app.lesson_browser) return;
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + vp->WorkSize.x * 0.5f, vp->WorkPos.y + vp->WorkSize.y * 0.5f), ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
+    ImGui::SetNextWindowSize(ImVec2(vp->WorkSize.x * 0.8f, vp->WorkSize.y * 0.8f), ImGuiCond_Appearing);
+    ImGui::SetNextWindowBgAlpha(1.0f);  // opaque: the dashboard behind must not show through the text
+    if (ImGui::Begin("Lessons", &app.lesson_browser, ImGuiWindowFlags_NoCollapse)) {
+        ImGui::TextDisabled("in teaching order; your own: dreamlab gui --lesson FILE.toml, or drop the file on the window");
+        if (ImGui::BeginTable("##lessons", 3, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_ScrollY)) {
+            const float fs = ImGui::GetFontSize();
+            float title_w = fs * 8;  // the longest title decides (a title is never cut)
+            for (const auto& l : shipped_lessons()) title_w = std::max(title_w, ImGui::CalcTextSize(l->title.c_str()).x + fs);
+            ImGui::TableSetupColumn("lesson", ImGuiTableColumnFlags_WidthFixed, title_w);
+            ImGui::TableSetupColumn("what the class sees", ImGuiTableColumnFlags_WidthStretch);
+            ImGui::TableSetupColumn("beats", ImGuiTableColumnFlags_WidthFixed, fs * 3);
+            ImGui::TableSetupScrollFreeze(0, 1);
+            ImGui::TableHeadersRow();
+            for (const auto& l : shipped_lessons()) {
+                ImGui::TableNextRow();
+                ImGui::TableNextColumn();
+                ImGui::PushID(l->slug.c_str());
+                if (ImGui::Selectable(l->title.c_str(), app.lesson.lesson == l, ImGuiSelectableFlags_SpanAllColumns)) {
+                    open_lesson(app, l);
+                    app.lesson_browser = false;
+                }
+                ImGui::PopID();
+                ImGui::TableNextColumn();
+                ImGui::TextWrapped("%s", l->description.c_str());
+                ImGui::TextDisabled("--lesson %s", l->slug.c_str());
+                ImGui::TableNextColumn();
+                ImGui::Text("%zu", l->beats.size());
+            }
+            ImGui::EndTable();
+        }
+    }
+    ImGui::End();
 }
 
 }  // namespace
@@ -231,6 +294,7 @@ void layout_and_draw(App& app) {
             if (r.name == app.lesson.highlight)
                 ImGui::GetForegroundDrawList()->AddRect(ImVec2(r.x / fb.x + 2, r.y / fb.y + 2), ImVec2((r.x + r.w) / fb.x - 2, (r.y + r.h) / fb.y - 2),
                                                         IM_COL32(255, 214, 90, 255), 4, 0, 4);
+    lesson_browser(app);
     if (!app.toast.empty() && ImGui::GetTime() < app.toast_until) {
         ImGui::SetNextWindowPos(ImVec2(o.x + sz.x * 0.5f, o.y + sz.y - 40), 0, ImVec2(0.5f, 1));
         ImGui::SetNextWindowBgAlpha(0.85f);

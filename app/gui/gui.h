@@ -90,8 +90,8 @@ struct App {
     bool stage = false;
     std::vector<std::string> stage_plots;  // the plot:<metric> entries of the lesson's stage
     bool show_error_map = false;           // |V − V*| instead of V*
+    bool lesson_browser = false;           // Lessons → All lessons (the window listing every lesson)
     // Each panel keeps its own state in its own file (App holds it opaquely, created on first draw).
-    std::shared_ptr<struct ValuesPanelState> values_panel;
     std::shared_ptr<struct PlotsPanelState> plots_panel;
     std::shared_ptr<struct GradPanelState> grad_panel;
     GroundTruth truth;
@@ -131,8 +131,9 @@ struct App {
     float display_h = 1080;                // the window's (or video's) height in pixels
     float fonts_built_at = 0;              // the ui_scale the font atlas was built for
     // What fonts and layout use. The stage looks the same at every size, like a slide: at 1920×1080 text is 1.9×
-    // (28 px captions and axis labels), scaled with the height; the font scale raises it further.
-    float ui_scale() const { return stage ? std::max(font_scale, 1.9f * display_h / 1080.0f) : font_scale; }
+    // (28 px captions and axis labels) or the font scale if larger, and the whole of it scales with the height (a
+    // 1280×720 stage is the 1080p one made smaller, at any font scale).
+    float ui_scale() const { return stage ? std::max(font_scale, 1.9f) * display_h / 1080.0f : font_scale; }
     // Call before each frame: rebuilds the fonts when the stage's scale followed a new window height.
     bool fonts_stale() const { return font_dirty || std::abs(ui_scale() - fonts_built_at) > 0.02f * fonts_built_at; }
     RunSlot* current() { return runs.empty() ? nullptr : runs[size_t(std::clamp(selected, 0, int(runs.size()) - 1))].get(); }
@@ -178,6 +179,8 @@ void panel_setup(App& app);
 void panel_transport(App& app);
 void panel_environment(App& app);
 void panel_values(App& app);
+// The cell size (px) the values panel's lake grids get in a panel of outer size `panel` (0: not a lake view).
+float values_grid_cell(App& app, ImVec2 panel);
 void panel_state_maps(App& app);  // called by panel_values for continuous-state envs
 void panel_pixel_policy(App& app);  // called by panel_values for pixel games (MinAtar)
 void panel_dream(App& app);              // world-model learners: dream vs reality, latent sliders, play in the dream

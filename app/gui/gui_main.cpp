@@ -4,6 +4,7 @@
 // `dreamlab gui --frames N --screenshot out.png` renders N frames, writes the picture and exits (for tests).
 #include <algorithm>
 #include <chrono>
+#include <cfloat>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -31,6 +32,7 @@ namespace {
 struct GuiOptions {
     int frames = 0;                 // 0 = run until closed
     std::string screenshot;         // written after the last frame (with --frames) or at once on F12
+    bool lessons = false;           // open Lessons → All lessons at the start
     std::string record;             // MP4 recorded from the first frame
     std::string lesson = "lake";    // a shipped lesson's name (its file's stem) or a lesson file
     bool play = false, play_set = false;
@@ -68,6 +70,7 @@ GuiOptions parse_gui_args(const std::vector<std::string>& args) {
         else if (a == "--paused") o.play = false, o.play_set = true;
         else if (a == "--unthrottled") o.unthrottled = true;
         else if (a == "--stage") o.stage = true;
+        else if (a == "--lessons") o.lessons = true;
         else if (a == "--font-scale") o.font_scale = float(number("--font-scale", value(i), 0.5, 4));
         else if (a == "--size") {
             const std::string v = value(i);
@@ -177,6 +180,7 @@ int run_gui(const std::vector<std::string>& args) {
         app.font_scale = opt.font_scale;
         open_lesson(app, first);
         if (opt.stage) toggle_stage(app);
+        app.lesson_browser = opt.lessons;
         glfwSetWindowUserPointer(window, &app);
         glfwSetDropCallback(window, [](GLFWwindow* w, int n, const char** paths) {
             if (n > 0) static_cast<App*>(glfwGetWindowUserPointer(w))->dropped = paths[0];
@@ -202,6 +206,9 @@ int run_gui(const std::vector<std::string>& args) {
             if (app.fonts_stale()) rebuild_fonts(app);
             ImGui_ImplOpenGL3_NewFrame();
             ImGui_ImplGlfw_NewFrame();
+            // A scripted run (--frames) has nobody at the mouse: the X server's pointer parked mid-screen must not
+            // hover a panel and put a tooltip over the screenshot.
+            if (opt.frames > 0) ImGui::GetIO().MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
             ImGui::NewFrame();
 
             const auto now = std::chrono::steady_clock::now();

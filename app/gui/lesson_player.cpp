@@ -253,14 +253,30 @@ void panel_caption(App& app) {
             ImGui::SetTooltip("beat %zu of %zu — %s%s", i + 1, beats.size(), beats[i].label().c_str(),
                               i < next ? " (fired)" : i == next ? " (next)" : "");
     }
-    char hint[96];
-    if (app.offline) std::snprintf(hint, sizeof hint, "beat %zu/%zu", std::min(next, beats.size()), beats.size());  // a video: no keys
-    else if (lp.seek_to != SIZE_MAX) std::snprintf(hint, sizeof hint, "going back: re-running to beat %zu…", lp.seek_to);
-    else if (next < beats.size())
-        std::snprintf(hint, sizeof hint, "beat %zu/%zu  → next%s  ← back", next, beats.size(),
-                      beats[next].trigger.kind == BeatTrigger::Key ? " (waits for →)" : "");
-    else std::snprintf(hint, sizeof hint, "all %zu beats done  ← back", beats.size());
-    dl->AddText(ImVec2(x0, o.y + fs * 1.5f), IM_COL32(170, 170, 180, 255), hint);
+    // The hint in pieces that wrap inside the strip (never clipped at the window's edge).
+    std::vector<std::string> hint;
+    char buf[96];
+    if (app.offline) {  // a video: no keys
+        std::snprintf(buf, sizeof buf, "beat %zu/%zu", std::min(next, beats.size()), beats.size());
+        hint = {buf};
+    } else if (lp.seek_to != SIZE_MAX) {
+        std::snprintf(buf, sizeof buf, "re-running to beat %zu…", lp.seek_to);
+        hint = {"going back:", buf};
+    } else if (next < beats.size()) {
+        std::snprintf(buf, sizeof buf, "beat %zu/%zu", next, beats.size());
+        hint = {buf, beats[next].trigger.kind == BeatTrigger::Key ? "→ next (waits for →)" : "→ next", "← back"};
+    } else {
+        std::snprintf(buf, sizeof buf, "all %zu beats done", beats.size());
+        hint = {buf, "← back"};
+    }
+    const float gap = ImGui::CalcTextSize("  ").x;
+    float hx = 0, hy = o.y + fs * 1.5f;
+    for (const std::string& part : hint) {
+        const float w = ImGui::CalcTextSize(part.c_str()).x;
+        if (hx > 0 && hx + w > strip_w) hx = 0, hy += ImGui::GetTextLineHeightWithSpacing();
+        dl->AddText(ImVec2(x0 + hx, hy), IM_COL32(170, 170, 180, 255), part.c_str());
+        hx += w + gap;
+    }
 }
 
 float caption_height(App& app, float width) {

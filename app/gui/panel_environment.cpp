@@ -247,7 +247,9 @@ void panel_environment(App& app) {
                     a < 0 ? "(end)" : (a < 6 ? std::array<const char*, 6>{"no-op", "left", "up", "right", "down", "fire"}[size_t(a)] : "?"));
         return;
     }
+    ImGui::PushTextWrapPos(0);  // a narrow panel wraps the line instead of cutting it
     ImGui::TextDisabled("episode %lld · env step %lld", (long long)run->snap.episodes, (long long)run->snap.env_steps);
+    ImGui::PopTextWrapPos();
 }
 
 }  // namespace dl

@@ -213,7 +213,8 @@ void panel_plots(App& app) {
     // As many columns as fit at 20 characters wide (on stage: few plots, large); each plot at least 10 lines tall,
     // so with a large font the plots scroll rather than shrink to strips under their titles.
     const ImVec2 avail = ImGui::GetContentRegionAvail();
-    const float min_w = fs * 20, min_h = fs * 10;
+    // On stage the few plots share the panel (a stage never scrolls: the class cannot reach the scrollbar).
+    const float min_w = fs * 20, min_h = app.stage ? fs * 5 : fs * 10;
     const int fit = std::max(1, int(avail.x / min_w));
     const int cols = app.stage ? std::clamp(n, 1, 3) : std::clamp(n > 6 ? (n + 1) / 2 : 3, 1, fit);
     const int rows = (n + cols - 1) / cols;
@@ -231,7 +232,7 @@ void panel_plots(App& app) {
         opt.window = column == "success" ? std::max(20, st.window) : st.window;
         opt.show_raw = show_raw && column != "success";  // raw 0/1 successes are just noise
         opt.log_y = d.log_y;
-        opt.x_label = xcol;
+        opt.x_label = deep ? "env step" : xcol;  // the axis in words, not the column's name
         opt.y_min = d.y_min, opt.y_max = d.y_max;
         // Schedules and planners' sweeps are exact, not noisy samples: nothing to smooth.
         const bool smooth = column.find("epsilon") == std::string::npos && column != "charts/learning_rate" && !planner;

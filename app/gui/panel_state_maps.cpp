@@ -384,7 +384,9 @@ void panel_state_maps(App& app) {
         std::snprintf(label, sizeof label, "%s %.3f", a < int(names.size()) ? names[size_t(a)].c_str() : "?", av(0, a));
         const float frac = agent->q_values ? float(av(0, a) / std::max(1e-6f, av.cwiseAbs().maxCoeff())) : float(av(0, a));
         ImGui::PushStyleColor(ImGuiCol_PlotHistogram, ImGui::ColorConvertU32ToFloat4(run->color));
-        ImGui::ProgressBar(std::clamp(frac, 0.0f, 1.0f), ImVec2(fs * 10, 0), label);
+        // As wide as the column allows (never past the panel's edge), but wide enough for its label.
+        const float w = std::max(ImGui::CalcTextSize(label).x + fs * 0.6f, std::min(fs * 10, ImGui::GetContentRegionAvail().x));
+        ImGui::ProgressBar(std::clamp(frac, 0.0f, 1.0f), ImVec2(w, 0), label);
         ImGui::PopStyleColor();
     }
     ImGui::TextDisabled(agent->q_values ? "bars: Q(s, a)" : "bars: π(a | s)");

@@ -9,26 +9,13 @@
 
 namespace dl {
 
-// What the values panel remembers between frames (App holds it opaquely).
-struct ValuesPanelState {
-    int hovered_state = -1;  // the lake cell last hovered: its Q(s, a) readout stays until another is hovered
-};
-
 namespace {
 
-ValuesPanelState& vs(App& app) {
-    if (!app.values_panel) app.values_panel = std::make_shared<ValuesPanelState>();
-    return *app.values_panel;
-}
-
-void q_readout(App& app, const RunSlot& run, const GroundTruth& truth, const std::vector<std::string>& names) {
+// Q(s, ·) of one state as numbers and bars: learned in the run's colour, Q* in grey.
+void q_readout(const RunSlot& run, const GroundTruth& truth, const std::vector<std::string>& names, int s) {
     const TabularView& t = run.snap.tab;
-    const int s = vs(app).hovered_state;
-    if (s < 0 || s >= t.nS) {
-        ImGui::TextDisabled("hover a cell to see Q(s, a) for each action");
-        return;
-    }
-    ImGui::Text("state %d", s);
+    if (s < 0 || s >= t.nS) return;
+    ImGui::Text("state %d   (bars: learned, Q* grey)", s);
     const float fs = ImGui::GetFontSize();
     double lo = 0, hi = 1e-9;
     for (int a = 0; a < t.nA; ++a) {
@@ -55,6 +42,40 @@ void q_readout(App& app, const RunSlot& run, const GroundTruth& truth, const std
 
 namespace {
 void values_view(App& app);
+
+struct GridFit {
+    float cell = 10;
+    bool side_by_side = false;
+};
+
+// The pictures get the room: Q(s, ·) of a hovered cell is a tooltip, not a reserved area. Two layers (coin maps)
+// go either stacked or side by side, whichever gives bigger cells.
+GridFit fit_grids(const GridLayout& g, ImVec2 avail) {
+    const float fs = ImGui::GetFontSize();
+    const float hint_h = fs * 1.6f;
+    const float label_h = ImGui::GetTextLineHeightWithSpacing();
+    const float heading_h = g.layers > 1 ? label_h : 0;
+    const float bar_w = fs * 5 + fs * float(g.layers);  // colour bar, its labels and the gaps
+    const float stacked = std::min((avail.x - bar_w) / (2.0f * g.cols + 0.5f),
+                                   (avail.y - hint_h - (label_h + heading_h) * g.layers) / float(g.rows * g.layers));
+    const float side = std::min((avail.x - bar_w) / (2.0f * g.cols * g.layers + 0.5f * g.layers),
+                                (avail.y - hint_h - label_h - heading_h) / float(g.rows));
+    GridFit f;
+    f.side_by_side = g.layers > 1 && side > stacked;
+    f.cell = std::max(10.0f, f.side_by_side ? side : stacked);
+    return f;
+}
+}  // namespace
+
+float values_grid_cell(App& app, ImVec2 panel) {
+    RunSlot* run = app.current();
+    if (!run || !run->snap.env || !run->snap.env->tabular() || (run->snap.agent && run->snap.agent->world_model())) return 0;
+    const ImGuiStyle& st = ImGui::GetStyle();
+    const float fs = ImGui::GetFontSize();
+    // The panel's title bar, its padding and the line above the grids.
+    const ImVec2 avail(panel.x - st.WindowPadding.x * 2, panel.y - (fs + st.FramePadding.y * 2) - st.WindowPadding.y * 2 -
+                                                            ImGui::GetTextLineHeightWithSpacing());
+    return fit_grids(run->snap.env->tabular()->layout(), avail).cell;
 }
 
 // World-model learners: their dream beside reality (and on Frozen Lake the learned transition table), then the
@@ -130,16 +151,11 @@ void values_view(App& app) {
 
     const float fs = ImGui::GetFontSize();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
-    const float readout_h = app.stage ? fs * 0.5f : fs * 1.45f * (t.nA + 2);  // on stage: no hover readout
-    const float label_h = fs * 1.5f;
-    // Two layers (coin maps) go either stacked or side by side, whichever gives bigger cells.
-    const float bar_w = fs * 7 + fs * float(g.layers);  // colour bar, its labels and the gaps
-    const float stacked = std::min((avail.x - bar_w) / (2.0f * g.cols + 0.5f),
-                                   (avail.y - readout_h - label_h * g.layers) / float(g.rows * g.layers));
-    const float side = std::min((avail.x - bar_w) / (2.0f * g.cols * g.layers + 0.5f * g.layers),
-                                (avail.y - readout_h - label_h) / float(g.rows));
-    const bool side_by_side = g.layers > 1 && side > stacked;
-    const float cell = std::max(10.0f, side_by_side ? side : stacked);
+    const GridFit fit = fit_grids(g, avail);
+    const bool side_by_side = fit.side_by_side;
+    const float label_h = ImGui::GetTextLineHeightWithSpacing();
+    const float heading_h = g.layers > 1 ? label_h : 0;  // a coin map's layer name above its pair of grids
+    const float cell = fit.cell;
     GridViewOptions o;
     o.cell = cell;
     o.vmin = lo, o.vmax = hi;
@@ -147,36 +163,48 @@ void values_view(App& app) {
     o.highlight_state = denv->state();
     int hovered = -1;
     ImGui::BeginGroup();
+    const float grid_w = cell * g.cols;
+    // A title that fits above its grid: the long form, else the short one (never clipped).
+    auto title = [&](const char* full, const char* brief) {
+        ImGui::TextUnformatted(ImGui::CalcTextSize(full).x <= grid_w + fs ? full : brief);
+    };
     for (int layer = 0; layer < g.layers; ++layer) {
         if (side_by_side && layer > 0) ImGui::SameLine(0, fs);
         ImGui::PushID(layer);  // ids per layer (a pushed int, not a built string)
         ImGui::BeginGroup();
+        if (g.layers > 1) ImGui::TextColored(ImVec4(1.0f, 0.84f, 0.35f, 1.0f), "%s", g.layer_names[layer].c_str());
+        ImGui::BeginGroup();
         const bool planner = run->session && run->session->algo().planner;
-        ImGui::Text("%s%s%s", planner ? "V (this sweep)" : "V (learned)", g.layers > 1 ? " · " : "",
-                    g.layers > 1 ? g.layer_names[layer].c_str() : "");
+        title(planner ? "V (this sweep)" : "V (learned)", "V");
         auto r1 = value_grid("learned", g, layer, map, t.v, t.pi, t.nA, o);
         ImGui::EndGroup();
         ImGui::SameLine();
         ImGui::BeginGroup();
-        ImGui::Text("%s", app.show_error_map ? "|V − V*|" : "V* (DP)");
+        if (app.show_error_map) title("|V − V*|", "|V−V*|");
+        else title("V* (DP)", "V*");
         GridViewOptions o2 = o;
         o2.arrows = !app.show_error_map;
         if (app.show_error_map) o2.vmin = 0, o2.vmax = std::max(err, 1e-9), o2.diverging = false;
         auto r2 = value_grid("truth", g, layer, map, right, truth.pi, t.nA, o2);
+        ImGui::EndGroup();
         ImGui::EndGroup();
         ImGui::PopID();
         if (r1.hovered_state >= 0) hovered = r1.hovered_state;
         if (r2.hovered_state >= 0) hovered = r2.hovered_state;
     }
     ImGui::EndGroup();
-    if (hovered >= 0) vs(app).hovered_state = hovered;
+    if (hovered >= 0) {
+        ImGui::BeginTooltip();
+        q_readout(*run, truth, denv->action_names(), hovered);
+        ImGui::EndTooltip();
+    }
     ImGui::SameLine();
     ImGui::BeginGroup();
     ImGui::Dummy(ImVec2(1, fs * 0.2f));
-    colour_bar("bar", lo, hi, diverging, cell * g.rows * (side_by_side ? 1 : g.layers));
+    ImGui::Dummy(ImVec2(1, heading_h + label_h - fs * 0.2f));  // level with the grids
+    colour_bar("bar", lo, hi, diverging, cell * g.rows * (side_by_side ? 1 : g.layers) + (side_by_side ? 0 : (label_h + heading_h) * (g.layers - 1)));
     ImGui::EndGroup();
-    ImGui::TextDisabled("Q(s, a) of the hovered cell (bars: learned in the run's colour, Q* in grey)");
-    if (!app.stage) q_readout(app, *run, truth, denv->action_names());
+    if (!app.stage) ImGui::TextDisabled("hover a cell: Q(s, a) for each action");
 }
 
 }  // namespace

@@ -25,7 +25,7 @@ namespace {
 // Episodes of `step(obs, rng)` (one env step with the policy's action), summed up.
 template <class Step>
 EvalResult run_episodes(Env& env, Step&& step, int64_t episodes, uint64_t seed,
-                        const std::function<void(const Env&, int64_t)>& on_frame, const std::function<void()>& on_reset) {
+                        const EvalFrameFn& on_frame, const std::function<void()>& on_reset) {
     Rng rng(Rng::derive(seed, 7));
     EvalResult r;
     r.episodes = episodes;
@@ -35,12 +35,12 @@ EvalResult run_episodes(Env& env, Step&& step, int64_t episodes, uint64_t seed,
         Obs obs = env.reset(e == 0 ? std::optional<uint64_t>(seed) : std::nullopt);
         double G = 0;
         int64_t t = 0;
-        if (on_frame) on_frame(env, e);
+        if (on_frame) on_frame(env, EvalFrame{e, 0, 0.0});
         if (on_reset) on_reset();
         for (bool done = false; !done; ++t) {
             StepResult s = step(obs, rng);
-            if (on_frame) on_frame(env, e);
             G += s.reward;
+            if (on_frame) on_frame(env, EvalFrame{e, t + 1, G});
             obs = std::move(s.obs);
             done = s.terminated || s.truncated;
         }
@@ -60,14 +60,14 @@ EvalResult run_episodes(Env& env, Step&& step, int64_t episodes, uint64_t seed,
 }  // namespace
 
 EvalResult evaluate_policy(Env& env, const std::function<int(const Obs&, Rng&)>& policy, int64_t episodes,
-                           uint64_t seed, const std::function<void(const Env&, int64_t)>& on_frame,
+                           uint64_t seed, const EvalFrameFn& on_frame,
                            const std::function<void()>& on_reset) {
     return run_episodes(env, [&](const Obs& obs, Rng& rng) { return env.step(policy(obs, rng)); }, episodes, seed, on_frame,
                         on_reset);
 }
 
 EvalResult evaluate_box_policy(Env& env, const std::function<void(const Obs&, Rng&, float* action)>& policy,
-                               int64_t episodes, uint64_t seed, const std::function<void(const Env&, int64_t)>& on_frame) {
+                               int64_t episodes, uint64_t seed, const EvalFrameFn& on_frame) {
     std::vector<float> action(static_cast<size_t>(env.act_dim()));
     return run_episodes(
         env,
@@ -78,7 +78,7 @@ EvalResult evaluate_box_policy(Env& env, const std::function<void(const Obs&, Rn
         episodes, seed, on_frame, {});
 }
 
-EvalResult evaluate_random(Env& env, int64_t episodes, uint64_t seed, const std::function<void(const Env&, int64_t)>& on_frame) {
+EvalResult evaluate_random(Env& env, int64_t episodes, uint64_t seed, const EvalFrameFn& on_frame) {
     const Space a = env.action_space();
     if (a.kind == Space::Box)
         return evaluate_box_policy(
@@ -92,7 +92,7 @@ EvalResult evaluate_random(Env& env, int64_t episodes, uint64_t seed, const std:
 }
 
 EvalResult evaluate_agent(Env& env, const std::shared_ptr<const AgentFn>& agent, int64_t episodes, uint64_t seed,
-                          const std::function<void(const Env&, int64_t)>& on_frame) {
+                          const EvalFrameFn& on_frame) {
     const Space space = env.observation_space();
     std::vector<float> enc(static_cast<size_t>(env.obs_dim()));
     if (env.action_space().kind == Space::Box)  // the deterministic action (the policy's mean)
