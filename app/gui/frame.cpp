@@ -126,9 +126,12 @@ void toggle_stage(App& app) {
     app.stage = !app.stage;
     app.font_dirty = true;
     app.stage_plots.clear();
+    app.stage_compare = false;
     if (app.lesson.lesson)
-        for (const std::string& v : app.lesson.lesson->stage)
+        for (const std::string& v : app.lesson.lesson->stage) {
             if (v.rfind("plot:", 0) == 0) app.stage_plots.push_back(v.substr(5));
+            app.stage_compare |= v == "compare";
+        }
 }
 
 namespace {
@@ -140,7 +143,7 @@ void layout_stage(App& app, ImVec2 o, ImVec2 sz, ImGuiWindowFlags flags, const s
     bool env = false, values = false, plots = false;
     for (const std::string& v : views) {
         env |= v == "environment";
-        values |= v == "values" || v == "dream";
+        values |= v == "values" || v == "dream" || v == "compare";
         plots |= v == "plots" || v.rfind("plot:", 0) == 0;
     }
     auto place = [&](float x, float y, float w, float h) {
@@ -159,12 +162,14 @@ void layout_stage(App& app, ImVec2 o, ImVec2 sz, ImGuiWindowFlags flags, const s
     // the environment and the plots in a column on the left, when that makes its cells clearly larger (the back
     // row reads the numbers); a wide map (the cliff) keeps the plots across the bottom.
     const float column_w = sz.x * 0.36f;
-    if (env && values && plots && values_grid_cell(app, ImVec2(sz.x - column_w, sz.y)) >
-                                      1.2f * values_grid_cell(app, ImVec2(sz.x - env_w, top_h))) {
-        const float env_h = std::min(sz.y * 0.5f, column_w * 0.9f);
-        place(0, 0, column_w, env_h);
-        if (ImGui::Begin("Environment", nullptr, flags)) record("Environment"), panel_environment(app);
-        ImGui::End();
+    if (values && plots && values_grid_cell(app, ImVec2(sz.x - column_w, sz.y)) >
+                               1.2f * values_grid_cell(app, ImVec2(sz.x - env_w, top_h))) {
+        const float env_h = env ? std::min(sz.y * 0.5f, column_w * 0.9f) : 0;
+        if (env) {
+            place(0, 0, column_w, env_h);
+            if (ImGui::Begin("Environment", nullptr, flags)) record("Environment"), panel_environment(app);
+            ImGui::End();
+        }
         place(0, env_h, column_w, sz.y - env_h);
         if (ImGui::Begin("Plots", nullptr, flags)) record("Plots"), panel_plots(app);
         ImGui::End();

@@ -89,6 +89,7 @@ struct App {
     // bar, and text at least 1.9× (28 px captions and axis labels at font scale 1) for the back of a lecture hall.
     bool stage = false;
     std::vector<std::string> stage_plots;  // the plot:<metric> entries of the lesson's stage
+    bool stage_compare = false;            // the stage's values panel shows every run's V and π side by side
     bool show_error_map = false;           // |V − V*| instead of V*
     bool lesson_browser = false;           // Lessons → All lessons (the window listing every lesson)
     // Each panel keeps its own state in its own file (App holds it opaquely, created on first draw).

@@ -216,7 +216,7 @@ void panel_plots(App& app) {
     // On stage the few plots share the panel (a stage never scrolls: the class cannot reach the scrollbar).
     const float min_w = fs * 20, min_h = app.stage ? fs * 5 : fs * 10;
     const int fit = std::max(1, int(avail.x / min_w));
-    const int cols = app.stage ? std::clamp(n, 1, 3) : std::clamp(n > 6 ? (n + 1) / 2 : 3, 1, fit);
+    const int cols = app.stage ? std::clamp(n, 1, std::min(3, fit)) : std::clamp(n > 6 ? (n + 1) / 2 : 3, 1, fit);
     const int rows = (n + cols - 1) / cols;
     const float sx = ImGui::GetStyle().ItemSpacing.x, sy = ImGui::GetStyle().ItemSpacing.y;
     const bool scroll = (avail.y - sy * float(rows - 1)) / float(rows) < min_h;

@@ -102,7 +102,101 @@ void panel_values(App& app) {
 
 namespace {
 
+// The greedy policy's path from S as planned (each move where it is meant to go, no slips), until a hole, the goal,
+// a wall bump or a loop: drawn over the grid in the run's colour, so two learners' routes read at a glance.
+void greedy_path(const GridLayout& g, const TabularView& t, ImVec2 at, float cell, ImU32 color) {
+    if (t.nA != 4 || t.pi.size() != size_t(t.nS) * 4) return;
+    int r = -1, c = -1;
+    for (int i = 0; i < g.rows && r < 0; ++i)
+        for (int j = 0; j < g.cols; ++j)
+            if (i < int(g.tiles.size()) && j < int(g.tiles[i].size()) && g.tiles[i][j] == 'S') r = i, c = j;
+    if (r < 0) return;
+    std::vector<ImVec2> pts;
+    std::vector<bool> seen(size_t(g.rows * g.cols), false);
+    auto centre = [&](int i, int j) { return ImVec2(at.x + (j + 0.5f) * cell, at.y + (i + 0.5f) * cell); };
+    pts.push_back(centre(r, c));
+    for (int k = 0; k < g.rows * g.cols; ++k) {
+        const int s = g.state(0, r, c);
+        if (seen[size_t(s)]) break;
+        seen[size_t(s)] = true;
+        const char L = g.tiles[r][c];
+        if (L == 'H' || L == 'G') break;
+        int best = 0;
+        for (int a = 1; a < 4; ++a)
+            if (t.pi[size_t(s) * 4 + a] > t.pi[size_t(s) * 4 + best]) best = a;
+        const ImVec2 d = action_arrow(best);
+        const int nr = r + int(d.y), nc = c + int(d.x);
+        if (nr < 0 || nr >= g.rows || nc < 0 || nc >= g.cols) break;
+        r = nr, c = nc;
+        pts.push_back(centre(r, c));
+    }
+    if (pts.size() < 2) return;
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    dl->AddPolyline(pts.data(), int(pts.size()), IM_COL32(0, 0, 0, 200), 0, std::max(4.0f, cell * 0.16f));
+    dl->AddPolyline(pts.data(), int(pts.size()), color, 0, std::max(2.0f, cell * 0.09f));
+    dl->AddCircleFilled(pts.back(), std::max(3.0f, cell * 0.12f), color);
+}
+
+// Stage view "compare": every tabular run of the lesson on the same map, its learned V and π side by side (or
+// stacked for a wide map), one colour scale, each titled in its run's colour — the contrast a comparison lesson is
+// about (Q-learning's arrows along the cliff, SARSA's a row away).
+bool compare_view(App& app) {
+    std::vector<RunSlot*> runs;
+    for (auto& r : app.runs)
+        if (r->visible && r->snap.env && r->snap.env->tabular() && r->snap.tab.nS > 0) runs.push_back(r.get());
+    if (runs.size() < 2) return false;
+    const GridLayout g = runs[0]->snap.env->tabular()->layout();
+    for (RunSlot* r : runs) {
+        const GridLayout h = r->snap.env->tabular()->layout();
+        if (h.rows != g.rows || h.cols != g.cols || h.layers != g.layers || int(r->snap.tab.v.size()) != int(runs[0]->snap.tab.v.size()))
+            return false;  // different maps: nothing to compare cell by cell
+    }
+    double lo = INFINITY, hi = -INFINITY;
+    for (RunSlot* r : runs)
+        for (double v : r->snap.tab.v) lo = std::min(lo, v), hi = std::max(hi, v);
+    if (!(hi > lo)) hi = lo + 1;
+    const float fs = ImGui::GetFontSize();
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    const float label_h = ImGui::GetTextLineHeightWithSpacing();
+    const float n = float(runs.size()), bar_w = fs * 5;
+    const float rows = float(g.rows * g.layers);
+    // Side by side, or stacked: whichever gives the larger cells.
+    const float side = std::min((avail.x - bar_w) / (n * g.cols + 0.5f * n), (avail.y - label_h) / rows);
+    const float stacked = std::min((avail.x - bar_w) / float(g.cols), (avail.y - label_h * n) / (rows * n) - 1);
+    const bool beside = side >= stacked;
+    GridViewOptions o;
+    o.cell = std::max(10.0f, beside ? side : stacked);
+    o.vmin = lo, o.vmax = hi, o.diverging = lo < 0;
+    o.numbers = o.cell >= fs * 3.2f;  // the arrows and the path are the point here; numbers only where they fit beside them
+    ImGui::BeginGroup();
+    for (size_t i = 0; i < runs.size(); ++i) {
+        RunSlot* r = runs[i];
+        if (beside && i > 0) ImGui::SameLine(0, fs * 0.5f);
+        ImGui::PushID(int(i));
+        ImGui::BeginGroup();
+        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(r->color), "%s", r->label().c_str());
+        o.highlight_state = r->snap.env->tabular()->state();
+        for (int layer = 0; layer < g.layers; ++layer) {
+            ImGui::PushID(layer);
+            const ImVec2 at = ImGui::GetCursorScreenPos();
+            value_grid("run", g, layer, g.tiles, r->snap.tab.v, r->snap.tab.pi, r->snap.tab.nA, o);
+            if (g.layers == 1) greedy_path(g, r->snap.tab, at, o.cell, r->color);
+            ImGui::PopID();
+        }
+        ImGui::EndGroup();
+        ImGui::PopID();
+    }
+    ImGui::EndGroup();
+    ImGui::SameLine();
+    ImGui::BeginGroup();
+    ImGui::Dummy(ImVec2(1, label_h));
+    colour_bar("bar", lo, hi, lo < 0, o.cell * rows);
+    ImGui::EndGroup();
+    return true;
+}
+
 void values_view(App& app) {
+    if (app.stage && app.stage_compare && compare_view(app)) return;
     RunSlot* run = app.current();
     if (!run || !run->snap.env) return;
     const DiscreteEnv* denv = run->snap.env->tabular();
