@@ -193,12 +193,12 @@ void panel_environment(App& app) {
         }
     }
     const bool game = run->snap.env->pixel_world() != nullptr;
-    if (game && !app.stage) {
+    if (game) {  // on stage too: a lesson invites the class to try the game (the keys are the player's meanwhile)
         if (ImGui::Checkbox("play it yourself", &es(app).human_playing)) es(app).human_env.reset(), es(app).replay_on = false;
         if (ImGui::IsItemHovered())
             ImGui::SetTooltip("you play this game: arrows or WASD move, Space fires, R restarts after a game over\n"
                               "(the runs keep training; Space no longer toggles play while you play)");
-        if (es(app).human_playing) {
+        if (es(app).human_playing && !app.stage) {
             ImGui::SameLine();
             ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
             ImGui::SliderFloat("steps/s", &es(app).human_speed, 2, 30, "%.0f");
