@@ -224,7 +224,7 @@ int cmd_train(const Options& o, std::ostream& out, std::ostream& err) {
     if (!o.has("--out")) throw UsageError("train needs --out DIR (where config.json, metrics.csv, model.json go)");
     validate_config(cfg);
 
-    StagedDir dir(o.get("--out"), o.has("--overwrite"));  // fails now, before training, if unwritable
+    StagedDir dir(o.get("--out"), o.has("--overwrite"), "config.json");  // fails now, before training, if unwritable
     auto ctx = run_headless(cfg);
     save_run(dir.path(), *ctx);
     dir.commit();
@@ -281,6 +281,8 @@ int cmd_eval(const Options& o, std::ostream& out) {
         if (o.has("--env") || o.has("--policy"))
             throw UsageError("eval takes either --run DIR (the run's greedy policy) or --env ID --policy random");
         const std::filesystem::path dir = o.get("--run");
+        // A run whose replacement (train --overwrite) was killed half-way is completed or rolled back first.
+        if (const std::string said = recover_staged(dir); !said.empty()) std::cerr << "dreamlab: " << said << "\n";
         const RunConfig cfg = load_run_config(dir);
         auto env = make_env(cfg.env_id, *make_env_args(cfg.env_id, cfg.env_args));
         if (std::filesystem::exists(dir / "agent.json")) {

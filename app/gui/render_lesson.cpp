@@ -287,7 +287,7 @@ int run_render(const std::vector<std::string>& args) {
             const std::string mp4_path = fs::path(opt.out).extension() == ".mp4" ? opt.out : "";
             if (!mp4_path.empty()) mp4.open(mp4_path, opt.width, opt.height, opt.fps);
             if (!gif_path.empty()) gif.open(gif_path, opt.width / gshrink, opt.height / gshrink, opt.fps / gstep);
-            if (!opt.png_dir.empty()) pngs.emplace(opt.png_dir, opt.overwrite);
+            if (!opt.png_dir.empty()) pngs.emplace(opt.png_dir, opt.overwrite, "frame-000000.png");
 
             open_lesson(app, lesson);
             if (opt.stage != app.stage) toggle_stage(app);
