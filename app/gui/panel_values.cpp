@@ -46,6 +46,7 @@ void values_view(App& app);
 struct GridFit {
     float cell = 10;
     bool side_by_side = false;
+    float label_h = 0, heading_h = 0;  // a grid's title line; a coin map's layer name above its pair of grids
 };
 
 // The pictures get the room: Q(s, ·) of a hovered cell is a tooltip, not a reserved area. Two layers (coin maps)
@@ -61,6 +62,7 @@ GridFit fit_grids(const GridLayout& g, ImVec2 avail) {
     const float side = std::min((avail.x - bar_w) / (2.0f * g.cols * g.layers + 0.5f * g.layers),
                                 (avail.y - hint_h - label_h - heading_h) / float(g.rows));
     GridFit f;
+    f.label_h = label_h, f.heading_h = heading_h;
     f.side_by_side = g.layers > 1 && side > stacked;
     f.cell = std::max(10.0f, f.side_by_side ? side : stacked);
     return f;
@@ -148,7 +150,7 @@ bool compare_view(App& app) {
     const GridLayout g = runs[0]->snap.env->tabular()->layout();
     for (RunSlot* r : runs) {
         const GridLayout h = r->snap.env->tabular()->layout();
-        if (h.rows != g.rows || h.cols != g.cols || h.layers != g.layers || int(r->snap.tab.v.size()) != int(runs[0]->snap.tab.v.size()))
+        if (h.rows != g.rows || h.cols != g.cols || h.layers != g.layers || r->snap.tab.v.size() != runs[0]->snap.tab.v.size())
             return false;  // different maps: nothing to compare cell by cell
     }
     double lo = INFINITY, hi = -INFINITY;
@@ -247,8 +249,7 @@ void values_view(App& app) {
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const GridFit fit = fit_grids(g, avail);
     const bool side_by_side = fit.side_by_side;
-    const float label_h = ImGui::GetTextLineHeightWithSpacing();
-    const float heading_h = g.layers > 1 ? label_h : 0;  // a coin map's layer name above its pair of grids
+    const float label_h = fit.label_h, heading_h = fit.heading_h;
     const float cell = fit.cell;
     GridViewOptions o;
     o.cell = cell;
