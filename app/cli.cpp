@@ -1,5 +1,6 @@
 #include "app/cli.h"
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <iomanip>
@@ -112,12 +113,10 @@ std::map<std::string, std::string> parse_assignments(const std::vector<std::stri
 
 int64_t parse_count(const std::string& name, const std::string& v, int64_t lo, int64_t hi) {
     try {
-        size_t pos = 0;
-        const long long x = std::stoll(v, &pos);
-        if (pos == v.size() && x >= lo && x <= hi) return x;
-    } catch (...) {
+        return parse_integer_option(name, v, lo, hi);
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(e.what());
     }
-    throw UsageError(name + "=" + v + " is not allowed: expected an integer in " + range_text(lo, hi));
 }
 
 const char* type_name(ParamType t) {
@@ -225,7 +224,17 @@ int cmd_train(const Options& o, std::ostream& out, std::ostream& err) {
     validate_config(cfg);
 
     StagedDir dir(o.get("--out"), o.has("--overwrite"), "config.json");  // fails now, before training, if unwritable
-    auto ctx = run_headless(cfg);
+    std::unique_ptr<RunContext> ctx;
+    try {
+        ctx = run_headless(cfg);
+    } catch (const TrainingDiverged& e) {
+        // Saved all the same (metrics with their nan, the last finite parameters), and said: exit code 3.
+        save_run(dir.path(), *e.run, e.what());
+        dir.commit();
+        err << "dreamlab: " << e.what() << "\n"
+            << "dreamlab: the run up to there is in " << o.get("--out") << " (metrics.csv, and the parameters before the update that diverged)\n";
+        return 3;
+    }
     save_run(dir.path(), *ctx);
     dir.commit();
 
@@ -289,20 +298,13 @@ int cmd_eval(const Options& o, std::ostream& out) {
             // A deep learner: its networks, acting greedily on the encoded observation.
             std::shared_ptr<AgentFn> agent;
             try {
-                agent = load_agent(dir.string());
+                agent = load_agent(dir.string(), cfg.env_id, *env);  // refused unless trained on this env's spaces
             } catch (const nn::CheckpointError& e) {
                 throw IoError(e.what());
             }
-            const int obs_dim = agent->obs_dim;
-            if (obs_dim != env->obs_dim())
-                throw ParamError("agent.json expects observations of size " + std::to_string(obs_dim) + " but " +
-                                 cfg.env_id + " gives " + std::to_string(env->obs_dim()));
             r = evaluate_agent(*env, agent, episodes, seed, on_frame);  // world models filter every frame
         } else {
-            const TabularModelFile m = load_tabular_model(dir);
-            if (int(env->observation_space().n) != m.nS)
-                throw ParamError("model.json has nS=" + std::to_string(m.nS) + " but the environment has " +
-                                 std::to_string(env->observation_space().n) + " states");
+            const TabularModelFile m = load_tabular_model(dir, cfg.env_id, *env);  // nS, nA and every action checked
             r = evaluate_policy(*env, [&](const Obs& obs, Rng&) { return m.policy[size_t(obs[0])]; }, episodes, seed, on_frame);
         }
     } else if (o.has("--env")) {
@@ -396,6 +398,40 @@ int cmd_version(std::ostream& out) {
 }
 
 }  // namespace
+
+int64_t parse_integer_option(const std::string& name, const std::string& v, int64_t lo, int64_t hi) {
+    // Digits only (an optional leading minus): no spaces, no "+", no "2.5", no "1e3", nothing after the number.
+    bool digits = !v.empty() && v.size() <= 19;
+    for (size_t i = 0; i < v.size() && digits; ++i) digits = std::isdigit((unsigned char)v[i]) || (i == 0 && v[i] == '-' && v.size() > 1);
+    if (digits) {
+        const long long x = std::stoll(v);
+        if (x >= lo && x <= hi) return x;
+    }
+    throw std::invalid_argument(name + "=" + v + " is not allowed: expected an integer in " + range_text(lo, hi));
+}
+
+double parse_number_option(const std::string& name, const std::string& v, double lo, double hi) {
+    char* end = nullptr;
+    const double x = v.empty() || std::isspace((unsigned char)v[0]) ? NAN : std::strtod(v.c_str(), &end);
+    if (!end || *end || !(x >= lo && x <= hi))
+        throw std::invalid_argument(name + "=" + v + " is not allowed: expected a number in " + range_text(lo, hi));
+    return x;
+}
+
+Size parse_size_option(const std::string& name, const std::string& v, Size min, Size max) {
+    const size_t x = v.find('x');
+    const std::string expected = " is not allowed: expected WIDTHxHEIGHT from " + std::to_string(min.width) + "x" + std::to_string(min.height) +
+                                 " to " + std::to_string(max.width) + "x" + std::to_string(max.height) + ", e.g. 1920x1080";
+    if (x == std::string::npos) throw std::invalid_argument(name + "=" + v + expected);
+    Size s;
+    try {
+        s.width = int(parse_integer_option(name, v.substr(0, x), min.width, max.width));
+        s.height = int(parse_integer_option(name, v.substr(x + 1), min.height, max.height));
+    } catch (const std::invalid_argument&) {
+        throw std::invalid_argument(name + "=" + v + expected);
+    }
+    return s;
+}
 
 int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     try {

@@ -63,6 +63,11 @@ public:
 struct ArgsBase {
     virtual ~ArgsBase() = default;
     virtual void visit(ParamVisitor& v) = 0;
+    // Constraints between fields that no single range can say (a batch no larger than the buffer, a budget of at
+    // least one rollout): throws ParamError naming every field involved and their values. Checked whenever a set
+    // of values is complete (make_algo_args, make_env_args), so the CLI, config files, lessons and the GUI all
+    // refuse the same nonsense before a run starts.
+    virtual void check() const {}
     virtual std::unique_ptr<ArgsBase> clone() const = 0;
 };
 template <class T>

@@ -7,6 +7,16 @@ namespace dl {
 
 // [SECTION] Maps
 
+void FrozenLakeArgs::check() const {
+    const FrozenLakeArgs d;
+    if (map != "random") {
+        const char* set = random_size != d.random_size ? "random_size" : random_p != d.random_p ? "random_p" : map_seed != d.map_seed ? "map_seed" : nullptr;
+        if (set) throw ParamError(std::string(set) + " is given but map=" + map + ": it only shapes map=random; drop it or set map=random");
+    }
+    if (!is_slippery && success_rate != d.success_rate)
+        throw ParamError("success_rate=" + format_number(success_rate) + " is given but is_slippery=false: it only matters on a slippery lake");
+}
+
 std::vector<std::string> frozen_lake_named_map(const std::string& name) {
     if (name == "4x4") return {"SFFF", "FHFH", "FFFH", "HFFG"};
     if (name == "8x8")

@@ -48,6 +48,8 @@ struct FrozenLakeArgs : Args<FrozenLakeArgs> {
         v.real("random_p", random_p, 0.05, 1, "map=random: probability a cell is frozen", Apply::Restart);
         v.integer("map_seed", map_seed, 0, int64_t(1) << 53, "map=random: seed of the generator", Apply::Restart);
     }
+    // An argument that only matters with another one is refused without it, instead of silently ignored.
+    void check() const override;
 };
 
 // Gymnasium's named maps.

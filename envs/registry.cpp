@@ -84,6 +84,11 @@ std::unique_ptr<ArgsBase> make_env_args(const std::string& id, const std::map<st
             throw ParamError("environment " + id + ": " + e.what());
         }
     }
+    try {
+        a->check();
+    } catch (const ParamError& e) {
+        throw ParamError("environment " + id + ": " + e.what());
+    }
     return a;
 }
 

@@ -172,7 +172,9 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
     for (double v : yt) {
         if (v < ymin || v > ymax) continue;
         dl->AddLine(ImVec2(p0.x, Y(v)), ImVec2(p1.x, Y(v)), grid);
-        if (opt.log_y && std::fabs(v - std::round(v)) > 1e-9) format_tick(buf, sizeof buf, std::pow(10.0, v), false);
+        // A log axis reads 2, 5, 10, 20, 50, 100, 200 (never "1e2" beside "200"); 1e-4 and 1e6 as powers.
+        const bool plain = opt.log_y && (std::fabs(v - std::round(v)) > 1e-9 || (v >= -3 - 1e-9 && v <= 5 + 1e-9));
+        if (plain) format_tick(buf, sizeof buf, std::pow(10.0, v), false);
         else format_tick(buf, sizeof buf, v, opt.log_y);
         const ImVec2 ts = ImGui::CalcTextSize(buf);
         dl->AddText(ImVec2(p0.x - ts.x - fs * 0.3f, Y(v) - ts.y * 0.5f), text, buf);

@@ -64,6 +64,18 @@ execute_process(COMMAND ${DREAMLAB} gui --lesson ${OUT}/bad.toml RESULT_VARIABLE
 if(NOT rc3 EQUAL 2 OR NOT err3 MATCHES "bad.toml:5: runs\\[0\\].algo.args.alpha: .*alpha=7")
   message(FATAL_ERROR "a bad lesson should exit 2 naming file:line and the field; got ${rc3}: ${err3}")
 endif()
+# Option values are whole values: trailing junk, a fraction for a count, an empty value are refused (exit 2, naming them).
+foreach(bad "--size;800x600junk;--size=800x600junk" "--size;800x;--size=800x" "--frames;2.5;--frames=2.5"
+            "--font-scale;2x;--font-scale=2x")
+  list(GET bad 0 opt)
+  list(GET bad 1 val)
+  list(GET bad 2 want)
+  execute_process(COMMAND ${DREAMLAB} gui ${opt} "${val}" RESULT_VARIABLE rc4 ERROR_VARIABLE err4 OUTPUT_QUIET)
+  string(FIND "${err4}" "${want} is not allowed" at)
+  if(NOT rc4 EQUAL 2 OR at EQUAL -1)
+    message(FATAL_ERROR "gui ${opt} '${val}' should exit 2 saying '${want} is not allowed'; got ${rc4}: ${err4}")
+  endif()
+endforeach()
 # No panel of any screenshot may be blank (tests/check_shot.cpp: content and colour counts inside each panel).
 list(APPEND shots ${OUT}/shot.png ${OUT}/gradient-estimators.png)
 foreach(shot ${shots})

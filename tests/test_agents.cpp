@@ -122,7 +122,7 @@ TEST_CASE("the trained algorithm plays a pretrained agent greedily; a wrong agen
     // Refused: the table on the 4×4 lake, a CartPole agent on Pendulum, a name that is not an agent.
     r = cli({"train", "--env", "FrozenLake-v1", "--algo", "trained", "--set", "agent=lake8-q", "--out", out.string()});
     CHECK(r.code != 0);
-    CHECK(r.err.find("64 states × 4 actions") != std::string::npos);
+    CHECK(r.err.find("learned on FrozenLake8x8-v1 (observations Discrete(64), actions Discrete(4))") != std::string::npos);
     r = cli({"train", "--env", "Pendulum-v1", "--algo", "trained", "--set", "agent=cartpole-ppo", "--out", out.string()});
     CHECK(r.code != 0);
     CHECK(r.err.find("agent=cartpole-ppo") != std::string::npos);

@@ -214,7 +214,7 @@ TEST_CASE("DQN with the MinAtar network learns Breakout from pixels: median gree
     CHECK(agent->actor.convs[0].filters() == 16);
     const std::string dir = "test_minatar_agent";
     std::filesystem::create_directories(dir);
-    agent->save(dir);
+    agent->save(dir, env_signature("MinAtar/Breakout-v1", *env));
     auto back = nn::MlpAgent::load(dir);
     Obs o = env->reset(3);
     nn::Mat x = Eigen::Map<const nn::Mat>(o.data(), 1, long(o.size())), v1, q1, v2, q2;
@@ -271,8 +271,8 @@ TEST_CASE("PPO and A2C with a diagonal Gaussian policy swing up the Pendulum (gr
             std::filesystem::create_directories(dir);
             const auto* view = dynamic_cast<const nn::ContinuousAgent*>(agent.get());
             REQUIRE(view);
-            view->save(dir.string());
-            const auto loaded = load_agent(dir.string());
+            view->save(dir.string(), env_signature("Pendulum-v1", *env));
+            const auto loaded = load_agent(dir.string(), "Pendulum-v1", *env);
             CHECK(loaded->kind() == "continuous");
             const auto* back = dynamic_cast<const nn::ContinuousAgent*>(loaded.get());
             REQUIRE(back);

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <sstream>
 
@@ -192,4 +193,23 @@ TEST_CASE("version names the build and machine; repro refuses unknown runs and b
     CHECK(differs.out.find("DIFFERS: pinned 0000000000000000") != std::string::npos);
     CHECK(cli({"repro", "--check", (dir / "missing.txt").string()}).code == 1);
     fs::remove_all(dir);
+}
+
+TEST_CASE("train that diverges exits 3 naming the update and the step sizes; the run up to there is saved and evaluates") {
+    const fs::path out = temp_dir("diverged");
+    Cli r = cli({"train", "--env", "Pendulum-v1", "--algo", "ppo", "--set", "learning_rate=0.1", "--set", "max_grad_norm=100", "--set",
+                 "ent_coef=1", "--set", "gamma=1", "--set", "anneal_lr=false", "--set", "clip_vloss=false", "--set",
+                 "total_timesteps=30000", "--out", out.string()});
+    CHECK(r.code == 3);
+    CHECK(r.out.empty());  // never "trained"
+    CHECK_MESSAGE(r.err.find("training diverged at update 32 (env step 16384)") != std::string::npos, r.err);
+    CHECK(r.err.find("learning_rate=0.1, max_grad_norm=100") != std::string::npos);
+    const auto summary = nlohmann::json::parse(read_file(out / "summary.json"));
+    CHECK(summary["updates"] == 31);
+    CHECK(summary["stopped_by"].get<std::string>().find("training diverged at update 32") == 0);
+    // The saved networks are the last finite ones: eval plays them with finite returns.
+    r = cli({"eval", "--run", out.string(), "--episodes", "2", "--json"});
+    REQUIRE(r.code == 0);
+    CHECK(std::isfinite(nlohmann::json::parse(r.out)["mean_return"].get<double>()));
+    fs::remove_all(out);
 }

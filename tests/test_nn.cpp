@@ -285,6 +285,40 @@ TEST_CASE("optimizers minimise a quadratic; gradient clipping scales to the boun
     CHECK(a.grad(0, 0) / a.grad(0, 1) == doctest::Approx(0.75f));  // direction kept
 }
 
+TEST_CASE("a NaN or infinite gradient is caught by the optimizer before it changes anything; a handler may skip the step") {
+    for (int which = 0; which < 3; ++which) {
+        CAPTURE(which);
+        Param w(1, 3), u(2, 2);
+        w.value << 1, 2, 3;
+        u.value.setConstant(0.5f);
+        Sgd sgd;
+        sgd.params = {&w, &u};
+        RmsProp rms;
+        rms.params = {&w, &u};
+        Adam adam;
+        adam.params = {&w, &u};
+        auto step = [&] { which == 0 ? sgd.step() : which == 1 ? rms.step() : adam.step(); };
+        w.grad << 0.1f, 0.2f, 0.3f;
+        u.grad.setConstant(0.1f);
+        u.grad(1, 0) = which == 1 ? INFINITY : NAN;
+        const Mat w0 = w.value, u0 = u.value;
+        CHECK_THROWS_WITH_AS(step(), doctest::Contains("a gradient of NaN or infinity reached"), NonFiniteError);
+        CHECK(w.value == w0);  // all or nothing: the finite tensor before the bad one is untouched too
+        CHECK(u.value == u0);
+        // A handler that returns: the step is skipped (Adam's step count does not move), training can go on.
+        std::string seen;
+        const NonFiniteHandler before = set_non_finite_handler([&](const std::string& what) { seen = what; });
+        step();
+        CHECK(seen.find("(tensor 2 of 2, 2x2: 1 of 4 entries)") != std::string::npos);
+        CHECK(w.value == w0);
+        CHECK(adam.t == 0);
+        u.grad(1, 0) = 0.1f;
+        step();
+        CHECK(w.value != w0);  // finite gradients are applied again
+        set_non_finite_handler(before);
+    }
+}
+
 TEST_CASE("Categorical: log-prob and entropy match closed forms; sampling follows the probabilities") {
     Tape t;
     const Mat logits = (Mat(2, 3) << 0.0f, 1.0f, 2.0f, 1.0f, 1.0f, 1.0f).finished();

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <thread>
@@ -129,4 +130,19 @@ TEST_CASE("Session started paused shows the reset env, then Step takes exactly o
     }
     CHECK(s.env_steps == 1);
     CHECK(s.tab.nS == 16);
+}
+
+TEST_CASE("metrics.csv: a cell a row did not log is empty, a logged NaN is written as nan (never dropped), infinities as inf") {
+    MetricsTable t;
+    const int a = t.column("a"), b = t.column("b");
+    t.set(a, 1.5);
+    t.commit();
+    t.set(b, std::nan(""));
+    t.commit();
+    t.set(a, -INFINITY), t.set(b, 0.0 / std::atof("0"));  // a NaN of another payload (0/0) is a NaN all the same
+    t.commit();
+    CHECK(t.to_csv() == "a,b\n1.5,\n,nan\n-inf,nan\n");
+    CHECK(MetricsTable::missing(t.at(0, b)));
+    CHECK_FALSE(MetricsTable::missing(t.at(1, b)));
+    CHECK(std::isnan(t.at(1, b)));  // plots skip both kinds alike
 }

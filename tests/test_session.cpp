@@ -6,6 +6,7 @@
 #include <functional>
 #include <thread>
 
+#include "core/nn/layers.h"
 #include "core/rl/views.h"
 #include "core/session/session.h"
 
@@ -188,4 +189,85 @@ TEST_CASE("Session::run_to / settle: lock step stops where asked, answers the vi
         CHECK(a[i].views.plane->actions == b[i].views.plane->actions);
     }
     CHECK(a[0].views.plane->value != a[5].views.plane->value);  // the policy moved between frames
+}
+
+namespace {
+// The hardening issue's reproducer: PPO on Pendulum with a step size of 0.1 and almost no gradient clip diverges
+// at update 32 (all 8,963 weights were NaN and every later cell of metrics.csv blank).
+RunConfig diverging_ppo() {
+    RunConfig cfg;
+    cfg.env_id = "Pendulum-v1", cfg.algo_id = "ppo", cfg.seed = 1;
+    cfg.algo_args = {{"learning_rate", "0.1"}, {"max_grad_norm", "100"}, {"ent_coef", "1"},    {"gamma", "1"},
+                     {"anneal_lr", "false"},   {"clip_vloss", "false"},   {"total_timesteps", "30000"}};
+    return cfg;
+}
+bool all_finite(const nn::Mat& m) { return m.allFinite(); }
+}  // namespace
+
+TEST_CASE("NaN headless: the run stops at the update where it appears, naming it and the step sizes; the parameters stay finite") {
+    try {
+        run_headless(diverging_ppo());
+        FAIL("a diverging run finished as if nothing happened");
+    } catch (const TrainingDiverged& e) {
+        const std::string m = e.what();
+        CHECK_MESSAGE(m.find("training diverged at update 32 (env step 16384)") == 0, m);
+        CHECK(m.find("a gradient of NaN or infinity reached Adam") != std::string::npos);
+        CHECK(m.find("learning_rate=0.1, max_grad_norm=100") != std::string::npos);
+        REQUIRE(e.run);
+        CHECK(e.run->updates() == 31);  // the 31 updates that were applied
+        const Snapshot s = e.run->snapshot_now();
+        REQUIRE(s.agent);
+        // The kept networks are the last finite ones: they act with finite values everywhere.
+        nn::Mat obs(3, 3), v, av;
+        obs << 1, 0, 0, 0, 1, 0.5f, -1, 0, -8;
+        s.agent->evaluate(obs, v, av);
+        CHECK(all_finite(v));
+    }
+}
+
+namespace {
+// Polls until the run shows an alert (or ends); returns the snapshot.
+Snapshot wait_alert(Session& s, uint64_t& seq, Snapshot snap = {}) {
+    for (int i = 0; i < 4000 && !s.finished(); ++i) {
+        s.controls().want_snapshot = true;
+        s.context().poll_snapshot(seq, snap);
+        if (!snap.alert.empty()) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return snap;
+}
+}  // namespace
+
+TEST_CASE("NaN in the GUI: the run is held with the message (not ended); changes made meanwhile apply; stop ends it") {
+    Session s(diverging_ppo(), /*paused=*/false, /*speed=*/0);
+    uint64_t seq = 0;
+    Snapshot snap = wait_alert(s, seq);
+    REQUIRE_FALSE(snap.alert.empty());
+    CHECK(snap.alert.find("training diverged at update 32") == 0);
+    CHECK(snap.alert.find("learning_rate=0.1, max_grad_norm=100") != std::string::npos);
+    CHECK(snap.alert.find("Paused: lower a step size and resume") != std::string::npos);
+    CHECK(snap.paused);
+    CHECK_FALSE(s.finished());
+    const int64_t steps = snap.env_steps;
+    // While held, the user lowers the step size and resumes: the change applies before the next step. This run's
+    // last finite parameters already give a NaN loss (its σ overflowed), so the next update is held again, now
+    // naming the new values; nothing was applied in between.
+    s.set_live("learning_rate", "0.0003");
+    s.set_live("max_grad_norm", "0.5");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    s.controls().paused = false;
+    s.controls().wake();
+    snap = {};
+    for (int i = 0; i < 4000 && snap.alert.find("learning_rate=0.0003") == std::string::npos; ++i) {
+        s.controls().want_snapshot = true;
+        s.context().poll_snapshot(seq, snap);
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    CHECK(snap.alert.find("learning_rate=0.0003, max_grad_norm=0.5") != std::string::npos);
+    CHECK(snap.env_steps == steps);
+    s.stop();
+    CHECK(s.finished());
+    CHECK(s.context().markers().size() == 2);  // the two live changes, drawn on the curves
+    s.context().poll_snapshot(seq, snap);
+    CHECK(snap.error.find("training diverged at update 32") == 0);
 }

@@ -157,6 +157,23 @@ TEST_CASE("World model checkpoint round trip: a loaded model decodes the same") 
     std::filesystem::remove(path);
 }
 
+TEST_CASE("WorldModel::param_count (what loaders compare with a checkpoint before building) counts what the constructor builds") {
+    auto built = [](const WorldModelConfig& c) {
+        Rng rng(1);
+        WorldModel m(c, rng);
+        int64_t n = 0;
+        for (Param* p : m.params()) n += p->value.size();
+        return n;
+    };
+    WorldModelConfig c = small_config();
+    CHECK(WorldModel::param_count(c) == built(c));
+    c.hidden = 7, c.deter = 5, c.stoch = 3, c.embed = 2;
+    CHECK(WorldModel::param_count(c) == built(c));
+    WorldModelConfig pix = small_config();  // a conv encoder over a 10x10x4 frame
+    pix.image = {10, 10, 4}, pix.obs_dim = 400, pix.conv_filters = 8, pix.binary_obs = true;
+    CHECK(WorldModel::param_count(pix) == built(pix));
+}
+
 TEST_CASE("Trained only in the dream, dream_ac and Dreamer balance the real CartPole far better than random") {
     CartPole env;
     const EvalResult random = evaluate_policy(env, [](const Obs&, Rng& rng) { return int(rng.below(2)); }, 200, 11);
@@ -197,8 +214,9 @@ TEST_CASE("A dream learner's agent (world model + actor + critic) is saved with 
     REQUIRE(agent);
     const std::string dir = "test_dream_agent";
     std::filesystem::create_directories(dir);
-    agent->save(dir);
-    auto back = load_agent(dir);
+    auto cartpole = make_env("CartPole-v1", *make_env_args("CartPole-v1", {}));
+    agent->save(dir, env_signature("CartPole-v1", *cartpole));
+    auto back = load_agent(dir, "CartPole-v1", *cartpole);
     CHECK(back->kind() == "world_model");
     CHECK(back->obs_dim == 4);
     REQUIRE(std::dynamic_pointer_cast<const WorldModelAgent>(back));
@@ -218,8 +236,9 @@ TEST_CASE("A dream learner's agent (world model + actor + critic) is saved with 
     REQUIRE(pix);
     CHECK(pix->model.config().image == std::vector<int>{10, 10, 4});
     std::filesystem::create_directories(dir);
-    pix->save(dir);
-    auto pback = std::dynamic_pointer_cast<const WorldModelAgent>(load_agent(dir));
+    auto breakout = make_env(cfg.env_id, *make_env_args(cfg.env_id, {}));
+    pix->save(dir, env_signature(cfg.env_id, *breakout));
+    auto pback = std::dynamic_pointer_cast<const WorldModelAgent>(load_agent(dir, cfg.env_id, *breakout));
     REQUIRE(pback);
     CHECK(pback->obs_dim == 400);
     CHECK((pback->model.config().image == pix->model.config().image && pback->model.config().relu && pback->model.config().binary_obs));

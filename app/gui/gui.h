@@ -34,6 +34,7 @@ struct RunSlot {
     MetricsTable metrics;                  // the UI's incremental copy
     std::vector<Marker> markers;
     std::string error;
+    std::string alert;                     // the run is held (training produced NaN): why, until it is resumed
     bool visible = true;
     // Training throughput as seen by the UI (wall-clock, so it lives here and never in metrics.csv).
     std::vector<double> sps_x, sps_y;
@@ -196,5 +197,11 @@ void panel_grad_estimators(App& app);  // concept: score-function, baseline, pat
 // Widgets shared by panels.
 bool param_editor(ArgsBase& args, std::vector<std::pair<std::string, std::string>>& changed, bool show_apply);
 void help_marker(const char* text);
+// Puts the next item on this line if `width` more still fits in the panel, else lets it start a new line: rows of
+// controls flow onto the next line at a large font instead of being cut at the panel's edge.
+void same_line_if_fits(float width);
+float button_width(const char* label);                 // a Button's width
+float checkbox_width(const char* label);               // a Checkbox with its label
+float labelled_width(float item_width, const char* label);  // a slider or combo of item_width with its label
 
 }  // namespace dl

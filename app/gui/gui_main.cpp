@@ -54,15 +54,22 @@ GuiOptions parse_gui_args(const std::vector<std::string>& args) {
         return args[++i];
     };
     auto number = [&](const std::string& name, const std::string& v, double lo, double hi) {
-        char* end = nullptr;
-        const double x = std::strtod(v.c_str(), &end);
-        if (v.empty() || *end || !(x >= lo && x <= hi))
-            usage_error(name + "=" + v + " is not allowed: expected a number in [" + format_number(lo) + ", " + format_number(hi) + "]");
-        return x;
+        try {
+            return parse_number_option(name, v, lo, hi);
+        } catch (const std::invalid_argument& e) {
+            usage_error(e.what());
+        }
+    };
+    auto integer = [&](const std::string& name, const std::string& v, int64_t lo, int64_t hi) {
+        try {
+            return parse_integer_option(name, v, lo, hi);
+        } catch (const std::invalid_argument& e) {
+            usage_error(e.what());
+        }
     };
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
-        if (a == "--frames") o.frames = int(number("--frames", value(i), 1, 1e7));
+        if (a == "--frames") o.frames = int(integer("--frames", value(i), 1, 10000000));
         else if (a == "--screenshot") o.screenshot = value(i);
         else if (a == "--record") o.record = value(i);
         else if (a == "--lesson" || a == "--preset") o.lesson = value(i);
@@ -73,9 +80,12 @@ GuiOptions parse_gui_args(const std::vector<std::string>& args) {
         else if (a == "--lessons") o.lessons = true;
         else if (a == "--font-scale") o.font_scale = float(number("--font-scale", value(i), 0.5, 4));
         else if (a == "--size") {
-            const std::string v = value(i);
-            if (std::sscanf(v.c_str(), "%dx%d", &o.width, &o.height) != 2 || o.width < 320 || o.height < 240 || o.width > 8192 || o.height > 8192)
-                usage_error("--size=" + v + " is not allowed: expected WIDTHxHEIGHT, e.g. 1600x960 (at least 320x240)");
+            try {
+                const Size s = parse_size_option("--size", value(i), {320, 240}, {8192, 8192});
+                o.width = s.width, o.height = s.height;
+            } catch (const std::invalid_argument& e) {
+                usage_error(e.what());
+            }
         } else usage_error("unknown GUI option '" + a + "'");
     }
     return o;

@@ -308,11 +308,11 @@ void panel_dream(App& app) {
     ImGui::SetNextItemWidth(fs * 8);
     ImGui::SliderInt("observed steps", &ds(app).context, 1, 12);
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("the model filters this many real frames, then dreams on with the real actions\n(or click a real frame to branch the dream there)");
-    ImGui::SameLine();
+    same_line_if_fits(labelled_width(fs * 8, "dream temperature"));
     ImGui::SetNextItemWidth(fs * 8);
     ImGui::SliderFloat("dream temperature", &ds(app).temperature, 0.0f, 2.0f, "%.2f");
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("0: the model's most likely future; 1: sampled as learned; above 1: wilder");
-    ImGui::SameLine();
+    same_line_if_fits(checkbox_width("play in the dream"));
     if (ImGui::Checkbox("play in the dream", &ds(app).play)) ds(app).play_agent.reset();
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("drive the model's imagined env from the keyboard; the temperature sets how wild the dream is");
     }

@@ -67,6 +67,7 @@ void paint_cell(App& app, std::vector<std::string> rows, int row, int col) {
     for (auto& r : app.runs) {
         RunConfig c = r->cfg;
         c.env_args["map"] = map;
+        for (const char* k : {"random_size", "random_p", "map_seed"}) c.env_args.erase(k);  // the painted map is no longer random
         restart_run(app, *r, c);
     }
     load_draft(app);
@@ -109,7 +110,7 @@ void human_play(App& app, const RunSlot& run) {
 bool replay_controls(App& app, const Env& env) {
     const ReplayLog* log = env.replay_log();
     if (!log) return false;
-    ImGui::SameLine();
+    same_line_if_fits(checkbox_width("replay"));
     ImGui::Checkbox("replay", &es(app).replay_on);
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("watch one of the last finished episodes frame by frame (training goes on)");
     if (!es(app).replay_on) return false;
@@ -173,19 +174,25 @@ void panel_environment(App& app) {
     const DiscreteEnv* grid = run->snap.env->tabular();
     const std::vector<std::string> tiles = grid ? grid->layout().tiles : std::vector<std::string>{};
     const bool lake = !tiles.empty();
-    ImGui::Text("%s", run->label().c_str());
-    ImGui::SameLine();
-    ImGui::TextDisabled("on %s", run->cfg.env_id.c_str());
+    // The run's name and its env on one line where they fit, else on two; either wraps rather than being cut.
+    ImGui::PushTextWrapPos(0);
+    const std::string label = run->label(), on = "on " + run->cfg.env_id;
+    const ImGuiStyle& style = ImGui::GetStyle();
+    ImGui::TextWrapped("%s", label.c_str());
+    if (ImGui::CalcTextSize(label.c_str()).x + style.ItemSpacing.x + ImGui::CalcTextSize(on.c_str()).x <= ImGui::GetContentRegionAvail().x)
+        ImGui::SameLine();
+    ImGui::TextDisabled("%s", on.c_str());
     if (app.stage && app.runs.size() > 1) {
         ImGui::TextDisabled("(keys 1–%zu: the other runs)", std::min<size_t>(9, app.runs.size()));
     }
+    ImGui::PopTextWrapPos();
     if (lake && !app.stage) {
         ImGui::Checkbox("edit map", &es(app).edit_map);
         if (ImGui::IsItemHovered()) ImGui::SetTooltip("click cells to paint them; every run restarts on the new map");
         if (es(app).edit_map) {
             for (char c : std::string("SFHGC")) {
-                ImGui::SameLine();
                 const char label[2] = {c, 0};
+                same_line_if_fits(checkbox_width(label));
                 if (ImGui::RadioButton(label, es(app).brush == c)) es(app).brush = c;
                 if (ImGui::IsItemHovered())
                     ImGui::SetTooltip("%s", c == 'S' ? "start" : c == 'F' ? "frozen" : c == 'H' ? "hole" : c == 'G' ? "goal" : "coin (+reward_coin once)");
@@ -199,7 +206,7 @@ void panel_environment(App& app) {
             ImGui::SetTooltip("you play this game: arrows or WASD move, Space fires, R restarts after a game over\n"
                               "(the runs keep training; Space no longer toggles play while you play)");
         if (es(app).human_playing && !app.stage) {
-            ImGui::SameLine();
+            same_line_if_fits(labelled_width(ImGui::GetFontSize() * 6, "steps/s"));
             ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
             ImGui::SliderFloat("steps/s", &es(app).human_speed, 2, 30, "%.0f");
         }
@@ -233,9 +240,11 @@ void panel_environment(App& app) {
                                             IM_COL32(255, 255, 0, 255), 0, 0, 3);
         if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) paint_cell(app, tiles, row, col);
     }
+    ImGui::PushTextWrapPos(0);  // a narrow panel wraps these lines instead of cutting them
     if (game && es(app).human_playing) {
         ImGui::Text("you: score %.0f · best %.0f · game %d%s", es(app).human_return, es(app).human_best, es(app).human_episode + 1,
                     es(app).human_over ? " · game over (R: again)" : es(app).human_waiting ? " · press an arrow key or Space to start" : "");
+        ImGui::PopTextWrapPos();
         return;
     }
     if (replaying) {
@@ -245,9 +254,9 @@ void panel_environment(App& app) {
         const int a = t < int(es(app).replay->actions.size()) ? es(app).replay->actions[size_t(t)] : -1;
         ImGui::Text("replay: step %d of %d · return so far %.0f · next action %s", t, es(app).replay->frames() - 1, so_far,
                     a < 0 ? "(end)" : (a < 6 ? std::array<const char*, 6>{"no-op", "left", "up", "right", "down", "fire"}[size_t(a)] : "?"));
+        ImGui::PopTextWrapPos();
         return;
     }
-    ImGui::PushTextWrapPos(0);  // a narrow panel wraps the line instead of cutting it
     ImGui::TextDisabled("episode %lld · env step %lld", (long long)run->snap.episodes, (long long)run->snap.env_steps);
     ImGui::PopTextWrapPos();
 }

@@ -9,6 +9,19 @@
 
 namespace dl {
 
+void same_line_if_fits(float width) {
+    const float right = ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + width;
+    if (right <= ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x) ImGui::SameLine();
+}
+float button_width(const char* label) { return ImGui::CalcTextSize(label, nullptr, true).x + ImGui::GetStyle().FramePadding.x * 2; }
+float checkbox_width(const char* label) {
+    return ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x + ImGui::CalcTextSize(label, nullptr, true).x;
+}
+float labelled_width(float item_width, const char* label) {
+    const float text = ImGui::CalcTextSize(label, nullptr, true).x;
+    return item_width + (text > 0 ? ImGui::GetStyle().ItemInnerSpacing.x + text : 0);
+}
+
 void help_marker(const char* text) {
     ImGui::SameLine();
     ImGui::TextDisabled("(?)");
@@ -101,7 +114,9 @@ bool param_editor(ArgsBase& args, std::vector<std::pair<std::string, std::string
 void panel_setup(App& app) {
     const float fs = ImGui::GetFontSize();
     // --- the runs ---
+    ImGui::PushTextWrapPos(0);  // a narrow column (a large font) wraps the heading instead of cutting it
     ImGui::TextDisabled("RUNS (curves overlaid; click to edit)");
+    ImGui::PopTextWrapPos();
     if (app.runs.empty())
         ImGui::TextWrapped("No runs: this lesson is a concept view. Pick a training lesson from the Lessons menu.");
     for (int i = 0; i < int(app.runs.size()); ++i) {
@@ -112,7 +127,10 @@ void panel_setup(App& app) {
         ImGui::SameLine();
         ImGui::ColorButton("##c", ImGui::ColorConvertU32ToFloat4(r.color), ImGuiColorEditFlags_NoTooltip, ImVec2(fs * 0.8f, fs * 0.8f));
         ImGui::SameLine();
-        const std::string text = r.label() + "  on " + r.cfg.env_id + "  seed " + std::to_string(r.cfg.seed);
+        // One line where it fits, else the run's name over its env and seed (a Selectable takes a label of lines).
+        std::string text = r.label() + "  on " + r.cfg.env_id + "  seed " + std::to_string(r.cfg.seed);
+        if (ImGui::CalcTextSize(text.c_str()).x > ImGui::GetContentRegionAvail().x)
+            text = r.label() + "\non " + r.cfg.env_id + "\nseed " + std::to_string(r.cfg.seed);
         if (ImGui::Selectable(text.c_str(), app.selected == i)) {
             app.selected = i;
             load_draft(app);

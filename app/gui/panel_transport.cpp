@@ -10,12 +10,7 @@ namespace dl {
 
 namespace {
 // Buttons flow onto the next line when the panel is too narrow for them (a large font), never clipped.
-void same_line_if_fits(const char* label) {
-    const ImGuiStyle& st = ImGui::GetStyle();
-    const float w = ImGui::CalcTextSize(label).x + st.FramePadding.x * 2;
-    const float right = ImGui::GetItemRectMax().x + st.ItemSpacing.x + w;
-    if (right <= ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x) ImGui::SameLine();
-}
+void same_line_if_fits(const char* label) { dl::same_line_if_fits(button_width(label)); }
 }  // namespace
 
 void panel_transport(App& app) {
@@ -70,6 +65,20 @@ void panel_transport(App& app) {
             ImGui::TextWrapped("%s  %s  ep %lld  step %lld%s", r->label().c_str(), state, (long long)s.episodes,
                                (long long)s.env_steps, rate);
         if (!r->error.empty()) ImGui::TextColored(ImVec4(1, 0.4f, 0.4f, 1), "%s", r->error.c_str());
+        if (!r->alert.empty() && r->session) {  // held at a NaN: the parameters are the last finite ones
+            ImGui::PushID(r->id);
+            ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.6f, 0.2f, 1));
+            ImGui::TextWrapped("%s", r->alert.c_str());
+            ImGui::PopStyleColor();
+            if (ImGui::Button("Resume, skipping that update")) {
+                r->session->controls().paused = false;
+                r->session->controls().wake();
+            }
+            if (ImGui::IsItemHovered()) ImGui::SetTooltip("go on from the last finite parameters, with the hyperparameters as they are now");
+            same_line_if_fits("Stop this run");
+            if (ImGui::Button("Stop this run")) r->session->stop();
+            ImGui::PopID();
+        }
     }
 }
 

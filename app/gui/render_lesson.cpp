@@ -66,11 +66,18 @@ RenderOptions parse_render_args(const std::vector<std::string>& args) {
         return args[++i];
     };
     auto number = [&](const std::string& name, const std::string& v, double lo, double hi) {
-        char* end = nullptr;
-        const double x = std::strtod(v.c_str(), &end);
-        if (v.empty() || *end || !(x >= lo && x <= hi))
-            usage_error(name + "=" + v + " is not allowed: expected a number in [" + format_number(lo) + ", " + format_number(hi) + "]");
-        return x;
+        try {
+            return parse_number_option(name, v, lo, hi);
+        } catch (const std::invalid_argument& e) {
+            usage_error(e.what());
+        }
+    };
+    auto integer = [&](const std::string& name, const std::string& v, int64_t lo, int64_t hi) {
+        try {
+            return parse_integer_option(name, v, lo, hi);
+        } catch (const std::invalid_argument& e) {
+            usage_error(e.what());
+        }
     };
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
@@ -78,24 +85,26 @@ RenderOptions parse_render_args(const std::vector<std::string>& args) {
         else if (a == "--out") o.out = value(i);
         else if (a == "--gif") o.gif = value(i);
         else if (a == "--png-sequence") o.png_dir = value(i);
-        else if (a == "--fps") o.fps = int(number("--fps", value(i), 1, 120));
+        else if (a == "--fps") o.fps = int(integer("--fps", value(i), 1, 120));
         else if (a == "--stage") o.stage = true;
         else if (a == "--dashboard") o.stage = false;
         else if (a == "--font-scale") o.font_scale = float(number("--font-scale", value(i), 0.5, 4));
         else if (a == "--hold") o.hold = number("--hold", value(i), 0, 600);
         else if (a == "--tail") o.tail = number("--tail", value(i), 0, 600);
         else if (a == "--duration") o.duration = number("--duration", value(i), 0.01, 3600);
-        else if (a == "--frames") o.frames = int64_t(number("--frames", value(i), 1, 1e6));
+        else if (a == "--frames") o.frames = integer("--frames", value(i), 1, 1000000);
         else if (a == "--max-duration") o.max_duration = number("--max-duration", value(i), 1, 3600);
         else if (a == "--rate") o.rate = number("--rate", value(i), 1, 1e7);
         else if (a == "--overwrite") o.overwrite = true;
         else if (a == "--quiet") o.quiet = true;
         else if (a == "--beats-log") o.beats_log = value(i);
         else if (a == "--size") {
-            const std::string v = value(i);
-            if (std::sscanf(v.c_str(), "%dx%d", &o.width, &o.height) != 2 || o.width < 320 || o.height < 240 || o.width > 7680 ||
-                o.height > 4320)
-                usage_error("--size=" + v + " is not allowed: expected WIDTHxHEIGHT from 320x240 to 7680x4320, e.g. 1920x1080");
+            try {
+                const Size s = parse_size_option("--size", value(i), {320, 240}, {7680, 4320});
+                o.width = s.width, o.height = s.height;
+            } catch (const std::invalid_argument& e) {
+                usage_error(e.what());
+            }
         } else usage_error("unknown render option '" + a + "'");
     }
     if (o.lesson.empty()) usage_error("--lesson NAME|FILE is required (dreamlab render --lesson cartpole-ppo --out x.mp4)");

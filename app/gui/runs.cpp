@@ -112,6 +112,8 @@ void poll_runs(App& app) {
             r->sps_x.push_back(double(r->snap.env_steps)), r->sps_y.push_back(r->snap.steps_per_s);
         r->session->context().poll_metrics(r->metrics, r->markers);
         if (!r->snap.error.empty()) r->error = r->snap.error;
+        if (!r->snap.alert.empty() && r->alert.empty()) app.notify(r->label() + ": " + r->snap.alert, 12);  // also on stage
+        r->alert = r->snap.alert;
     }
 }
 

@@ -51,6 +51,9 @@ struct A2cArgs : Args<A2cArgs>, PolicyNetworkArgs {  // + the PolicyNetworkArgs 
                Apply::Now);
         visit_network(v);  // hidden, network, conv_filters, threads
     }
+    void check() const override {
+        check_rollout_budget(total_timesteps, num_envs, num_steps);
+    }
 };
 
 void run_a2c(A2cArgs& args, RunContext& ctx) {

@@ -40,6 +40,10 @@ struct DdpgArgs : Args<DdpgArgs>, NoisyWarmupArgs {  // + the NoisyWarmupArgs bl
         v.integer("policy_frequency", policy_frequency, 1, 100, "critic updates per actor update (the delay)", Apply::Now);
         v.integer("hidden", hidden, 4, 4096, "units per hidden layer", Apply::Restart);
     }
+    void check() const override {
+        check_batch_fits(batch_size, buffer_size);
+        check_starts("learning_starts", learning_starts, total_timesteps);
+    }
 };
 
 void run_ddpg(DdpgArgs& args, RunContext& ctx) {

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <deque>
 
+#include "core/rl/arg_blocks.h"
 #include "core/algos/registry.h"
 #include "core/rl/mlp_agent.h"
 #include "core/rl/replay.h"
@@ -69,6 +70,10 @@ struct DqnArgs : Args<DqnArgs> {
         v.choice("network", network, {"auto", "mlp", "cnn"},
                  "auto: a conv layer first for image observations (pixel games), an MLP otherwise", Apply::Restart);
         v.integer("conv_filters", conv_filters, 1, 256, "cnn: 3x3 filters in the conv layer", Apply::Restart);
+    }
+    void check() const override {
+        check_batch_fits(batch_size, buffer_size);
+        check_starts("learning_starts", learning_starts, total_timesteps);
     }
 };
 

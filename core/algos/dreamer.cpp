@@ -56,6 +56,9 @@ struct DreamerArgs : Args<DreamerArgs>, WorldModelArgs {  // + the WorldModelArg
         v.real("temperature", temperature, 0, 5, "noise of the dream: 0 its mean, 1 as learned, more a wilder dream", Apply::Now);
         visit_world_model(v);  // free_nats, obs_std, hidden, deter, stoch, network, conv_filters, decoder
     }
+    void check() const override {
+        check_starts("prefill", prefill, total_timesteps);
+    }
 };
 
 void run_dreamer(DreamerArgs& args, RunContext& ctx) {

@@ -72,6 +72,10 @@ struct PpoArgs : Args<PpoArgs>, PolicyNetworkArgs {  // + the PolicyNetworkArgs 
                Apply::Now);
         visit_network(v);  // hidden, network, conv_filters, threads
     }
+    void check() const override {
+        check_rollout_budget(total_timesteps, num_envs, num_steps);
+        check_minibatches(num_minibatches, num_envs, num_steps);
+    }
 };
 
 void run_ppo(PpoArgs& args, RunContext& ctx) {

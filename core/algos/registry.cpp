@@ -32,6 +32,11 @@ std::unique_ptr<ArgsBase> make_algo_args(const std::string& id, const std::map<s
             throw ParamError("algorithm " + id + ": " + e.what());
         }
     }
+    try {
+        a->check();
+    } catch (const ParamError& e) {
+        throw ParamError("algorithm " + id + ": " + e.what());
+    }
     return a;
 }
 

@@ -12,6 +12,7 @@
 // The actor's log-std is squashed into [−5, 2] as CleanRL's is. α is plotted as it adapts.
 #include <cmath>
 
+#include "core/rl/arg_blocks.h"
 #include "core/algos/registry.h"
 #include "core/rl/continuous_agent.h"
 
@@ -48,6 +49,10 @@ struct SacArgs : Args<SacArgs> {
         v.real("alpha", alpha, 0, 10, "entropy temperature α (its start when autotuned)", Apply::Restart);
         v.flag("autotune", autotune, "learn α so the policy's entropy stays near −dim(A)", Apply::Restart);
         v.integer("hidden", hidden, 4, 4096, "units per hidden layer", Apply::Restart);
+    }
+    void check() const override {
+        check_batch_fits(batch_size, buffer_size);
+        check_starts("learning_starts", learning_starts, total_timesteps);
     }
 };
 

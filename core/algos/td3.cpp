@@ -44,6 +44,10 @@ struct Td3Args : Args<Td3Args>, NoisyWarmupArgs {  // + the NoisyWarmupArgs bloc
         v.integer("policy_frequency", policy_frequency, 1, 100, "critic updates per actor update (the delay)", Apply::Now);
         v.integer("hidden", hidden, 4, 4096, "units per hidden layer", Apply::Restart);
     }
+    void check() const override {
+        check_batch_fits(batch_size, buffer_size);
+        check_starts("learning_starts", learning_starts, total_timesteps);
+    }
 };
 
 void run_td3(Td3Args& args, RunContext& ctx) {

@@ -43,21 +43,16 @@ void run_trained(TrainedArgs& args, RunContext& ctx) {
     TabularModelFile table;
     if (fs::exists(dir / "agent.json")) {
         try {
-            agent = load_agent(dir.string());
+            agent = load_agent(dir.string(), ctx.config().env_id, env);  // refused unless trained on this env's spaces
         } catch (const nn::CheckpointError& e) {
             throw ParamError(std::string("agent=") + args.agent + ": " + e.what());
         }
-        if (agent->obs_dim != env.obs_dim())
-            throw ParamError("agent=" + args.agent + " reads observations of size " + std::to_string(agent->obs_dim) + " but " +
-                             ctx.config().env_id + " gives " + std::to_string(env.obs_dim()));
-        if (box != (agent->act_dim > 0))
-            throw ParamError("agent=" + args.agent + " acts in " + (agent->act_dim > 0 ? "continuous" : "discrete") + " actions but " +
-                             ctx.config().env_id + "'s are " + (box ? "continuous" : "discrete"));
     } else {
-        table = load_tabular_model(dir);
-        if (!env.tabular() || env.tabular()->num_states() != table.nS || env.tabular()->num_actions() != table.nA)
-            throw ParamError("agent=" + args.agent + " is a table of " + std::to_string(table.nS) + " states × " +
-                             std::to_string(table.nA) + " actions, which " + ctx.config().env_id + " with these args is not");
+        try {
+            table = load_tabular_model(dir, ctx.config().env_id, env);  // refused unless learned on this env
+        } catch (const ParamError& e) {
+            throw ParamError(std::string("agent=") + args.agent + ": " + e.what());
+        }
     }
     // A world model shows its dream beside reality: it is handed the newest real steps with each snapshot.
     std::shared_ptr<const nn::WorldModelAgent> dreamer;

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/rl/arg_blocks.h"
 #include "core/algos/registry.h"
 #include "core/rl/mlp_agent.h"
 #include "core/rl/continuous_agent.h"
@@ -56,6 +57,10 @@ struct TrpoArgs : Args<TrpoArgs> {
         v.integer("num_minibatches", num_minibatches, 1, 1024, "critic minibatches per pass", Apply::Now);
         v.integer("hidden", hidden, 4, 4096, "units per hidden layer", Apply::Restart);
         v.flag("bootstrap_truncated", bootstrap_truncated, "bootstrap from V at time limits", Apply::Now);
+    }
+    void check() const override {
+        check_rollout_budget(total_timesteps, num_envs, num_steps);
+        check_minibatches(num_minibatches, num_envs, num_steps);
     }
 };
 
@@ -203,6 +208,8 @@ void run_trpo(TrpoArgs& args, RunContext& ctx) {
         Var surrogate = mean(mul(exp(sub(logp, tape.constant(logp_old))), tape.constant(adv_n)));
         tape.backward(surrogate);
         const Vec g = flatten_grads(pi_params);
+        const bool finite = g.allFinite();  // a NaN policy gradient is reported (a headless run stops; the GUI pauses)
+        if (!finite) report_non_finite("a policy gradient of NaN or infinity reached TRPO's conjugate gradient");
         const Mat old_out = o.value(), old_ls = log_std.value;
         const Vec theta_old = flatten_values(pi_params);
 
@@ -219,7 +226,7 @@ void run_trpo(TrpoArgs& args, RunContext& ctx) {
         const double L_old = surrogate_at(old_out, old_ls);
         double kl = 0, frac = 1, L_new = L_old;
         int accepted = 0;
-        for (int k = 0; k < args.line_search_max; ++k, frac *= args.line_search_shrink) {
+        for (int k = 0; finite && k < args.line_search_max; ++k, frac *= args.line_search_shrink) {
             assign_values(theta_old + float(frac) * full_step, pi_params);
             Mat new_out;
             policy.forward(obs_buf, new_out);

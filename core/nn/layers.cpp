@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 
 #include <Eigen/QR>
 
@@ -53,6 +54,12 @@ void Conv2d::forward(const Mat& x, Mat& out) const { conv2d_forward(x, W.value, 
 Mlp::Mlp(const std::vector<int>& sizes, Activation a, float out_gain, Rng& rng) : act(a) {
     for (size_t i = 0; i + 1 < sizes.size(); ++i)
         layers.emplace_back(sizes[i], sizes[i + 1], i + 2 == sizes.size() ? out_gain : std::sqrt(2.0f), rng);
+}
+
+int64_t mlp_param_count(const std::vector<int>& sizes) {
+    int64_t n = 0;
+    for (size_t i = 0; i + 1 < sizes.size(); ++i) n += int64_t(sizes[i]) * sizes[i + 1] + sizes[i + 1];
+    return n;
 }
 
 Mlp Mlp::conv_net(const ConvShape& image, int filters, const std::vector<int>& sizes, Activation a, float out_gain, Rng& rng) {
@@ -147,6 +154,34 @@ void zero_grad(const std::vector<Param*>& params) {
     for (Param* p : params) p->zero_grad();
 }
 
+namespace {
+thread_local NonFiniteHandler non_finite_handler;
+}  // namespace
+
+NonFiniteHandler set_non_finite_handler(NonFiniteHandler h) {
+    std::swap(h, non_finite_handler);
+    return h;
+}
+
+void report_non_finite(const std::string& what) {
+    if (!non_finite_handler) throw NonFiniteError(what);
+    non_finite_handler(what);
+}
+
+bool grads_finite(const std::vector<Param*>& params, const char* optimizer) {
+    for (size_t i = 0; i < params.size(); ++i) {
+        const Mat& g = params[i]->grad;
+        if (g.allFinite()) continue;
+        int64_t bad = 0;
+        for (Eigen::Index k = 0; k < g.size(); ++k) bad += !std::isfinite(g.data()[k]);
+        report_non_finite("a gradient of NaN or infinity reached " + std::string(optimizer) + " (tensor " + std::to_string(i + 1) + " of " +
+                          std::to_string(params.size()) + ", " + std::to_string(g.rows()) + "x" + std::to_string(g.cols()) + ": " +
+                          std::to_string(bad) + " of " + std::to_string(g.size()) + " entries)");
+        return false;
+    }
+    return true;
+}
+
 float clip_grad_norm(const std::vector<Param*>& params, float max_norm) {
     double sq = 0;
     for (const Param* p : params) sq += double(p->grad.squaredNorm());
@@ -159,6 +194,7 @@ float clip_grad_norm(const std::vector<Param*>& params, float max_norm) {
 }
 
 void Sgd::step() {
+    if (!grads_finite(params, "SGD")) return;  // the handler chose to skip this step
     if (velocity.size() != params.size())
         for (Param* p : params) velocity.push_back(Mat::Zero(p->value.rows(), p->value.cols()));
     for (size_t i = 0; i < params.size(); ++i) {
@@ -168,6 +204,7 @@ void Sgd::step() {
 }
 
 void RmsProp::step() {
+    if (!grads_finite(params, "RMSProp")) return;
     if (sq.size() != params.size())
         for (Param* p : params) sq.push_back(Mat::Zero(p->value.rows(), p->value.cols()));
     for (size_t i = 0; i < params.size(); ++i) {
@@ -178,6 +215,7 @@ void RmsProp::step() {
 }
 
 void Adam::step() {
+    if (!grads_finite(params, "Adam")) return;
     if (m.size() != params.size())
         for (Param* p : params) {
             m.push_back(Mat::Zero(p->value.rows(), p->value.cols()));
@@ -283,22 +321,30 @@ void save_checkpoint(const std::string& path, const std::vector<std::pair<std::s
     write_file_atomic(path, s);
 }
 
-void load_checkpoint(const std::string& path, const std::vector<std::pair<std::string, Param*>>& params) {
-    std::string s;
+Checkpoint read_checkpoint(const std::string& path) {
+    const std::string where = "checkpoint " + path + ": ";
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    if (!ec && size > kMaxCheckpointBytes)
+        throw CheckpointError(where + "is " + std::to_string(size) + " bytes, more than a checkpoint may hold (" +
+                              std::to_string(kMaxCheckpointBytes) + ")");
+    Checkpoint c;
     try {
-        s = read_file(path);
+        c.bytes = read_file(path);
     } catch (const IoError& e) {
         throw CheckpointError(e.what());
     }
-    const std::string where = "checkpoint " + path + ": ";
+    const std::string& s = c.bytes;
     if (s.size() < sizeof kMagic + 8 + 8 || std::memcmp(s.data(), kMagic, sizeof kMagic) != 0)
         throw CheckpointError(where + "not a Dreamlab checkpoint (bad header)");
     uint64_t stored;
     std::memcpy(&stored, s.data() + s.size() - 8, 8);
     if (fnv1a64(s.data(), s.size() - 8) != stored) throw CheckpointError(where + "checksum mismatch: the file is truncated or corrupted");
+    // Every extent is checked against what is left before it is used, so no size in the file can overflow.
+    const size_t end = s.size() - 8;
     size_t off = sizeof kMagic;
     auto get = [&](auto& v) {
-        if (off + sizeof v > s.size() - 8) throw CheckpointError(where + "truncated");
+        if (end - off < sizeof v) throw CheckpointError(where + "truncated");
         std::memcpy(&v, s.data() + off, sizeof v);
         off += sizeof v;
     };
@@ -308,29 +354,61 @@ void load_checkpoint(const std::string& path, const std::vector<std::pair<std::s
         throw CheckpointError(where + "format version " + std::to_string(version) + " is not supported (this build reads " +
                               std::to_string(kVersion) + ")");
     get(count);
-    if (count != params.size())
-        throw CheckpointError(where + "holds " + std::to_string(count) + " tensors, the model has " + std::to_string(params.size()));
-    // Validate everything first, then copy: a refused file leaves the model untouched.
-    std::vector<std::pair<Param*, size_t>> copies;
-    for (const auto& [name, p] : params) {
+    if (count > (end - off) / 12) throw CheckpointError(where + "claims " + std::to_string(count) + " tensors, more than the file can hold");
+    for (uint32_t i = 0; i < count; ++i) {
+        CheckpointTensor t;
         uint32_t len;
         get(len);
-        if (off + len > s.size() - 8) throw CheckpointError(where + "truncated");
-        const std::string stored_name = s.substr(off, len);
+        if (len > 1024 || len > end - off) throw CheckpointError(where + "tensor " + std::to_string(i) + " has a name of " + std::to_string(len) + " bytes");
+        t.name = s.substr(off, len);
         off += len;
-        if (stored_name != name) throw CheckpointError(where + "expected tensor '" + name + "', found '" + stored_name + "'");
         int32_t rows, cols;
         get(rows), get(cols);
-        if (rows != p->value.rows() || cols != p->value.cols())
-            throw CheckpointError(where + "tensor '" + name + "' is " + std::to_string(rows) + "x" + std::to_string(cols) +
-                                  ", the model's is " + std::to_string(p->value.rows()) + "x" + std::to_string(p->value.cols()));
-        const size_t bytes = size_t(rows) * size_t(cols) * sizeof(float);
-        if (off + bytes > s.size() - 8) throw CheckpointError(where + "truncated");
-        copies.push_back({p, off});
-        off += bytes;
+        if (rows < 0 || cols < 0)
+            throw CheckpointError(where + "tensor '" + t.name + "' has shape " + std::to_string(rows) + "x" + std::to_string(cols));
+        t.rows = rows, t.cols = cols;
+        const uint64_t floats = uint64_t(rows) * uint64_t(cols);
+        if (floats > (end - off) / sizeof(float)) throw CheckpointError(where + "truncated (tensor '" + t.name + "')");
+        t.offset = off;
+        off += size_t(floats) * sizeof(float);
+        c.floats += int64_t(floats);
+        c.tensors.push_back(std::move(t));
     }
-    if (off != s.size() - 8) throw CheckpointError(where + "unexpected bytes after the last tensor");
-    for (const auto& [p, at] : copies) std::memcpy(p->value.data(), s.data() + at, size_t(p->value.size()) * sizeof(float));
+    if (off != end) throw CheckpointError(where + "unexpected bytes after the last tensor");
+    c.path = path;
+    return c;
+}
+
+void load_checkpoint(const Checkpoint& c, const std::vector<std::pair<std::string, Param*>>& params) {
+    const std::string where = "checkpoint " + c.path + ": ";
+    if (c.tensors.size() != params.size())
+        throw CheckpointError(where + "holds " + std::to_string(c.tensors.size()) + " tensors, the model has " + std::to_string(params.size()));
+    // Validate everything first, then copy: a refused file leaves the model untouched.
+    for (size_t i = 0; i < params.size(); ++i) {
+        const auto& [name, p] = params[i];
+        const CheckpointTensor& t = c.tensors[i];
+        if (t.name != name) throw CheckpointError(where + "expected tensor '" + name + "', found '" + t.name + "'");
+        if (t.rows != p->value.rows() || t.cols != p->value.cols())
+            throw CheckpointError(where + "tensor '" + name + "' is " + std::to_string(t.rows) + "x" + std::to_string(t.cols) +
+                                  ", the model's is " + std::to_string(p->value.rows()) + "x" + std::to_string(p->value.cols()));
+    }
+    // Weights of NaN or infinity are refused too (a run that diverged before NaN was caught, or a damaged file).
+    for (size_t i = 0; i < params.size(); ++i) {
+        const CheckpointTensor& t = c.tensors[i];
+        for (int64_t k = 0; k < int64_t(t.rows) * t.cols; ++k) {
+            float x;
+            std::memcpy(&x, c.bytes.data() + t.offset + size_t(k) * sizeof(float), sizeof x);
+            if (!std::isfinite(x))
+                throw CheckpointError(where + "tensor '" + t.name + "' holds NaN or infinity (entry " + std::to_string(k) +
+                                      "): these weights cannot be used");
+        }
+    }
+    for (size_t i = 0; i < params.size(); ++i)
+        std::memcpy(params[i].second->value.data(), c.bytes.data() + c.tensors[i].offset, size_t(params[i].second->value.size()) * sizeof(float));
+}
+
+void load_checkpoint(const std::string& path, const std::vector<std::pair<std::string, Param*>>& params) {
+    load_checkpoint(read_checkpoint(path), params);
 }
 
 }  // namespace dl::nn

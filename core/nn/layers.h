@@ -9,6 +9,8 @@
 // [SECTION] Gaussians   — diagonal Gaussian and tanh-squashed Gaussian policies for continuous actions
 // [SECTION] Checkpoint  — named parameters to a file with a versioned header and a checksum
 #pragma once
+#include <functional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -79,6 +81,22 @@ private:
 };
 
 // [SECTION] Optimizers
+
+// Non-finite gradients (NaN or ±∞) are caught by the optimizer that would apply them, with one pass over the
+// gradients per step and before anything changes, so the parameters stay the last finite ones. What happens then
+// is up to whoever runs the algorithm, per thread: by default NonFiniteError is thrown (a headless run stops); a
+// handler installed with set_non_finite_handler may instead return, and the step is skipped (the GUI pauses the
+// run there until the user resumes, perhaps with a smaller learning rate).
+struct NonFiniteError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+using NonFiniteHandler = std::function<void(const std::string& what)>;
+// For the calling thread; returns the previous handler. An empty handler restores the default (throw).
+NonFiniteHandler set_non_finite_handler(NonFiniteHandler h);
+// Reports `what` to the calling thread's handler (throws NonFiniteError without one).
+void report_non_finite(const std::string& what);
+// True if every gradient is finite; otherwise reports which tensor is not (naming `optimizer`) and returns false.
+bool grads_finite(const std::vector<Param*>& params, const char* optimizer);
 
 // ‖g‖₂ over all parameters; if above max_norm, every gradient is scaled down to that norm. Returns the norm
 // before clipping.
@@ -161,5 +179,24 @@ void save_checkpoint(const std::string& path, const std::vector<std::pair<std::s
 // Loads into params with the same names and shapes; refuses a wrong magic, version, truncation, checksum,
 // name or shape with a message that says which.
 void load_checkpoint(const std::string& path, const std::vector<std::pair<std::string, Param*>>& params);
+
+// A checkpoint read and checked (magic, version, checksum, every tensor's name length, shape and extent) but not
+// yet loaded: a loader compares the architecture a JSON file declares with it before allocating anything, so no
+// size in a hostile file builds more than the checkpoint holds.
+constexpr size_t kMaxCheckpointBytes = size_t(1) << 30;
+struct CheckpointTensor {
+    std::string name;
+    int rows = 0, cols = 0;
+    size_t offset = 0;  // of its floats in bytes
+};
+struct Checkpoint {
+    std::string path, bytes;
+    std::vector<CheckpointTensor> tensors;
+    int64_t floats = 0;  // all tensors together
+};
+Checkpoint read_checkpoint(const std::string& path);  // throws CheckpointError
+void load_checkpoint(const Checkpoint& c, const std::vector<std::pair<std::string, Param*>>& params);
+// Parameters of an Mlp of `sizes` ({in, hidden..., out}: weights and biases), without building it.
+int64_t mlp_param_count(const std::vector<int>& sizes);
 
 }  // namespace dl::nn

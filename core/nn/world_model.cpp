@@ -43,6 +43,23 @@ WorldModel::WorldModel(const WorldModelConfig& cfg, Rng& rng) : cfg_(cfg) {
     cont_head = Mlp({F, H, 1}, act, 1.0f, rng);
 }
 
+int64_t WorldModel::param_count(const WorldModelConfig& cfg) {
+    // The constructor's networks, counted without building them (a test holds the two together).
+    const int64_t F = int64_t(cfg.deter) + cfg.stoch, in = int64_t(cfg.stoch) + cfg.n_actions, D = cfg.deter;
+    int64_t n = 0;
+    if (cfg.image.empty()) {
+        n += mlp_param_count({cfg.obs_dim, cfg.hidden, cfg.embed});
+    } else {
+        const ConvShape s{cfg.image[0], cfg.image[1], cfg.image[2], 3, 1, 0};
+        n += int64_t(s.k) * s.k * s.C * cfg.conv_filters + cfg.conv_filters;
+        n += mlp_param_count({s.out_h() * s.out_w() * cfg.conv_filters, cfg.hidden, cfg.embed});
+    }
+    n += 3 * (in * D + D) + 3 * D * D;  // the GRU: input weights and biases of 3 gates, recurrent weights
+    n += mlp_param_count({cfg.deter, cfg.hidden, 2 * cfg.stoch}) + mlp_param_count({cfg.deter + cfg.embed, cfg.hidden, 2 * cfg.stoch});
+    n += mlp_param_count({int(F), cfg.hidden, cfg.hidden, cfg.obs_dim}) + 2 * mlp_param_count({int(F), cfg.hidden, 1});
+    return n;
+}
+
 std::vector<Param*> WorldModel::params() {
     std::vector<Param*> p;
     for (Mlp* m : {&encoder, &prior, &posterior, &decoder, &reward_head, &cont_head})

@@ -58,6 +58,8 @@ class WorldModel {
 public:
     WorldModel() = default;
     WorldModel(const WorldModelConfig& cfg, Rng& rng);
+    // How many floats its parameters hold, without building it (loaders compare this with the checkpoint first).
+    static int64_t param_count(const WorldModelConfig& cfg);
     const WorldModelConfig& config() const { return cfg_; }
     std::vector<Param*> params();
 

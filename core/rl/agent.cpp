@@ -1,8 +1,32 @@
 #include "core/rl/agent.h"
 
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include "base/params.h"
 #include "envs/env.h"
 
 namespace dl {
+
+std::string space_text(const Space& s) {
+    if (s.kind == Space::Discrete) return "Discrete(" + std::to_string(s.n) + ")";
+    std::string shape = "(";
+    for (size_t i = 0; i < s.shape.size(); ++i) shape += (i ? ", " : "") + std::to_string(s.shape[i]);
+    shape += s.shape.size() == 1 ? ",)" : ")";
+    // Bounds where they are the same finite pair for every entry (MinAtar's 0..1 cells, Pendulum's ±2 torque).
+    bool uniform = !s.low.empty() && s.low.size() == s.high.size();
+    for (size_t i = 0; uniform && i < s.low.size(); ++i)
+        uniform = std::isfinite(s.low[i]) && std::isfinite(s.high[i]) && s.low[i] == s.low[0] && s.high[i] == s.high[0];
+    if (!uniform) return "Box(" + shape + ")";
+    return "Box(" + format_number(s.low[0]) + ", " + format_number(s.high[0]) + ", " + shape + ")";
+}
+
+EnvSignature env_signature(const std::string& env_id, const Env& env) {
+    return {env_id, space_text(env.observation_space()), space_text(env.action_space())};
+}
+
+nlohmann::json to_json(const EnvSignature& s) { return {{"id", s.id}, {"observation", s.observation}, {"action", s.action}}; }
 
 int AgentFn::greedy(const float* obs, int obs_dim) const {
     Eigen::Matrix<float, -1, -1, Eigen::RowMajor> o(1, obs_dim), v, av;

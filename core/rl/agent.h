@@ -13,10 +13,12 @@
 #include <vector>
 
 #include <Eigen/Core>
+#include <nlohmann/json_fwd.hpp>
 
 namespace dl {
 
 class Env;
+struct Space;
 struct ContinuousPolicyView;
 struct WorldModelView;
 
@@ -27,6 +29,19 @@ struct TabularView {
     int nS = 0, nA = 0;
     std::vector<double> v, q, pi;
 };
+
+// [SECTION] EnvSignature
+
+// What a saved agent was trained on (agent.json's "env"). It is loaded only into an env with the same id and the same
+// observation and action spaces: a CartPole agent reading a 2x2 lake's 4 numbers, a 4-action lake agent pushing a
+// cart, a minimal-action Breakout agent in a run of all 6 actions (its action 2 would mean something else) are
+// refused, saying why. Spaces are written as Gymnasium prints them: Discrete(16), Box(-2, 2, (1,)).
+struct EnvSignature {
+    std::string id, observation, action;
+};
+EnvSignature env_signature(const std::string& env_id, const Env& env);
+std::string space_text(const Space& s);
+nlohmann::json to_json(const EnvSignature& s);
 
 // [SECTION] AgentFn
 
@@ -64,8 +79,8 @@ struct AgentFn {
     int obs_dim = 0;  // the encoded observation it reads
     // Its kind as agent.json names it (one of agent_kinds()): saving and loading go through it.
     virtual std::string kind() const = 0;
-    // agent.json (kind, architecture) + agent.ckpt (weights) into dir, each written atomically.
-    virtual void save(const std::string& dir) const = 0;
+    // agent.json (kind, architecture, the env it was trained on) + agent.ckpt (weights) into dir, each atomically.
+    virtual void save(const std::string& dir, const EnvSignature& env) const = 0;
     // The views it offers beyond evaluate(): nullptr where it has none (core/rl/views.h).
     virtual const ContinuousPolicyView* continuous_policy() const { return nullptr; }
     virtual const WorldModelView* world_model() const { return nullptr; }
@@ -82,8 +97,12 @@ struct AgentKind {
     std::function<std::shared_ptr<AgentFn>(const std::string& dir)> load;  // throws CheckpointError / IoError
 };
 const std::vector<AgentKind>& agent_kinds();
-// Any saved agent, by agent.json's kind. Throws CheckpointError naming an unknown kind and the known ones.
-std::shared_ptr<AgentFn> load_agent(const std::string& dir);
+// Any saved agent, by agent.json's kind, for the env `env` describes: agent.json's "env" must match it (checked
+// before anything is built), and the loaded agent's sizes must be the env's. Throws CheckpointError naming the
+// file, the field and what was expected (an unknown kind lists the known ones).
+std::shared_ptr<AgentFn> load_agent(const std::string& dir, const EnvSignature& env);
+// The same for an env made here (what a run's config.json names, or any other).
+std::shared_ptr<AgentFn> load_agent(const std::string& dir, const std::string& env_id, const Env& env);
 
 // The pretrained agents shipped in assets/agents/ (their names), and where they live.
 std::string agents_dir();

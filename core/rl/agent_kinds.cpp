@@ -10,12 +10,18 @@
 #include <nlohmann/json.hpp>
 
 #include "base/files.h"
+#include "base/json.h"
+#include "envs/env.h"
 #include "core/nn/layers.h"
 #include "core/rl/continuous_agent.h"
 #include "core/rl/mlp_agent.h"
 #include "core/rl/world_model_agent.h"
 
 namespace dl {
+
+namespace {
+constexpr size_t kMaxAgentJsonBytes = size_t(1) << 20;  // an agent.json is a few hundred bytes
+}  // namespace
 
 const std::vector<AgentKind>& agent_kinds() {
     static const std::vector<AgentKind> kinds = {
@@ -30,14 +36,30 @@ const std::vector<AgentKind>& agent_kinds() {
     return kinds;
 }
 
-std::shared_ptr<AgentFn> load_agent(const std::string& dir) {
+std::shared_ptr<AgentFn> load_agent(const std::string& dir, const EnvSignature& env) {
     const std::string file = dir + "/agent.json";
     std::string kind;
     try {
-        const auto j = nlohmann::json::parse(read_file(file));
-        kind = j.at("kind").get<std::string>();
-    } catch (const nlohmann::json::exception& e) {
-        throw nn::CheckpointError(file + " is malformed: " + e.what());
+        const nlohmann::json j = read_json_file(file, kMaxAgentJsonBytes);
+        const JsonFields f(j, file);
+        if (const std::string format = f.text("format"); format != "dreamlab-agent-1")
+            f.fail("format", "= \"" + format + "\" is not a format this build reads (dreamlab-agent-1)");
+        kind = f.text("kind");
+        // The env it was trained on, before anything is built.
+        if (!f.has("env"))
+            f.fail("env", "is missing: this agent does not say which env it was trained on (saved by an older Dreamlab; "
+                          "train it again)");
+        const JsonFields e = f.object("env");
+        e.only({"id", "observation", "action"});
+        const EnvSignature saved{e.text("id"), e.text("observation"), e.text("action")};
+        if (saved.id != env.id || saved.observation != env.observation || saved.action != env.action)
+            throw ParamError(file + ": the agent was trained on " + saved.id + " (observations " + saved.observation + ", actions " +
+                             saved.action + "); this run's env is " + env.id + " (observations " + env.observation + ", actions " +
+                             env.action + ")" +
+                             (saved.id == env.id ? ": the env's arguments change its spaces; use the args the agent was trained with"
+                                                 : ": run it on " + saved.id));
+    } catch (const ParamError& e) {
+        throw nn::CheckpointError(e.what());
     }
     std::string known;
     for (const AgentKind& k : agent_kinds()) {
@@ -45,6 +67,23 @@ std::shared_ptr<AgentFn> load_agent(const std::string& dir) {
         known += (known.empty() ? "" : ", ") + k.kind;
     }
     throw nn::CheckpointError(file + ": kind \"" + kind + "\" is not an agent kind this build knows (" + known + ")");
+}
+
+std::shared_ptr<AgentFn> load_agent(const std::string& dir, const std::string& env_id, const Env& env) {
+    auto agent = load_agent(dir, env_signature(env_id, env));
+    // The loaded networks' sizes against the env's (agent.json could claim one env and hold another's networks).
+    const Space actions = env.action_space();
+    const std::string file = dir + "/agent.json";
+    if (agent->obs_dim != env.obs_dim())
+        throw nn::CheckpointError(file + ": the agent reads observations of " + std::to_string(agent->obs_dim) + " numbers; " + env_id +
+                                  " gives " + std::to_string(env.obs_dim()));
+    if (actions.kind == Space::Discrete && (agent->act_dim != 0 || agent->n_actions != actions.n))
+        throw nn::CheckpointError(file + ": the agent chooses among " + std::to_string(agent->n_actions) + " actions; " + env_id +
+                                  " has " + std::to_string(actions.n));
+    if (actions.kind == Space::Box && agent->act_dim != env.act_dim())
+        throw nn::CheckpointError(file + ": the agent outputs " + std::to_string(agent->act_dim) + " action numbers; " + env_id +
+                                  " takes " + std::to_string(env.act_dim()));
+    return agent;
 }
 
 std::string agents_dir() {

@@ -65,4 +65,34 @@ struct NoisyWarmupArgs {
     }
 };
 
+// [SECTION] Checks between fields (ArgsBase::check), worded once so every algorithm says them the same way.
+
+// A budget of at least one rollout: num_envs × num_steps env steps are taken before the first update, whatever
+// total_timesteps says (1000 steps with 256 envs × 4096 steps ran 1,048,576).
+inline void check_rollout_budget(int64_t total_timesteps, int64_t num_envs, int64_t num_steps) {
+    if (num_envs * num_steps > total_timesteps)
+        throw ParamError("total_timesteps=" + std::to_string(total_timesteps) + " is less than one rollout of num_envs × num_steps = " +
+                         std::to_string(num_envs) + " × " + std::to_string(num_steps) + " = " + std::to_string(num_envs * num_steps) +
+                         " env steps: raise total_timesteps or lower num_envs or num_steps");
+}
+// Minibatches of at least one sample each.
+inline void check_minibatches(int64_t num_minibatches, int64_t num_envs, int64_t num_steps) {
+    if (num_minibatches > num_envs * num_steps)
+        throw ParamError("num_minibatches=" + std::to_string(num_minibatches) + " is more than the " + std::to_string(num_envs * num_steps) +
+                         " samples of a rollout (num_envs × num_steps = " + std::to_string(num_envs) + " × " + std::to_string(num_steps) +
+                         "): lower num_minibatches or raise num_envs or num_steps");
+}
+// A batch drawn from the replay buffer fits in it (DQN with batch_size=4096 and buffer_size=100 made 0 updates).
+inline void check_batch_fits(int64_t batch_size, int64_t buffer_size) {
+    if (batch_size > buffer_size)
+        throw ParamError("batch_size=" + std::to_string(batch_size) + " is larger than buffer_size=" + std::to_string(buffer_size) +
+                         ": a batch is drawn from the buffer, so no update could ever be made; lower batch_size or raise buffer_size");
+}
+// Learning starts within the budget (else the run ends before its first update).
+inline void check_starts(const char* starts_name, int64_t starts, int64_t total_timesteps) {
+    if (starts >= total_timesteps)
+        throw ParamError(std::string(starts_name) + "=" + std::to_string(starts) + " is not below total_timesteps=" + std::to_string(total_timesteps) +
+                         ": the run would end before its first update; lower " + starts_name + " or raise total_timesteps");
+}
+
 }  // namespace dl

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/files.h"
+#include "base/json.h"
 #include "envs/vector_env.h"
 
 namespace dl::nn {
@@ -154,8 +155,9 @@ Param as_param(const Mat& m) {
 std::vector<float> row(const Mat& m) { return std::vector<float>(m.data(), m.data() + m.size()); }
 }  // namespace
 
-void ContinuousAgent::save(const std::string& dir) const {
+void ContinuousAgent::save(const std::string& dir, const EnvSignature& env) const {
     const nlohmann::json j = {{"format", "dreamlab-agent-1"},     {"kind", "continuous"},
+                              {"env", to_json(env)},
                               {"obs_dim", obs_dim},               {"act_dim", act_dim},
                               {"stochastic", stochastic},         {"activation", actor.act == Activation::Tanh ? "tanh" : "relu"},
                               {"actor", sizes_of(actor)},         {"q1", sizes_of(q1)},
@@ -173,31 +175,67 @@ void ContinuousAgent::save(const std::string& dir) const {
 }
 
 std::shared_ptr<ContinuousAgent> ContinuousAgent::load(const std::string& dir) {
+    const std::string file = dir + "/agent.json";
+    const Checkpoint ckpt = read_checkpoint(dir + "/agent.ckpt");  // checked; its size bounds what we may build
+    auto a = std::make_shared<ContinuousAgent>();
+    Param ls;
+    bool gaussian_log_std = false;
     try {
-        const nlohmann::json j = nlohmann::json::parse(read_file(dir + "/agent.json"));
-        auto a = std::make_shared<ContinuousAgent>();
+        const nlohmann::json j = read_json_file(file, size_t(1) << 20);
+        const JsonFields f(j, file);
+        f.only({"format", "kind", "env", "obs_dim", "act_dim", "stochastic", "activation", "actor", "q1", "q2", "value", "squash",
+                "action_scale", "action_bias", "gaussian_log_std", "explore_std"});
+        constexpr int kMaxWidth = 1 << 20;
+        const Activation act = f.choice("activation", {"tanh", "relu"}) == "tanh" ? Activation::Tanh : Activation::Relu;
+        a->obs_dim = int(f.integer("obs_dim", 1, kMaxWidth));
+        a->act_dim = int(f.integer("act_dim", 1, 64));
+        a->stochastic = f.flag("stochastic");
+        a->squash = f.flag("squash", true);
+        gaussian_log_std = f.flag("gaussian_log_std", false);
+        a->explore_std = float(f.number("explore_std", 0.0, 100.0, 0.0));
+        const int A = a->act_dim, D = a->obs_dim;
+        // Every network's sizes, and how they meet the observation and the action.
+        const std::vector<int> actor = f.ints("actor", 2, 16, 1, kMaxWidth);
+        const int actor_out = a->squash && a->stochastic ? 2 * A : A;
+        if (actor[0] != D)
+            throw ParamError(f.name("actor") + "[0] = " + std::to_string(actor[0]) + " does not read obs_dim = " + std::to_string(D) + " numbers");
+        if (actor.back() != actor_out)
+            f.fail("actor", "ends in " + std::to_string(actor.back()) + " outputs; with act_dim = " + std::to_string(A) + " it needs " +
+                                std::to_string(actor_out));
+        auto critic = [&](const char* key, int in) {
+            if (!f.has(key) || f.at(key).empty()) return std::vector<int>{};
+            const std::vector<int> v = f.ints(key, 2, 16, 1, kMaxWidth);
+            if (v[0] != in || v.back() != 1)
+                f.fail(key, "must read " + std::to_string(in) + " numbers and output 1 (it is " + std::to_string(v[0]) + " → " +
+                                std::to_string(v.back()) + ")");
+            return v;
+        };
+        const std::vector<int> q1 = critic("q1", D + A), q2 = critic("q2", D + A), value = critic("value", D);
+        if (gaussian_log_std && a->squash) f.fail("gaussian_log_std", "= true needs squash = false (a Gaussian in the env's units)");
+        const std::vector<double> sc = f.numbers("action_scale", size_t(A), size_t(A), 1e-30, 1e30);
+        const std::vector<double> bi = f.numbers("action_bias", size_t(A), size_t(A), -1e30, 1e30);
+        const int64_t declared = mlp_param_count(actor) + mlp_param_count(q1) + mlp_param_count(q2) + mlp_param_count(value) +
+                                 (gaussian_log_std ? A : 0);
+        if (declared != ckpt.floats)
+            throw CheckpointError(file + ": the networks it declares hold " + std::to_string(declared) + " parameters; " + ckpt.path +
+                                  " holds " + std::to_string(ckpt.floats));
+        // Only now, with every size checked against the checkpoint, is anything built.
         Rng rng(0);
-        const Activation act = j.at("activation") == "tanh" ? Activation::Tanh : Activation::Relu;
-        a->obs_dim = j.at("obs_dim"), a->act_dim = j.at("act_dim"), a->stochastic = j.at("stochastic");
-        a->actor = Mlp(j.at("actor").get<std::vector<int>>(), act, 1.0f, rng);
-        auto net = [&](const char* key) { return j.value(key, nlohmann::json::array()).size() > 1 ? Mlp(j.at(key).get<std::vector<int>>(), act, 1.0f, rng) : Mlp(); };
-        a->q1 = net("q1"), a->q2 = net("q2"), a->value = net("value");
-        a->squash = j.value("squash", true);
-        const auto sc = j.at("action_scale").get<std::vector<float>>(), bi = j.at("action_bias").get<std::vector<float>>();
-        if (int(sc.size()) != a->act_dim || int(bi.size()) != a->act_dim)
-            throw CheckpointError(dir + "/agent.json: action_scale and action_bias need act_dim numbers");
-        a->bounds.scale = Eigen::Map<const Mat>(sc.data(), 1, a->act_dim);
-        a->bounds.bias = Eigen::Map<const Mat>(bi.data(), 1, a->act_dim);
-        a->explore_std = j.value("explore_std", 0.0f);
-        auto params = named(*a);
-        Param ls = as_param(Mat::Zero(1, a->act_dim));
-        if (j.value("gaussian_log_std", false)) params.push_back({"log_std", &ls});
-        load_checkpoint(dir + "/agent.ckpt", params);
-        if (j.value("gaussian_log_std", false)) a->log_std = ls.value;
-        return a;
-    } catch (const nlohmann::json::exception& e) {
-        throw CheckpointError(dir + "/agent.json is malformed: " + e.what());
+        a->actor = Mlp(actor, act, 1.0f, rng);
+        a->q1 = q1.empty() ? Mlp() : Mlp(q1, act, 1.0f, rng);
+        a->q2 = q2.empty() ? Mlp() : Mlp(q2, act, 1.0f, rng);
+        a->value = value.empty() ? Mlp() : Mlp(value, act, 1.0f, rng);
+        a->bounds.scale = Mat(1, A), a->bounds.bias = Mat(1, A);
+        for (int d = 0; d < A; ++d) a->bounds.scale(0, d) = float(sc[size_t(d)]), a->bounds.bias(0, d) = float(bi[size_t(d)]);
+    } catch (const ParamError& e) {
+        throw CheckpointError(e.what());
     }
+    auto params = named(*a);
+    ls = as_param(Mat::Zero(1, a->act_dim));
+    if (gaussian_log_std) params.push_back({"log_std", &ls});
+    load_checkpoint(ckpt, params);
+    if (gaussian_log_std) a->log_std = ls.value;
+    return a;
 }
 
 }  // namespace dl::nn

@@ -101,7 +101,7 @@ struct ContinuousAgent : AgentFn, ContinuousPolicyView {
     Mat q_values(const Mat& obs, const Mat& action) const override;  // B × 2: Q1, Q2 for actions in [−1, 1]
     // agent.json (kind "continuous": sizes, bounds) + agent.ckpt (every weight); load throws CheckpointError.
     std::string kind() const override { return "continuous"; }
-    void save(const std::string& dir) const override;
+    void save(const std::string& dir, const EnvSignature& env) const override;
     static std::shared_ptr<ContinuousAgent> load(const std::string& dir);
 };
 

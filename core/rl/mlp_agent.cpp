@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/files.h"
+#include "base/json.h"
 
 namespace dl::nn {
 
@@ -143,13 +144,44 @@ nlohmann::json convs_of(const Mlp& m) {
                      {"pad", c.shape.pad}, {"filters", c.filters()}});
     return j;
 }
+// A network's conv layers as agent.json declares them, each field checked (and the chain of shapes: every layer
+// reads what the one before it outputs) before anything is allocated.
+std::vector<ConvShape> conv_shapes(const JsonFields& f, const char* key, std::vector<int>& filters) {
+    std::vector<ConvShape> shapes;
+    filters.clear();
+    if (!f.has(key)) return shapes;
+    const nlohmann::json& arr = f.at(key);
+    if (!arr.is_array() || arr.size() > 4) f.fail(key, "must be an array of at most 4 conv layers");
+    for (size_t i = 0; i < arr.size(); ++i) {
+        const JsonFields c = f.item(key, i);
+        c.only({"H", "W", "C", "k", "stride", "pad", "filters"});
+        ConvShape s;
+        s.H = int(c.integer("H", 1, 1024)), s.W = int(c.integer("W", 1, 1024)), s.C = int(c.integer("C", 1, 1024));
+        s.k = int(c.integer("k", 1, 16)), s.stride = int(c.integer("stride", 1, 16)), s.pad = int(c.integer("pad", 0, s.k - 1));
+        if (s.H + 2 * s.pad < s.k || s.W + 2 * s.pad < s.k)
+            c.fail("k", "= " + std::to_string(s.k) + " is larger than the padded " + std::to_string(s.H + 2 * s.pad) + "x" +
+                            std::to_string(s.W + 2 * s.pad) + " input");
+        if (!shapes.empty()) {
+            const ConvShape& p = shapes.back();
+            if (s.H != p.out_h() || s.W != p.out_w() || s.C != filters.back())
+                c.fail("H", "x W x C = " + std::to_string(s.H) + "x" + std::to_string(s.W) + "x" + std::to_string(s.C) +
+                                " does not match the previous layer's output " + std::to_string(p.out_h()) + "x" +
+                                std::to_string(p.out_w()) + "x" + std::to_string(filters.back()));
+        }
+        shapes.push_back(s);
+        filters.push_back(int(c.integer("filters", 1, 1024)));
+    }
+    return shapes;
+}
+int64_t conv_param_count(const std::vector<ConvShape>& shapes, const std::vector<int>& filters) {
+    int64_t n = 0;
+    for (size_t i = 0; i < shapes.size(); ++i) n += int64_t(shapes[i].k) * shapes[i].k * shapes[i].C * filters[i] + filters[i];
+    return n;
+}
 // Rebuilds a network's layers (weights come from the checkpoint): conv layers, then Linear layers of `sizes`.
-Mlp build(const nlohmann::json& convs, const std::vector<int>& sizes, Activation act, Rng& rng) {
+Mlp build(const std::vector<ConvShape>& shapes, const std::vector<int>& filters, const std::vector<int>& sizes, Activation act, Rng& rng) {
     Mlp m(sizes, act, 1.0f, rng);
-    for (const auto& c : convs)
-        m.convs.emplace_back(ConvShape{c.at("H").get<int>(), c.at("W").get<int>(), c.at("C").get<int>(), c.at("k").get<int>(),
-                                       c.at("stride").get<int>(), c.at("pad").get<int>()},
-                             c.at("filters").get<int>(), 1.0f, rng);
+    for (size_t i = 0; i < shapes.size(); ++i) m.convs.emplace_back(shapes[i], filters[i], 1.0f, rng);
     return m;
 }
 std::vector<std::pair<std::string, Param*>> named(MlpAgent& a) {
@@ -171,9 +203,10 @@ std::vector<std::pair<std::string, Param*>> named(MlpAgent& a) {
 }
 }  // namespace
 
-void MlpAgent::save(const std::string& dir) const {
+void MlpAgent::save(const std::string& dir, const EnvSignature& env) const {
     const nlohmann::json j = {{"format", "dreamlab-agent-1"},
                               {"kind", kind()},
+                              {"env", to_json(env)},
                               {"activation", actor.act == Activation::Tanh ? "tanh" : "relu"},
                               {"actor", sizes_of(actor)},
                               {"critic", sizes_of(critic)},
@@ -189,35 +222,63 @@ void MlpAgent::save(const std::string& dir) const {
 }
 
 std::shared_ptr<MlpAgent> MlpAgent::load(const std::string& dir) {
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(read_file(dir + "/agent.json"));
-    } catch (const nlohmann::json::exception& e) {
-        throw CheckpointError(dir + "/agent.json is malformed: " + e.what());
-    }
+    const std::string file = dir + "/agent.json";
+    const Checkpoint ckpt = read_checkpoint(dir + "/agent.ckpt");  // checked; its size bounds what we may build
     auto a = std::make_shared<MlpAgent>();
     try {
-        a->head = j.at("kind") == "q" ? QNet : Policy;
+        const nlohmann::json j = read_json_file(file, size_t(1) << 20);
+        const JsonFields f(j, file);
+        f.only({"format", "kind", "env", "activation", "actor", "critic", "actor_conv", "critic_conv", "dueling", "n_actions"});
+        a->head = f.choice("kind", {"policy", "q"}) == "q" ? QNet : Policy;
         a->q_values = a->head == QNet;
-        const Activation act = j.at("activation") == "relu" ? Activation::Relu : Activation::Tanh;
+        const Activation act = f.choice("activation", {"tanh", "relu"}) == "relu" ? Activation::Relu : Activation::Tanh;
+        constexpr int kMaxWidth = 1 << 20;
+        const std::vector<int> as = f.ints("actor", 2, 16, 1, kMaxWidth);
+        const std::vector<int> cs = f.has("critic") && !f.at("critic").empty() ? f.ints("critic", 2, 16, 1, kMaxWidth) : std::vector<int>{};
+        std::vector<int> actor_filters, critic_filters;
+        const std::vector<ConvShape> actor_convs = conv_shapes(f, "actor_conv", actor_filters);
+        const std::vector<ConvShape> critic_convs = conv_shapes(f, "critic_conv", critic_filters);
+        a->n_actions = int(f.integer("n_actions", 1, 1024));
+        a->dueling = f.flag("dueling", false);
+        if (a->dueling && a->head != QNet) f.fail("dueling", "= true is only for Q-networks (kind \"q\")");
+        // The shapes must fit together: conv output into the first Linear layer, heads into their outputs.
+        auto check_input = [&](const char* key, const std::vector<ConvShape>& convs, const std::vector<int>& filters, const std::vector<int>& sizes) {
+            if (convs.empty()) return;
+            const int out = convs.back().out_h() * convs.back().out_w() * filters.back();
+            if (sizes[0] != out)
+                throw ParamError(f.name(key) + "[0] = " + std::to_string(sizes[0]) + " does not match its conv layers' output of " +
+                                 std::to_string(out));
+        };
+        check_input("actor", actor_convs, actor_filters, as);
+        if (!cs.empty()) check_input("critic", critic_convs, critic_filters, cs);
+        if (!critic_convs.empty() && cs.empty()) f.fail("critic_conv", "is given for a network without layers (critic is empty)");
+        if (!a->dueling && as.back() != a->n_actions)
+            f.fail("actor", "ends in " + std::to_string(as.back()) + " outputs; n_actions is " + std::to_string(a->n_actions));
+        if (!cs.empty() && cs.back() != 1) f.fail("critic", "ends in " + std::to_string(cs.back()) + " outputs; a value network has 1");
+        const int actor_in = actor_convs.empty() ? as[0] : actor_convs[0].in_dim();
+        const int critic_in = cs.empty() ? actor_in : critic_convs.empty() ? cs[0] : critic_convs[0].in_dim();
+        if (critic_in != actor_in)
+            f.fail("critic", "reads observations of " + std::to_string(critic_in) + " numbers, the actor of " + std::to_string(actor_in));
+        const int64_t h = as.back();
+        const int64_t declared = conv_param_count(actor_convs, actor_filters) + mlp_param_count(as) +
+                                 (cs.empty() ? 0 : conv_param_count(critic_convs, critic_filters) + mlp_param_count(cs)) +
+                                 (a->dueling ? (h + 1) + (h * a->n_actions + a->n_actions) : 0);
+        if (declared != ckpt.floats)
+            throw CheckpointError(file + ": the networks it declares hold " + std::to_string(declared) + " parameters; " + ckpt.path +
+                                  " holds " + std::to_string(ckpt.floats));
+        // Only now, with every size checked against the checkpoint, is anything built.
         Rng rng(0);
-        const auto as = j.at("actor").get<std::vector<int>>(), cs = j.at("critic").get<std::vector<int>>();
-        if (as.size() < 2) throw CheckpointError(dir + "/agent.json: the actor needs at least 2 layer sizes");
-        const nlohmann::json none = nlohmann::json::array();
-        a->actor = build(j.value("actor_conv", none), as, act, rng);
-        if (cs.size() >= 2) a->critic = build(j.value("critic_conv", none), cs, act, rng);
-        a->n_actions = j.at("n_actions").get<int>();
-        a->dueling = j.value("dueling", false);
+        a->actor = build(actor_convs, actor_filters, as, act, rng);
+        if (!cs.empty()) a->critic = build(critic_convs, critic_filters, cs, act, rng);
         if (a->dueling) {
-            const int h = as.back();
-            a->value_head = Linear(h, 1, 1.0f, rng);
-            a->adv_head = Linear(h, a->n_actions, 1.0f, rng);
+            a->value_head = Linear(int(h), 1, 1.0f, rng);
+            a->adv_head = Linear(int(h), a->n_actions, 1.0f, rng);
         }
         a->obs_dim = a->actor.in_dim();
-    } catch (const nlohmann::json::exception& e) {
-        throw CheckpointError(dir + "/agent.json is malformed: " + e.what());
+    } catch (const ParamError& e) {
+        throw CheckpointError(e.what());
     }
-    load_checkpoint(dir + "/agent.ckpt", named(*a));
+    load_checkpoint(ckpt, named(*a));
     return a;
 }
 

@@ -39,7 +39,7 @@ struct MlpAgent : AgentFn {
     void evaluate(const Mat& obs, Mat& value, Mat& action_values) const override;
     bool saliency(const float* obs, int obs_dim, std::vector<float>& out) const override;
     std::string kind() const override { return head == QNet ? "q" : "policy"; }
-    void save(const std::string& dir) const override;               // agent.json + agent.ckpt, atomically
+    void save(const std::string& dir, const EnvSignature& env) const override;  // agent.json + agent.ckpt, atomically
     static std::shared_ptr<MlpAgent> load(const std::string& dir);  // throws CheckpointError / IoError
 };
 

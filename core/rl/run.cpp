@@ -1,5 +1,6 @@
 #include "core/rl/run.h"
 
+#include <bit>
 #include <cmath>
 #include <cstdio>
 #include <thread>
@@ -12,6 +13,15 @@ namespace dl {
 
 // [SECTION] Metrics
 
+namespace {
+// Not logged: the NAN every cell starts as. Logged NaN: any NaN the algorithm logs, stored with another payload.
+constexpr uint64_t kMissingBits = 0x7ff8000000000000ULL;
+const double kMissing = std::bit_cast<double>(kMissingBits);
+const double kLoggedNan = std::bit_cast<double>(0x7ff8000000000001ULL);
+}  // namespace
+
+bool MetricsTable::missing(double v) { return std::bit_cast<uint64_t>(v) == kMissingBits; }
+
 int MetricsTable::find(std::string_view name) const {
     for (size_t i = 0; i < names_.size(); ++i)
         if (names_[i] == name) return int(i);
@@ -22,17 +32,23 @@ int MetricsTable::column(std::string_view name) {
     int i = find(name);
     if (i >= 0) return i;
     names_.emplace_back(name);
-    current_.push_back(NAN);
-    cols_.emplace_back(rows_, NAN);
+    current_.push_back(kMissing);
+    cols_.emplace_back(rows_, kMissing);
     return int(names_.size()) - 1;
 }
 
-void MetricsTable::set(int col, double v) { current_[col] = v; }
+void MetricsTable::set(int col, double v) { current_[col] = std::isnan(v) ? kLoggedNan : v; }
 
 void MetricsTable::commit() {
     for (size_t c = 0; c < cols_.size(); ++c) cols_[c].push_back(current_[c]);
-    std::fill(current_.begin(), current_.end(), NAN);
+    std::fill(current_.begin(), current_.end(), kMissing);
     ++rows_;
+}
+
+bool MetricsTable::row_pending() const {
+    for (double v : current_)
+        if (!missing(v)) return true;
+    return false;
 }
 
 void MetricsTable::append_from(const MetricsTable& src, size_t from) {
@@ -40,7 +56,7 @@ void MetricsTable::append_from(const MetricsTable& src, size_t from) {
     const size_t n = src.rows_ > from ? src.rows_ - from : 0;
     for (size_t c = 0; c < names_.size(); ++c) {
         const int sc = src.find(names_[c]);
-        if (sc < 0) cols_[c].resize(rows_ + n, NAN);
+        if (sc < 0) cols_[c].resize(rows_ + n, kMissing);
         else cols_[c].insert(cols_[c].end(), src.cols_[sc].begin() + long(from), src.cols_[sc].end());
     }
     rows_ += n;
@@ -53,7 +69,9 @@ std::string MetricsTable::to_csv() const {
     for (size_t r = 0; r < rows_; ++r) {
         for (size_t c = 0; c < cols_.size(); ++c) {
             if (c) s += ',';
-            if (!std::isnan(cols_[c][r])) s += format_number(cols_[c][r]);
+            const double v = cols_[c][r];
+            if (missing(v)) continue;
+            s += std::isnan(v) ? "nan" : std::isinf(v) ? (v > 0 ? "inf" : "-inf") : format_number(v);
         }
         s += '\n';
     }
@@ -155,6 +173,7 @@ Snapshot RunContext::snapshot_now() {
     s.units = counters_[int(step_unit_)];
     s.wall_s = wall_seconds();
     s.steps_per_s = steps_per_s_;
+    s.alert = alert_;
     if (shown_env_) s.env = shown_env_->clone();
     if (view_fn_) view_fn_(s.tab);
     else s.tab = last_view_;
@@ -262,6 +281,41 @@ bool RunContext::poll_metrics(MetricsTable& dst, std::vector<Marker>& markers) {
     if (metrics_.size() > dst.size()) dst.append_from(metrics_, dst.size());
     if (markers_.size() > markers.size()) markers.insert(markers.end(), markers_.begin() + markers.size(), markers_.end());
     return true;
+}
+
+void RunContext::flush_row() {
+    bool pending;
+    {
+        std::lock_guard lk(metrics_m_);
+        pending = metrics_.row_pending();
+    }
+    if (pending) commit_row();
+}
+
+bool RunContext::hold(const std::string& alert) {
+    if (!controlled_) return false;
+    RunControls& c = *controls_;
+    alert_ = alert;
+    c.paused = true;
+    c.step_to = -1;
+    publish();
+    {
+        std::unique_lock lk(c.m);
+        while (c.paused && !c.stop && c.step_to < 0) {
+            c.cv.wait_for(lk, std::chrono::milliseconds(30));
+            if (c.has_pending || c.views_changed) {
+                lk.unlock();
+                if (c.has_pending) apply_pending();
+                publish();
+                lk.lock();
+            }
+        }
+    }
+    if (c.has_pending) apply_pending();
+    alert_.clear();
+    next_allowed_ = std::chrono::steady_clock::now();
+    publish();
+    return !c.stop;
 }
 
 bool RunContext::tick_slow(Tick t, int64_t count) {

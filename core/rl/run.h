@@ -42,18 +42,22 @@ struct RunConfig {
 // [SECTION] Metrics
 
 // Stored column by column: plots read whole columns every frame, and contiguous columns keep that cheap.
+// A cell a row did not log is kMissing (a NaN that plots skip, written as an empty CSV cell); a logged NaN is
+// kept as another NaN (plots skip it too) and written as "nan", so a diverged run is never silently blank.
 class MetricsTable {
 public:
+    static bool missing(double v);         // a cell the row did not log (not a logged NaN)
     int column(std::string_view name);     // index of a column, created on first use
     void set(int col, double v);           // value in the row being filled
     void commit();                         // closes the row being filled
     const std::vector<std::string>& names() const { return names_; }
-    const std::vector<double>& col(int c) const { return cols_[size_t(c)]; }  // NAN where a row did not log it
+    const std::vector<double>& col(int c) const { return cols_[size_t(c)]; }  // a NaN where a row did not log it
     double at(size_t row, int c) const { return cols_[size_t(c)][row]; }
     // Appends rows [from, size()) of `src`, adding columns as needed (the UI's incremental copy).
     void append_from(const MetricsTable& src, size_t from);
-    std::string to_csv() const;            // header + rows; empty cells for values a row did not log
+    std::string to_csv() const;            // header + rows; empty cells for values a row did not log, "nan" for a logged NaN
     size_t size() const { return rows_; }
+    bool row_pending() const;              // something was logged into the row being filled
     int find(std::string_view name) const; // -1 if absent
 
 private:
@@ -79,6 +83,7 @@ struct Snapshot {
     bool paused = false;
     bool finished = false;
     std::string error;
+    std::string alert;                // a held run's reason (training produced NaN): shown until it is resumed
     uint64_t views_seq = 0;           // the owner's last ViewRequest this snapshot's views answer
     std::shared_ptr<const Env> env;   // a copy of the shown env at publish time
     TabularView tab;
@@ -166,6 +171,13 @@ public:
     }
     int64_t env_steps() const { return counters_[0]; }
     int64_t episodes() const { return counters_[1]; }
+    int64_t updates() const { return counters_[2]; }
+    // Pauses a controlled run with `alert` on show until the owner resumes or stops it; live changes made
+    // meanwhile apply before it returns. Returns false if the run was stopped (or is headless: nobody to ask).
+    bool hold(const std::string& alert);
+    // Commits the row being filled if anything was logged into it (a run that stopped mid-update keeps what that
+    // update logged, NaN included).
+    void flush_row();
 
     // ---- for the owner ----
     // Called after every finished episode's row is committed (benchmarks watch for a return threshold);
@@ -224,6 +236,7 @@ private:
     std::vector<Marker> markers_;
     int col_episode_ = -1, col_env_step_ = -1, col_update_ = -1;
 
+    std::string alert_;  // while held
     std::mutex snap_m_;
     Snapshot latest_;
     uint64_t snap_seq_ = 0;

@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "base/files.h"
+#include "base/json.h"
+#include "envs/env.h"
 
 namespace dl {
 
@@ -140,44 +142,50 @@ void EpisodeLog::flush(RunContext& ctx, const Env& env, double eps) {
     *this = {};
 }
 
-TabularModelFile load_tabular_model(const std::filesystem::path& dir) {
+TabularModelFile load_tabular_model(const std::filesystem::path& dir, const std::string& env_id, const Env& env) {
     const std::filesystem::path file = dir / "model.json";
     const std::string where = file.string();
-    try {
-        const auto j = nlohmann::json::parse(read_file(file));
-        TabularModelFile m;
-        m.nS = j.at("nS").get<int>();
-        m.nA = j.at("nA").get<int>();
-        if (m.nS < 1 || m.nS > 10000000 || m.nA < 1 || m.nA > 1000)
-            throw ParamError(where + ": nS=" + std::to_string(m.nS) + ", nA=" + std::to_string(m.nA) +
-                             " is not allowed: expected 1 ≤ nS ≤ 10^7 and 1 ≤ nA ≤ 1000");
-        m.v = j.at("V").get<std::vector<double>>();
-        if (!m.v.empty() && int64_t(m.v.size()) != m.nS)
-            throw ParamError(where + ": V has " + std::to_string(m.v.size()) + " entries, expected none or nS=" + std::to_string(m.nS));
-        m.policy = j.at("policy").get<std::vector<int>>();
-        if (int64_t(m.policy.size()) != m.nS)
-            throw ParamError(where + ": policy has " + std::to_string(m.policy.size()) + " entries, expected nS=" + std::to_string(m.nS));
-        for (int a : m.policy)
-            if (a < 0 || a >= m.nA) throw ParamError(where + ": policy action " + std::to_string(a) + " outside [0, " + std::to_string(m.nA - 1) + "]");
-        // Q and π: nS rows of nA values each, or none (a learner without that table).
-        auto table = [&](const char* name, std::vector<double>& out) {
-            if (!j.contains(name)) return;
-            const auto& rows = j.at(name);
-            if (!rows.is_array() || (!rows.empty() && int64_t(rows.size()) != m.nS))
-                throw ParamError(where + ": " + name + " must be none or " + std::to_string(m.nS) + " rows (one per state)");
-            out.reserve(rows.size() * size_t(m.nA));
-            for (const auto& row : rows) {
-                if (!row.is_array() || int64_t(row.size()) != m.nA)
-                    throw ParamError(where + ": every " + name + " row must have nA=" + std::to_string(m.nA) + " values");
-                for (const auto& x : row) out.push_back(x.get<double>());
-            }
-        };
-        table("Q", m.q);
-        table("pi", m.pi);
-        return m;
-    } catch (const nlohmann::json::exception& e) {
-        throw ParamError(where + " is malformed: " + e.what());
-    }
+    const nlohmann::json j = read_json_file(file);
+    const JsonFields f(j, where);
+    f.only({"format", "env", "nS", "nA", "V", "Q", "pi", "policy"});
+    if (const std::string format = f.text("format"); format != "dreamlab-tabular-1")
+        f.fail("format", "= \"" + format + "\" is not a format this build reads (dreamlab-tabular-1)");
+    // The env it was learned on, and the sizes of this one, before any table is read.
+    const EnvSignature here = env_signature(env_id, env);
+    if (!f.has("env")) f.fail("env", "is missing: this table does not say which env it was learned on (saved by an older Dreamlab)");
+    const JsonFields e = f.object("env");
+    e.only({"id", "observation", "action"});
+    const EnvSignature saved{e.text("id"), e.text("observation"), e.text("action")};
+    if (saved.id != here.id || saved.observation != here.observation || saved.action != here.action)
+        throw ParamError(where + ": the table was learned on " + saved.id + " (observations " + saved.observation + ", actions " + saved.action +
+                         "); this run's env is " + here.id + " (observations " + here.observation + ", actions " + here.action + ")");
+    const DiscreteEnv* d = env.tabular();
+    if (!d) throw ParamError(where + ": a table of states needs a tabular env; " + env_id + " is not one");
+    TabularModelFile m;
+    m.nS = int(f.integer("nS", d->num_states(), d->num_states()));
+    m.nA = int(f.integer("nA", d->num_actions(), d->num_actions()));
+    auto vector = [&](const char* key, bool required, std::vector<double>& out) {
+        if (!required && (!f.has(key) || f.at(key).empty())) return;
+        out = f.numbers(key, size_t(m.nS), size_t(m.nS), -1e300, 1e300);
+    };
+    vector("V", false, m.v);
+    const std::vector<int> policy = f.ints("policy", size_t(m.nS), size_t(m.nS), 0, m.nA - 1);
+    m.policy = policy;
+    // Q and π: nS rows of nA values each, or none (a learner without that table).
+    auto table = [&](const char* name, std::vector<double>& out) {
+        if (!f.has(name)) return;
+        const auto& rows = f.at(name);
+        if (!rows.is_array() || (!rows.empty() && int64_t(rows.size()) != m.nS))
+            f.fail(name, "must be none or " + std::to_string(m.nS) + " rows (one per state)");
+        out.reserve(rows.size() * size_t(m.nA));
+        for (size_t s = 0; s < rows.size(); ++s) {
+            for (double x : json_numbers(rows[s], f.name(name) + "[" + std::to_string(s) + "]", size_t(m.nA), size_t(m.nA), -1e300, 1e300))
+                out.push_back(x);
+        }
+    };
+    table("Q", m.q);
+    table("pi", m.pi);
+    return m;
 }
 
 }  // namespace dl

@@ -71,7 +71,8 @@ struct TabularModelFile {
     std::vector<double> v, q, pi;
     std::vector<int> policy;
 };
-// Reads DIR/model.json, checking every size and action against nS and nA; throws ParamError naming the field.
-TabularModelFile load_tabular_model(const std::filesystem::path& dir);
+// Reads DIR/model.json for `env`: its "env" must be this one (id and spaces), nS and nA the env's, every action
+// and value in range. Throws ParamError (or IoError) naming the file, the field and what was expected.
+TabularModelFile load_tabular_model(const std::filesystem::path& dir, const std::string& env_id, const Env& env);
 
 }  // namespace dl

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/files.h"
+#include "base/json.h"
 
 namespace dl::nn {
 
@@ -78,10 +79,11 @@ std::vector<std::pair<std::string, Param*>> agent_named(WorldModelAgent& a) {
 }
 }  // namespace
 
-void WorldModelAgent::save(const std::string& dir) const {
+void WorldModelAgent::save(const std::string& dir, const EnvSignature& env) const {
     const WorldModelConfig& c = model.config();
     const nlohmann::json j = {{"format", "dreamlab-agent-1"},
                               {"kind", "world_model"},
+                              {"env", to_json(env)},
                               {"model", {{"obs_dim", c.obs_dim}, {"n_actions", c.n_actions}, {"hidden", c.hidden}, {"deter", c.deter},
                                          {"stoch", c.stoch}, {"embed", c.embed}, {"binary_obs", c.binary_obs},
                                          {"obs_std", c.obs_std}, {"kl_beta", c.kl_beta}, {"kl_balance", c.kl_balance}, {"free_nats", c.free_nats},
@@ -127,28 +129,57 @@ void WorldModelAgent::evaluate(const Mat& obs, Mat& value, Mat& action_values) c
 }
 
 std::shared_ptr<WorldModelAgent> WorldModelAgent::load(const std::string& dir) {
-    nlohmann::json j;
+    const std::string file = dir + "/agent.json";
+    const Checkpoint ckpt = read_checkpoint(dir + "/agent.ckpt");  // checked; its size bounds what we may build
+    auto a = std::make_shared<WorldModelAgent>();
     try {
-        j = nlohmann::json::parse(read_file(dir + "/agent.json"));
-        const auto& m = j.at("model");
+        const nlohmann::json j = read_json_file(file, size_t(1) << 20);
+        const JsonFields f(j, file);
+        f.only({"format", "kind", "env", "model", "actor", "critic", "n_actions"});
+        const JsonFields m = f.object("model");
+        m.only({"obs_dim", "n_actions", "hidden", "deter", "stoch", "embed", "binary_obs", "obs_std", "kl_beta", "kl_balance",
+                "free_nats", "image", "conv_filters", "relu"});
         WorldModelConfig c;
-        c.obs_dim = m.at("obs_dim"), c.n_actions = m.at("n_actions"), c.hidden = m.at("hidden"), c.deter = m.at("deter");
-        c.stoch = m.at("stoch"), c.embed = m.at("embed"), c.binary_obs = m.at("binary_obs"), c.obs_std = m.at("obs_std");
-        c.kl_beta = m.at("kl_beta"), c.free_nats = m.at("free_nats"), c.kl_balance = m.value("kl_balance", 0.8f);
-        c.image = m.value("image", std::vector<int>{}), c.conv_filters = m.value("conv_filters", 16);
-        c.relu = m.value("relu", false);
+        c.obs_dim = int(m.integer("obs_dim", 1, 1 << 16)), c.n_actions = int(m.integer("n_actions", 1, 1024));
+        c.hidden = int(m.integer("hidden", 1, 4096)), c.deter = int(m.integer("deter", 1, 4096));
+        c.stoch = int(m.integer("stoch", 1, 1024)), c.embed = int(m.integer("embed", 1, 4096));
+        c.binary_obs = m.flag("binary_obs"), c.obs_std = float(m.number("obs_std", 1e-6, 100.0));
+        c.kl_beta = float(m.number("kl_beta", 0.0, 100.0)), c.free_nats = float(m.number("free_nats", 0.0, 100.0));
+        c.kl_balance = float(m.number("kl_balance", 0.0, 1.0, 0.8));
+        c.image = m.has("image") && !m.at("image").empty() ? m.ints("image", 3, 3, 1, 256) : std::vector<int>{};
+        if (!c.image.empty() && (c.image[0] < 3 || c.image[1] < 3))
+            m.fail("image", "needs a height and width of at least 3 (the encoder's 3x3 conv)");
+        if (!c.image.empty() && c.image[0] * c.image[1] * c.image[2] != c.obs_dim)
+            m.fail("image", "= " + std::to_string(c.image[0]) + "x" + std::to_string(c.image[1]) + "x" + std::to_string(c.image[2]) +
+                                " does not hold obs_dim = " + std::to_string(c.obs_dim) + " cells");
+        c.conv_filters = int(m.integer("conv_filters", 1, 1024, 16));
+        c.relu = m.flag("relu", false);
+        a->n_actions = int(f.integer("n_actions", 1, 1024));
+        if (a->n_actions != c.n_actions)
+            f.fail("n_actions", "= " + std::to_string(a->n_actions) + " differs from the model's " + std::to_string(c.n_actions));
+        const int F = c.deter + c.stoch;  // the features [h, z] the actor and the critic read
+        const std::vector<int> actor = f.ints("actor", 2, 16, 1, 1 << 20), critic = f.ints("critic", 2, 16, 1, 1 << 20);
+        if (actor[0] != F || actor.back() != c.n_actions)
+            f.fail("actor", "must read deter + stoch = " + std::to_string(F) + " features and output n_actions = " +
+                                std::to_string(c.n_actions) + " (it is " + std::to_string(actor[0]) + " → " + std::to_string(actor.back()) + ")");
+        if (critic[0] != F || critic.back() != 1)
+            f.fail("critic", "must read deter + stoch = " + std::to_string(F) + " features and output 1 (it is " + std::to_string(critic[0]) +
+                                 " → " + std::to_string(critic.back()) + ")");
+        const int64_t declared = WorldModel::param_count(c) + mlp_param_count(actor) + mlp_param_count(critic);
+        if (declared != ckpt.floats)
+            throw CheckpointError(file + ": the networks it declares hold " + std::to_string(declared) + " parameters; " + ckpt.path +
+                                  " holds " + std::to_string(ckpt.floats));
+        // Only now, with every size checked against the checkpoint, is anything built.
         Rng rng(0);
-        auto a = std::make_shared<WorldModelAgent>();
-        a->n_actions = j.at("n_actions");
         a->model = WorldModel(c, rng);
-        a->actor = Mlp(j.at("actor").get<std::vector<int>>(), Activation::Tanh, 1.0f, rng);
-        a->critic = Mlp(j.at("critic").get<std::vector<int>>(), Activation::Tanh, 1.0f, rng);
-        load_checkpoint(dir + "/agent.ckpt", agent_named(*a));
+        a->actor = Mlp(actor, Activation::Tanh, 1.0f, rng);
+        a->critic = Mlp(critic, Activation::Tanh, 1.0f, rng);
         a->obs_dim = c.obs_dim;
-        return a;
-    } catch (const nlohmann::json::exception& e) {
-        throw CheckpointError(dir + "/agent.json is malformed: " + e.what());
+    } catch (const ParamError& e) {
+        throw CheckpointError(e.what());
     }
+    load_checkpoint(ckpt, agent_named(*a));
+    return a;
 }
 
 }  // namespace dl::nn

@@ -50,7 +50,7 @@ struct WorldModelAgent : AgentFn, WorldModelView {
     const WorldModelView* world_model() const override { return this; }
     const WorldModel& world() const override { return model; }
     const SeqBatch& recent_steps() const override { return recent; }
-    void save(const std::string& dir) const override;
+    void save(const std::string& dir, const EnvSignature& env) const override;
     static std::shared_ptr<WorldModelAgent> load(const std::string& dir);  // throws CheckpointError
 };
 

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json.h"
 #include "core/algos/registry.h"
 #include "envs/registry.h"
 
@@ -20,28 +21,46 @@ nlohmann::json config_to_json(const RunConfig& c) {
             {"seed", c.seed}};
 }
 
-RunConfig config_from_json(const nlohmann::json& j) {
+RunConfig config_from_json(const nlohmann::json& j, const std::string& where) {
+    // Every key is known, every value of the right type: a typo or a field in the wrong place ("is_slippery" beside
+    // "args" instead of in it) is an error naming it, never ignored.
+    const JsonFields f(j, where);
+    f.only({"format", "env", "algo", "seed"});
+    if (f.has("format"))
+        if (const std::string format = f.text("format"); format != "dreamlab-run-1")
+            f.fail("format", "= \"" + format + "\" is not a format this build reads (dreamlab-run-1)");
+    RunConfig c;
+    c.seed = uint64_t(f.integer("seed", 0, int64_t(1) << 53));  // as --seed: exact in a double, never negative
+    // An args object's values are what --set takes: strings, booleans, numbers; the parameters check them.
+    auto args = [&](const JsonFields& part) {
+        std::map<std::string, std::string> m;
+        if (!part.has("args")) return m;
+        const nlohmann::json& a = part.at("args");
+        if (!a.is_object()) part.fail("args", "must be an object of name: value (got " + std::string(a.is_null() ? "null" : a.dump()) + ")");
+        for (const auto& [k, v] : a.items()) {
+            const std::string name = part.name("args") + "." + k;
+            if (v.is_string()) m[k] = v.get<std::string>();
+            else if (v.is_boolean()) m[k] = v.get<bool>() ? "true" : "false";
+            else if (v.is_number_unsigned()) m[k] = std::to_string(v.get<uint64_t>());
+            else if (v.is_number_integer()) m[k] = std::to_string(v.get<int64_t>());
+            else if (v.is_number_float()) m[k] = format_number(v.get<double>());
+            else throw ParamError(name + " is " + (v.is_null() ? std::string("null") : v.is_array() ? "an array" : "an object") +
+                                  ": expected a string, a number or true/false");
+        }
+        return m;
+    };
+    const JsonFields env = f.object("env"), algo = f.object("algo");
+    env.only({"id", "args"}), algo.only({"id", "args"});
+    c.env_id = env.text("id");
+    c.algo_id = algo.text("id");
+    c.env_args = args(env);
+    c.algo_args = args(algo);
     try {
-        RunConfig c;
-        c.env_id = j.at("env").at("id").get<std::string>();
-        c.algo_id = j.at("algo").at("id").get<std::string>();
-        c.seed = j.at("seed").get<uint64_t>();
-        auto to_map = [](const nlohmann::json& args) {
-            std::map<std::string, std::string> m;
-            for (const auto& [k, v] : args.items())
-                m[k] = v.is_string() ? v.get<std::string>()
-                       : v.is_boolean() ? (v.get<bool>() ? "true" : "false")
-                       : v.is_number_integer() ? std::to_string(v.get<int64_t>())
-                                               : format_number(v.get<double>());
-            return m;
-        };
-        c.env_args = to_map(j.at("env").at("args"));
-        c.algo_args = to_map(j.at("algo").at("args"));
         validate_config(c);
-        return c;
-    } catch (const nlohmann::json::exception& e) {
-        throw ParamError(std::string("config.json is malformed: ") + e.what());
+    } catch (const ParamError& e) {
+        throw ParamError(where + ": " + e.what());
     }
+    return c;
 }
 
 void validate_config(const RunConfig& c) {

@@ -8,7 +8,8 @@
 namespace dl {
 
 nlohmann::json config_to_json(const RunConfig& c);
-RunConfig config_from_json(const nlohmann::json& j);  // throws ParamError on bad content
+// Every key known, every value typed and in range, the config valid; throws ParamError naming `where` and the key.
+RunConfig config_from_json(const nlohmann::json& j, const std::string& where = "config.json");
 // Throws ParamError naming the first bad id, name or value, or an env the algorithm cannot act in.
 void validate_config(const RunConfig& c);
 

@@ -15,7 +15,7 @@
 namespace dl {
 
 // Writes a finished run's files into `dir` (each atomically).
-void save_run(const std::filesystem::path& dir, RunContext& ctx);
+void save_run(const std::filesystem::path& dir, RunContext& ctx, const std::string& stopped_by = "");
 RunConfig load_run_config(const std::filesystem::path& dir);       // DIR/config.json; throws IoError / ParamError
 RunConfig load_config_file(const std::filesystem::path& file);     // any config.json (train --config)
 

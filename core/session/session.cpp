@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "core/nn/layers.h"
 #include "core/session/run_config.h"
 
 namespace dl {
@@ -16,6 +17,12 @@ Session::Session(const RunConfig& cfg, bool paused, double speed) : cfg_(cfg), a
     controls_.speed = speed;
     worker_ = std::thread([this] {
         std::string error;
+        // NaN in training holds the run where it happened (the parameters still the last finite ones) with the
+        // message on show; resuming skips that update and goes on with whatever was changed meanwhile.
+        nn::set_non_finite_handler([this](const std::string& what) {
+            const std::string m = diverged_message(*ctx_, *args_, what);
+            if (!ctx_->hold(m + ". Paused: lower a step size and resume (that update is skipped), or stop")) throw nn::NonFiniteError(m);
+        });
         try {
             if (ctx_->wait_to_start()) algo_->run(*args_, *ctx_);
         } catch (const std::exception& e) {
@@ -94,12 +101,33 @@ void Session::set_live(const std::string& name, const std::string& value) {
     controls_.wake();
 }
 
+std::string diverged_message(const RunContext& ctx, ArgsBase& args, const std::string& what) {
+    std::string suspects;
+    for (const ParamSpec& p : describe(args)) {
+        const bool step_size = p.name == "learning_rate" || (p.name.size() > 3 && p.name.compare(p.name.size() - 3, 3, "_lr") == 0);
+        if (p.type == ParamType::Real && (step_size || p.name == "max_grad_norm"))
+            suspects += (suspects.empty() ? "" : ", ") + p.name + "=" + get_param(args, p.name);
+    }
+    std::string m = "training diverged at update " + std::to_string(ctx.updates() + 1) + " (env step " + std::to_string(ctx.env_steps()) +
+                    "): " + what + "; the parameters are kept as they were before it (the last finite ones)";
+    if (!suspects.empty()) m += ". Suspect the step sizes and the gradient clip first: " + suspects;
+    return m;
+}
+
 std::unique_ptr<RunContext> run_headless(const RunConfig& cfg) {
     validate_config(cfg);
     auto args = make_algo_args(cfg.algo_id, cfg.algo_args);
     auto ctx = std::make_unique<RunContext>(cfg);
     ctx->bind_args(args.get());
-    find_algo(cfg.algo_id).run(*args, *ctx);
+    try {
+        find_algo(cfg.algo_id).run(*args, *ctx);
+    } catch (const nn::NonFiniteError& e) {
+        const std::string m = diverged_message(*ctx, *args, e.what());
+        ctx->bind_args(nullptr);  // args end here; the context lives on in the exception
+        ctx->flush_row();         // what the diverging update logged (its nan losses) is kept
+        ctx->finish(m);
+        throw TrainingDiverged(m, std::shared_ptr<RunContext>(std::move(ctx)));
+    }
     ctx->finish();
     return ctx;
 }

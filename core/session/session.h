@@ -2,6 +2,8 @@
 // calls); the owner steers it through RunControls and reads what it publishes without ever waiting.
 #pragma once
 #include <memory>
+#include <stdexcept>
+#include <string>
 #include <thread>
 
 #include "core/algos/registry.h"
@@ -50,8 +52,20 @@ private:
     std::thread worker_;
 };
 
+// Training produced NaN or infinity (a loss, a gradient): the run stopped at that update. `run` holds it as it
+// stood, the parameters those before the update (the last finite ones) and the metrics up to it, so the CLI can
+// still save it.
+struct TrainingDiverged : std::runtime_error {
+    TrainingDiverged(const std::string& what, std::shared_ptr<RunContext> r) : std::runtime_error(what), run(std::move(r)) {}
+    std::shared_ptr<RunContext> run;
+};
+
 // Runs `cfg` to completion on the calling thread (CLI, tests, benchmarks). The context holds the metrics and
-// the final snapshot afterwards. Throws ParamError on a bad config.
+// the final snapshot afterwards. Throws ParamError on a bad config, TrainingDiverged on NaN.
 std::unique_ptr<RunContext> run_headless(const RunConfig& cfg);
+
+// What a user reads when training diverges: where (update, env step), what was not finite, and the
+// hyperparameters to suspect first (the step sizes and the gradient clip, with their values).
+std::string diverged_message(const RunContext& ctx, ArgsBase& args, const std::string& what);
 
 }  // namespace dl
