@@ -53,40 +53,26 @@ GuiOptions parse_gui_args(const std::vector<std::string>& args) {
         if (i + 1 >= args.size()) usage_error("option " + args[i] + " needs a value");
         return args[++i];
     };
-    auto number = [&](const std::string& name, const std::string& v, double lo, double hi) {
-        try {
-            return parse_number_option(name, v, lo, hi);
-        } catch (const std::invalid_argument& e) {
-            usage_error(e.what());
-        }
-    };
-    auto integer = [&](const std::string& name, const std::string& v, int64_t lo, int64_t hi) {
-        try {
-            return parse_integer_option(name, v, lo, hi);
-        } catch (const std::invalid_argument& e) {
-            usage_error(e.what());
-        }
-    };
-    for (size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        if (a == "--frames") o.frames = int(integer("--frames", value(i), 1, 10000000));
-        else if (a == "--screenshot") o.screenshot = value(i);
-        else if (a == "--record") o.record = value(i);
-        else if (a == "--lesson" || a == "--preset") o.lesson = value(i);
-        else if (a == "--play") o.play = o.play_set = true;
-        else if (a == "--paused") o.play = false, o.play_set = true;
-        else if (a == "--unthrottled") o.unthrottled = true;
-        else if (a == "--stage") o.stage = true;
-        else if (a == "--lessons") o.lessons = true;
-        else if (a == "--font-scale") o.font_scale = float(number("--font-scale", value(i), 0.5, 4));
-        else if (a == "--size") {
-            try {
+    try {  // a value that is not whole or out of range: its message, exit 2
+        for (size_t i = 0; i < args.size(); ++i) {
+            const std::string& a = args[i];
+            if (a == "--frames") o.frames = int(parse_integer_option("--frames", value(i), 1, 10000000));
+            else if (a == "--screenshot") o.screenshot = value(i);
+            else if (a == "--record") o.record = value(i);
+            else if (a == "--lesson" || a == "--preset") o.lesson = value(i);
+            else if (a == "--play") o.play = o.play_set = true;
+            else if (a == "--paused") o.play = false, o.play_set = true;
+            else if (a == "--unthrottled") o.unthrottled = true;
+            else if (a == "--stage") o.stage = true;
+            else if (a == "--lessons") o.lessons = true;
+            else if (a == "--font-scale") o.font_scale = float(parse_number_option("--font-scale", value(i), 0.5, 4));
+            else if (a == "--size") {
                 const Size s = parse_size_option("--size", value(i), {320, 240}, {8192, 8192});
                 o.width = s.width, o.height = s.height;
-            } catch (const std::invalid_argument& e) {
-                usage_error(e.what());
-            }
-        } else usage_error("unknown GUI option '" + a + "'");
+            } else usage_error("unknown GUI option '" + a + "'");
+        }
+    } catch (const std::invalid_argument& e) {
+        usage_error(e.what());
     }
     return o;
 }

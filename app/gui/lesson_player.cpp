@@ -190,10 +190,10 @@ void save_lesson_from_app(App& app) {
 }
 
 // A caption with **emphasis**, word-wrapped to `width`, drawn with the caption fonts. Returns its height.
-float draw_caption(App& app, ImVec2 o, float width, const std::string& text, bool draw) {
+float draw_caption(App& app, ImVec2 o, float width, const std::string& text, bool draw, float scale = 1.0f) {
     ImFont* regular = app.caption_font ? app.caption_font : ImGui::GetFont();
     ImFont* bold = app.caption_bold ? app.caption_bold : regular;
-    const float size = regular->FontSize, line_h = size * 1.25f;
+    const float size = regular->FontSize * scale, line_h = size * 1.25f;
     ImDrawList* dl = draw ? ImGui::GetWindowDrawList() : nullptr;
     float x = 0, y = 0;
     bool emph = false;
@@ -237,8 +237,13 @@ void panel_caption(App& app) {
     ImGui::TextDisabled("%s", lp.lesson->title.c_str());
     const ImVec2 c = ImGui::GetCursorScreenPos();
     const std::string& text = lp.caption.empty() ? lp.lesson->description : lp.caption;
-    const float h = draw_caption(app, c, avail.x - strip_w - fs, text, true);
-    ImGui::Dummy(ImVec2(avail.x - strip_w - fs, h));
+    // A caption taller than the bar (a small window at a large font: the bar is at most 40% of it) is set a
+    // little smaller, down to 60%, rather than cut at the bar's edge; only past that does it scroll.
+    const float room = o.y + avail.y - c.y, text_w = avail.x - strip_w - fs;
+    float scale = 1;
+    while (scale > 0.6f && draw_caption(app, c, text_w, text, false, scale) > room) scale *= 0.95f;
+    const float h = draw_caption(app, c, text_w, text, true, scale);
+    ImGui::Dummy(ImVec2(text_w, h));
     // Right: one dot per beat (filled: fired; ringed: next), hover for what it waits for; → and ← hints.
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const auto& beats = lp.lesson->beats;

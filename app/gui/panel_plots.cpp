@@ -116,9 +116,9 @@ void panel_plots(App& app) {
         ImGui::SliderInt("mean of last", &st.window, 1, 500, st.window == 1 ? "1 (raw)" : "%d rows");
         if (ImGui::IsItemHovered())
             ImGui::SetTooltip("the bold line is the mean of the last N rows: episodes for returns (20 = Gymnasium's \"solved\" window),\nupdates for losses; 1 draws the raw values");
-        ImGui::SameLine();
+        same_line_if_fits(checkbox_width("raw underneath"));
         ImGui::Checkbox("raw underneath", &show_raw);
-        ImGui::SameLine();
+        same_line_if_fits(checkbox_width("seeds as mean ± std"));
         ImGui::Checkbox("seeds as mean ± std", &aggregate);
         if (ImGui::IsItemHovered()) ImGui::SetTooltip("runs with the same settings but different seeds are drawn as one mean curve with a ±1 std band");
     }

@@ -123,10 +123,10 @@ void heatmap(const char* title, const RMat& m, int res, double lo, double hi, bo
 // How large the two maps can be, with the current-state column (side_w × side_h) beside them or, where that
 // leaves them small (a narrow panel, a large font), below them. Each map takes size + ~4.5 characters (ticks, bar).
 float map_size(ImVec2 avail, float side_w, float side_h, bool& beside) {
-    const float fs = ImGui::GetFontSize(), extra = fs * 4.5f;
+    const float fs = ImGui::GetFontSize(), extra = fs * 7.0f;  // a heatmap's tick labels, colour bar and its labels
     const float b = std::min((avail.x - side_w) / 2 - extra, avail.y - fs * 4);
     const float u = std::min(avail.x / 2 - extra, avail.y - fs * 4 - side_h);
-    beside = b >= u;
+    beside = b >= u && b >= 80.0f;  // a side column that would squeeze the maps under 80 px goes below them
     return std::max(80.0f, beside ? b : u);
 }
 
@@ -166,7 +166,7 @@ void plane_maps(StateMapsState& st, const RunSlot& run, const Plane& pl) {
     const float fs = ImGui::GetFontSize();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     bool beside = true;
-    const float size = map_size(avail, fs * 19, fs * 14, beside);
+    const float size = map_size(avail, std::max(fs * 19, ImGui::CalcTextSize(pl.status.c_str()).x + fs), fs * 14, beside);
     char vt[64], at[64];
     std::snprintf(vt, sizeof vt, !agent->has_q() ? "V(%s, %s)" : "V(%s, %s) = min(Q1, Q2) at μ(s)", pl.x_name, pl.y_name);
     std::snprintf(at, sizeof at, "%s μ(%s, %s)", pl.action_name, pl.x_name, pl.y_name);
@@ -182,7 +182,9 @@ void plane_maps(StateMapsState& st, const RunSlot& run, const Plane& pl) {
     // Q(s, ·) at the current state (their gap is the disagreement TD3 and SAC guard against by taking the smaller),
     // and the policy's action distribution π(· | s) with its deterministic action and a sample drawn from it.
     ImGui::BeginGroup();
+    ImGui::PushTextWrapPos(0);  // a narrow column wraps the state line instead of cutting it
     ImGui::TextUnformatted(pl.status.c_str());
+    ImGui::PopTextWrapPos();
     ImGui::TextDisabled("%s", pl.legend);
     ImGui::TextDisabled("white: this episode's path");
     std::vector<float> cur(size_t(pl.obs_dim));
@@ -323,7 +325,7 @@ void panel_state_maps(App& app) {
                               sp.dims[size_t(sp.x)].c_str(), sp.dims[size_t(sp.y)].c_str(), fixed_names.c_str());
         for (int d : fixed) {
             if (sm(app).slice_follow) sm(app).slice[d] = sp.state[size_t(d)];
-            ImGui::SameLine();
+            same_line_if_fits(labelled_width(ImGui::GetFontSize() * 7, sp.dims[size_t(d)].c_str()));
             ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
             if (ImGui::SliderFloat(sp.dims[size_t(d)].c_str(), &sm(app).slice[d], sp.lo[size_t(d)], sp.hi[size_t(d)], "%.2f"))
                 sm(app).slice_follow = false;
@@ -343,7 +345,7 @@ void panel_state_maps(App& app) {
     const float fs = ImGui::GetFontSize();
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     bool beside = true;
-    const float size = map_size(avail, fs * 11, fs * 8, beside);
+    const float size = map_size(avail, std::max(fs * 11, ImGui::CalcTextSize(sp.status.c_str()).x + fs), fs * 8, beside);
     const float sx = sp.state[size_t(sp.x)], sy = sp.state[size_t(sp.y)];
     const ImVec2 marker(2 * (sx - x0) / (x1 - x0) - 1, 2 * (sy - y0) / (y1 - y0) - 1);
     const char* xn = sp.dims[size_t(sp.x)].c_str();
@@ -374,7 +376,9 @@ void panel_state_maps(App& app) {
     if (beside) ImGui::SameLine();
     ImGui::BeginGroup();
     ImGui::TextDisabled("current state");
+    ImGui::PushTextWrapPos(0);
     ImGui::TextUnformatted(sp.status.c_str());
+    ImGui::PopTextWrapPos();
     RMat obs(1, sp.obs_dim), v, av;
     sp.observe(sp.state.data(), obs.data());
     agent->evaluate(obs, v, av);

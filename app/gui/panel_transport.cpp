@@ -39,14 +39,17 @@ void panel_transport(App& app) {
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("start every run again from scratch (same seeds)");
 
     // Speed: logarithmic from 1 to 100k steps per second, or no limit at all.
-    ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x - fs * 8);
+    // The slider beside "no limit" where both fit, else across the panel with "no limit" under it.
+    const float beside_w = ImGui::GetContentRegionAvail().x - checkbox_width("no limit") - ImGui::GetStyle().ItemSpacing.x;
+    const bool beside = beside_w >= fs * 7;
+    ImGui::SetNextItemWidth(beside ? beside_w : ImGui::GetContentRegionAvail().x);
     if (ImGui::SliderFloat("##speed", &app.speed, 1.0f, 100000.0f, app.unthrottled ? "unthrottled" : "%.0f steps/s",
                            ImGuiSliderFlags_Logarithmic)) {
         app.unthrottled = false;
         apply_transport(app);
     }
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("steps per second (sweeps per second for planners)");
-    ImGui::SameLine();
+    if (beside) ImGui::SameLine();
     if (ImGui::Checkbox("no limit", &app.unthrottled)) apply_transport(app);
 
     ImGui::Separator();

@@ -65,47 +65,33 @@ RenderOptions parse_render_args(const std::vector<std::string>& args) {
         if (i + 1 >= args.size()) usage_error("option " + args[i] + " needs a value");
         return args[++i];
     };
-    auto number = [&](const std::string& name, const std::string& v, double lo, double hi) {
-        try {
-            return parse_number_option(name, v, lo, hi);
-        } catch (const std::invalid_argument& e) {
-            usage_error(e.what());
-        }
-    };
-    auto integer = [&](const std::string& name, const std::string& v, int64_t lo, int64_t hi) {
-        try {
-            return parse_integer_option(name, v, lo, hi);
-        } catch (const std::invalid_argument& e) {
-            usage_error(e.what());
-        }
-    };
-    for (size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        if (a == "--lesson") o.lesson = value(i);
-        else if (a == "--out") o.out = value(i);
-        else if (a == "--gif") o.gif = value(i);
-        else if (a == "--png-sequence") o.png_dir = value(i);
-        else if (a == "--fps") o.fps = int(integer("--fps", value(i), 1, 120));
-        else if (a == "--stage") o.stage = true;
-        else if (a == "--dashboard") o.stage = false;
-        else if (a == "--font-scale") o.font_scale = float(number("--font-scale", value(i), 0.5, 4));
-        else if (a == "--hold") o.hold = number("--hold", value(i), 0, 600);
-        else if (a == "--tail") o.tail = number("--tail", value(i), 0, 600);
-        else if (a == "--duration") o.duration = number("--duration", value(i), 0.01, 3600);
-        else if (a == "--frames") o.frames = integer("--frames", value(i), 1, 1000000);
-        else if (a == "--max-duration") o.max_duration = number("--max-duration", value(i), 1, 3600);
-        else if (a == "--rate") o.rate = number("--rate", value(i), 1, 1e7);
-        else if (a == "--overwrite") o.overwrite = true;
-        else if (a == "--quiet") o.quiet = true;
-        else if (a == "--beats-log") o.beats_log = value(i);
-        else if (a == "--size") {
-            try {
+    try {  // a value that is not whole or out of range: its message, exit 2
+        for (size_t i = 0; i < args.size(); ++i) {
+            const std::string& a = args[i];
+            if (a == "--lesson") o.lesson = value(i);
+            else if (a == "--out") o.out = value(i);
+            else if (a == "--gif") o.gif = value(i);
+            else if (a == "--png-sequence") o.png_dir = value(i);
+            else if (a == "--fps") o.fps = int(parse_integer_option("--fps", value(i), 1, 120));
+            else if (a == "--stage") o.stage = true;
+            else if (a == "--dashboard") o.stage = false;
+            else if (a == "--font-scale") o.font_scale = float(parse_number_option("--font-scale", value(i), 0.5, 4));
+            else if (a == "--hold") o.hold = parse_number_option("--hold", value(i), 0, 600);
+            else if (a == "--tail") o.tail = parse_number_option("--tail", value(i), 0, 600);
+            else if (a == "--duration") o.duration = parse_number_option("--duration", value(i), 0.01, 3600);
+            else if (a == "--frames") o.frames = parse_integer_option("--frames", value(i), 1, 1000000);
+            else if (a == "--max-duration") o.max_duration = parse_number_option("--max-duration", value(i), 1, 3600);
+            else if (a == "--rate") o.rate = parse_number_option("--rate", value(i), 1, 1e7);
+            else if (a == "--overwrite") o.overwrite = true;
+            else if (a == "--quiet") o.quiet = true;
+            else if (a == "--beats-log") o.beats_log = value(i);
+            else if (a == "--size") {
                 const Size s = parse_size_option("--size", value(i), {320, 240}, {7680, 4320});
                 o.width = s.width, o.height = s.height;
-            } catch (const std::invalid_argument& e) {
-                usage_error(e.what());
-            }
-        } else usage_error("unknown render option '" + a + "'");
+            } else usage_error("unknown render option '" + a + "'");
+        }
+    } catch (const std::invalid_argument& e) {
+        usage_error(e.what());
     }
     if (o.lesson.empty()) usage_error("--lesson NAME|FILE is required (dreamlab render --lesson cartpole-ppo --out x.mp4)");
     if (o.out.empty() && o.gif.empty() && o.png_dir.empty())
