@@ -20,7 +20,7 @@ cmake --build "$dir" -j"$(nproc)"
 if [ "$dir" = build-tsan ]; then
   # TSan needs the address layout it was built for: without ASLR's high-entropy mmap (setarch -R) it cannot start
   # on kernels with 32 random mmap bits. Races are fatal: the first report fails the test.
-  export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}"
+  export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp ${TSAN_OPTIONS:-}"
   exec setarch "$(uname -m)" -R ctest --test-dir "$dir" --output-on-failure -j"$(nproc)" "${only[@]}"
 fi
 ctest --test-dir "$dir" --output-on-failure -j"$(nproc)" "${only[@]}"

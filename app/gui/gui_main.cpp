@@ -272,8 +272,12 @@ int run_gui(const std::vector<std::string>& args) {
             glClear(GL_COLOR_BUFFER_BIT);
             ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
 
-            // Recording and screenshots read the finished frame before it is shown.
-            ++frame;
+            // Recording and screenshots read the finished frame before it is shown. A scripted run (--frames)
+            // counts its frames from when every run has shown its env, so a slow machine (or a sanitizer build)
+            // does not photograph "starting…"; it waits at most 60 s for that.
+            bool shown = true;
+            for (const auto& r : app.runs) shown = shown && (r->snap.env || !r->error.empty());
+            if (opt.frames == 0 || frame > 0 || shown || ImGui::GetTime() > 60) ++frame;
             const bool last_frame = opt.frames > 0 && frame >= opt.frames;
             try {
                 if (app.screenshot_request.rfind("record:", 0) == 0) {
