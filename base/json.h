@@ -53,6 +53,7 @@ public:
     JsonFields item(const char* key, size_t i) const;
     // Refuses any key not listed, naming it and the allowed ones.
     void only(std::initializer_list<const char*> keys) const;
+    const std::string& where() const { return where_; }  // the file, for messages about the object as a whole
     // "file: path.key" for messages of the caller's own checks.
     std::string name(const char* key) const;
     [[noreturn]] void fail(const char* key, const std::string& why) const;

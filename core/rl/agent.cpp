@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json.h"
 #include "base/params.h"
 #include "envs/env.h"
 
@@ -27,6 +28,21 @@ EnvSignature env_signature(const std::string& env_id, const Env& env) {
 }
 
 nlohmann::json to_json(const EnvSignature& s) { return {{"id", s.id}, {"observation", s.observation}, {"action", s.action}}; }
+
+void require_saved_env(const JsonFields& f, const EnvSignature& env, const char* subject, const char* verb) {
+    if (!f.has("env"))
+        f.fail("env", std::string("is missing: this ") + subject + " does not say which env it was " + verb +
+                          " on (saved by an older Dreamlab; train it again)");
+    const JsonFields e = f.object("env");
+    e.only({"id", "observation", "action"});
+    const EnvSignature saved{e.text("id"), e.text("observation"), e.text("action")};
+    if (saved.id == env.id && saved.observation == env.observation && saved.action == env.action) return;
+    throw ParamError(f.where() + ": the " + subject + " was " + verb + " on " + saved.id +
+                     " (observations " + saved.observation + ", actions " + saved.action + "); this run's env is " + env.id +
+                     " (observations " + env.observation + ", actions " + env.action + ")" +
+                     (saved.id == env.id ? ": the env's arguments change its spaces; use the args the " + std::string(subject) + " was " + verb + " with"
+                                         : ": run it on " + saved.id));
+}
 
 int AgentFn::greedy(const float* obs, int obs_dim) const {
     Eigen::Matrix<float, -1, -1, Eigen::RowMajor> o(1, obs_dim), v, av;

@@ -42,6 +42,10 @@ struct EnvSignature {
 EnvSignature env_signature(const std::string& env_id, const Env& env);
 std::string space_text(const Space& s);
 nlohmann::json to_json(const EnvSignature& s);
+// Reads a saved agent's or table's "env" field (f: the fields of its file) and throws ParamError unless it names
+// `env`: "the agent was trained on …" / "the table was learned on …" (subject, verb), saying what each side is.
+class JsonFields;
+void require_saved_env(const JsonFields& f, const EnvSignature& env, const char* subject, const char* verb);
 
 // [SECTION] AgentFn
 

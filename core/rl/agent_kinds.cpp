@@ -45,19 +45,7 @@ std::shared_ptr<AgentFn> load_agent(const std::string& dir, const EnvSignature& 
         if (const std::string format = f.text("format"); format != "dreamlab-agent-1")
             f.fail("format", "= \"" + format + "\" is not a format this build reads (dreamlab-agent-1)");
         kind = f.text("kind");
-        // The env it was trained on, before anything is built.
-        if (!f.has("env"))
-            f.fail("env", "is missing: this agent does not say which env it was trained on (saved by an older Dreamlab; "
-                          "train it again)");
-        const JsonFields e = f.object("env");
-        e.only({"id", "observation", "action"});
-        const EnvSignature saved{e.text("id"), e.text("observation"), e.text("action")};
-        if (saved.id != env.id || saved.observation != env.observation || saved.action != env.action)
-            throw ParamError(file + ": the agent was trained on " + saved.id + " (observations " + saved.observation + ", actions " +
-                             saved.action + "); this run's env is " + env.id + " (observations " + env.observation + ", actions " +
-                             env.action + ")" +
-                             (saved.id == env.id ? ": the env's arguments change its spaces; use the args the agent was trained with"
-                                                 : ": run it on " + saved.id));
+        require_saved_env(f, env, "agent", "trained");  // the env it was trained on, before anything is built
     } catch (const ParamError& e) {
         throw nn::CheckpointError(e.what());
     }

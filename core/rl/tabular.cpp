@@ -151,14 +151,7 @@ TabularModelFile load_tabular_model(const std::filesystem::path& dir, const std:
     if (const std::string format = f.text("format"); format != "dreamlab-tabular-1")
         f.fail("format", "= \"" + format + "\" is not a format this build reads (dreamlab-tabular-1)");
     // The env it was learned on, and the sizes of this one, before any table is read.
-    const EnvSignature here = env_signature(env_id, env);
-    if (!f.has("env")) f.fail("env", "is missing: this table does not say which env it was learned on (saved by an older Dreamlab)");
-    const JsonFields e = f.object("env");
-    e.only({"id", "observation", "action"});
-    const EnvSignature saved{e.text("id"), e.text("observation"), e.text("action")};
-    if (saved.id != here.id || saved.observation != here.observation || saved.action != here.action)
-        throw ParamError(where + ": the table was learned on " + saved.id + " (observations " + saved.observation + ", actions " + saved.action +
-                         "); this run's env is " + here.id + " (observations " + here.observation + ", actions " + here.action + ")");
+    require_saved_env(f, env_signature(env_id, env), "table", "learned");
     const DiscreteEnv* d = env.tabular();
     if (!d) throw ParamError(where + ": a table of states needs a tabular env; " + env_id + " is not one");
     TabularModelFile m;
