@@ -6,8 +6,10 @@
 //                          time_to_475, train_until, median
 //   run_bench (line ~231)  sections: frozenlake, cartpole, cartpole_vec, minatar_<game>, q_learning, value_iteration,
 //                          ppo_update, dqn_minatar_update, sac_step, act_forward, cartpole solving (time_to_475),
-//                          dream, worldmodel_cartpole, pendulum solving, worldmodel_breakout, minatar_dqn_1m;
+//                          dream, worldmodel_cartpole, pendulum solving, worldmodel_breakout, minatar_dqn_1m, sweep;
 //                          then the table, the JSON line, and the build and machine header
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -18,6 +20,7 @@
 #include <thread>
 #include <iomanip>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -37,6 +40,7 @@
 #include "envs/frozen_lake.h"
 #include "envs/minatar/minatar.h"
 #include "core/session/session.h"
+#include "core/session/sweep.h"
 
 namespace dl {
 
@@ -589,6 +593,56 @@ int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err) {
             rows.push_back({"minatar_dqn_1m_" + key + "_final_return", last, "return", "mean of the last 100 training episodes"});
         }, true, "minatar_dqn_1m"});
     }
+
+    // The sweep scheduler's overhead: N short CartPole PPO trials run by `dreamlab sweep` (one process per trial, as
+    // many at a time as there are cores) against the ideal, (the sum of the N trials' times, each run alone as its
+    // own process: start, train, write) / cores. Efficiency 1 means the scheduler adds nothing.
+    sections.push_back({"sweep", [&] {
+        namespace fs = std::filesystem;
+        const fs::path dir = fs::temp_directory_path() / ("dreamlab-bench-sweep-" + std::to_string(::getpid()));
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+        const int64_t steps = quick ? 20000 : 60000;
+        const int lrs = quick ? 4 : 10, seeds = 5;  // x 4 clip coefficients: 80 or 200 trials
+        std::string lr_list;
+        for (int i = 0; i < lrs; ++i) lr_list += (i ? ", " : "") + format_number(1e-4 * std::pow(100.0, double(i) / double(lrs - 1)));
+        write_file_atomic(dir / "s.toml", "[base]\nenv.id = \"CartPole-v1\"\nalgo.id = \"ppo\"\nalgo.args = { total_timesteps = " +
+                                               std::to_string(steps) + " }\n[design]\nseeds = " + std::to_string(seeds) +
+                                               "\n[axes]\nlearning_rate = [" + lr_list + "]\nclip_coef = [0.1, 0.2, 0.3, 0.4]\n");
+        const int trials = lrs * 4 * seeds;
+        const std::string exe = fs::read_symlink("/proc/self/exe").string();
+        // As the sweep starts a trial: dreamlab-trial beside this binary where it is built, else `dreamlab sweep-trial`.
+        const fs::path slim = fs::path(exe).parent_path() / "dreamlab-trial";
+        const std::string worker = fs::exists(slim) ? "'" + slim.string() + "'" : "'" + exe + "' sweep-trial";
+        const int cores = std::max(1, int(std::thread::hardware_concurrency()));
+        std::ostringstream sink_out, sink_err;
+        // The machine is shared and its speed drifts by 10-20% over a minute: the two measurements take turns, and
+        // each keeps its best of `repeats`.
+        double alone_total = INFINITY, measured = INFINITY;
+        for (int rep = 0; rep < repeats; ++rep) {
+            // Every trial alone, one after another, each as its own process: the sum of single-trial times.
+            const fs::path probe = dir / ("alone-" + std::to_string(rep));
+            prepare_sweep_dir(probe, load_sweep(dir / "s.toml"));
+            const auto ta = std::chrono::steady_clock::now();
+            for (int k = 0; k < trials; ++k) {
+                const std::string cmd = worker + " '" + probe.string() + "' " + std::to_string(k) + " >/dev/null 2>&1";
+                if (std::system(cmd.c_str()) != 0) throw std::runtime_error("bench sweep: a trial failed: " + cmd);
+            }
+            alone_total = std::min(alone_total, seconds_since(ta));
+            // The sweep, as a user runs it.
+            const auto t0 = std::chrono::steady_clock::now();
+            const std::vector<std::string> args = {"sweep", (dir / "s.toml").string(), "--out", (dir / ("run-" + std::to_string(rep))).string(), "--quiet"};
+            if (run_cli(args, sink_out, sink_err) != 0) throw std::runtime_error("bench sweep failed: " + sink_err.str());
+            measured = std::min(measured, seconds_since(t0));
+        }
+        const double ideal = alone_total / cores;
+        fs::remove_all(dir);
+        char note[200];
+        std::snprintf(note, sizeof note, "%d PPO CartPole trials of %lld steps on %d cores: %.1f s, ideal %.1f s (%.2f s per trial alone); best of %d",
+                      trials, (long long)steps, cores, measured, ideal, alone_total / trials, repeats);
+        rows.push_back({"sweep_efficiency", ideal / measured, "ratio", note});
+        rows.push_back({"sweep_trials_per_min", trials / measured * 60, "trials/min", "the same sweep: finished trials per minute"});
+    }});
 
     bool any = false;
     for (const Section& sec : sections) {

@@ -1,5 +1,7 @@
 #include "app/cli.h"
 
+#include "app/sweep_cmd.h"
+
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -30,7 +32,7 @@ namespace dl {
 const char* kUsage = R"(dreamlab — a desktop lab for reinforcement learning
 
 usage:
-  dreamlab [gui] [--lesson NAME|FILE.toml] [--stage] [--lessons] [--play|--paused] [--unthrottled] [--font-scale X] [--size WxH]
+  dreamlab [gui] [--lesson NAME|FILE.toml] [--sweep DIR] [--stage] [--lessons] [--play|--paused] [--unthrottled] [--font-scale X] [--size WxH]
                  [--frames N --screenshot FILE.png] [--record FILE.mp4]
   dreamlab render --lesson NAME|FILE.toml [--out FILE.mp4|FILE.gif] [--gif FILE.gif] [--png-sequence DIR]
                  [--fps 30] [--size 1920x1080] [--stage|--dashboard] [--font-scale X] [--duration S | --frames N]
@@ -42,63 +44,16 @@ usage:
   dreamlab eval  --env ID [--env-arg k=v]... --policy random [--episodes N] [--seed N] [--json] [--video …]
   dreamlab bench [--json] [--quick] [--only SECTION[,SECTION...]]
   dreamlab repro [--json] [--only NAME[,NAME...]] [--check FILE]
+  dreamlab sweep FILE.toml --out DIR [--jobs N] [--yes] [--quiet]
+  mpirun -np K dreamlab sweep FILE.toml --out DIR --mpi [--yes]
+  dreamlab sweep FILE.toml --out DIR --slurm [--partition P] [--time HH:MM:SS] [--cpus-per-task C] [--chunk K] [--submit]
+  dreamlab sweep DIR --status
+  dreamlab report DIR [--metric final_return|auc|steps_to_threshold=X] [--json] [--csv FILE] [--compare A,B]
   dreamlab version
   dreamlab help
 )";
 
 namespace {
-
-struct UsageError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
-// A tiny option reader: "--name value" pairs, repeated "--env-arg"/"--set", and boolean switches.
-class Options {
-public:
-    Options(const std::vector<std::string>& args, size_t from, std::vector<std::string> valued,
-            std::vector<std::string> switches) {
-        for (size_t i = from; i < args.size(); ++i) {
-            const std::string& a = args[i];
-            std::string name = a, value;
-            const auto eq = a.find('=');
-            if (a.rfind("--", 0) == 0 && eq != std::string::npos) name = a.substr(0, eq), value = a.substr(eq + 1);
-            if (std::find(switches.begin(), switches.end(), name) != switches.end()) {
-                flags_.push_back(name);
-            } else if (std::find(valued.begin(), valued.end(), name) != valued.end()) {
-                if (eq == std::string::npos || a.rfind("--", 0) != 0) {
-                    if (i + 1 >= args.size()) throw UsageError("option " + name + " needs a value");
-                    value = args[++i];
-                }
-                values_.push_back({name, value});
-            } else {
-                std::string known;
-                for (const auto& v : valued) known += " " + v;
-                for (const auto& s : switches) known += " " + s;
-                throw UsageError("unknown option '" + a + "'; this command takes:" + known);
-            }
-        }
-    }
-    bool has(const std::string& n) const {
-        for (const auto& [k, v] : values_)
-            if (k == n) return true;
-        return std::find(flags_.begin(), flags_.end(), n) != flags_.end();
-    }
-    std::string get(const std::string& n, const std::string& def = {}) const {
-        for (auto it = values_.rbegin(); it != values_.rend(); ++it)
-            if (it->first == n) return it->second;
-        return def;
-    }
-    std::vector<std::string> all(const std::string& n) const {
-        std::vector<std::string> r;
-        for (const auto& [k, v] : values_)
-            if (k == n) r.push_back(v);
-        return r;
-    }
-
-private:
-    std::vector<std::pair<std::string, std::string>> values_;
-    std::vector<std::string> flags_;
-};
 
 std::map<std::string, std::string> parse_assignments(const std::vector<std::string>& items, const char* option) {
     std::map<std::string, std::string> m;
@@ -453,6 +408,9 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
                 out);
         if (cmd == "repro") return cmd_repro(Options(args, 1, {"--only", "--check"}, {"--json"}), out, err);
         if (cmd == "version" || cmd == "--version") return cmd_version(out);
+        if (cmd == "sweep") return cmd_sweep(args, out, err);
+        if (cmd == "sweep-trial") return cmd_sweep_trial(args, out, err);
+        if (cmd == "report") return cmd_report(args, out, err);
         if (cmd == "bench") {
             Options o(args, 1, {"--only"}, {"--json", "--quick"});
             BenchOptions b;
@@ -468,7 +426,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
                 throw UsageError(e.what());
             }
         }
-        throw UsageError("unknown command '" + cmd + "': commands are gui, render, list, train, eval, bench, repro, version, help");
+        throw UsageError("unknown command '" + cmd + "': commands are gui, render, list, train, eval, bench, repro, sweep, report, version, help");
     } catch (const UsageError& e) {
         err << "dreamlab: " << e.what() << "\n\n" << kUsage;
         return 2;

@@ -1,7 +1,9 @@
 // The headless subcommands: list, train, eval, bench. Kept apart from the GUI so tests run them in-process.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <iosfwd>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,60 @@ struct BenchOptions {
 int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err);
 
 extern const char* kUsage;
+
+// Bad usage: run_cli prints the message and the usage, exit code 2.
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// A tiny option reader (every subcommand): "--name value" pairs, repeated "--env-arg"/"--set", and boolean switches.
+class Options {
+public:
+    Options(const std::vector<std::string>& args, size_t from, std::vector<std::string> valued,
+            std::vector<std::string> switches) {
+        for (size_t i = from; i < args.size(); ++i) {
+            const std::string& a = args[i];
+            std::string name = a, value;
+            const auto eq = a.find('=');
+            if (a.rfind("--", 0) == 0 && eq != std::string::npos) name = a.substr(0, eq), value = a.substr(eq + 1);
+            if (std::find(switches.begin(), switches.end(), name) != switches.end()) {
+                flags_.push_back(name);
+            } else if (std::find(valued.begin(), valued.end(), name) != valued.end()) {
+                if (eq == std::string::npos || a.rfind("--", 0) != 0) {
+                    if (i + 1 >= args.size()) throw UsageError("option " + name + " needs a value");
+                    value = args[++i];
+                }
+                values_.push_back({name, value});
+            } else {
+                std::string known;
+                for (const auto& v : valued) known += " " + v;
+                for (const auto& s : switches) known += " " + s;
+                throw UsageError("unknown option '" + a + "'; this command takes:" + known);
+            }
+        }
+    }
+    bool has(const std::string& n) const {
+        for (const auto& [k, v] : values_)
+            if (k == n) return true;
+        return std::find(flags_.begin(), flags_.end(), n) != flags_.end();
+    }
+    std::string get(const std::string& n, const std::string& def = {}) const {
+        for (auto it = values_.rbegin(); it != values_.rend(); ++it)
+            if (it->first == n) return it->second;
+        return def;
+    }
+    std::vector<std::string> all(const std::string& n) const {
+        std::vector<std::string> r;
+        for (const auto& [k, v] : values_)
+            if (k == n) r.push_back(v);
+        return r;
+    }
+
+private:
+    std::vector<std::pair<std::string, std::string>> values_;
+    std::vector<std::string> flags_;
+};
+
 
 // Option values as the CLI, the GUI and `render` read them: the whole text must be the value, so "800x600junk",
 // "2.5" for a count and "" are refused. Each throws std::invalid_argument with the message for the user

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -86,7 +88,16 @@ long trailing_pid(const std::string& name, const std::string& prefix) {
     return pid;
 }
 
-bool pid_alive(long pid) { return pid > 0 && (::kill(pid_t(pid), 0) == 0 || errno == EPERM); }
+// A process that exists and is not a zombie. A zombie (killed, not yet reaped: in a container whose init never
+// reaps, it stays one) still answers kill(pid, 0), but it will never write again: its leftovers are collectable.
+bool pid_alive(long pid) {
+    if (pid <= 0 || !(::kill(pid_t(pid), 0) == 0 || errno == EPERM)) return false;
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line)) return true;  // no /proc: trust kill()
+    const size_t paren = line.rfind(')');        // "PID (comm) STATE …": comm may itself hold spaces and ')'
+    return paren == std::string::npos || paren + 2 >= line.size() || (line[paren + 2] != 'Z' && line[paren + 2] != 'X');
+}
 
 }  // namespace
 

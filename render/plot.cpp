@@ -105,6 +105,7 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
         float lx = origin.x + fs * 0.5f + ImGui::CalcTextSize(title).x + fs * 1.2f, ly = origin.y + fs * 0.2f;
         const float right = origin.x + size.x - fs * 0.6f;
         for (size_t k = 0; k < series.size(); ++k) {
+            if (series[k].label.empty()) continue;  // one entry stands for a group (e.g. every running trial)
             const float w = ImGui::CalcTextSize(series[k].label.c_str()).x + fs * 1.6f;
             if (lx + w > right && lx > origin.x + fs * 0.5f) lx = origin.x + fs * 0.5f, ly += row_h, legend_rows += 1;
             legend.push_back({lx, ly, k});

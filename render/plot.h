@@ -14,7 +14,7 @@ namespace dl {
 
 // Views of data the caller keeps (plots are drawn every frame; copying 10⁵ points each time would not do).
 struct PlotSeries {
-    std::string label;
+    std::string label;              // "" : no legend entry (a series that an earlier one's entry stands for)
     ImU32 color = IM_COL32(80, 160, 255, 255);
     std::span<const double> x, y;   // x ascending
     std::span<const double> lo, hi; // optional band (same length as x): drawn as a translucent area

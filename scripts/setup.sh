@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libeigen3-dev doctest-dev nlohmann-json3-dev libtomlplusplus-dev libstb-dev
       libimgui-dev libglfw3-dev libepoxy-dev libavcodec-dev libavformat-dev libswscale-dev libavutil-dev
-      xvfb xauth libgl1-mesa-dri libegl1 libegl-mesa0)
+      xvfb xauth libgl1-mesa-dri libegl1 libegl-mesa0 libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -19,7 +19,8 @@ Xvfb "$display" -screen 0 1920x1080x24 >/dev/null 2>&1 &
 xvfb=$!
 trap 'kill $app $xvfb 2>/dev/null || true' EXIT
 sleep 1
-DISPLAY=$display ./build/dreamlab gui --lesson "$lesson" --size 1920x1080 --play >"$out/app.log" 2>&1 &
+root=$PWD
+(cd "$out" && DISPLAY=$display exec "$root/build/dreamlab" gui --lesson "$lesson" --size 1920x1080 --play) >"$out/app.log" 2>&1 &
 app=$!
 sleep 5
 rss() { awk '/VmRSS/ {print int($2/1024)}' "/proc/$app/status"; }
@@ -48,6 +49,10 @@ while [ "$(date +%s)" -lt "$end" ]; do
   sleep 0.05
 done
 kill -0 "$app" 2>/dev/null || { echo "soak: FAILED: the app died at the end"; exit 1; }
+# What the input left on screen (which runs exist, what is open): F12 writes a screenshot into the app's folder.
+DISPLAY=$display xdotool key F12; sleep 3
+shot=$(ls "$out"/screenshots/*.png 2>/dev/null | tail -1 || true)
+[ -n "$shot" ] && echo "soak: the window at the end: $shot"
 growth=$((last - first))
 echo "soak: $events input events in $minutes min; RSS $first MB -> $last MB (growth $growth MB over $samples samples, limit $limit_mb MB)"
 [ "$growth" -le "$limit_mb" ] || { echo "soak: FAILED: memory grew by $growth MB"; exit 1; }

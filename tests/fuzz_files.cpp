@@ -1,5 +1,5 @@
 // A deterministic mutation fuzzer for every file format Dreamlab reads (config.json, agent.json + agent.ckpt,
-// model.json, lesson files). Each input is a file of the seed corpus (tests/corpus/FORMAT/, from real runs) changed
+// model.json, lesson files, sweep files and sweep.json). Each input is a file of the seed corpus (tests/corpus/FORMAT/, from real runs) changed
 // by a few mutations: bytes flipped, inserted, deleted, duplicated or cut; a number replaced by an interesting one
 // (0, -1, 2^31, 1e30, 1.5, ...); a value replaced by another JSON type; brackets nested deep; for a checkpoint,
 // a header field changed and the checksum recomputed so the mutation reaches past it. The loader must either
@@ -27,12 +27,15 @@
 #include <vector>
 
 #include "base/files.h"
+#include "base/json.h"
 #include "base/params.h"
 #include "base/rng.h"
 #include "core/nn/layers.h"
 #include "core/rl/agent.h"
 #include "core/rl/tabular.h"
 #include "core/session/lesson.h"
+#include "core/session/sweep.h"
+#include "core/session/run_config.h"
 #include "core/session/run_store.h"
 #include "envs/env.h"
 #include "envs/registry.h"
@@ -190,11 +193,24 @@ bool load_lesson_file(const fs::path& file) {
     return true;
 }
 
+// A sweep file: parsed, expanded and every configuration checked (no trial runs).
+bool load_sweep_file(const fs::path& file) {
+    const Sweep s = parse_sweep(slurp(file), file.string());
+    return !sweep_trials(s).empty();
+}
+
+// A sweep directory's sweep.json, as every worker reads it; an accepted one gives every trial's config.
+bool load_sweep_json(const fs::path& file) {
+    const Sweep s = sweep_from_json(read_json_file(file), file.string());
+    for (const SweepTrial& t : sweep_trials(s)) validate_config(trial_config(s, t));
+    return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     if (argc < 4) {
-        std::cerr << "usage: fuzz_files config|agent|model|lesson CORPUS_DIR OUT_DIR [--seconds S] [--min-inputs N] [--seed K] [--hang S]\n";
+        std::cerr << "usage: fuzz_files config|agent|model|lesson|sweep|sweep_json CORPUS_DIR OUT_DIR [--seconds S] [--min-inputs N] [--seed K] [--hang S]\n";
         return 2;
     }
     const std::string format = argv[1];
@@ -214,8 +230,8 @@ int main(int argc, char** argv) {
         }
     }
     const bool dirs = format == "agent" || format == "model";
-    if (!dirs && format != "config" && format != "lesson") {
-        std::cerr << "fuzz_files: unknown format " << format << " (config, agent, model, lesson)\n";
+    if (!dirs && format != "config" && format != "lesson" && format != "sweep" && format != "sweep_json") {
+        std::cerr << "fuzz_files: unknown format " << format << " (config, agent, model, lesson, sweep, sweep_json)\n";
         return 2;
     }
     std::vector<fs::path> seeds;
@@ -266,7 +282,8 @@ int main(int argc, char** argv) {
         started_ms = now_ms();
         try {
             const bool ok = format == "config" ? load_config(last) : format == "agent" ? load_agent_dir(last)
-                          : format == "model"  ? load_model_dir(last) : load_lesson_file(last);
+                          : format == "model"  ? load_model_dir(last) : format == "lesson" ? load_lesson_file(last)
+                          : format == "sweep"  ? load_sweep_file(last) : load_sweep_json(last);
             accepted += ok;
         } catch (const ParamError&) {
             ++refusals["ParamError"];

@@ -52,6 +52,27 @@ file(SIZE ${OUT}/gradient-estimators.png size)
 if(size LESS 20000)
   message(FATAL_ERROR "gradient-estimators.png is suspiciously small (${size} bytes)")
 endif()
+# The sweep lesson: its sweep runs on the window's worker threads into sweeps/hyperparameter-sweep/ (in OUT) while the
+# explorer draws the heatmap, the sensitivity plot and the curves as trials finish. 150 frames: some trials are done.
+execute_process(
+  COMMAND ${XVFB_RUN} -a -s "-screen 0 1600x1000x24" ${DREAMLAB} gui --frames 150 --lesson hyperparameter-sweep
+          --screenshot ${OUT}/hyperparameter-sweep.png --size 1600x960
+  WORKING_DIRECTORY ${OUT} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 240)
+message("${out}${err}")
+if(NOT rc EQUAL 0 OR NOT EXISTS ${OUT}/hyperparameter-sweep.png OR NOT EXISTS ${OUT}/sweeps/hyperparameter-sweep/sweep.json)
+  message(FATAL_ERROR "GUI on the sweep lesson exited with ${rc}, or wrote no screenshot or no sweep directory")
+endif()
+file(GLOB done_trials ${OUT}/sweeps/hyperparameter-sweep/trials/c*/config.json)
+list(LENGTH done_trials n_done)
+if(n_done LESS 1)
+  message(FATAL_ERROR "the sweep lesson finished no trial in 150 frames")
+endif()
+list(APPEND shots ${OUT}/hyperparameter-sweep.png)
+# A bad sweep directory is refused before any window opens.
+execute_process(COMMAND ${DREAMLAB} gui --sweep ${OUT}/no-such-sweep RESULT_VARIABLE rc5 ERROR_VARIABLE err5 OUTPUT_QUIET)
+if(NOT rc5 EQUAL 2 OR NOT err5 MATCHES "not a sweep directory")
+  message(FATAL_ERROR "gui --sweep of a missing directory should exit 2 saying so; got ${rc5}: ${err5}")
+endif()
 # The screenshot must not be a blank frame: PNG of a uniform picture compresses to almost nothing.
 execute_process(COMMAND ${CMAKE_COMMAND} -E env --unset=DISPLAY --unset=WAYLAND_DISPLAY ${DREAMLAB} gui
                 RESULT_VARIABLE rc2 ERROR_VARIABLE err2 OUTPUT_QUIET)

@@ -168,6 +168,11 @@ TEST_CASE("bad lessons are refused naming the file, the line, the field and what
     const std::string restart = "title = \"p\"\n[[runs]]\nenv.id = \"CartPole-v1\"\nalgo.id = \"ppo\"\n[[beats]]\nset = { num_envs = 4 }\n";
     CHECK(error_of(restart).find("bad.toml:6: beats[0].set.num_envs: num_envs takes effect only when a run restarts") == 0);
     CHECK(error_of("title = \"no runs\"\n").find("a lesson needs at least one [[runs]]") != std::string::npos);
+    // A sweep lesson names a sweep file that loads; a sweep file is only for a sweep lesson.
+    CHECK(error_of("title = \"s\"\nview = \"sweep\"\n").find("bad.toml:2: sweep: missing") == 0);
+    CHECK(error_of("title = \"s\"\nview = \"sweep\"\nsweep = \"/nonexistent/s.toml\"\n").find("bad.toml:3: sweep: cannot read sweep file") == 0);
+    CHECK(error_of(with("title = \"Q-learning vs SARSA\"", "title = \"x\"\nsweep = \"s.toml\"")).find("sweep: a sweep file is for a lesson with view") !=
+          std::string::npos);
     CHECK_THROWS_WITH(load_lesson("/nonexistent/x.toml"), doctest::Contains("/nonexistent/x.toml: cannot read"));
 }
 

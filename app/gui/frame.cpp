@@ -88,6 +88,22 @@ void menu_bar(App& app, bool& quit) {
             ImGui::TextDisabled("or drop a train --out directory on the window");
             ImGui::EndMenu();
         }
+        if (ImGui::BeginMenu("Open sweep")) {  // the sweep directories under ./sweeps (the GUI's own, and yours)
+            std::vector<std::string> dirs;
+            std::error_code ec;
+            for (const auto& e : std::filesystem::directory_iterator("sweeps", ec)) {
+                if (std::filesystem::exists(e.path() / "sweep.json")) dirs.push_back(e.path().string());
+                if (std::filesystem::exists(e.path() / "out" / "sweep.json")) dirs.push_back((e.path() / "out").string());
+            }
+            std::sort(dirs.begin(), dirs.end());
+            for (const std::string& d : dirs)
+                if (ImGui::MenuItem(d.c_str())) open_sweep(app, d);
+            if (dirs.empty()) ImGui::TextDisabled("no sweep under ./sweeps yet");
+            ImGui::Separator();
+            ImGui::TextDisabled("or drop a sweep directory on the window, or: dreamlab gui --sweep DIR");
+            ImGui::EndMenu();
+        }
+        if (ImGui::MenuItem("Sweep the selected run…")) start_sweep_form(app);
         if (ImGui::MenuItem("Save as lesson…")) save_lesson_from_app(app);
         if (ImGui::IsItemHovered()) ImGui::SetTooltip("writes the runs, their hyperparameters and the transport as a lesson file to edit");
         ImGui::Separator();
@@ -114,6 +130,8 @@ void menu_bar(App& app, bool& quit) {
         ImGui::Separator();
         if (ImGui::MenuItem("Gradient estimators (concept)", nullptr, app.view == App::View::GradEstimators))
             app.view = app.view == App::View::GradEstimators ? App::View::Lab : App::View::GradEstimators;
+        if (ImGui::MenuItem("Sweep explorer", nullptr, app.view == App::View::Sweep))
+            app.view = app.view == App::View::Sweep ? App::View::Lab : App::View::Sweep;
         ImGui::EndMenu();
     }
     // While recording, the window's title says so (nothing about the recording is drawn into the video).
@@ -153,6 +171,12 @@ void layout_stage(App& app, ImVec2 o, ImVec2 sz, ImGuiWindowFlags flags, const s
     if (app.view == App::View::GradEstimators) {
         place(0, 0, sz.x, sz.y);
         if (ImGui::Begin("Gradient estimators", nullptr, flags)) record("Gradient estimators"), panel_grad_estimators(app);
+        ImGui::End();
+        return;
+    }
+    if (app.view == App::View::Sweep) {
+        place(0, 0, sz.x, sz.y);
+        if (ImGui::Begin("Sweep explorer", nullptr, flags)) record("Sweep explorer"), panel_sweep(app);
         ImGui::End();
         return;
     }
@@ -275,6 +299,10 @@ void layout_and_draw(App& app) {
     if (app.view == App::View::GradEstimators) {  // a concept panel takes the place of the env, values and plots
         place(left, 0, sz.x - left, sz.y);
         if (ImGui::Begin("Gradient estimators", nullptr, flags)) record("Gradient estimators"), panel_grad_estimators(app);
+        ImGui::End();
+    } else if (app.view == App::View::Sweep) {  // the sweep explorer too
+        place(left, 0, sz.x - left, sz.y);
+        if (ImGui::Begin("Sweep explorer", nullptr, flags)) record("Sweep explorer"), panel_sweep(app);
         ImGui::End();
     } else {
         const float env_w = std::min((sz.x - left) * (app.ui_scale() > 1.4f ? 0.28f : 0.34f), top_h * 0.95f);

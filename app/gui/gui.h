@@ -85,7 +85,7 @@ struct App {
     std::string setup_error;
 
     // Views.
-    enum class View { Lab, GradEstimators } view = View::Lab;  // the dashboard, or a concept panel in its place
+    enum class View { Lab, GradEstimators, Sweep } view = View::Lab;  // the dashboard, or a concept panel or the sweep explorer in its place
     // Presentation mode (F5, View menu; Esc leaves it): the lesson's stage views large, controls hidden, the caption
     // bar, and text at least 1.9× (28 px captions and axis labels at font scale 1) for the back of a lecture hall.
     bool stage = false;
@@ -104,6 +104,8 @@ struct App {
     std::shared_ptr<struct PixelPanelState> pixel_panel;
     // Dream vs reality (world-model learners): its state lives in panel_dream.cpp.
     std::shared_ptr<struct DreamPanelState> dream_panel;
+    // The sweep explorer (panel_sweep.cpp): the open sweep directory, a sweep running here, the views' choices.
+    std::shared_ptr<struct SweepPanelState> sweep_panel;
     // Offline rendering (dreamlab render): the renderer drives every session in lock step with the video, so the
     // transport never touches the sessions' controls and runs start paused; no menu bar.
     bool offline = false;
@@ -193,6 +195,12 @@ void panel_dream_transitions(App& app);  // world-model learners on Frozen Lake:
 int keyboard_action(int& latched);
 void panel_plots(App& app);
 void panel_grad_estimators(App& app);  // concept: score-function, baseline, pathwise, Gumbel-softmax estimators
+// The sweep explorer (panel_sweep.cpp): heatmap, sensitivity, learning curves, trials, parallel coordinates.
+void panel_sweep(App& app);
+void open_sweep(App& app, const std::string& dir);  // a sweep directory (running or done): the explorer shows it
+// Runs a sweep file into out_dir on this machine's cores (resuming what is there) and shows it filling in.
+void open_sweep_file(App& app, const std::string& file, const std::string& out_dir);
+void start_sweep_form(App& app);                   // the explorer's "Sweep this run" form, for the selected run
 
 // Widgets shared by panels.
 bool param_editor(ArgsBase& args, std::vector<std::pair<std::string, std::string>>& changed, bool show_apply);

@@ -24,6 +24,7 @@
 #include "app/cli.h"
 #include "app/gui/gui.h"
 #include "base/files.h"
+#include "core/session/sweep.h"
 
 namespace dl {
 
@@ -35,6 +36,8 @@ struct GuiOptions {
     bool lessons = false;           // open Lessons → All lessons at the start
     std::string record;             // MP4 recorded from the first frame
     std::string lesson = "lake";    // a shipped lesson's name (its file's stem) or a lesson file
+    bool lesson_set = false;        // named on the command line (else --sweep opens the explorer alone)
+    std::string sweep;              // a sweep directory to open in the explorer
     bool play = false, play_set = false;
     bool unthrottled = false;
     bool stage = false;             // open in presentation mode
@@ -59,7 +62,8 @@ GuiOptions parse_gui_args(const std::vector<std::string>& args) {
             if (a == "--frames") o.frames = int(parse_integer_option("--frames", value(i), 1, 10000000));
             else if (a == "--screenshot") o.screenshot = value(i);
             else if (a == "--record") o.record = value(i);
-            else if (a == "--lesson" || a == "--preset") o.lesson = value(i);
+            else if (a == "--lesson" || a == "--preset") o.lesson = value(i), o.lesson_set = true;
+            else if (a == "--sweep") o.sweep = value(i);
             else if (a == "--play") o.play = o.play_set = true;
             else if (a == "--paused") o.play = false, o.play_set = true;
             else if (a == "--unthrottled") o.unthrottled = true;
@@ -120,6 +124,12 @@ int run_gui(const std::vector<std::string>& args) {
         std::cerr << "dreamlab: --lesson " << opt.lesson << ": " << e.what() << "\n  shipped lessons:" << names << "\n";
         return 2;
     }
+    if (!opt.sweep.empty()) try {  // checked before any window opens, like the lesson
+            load_sweep_dir(opt.sweep);
+        } catch (const std::exception& e) {
+            std::cerr << "dreamlab: --sweep " << opt.sweep << ": " << e.what() << "\n";
+            return 2;
+        }
     const char* display = std::getenv("DISPLAY");
     const char* wayland = std::getenv("WAYLAND_DISPLAY");
     if ((!display || !*display) && (!wayland || !*wayland)) {
@@ -174,7 +184,8 @@ int run_gui(const std::vector<std::string>& args) {
     {
         App app;
         app.font_scale = opt.font_scale;
-        open_lesson(app, first);
+        if (opt.sweep.empty() || opt.lesson_set) open_lesson(app, first);
+        if (!opt.sweep.empty()) open_sweep(app, opt.sweep);
         if (opt.stage) toggle_stage(app);
         app.lesson_browser = opt.lessons;
         glfwSetWindowUserPointer(window, &app);
@@ -232,7 +243,9 @@ int run_gui(const std::vector<std::string>& args) {
                 if (ImGui::IsKeyPressed(GLFW_KEY_LEFT, false)) lesson_back(app);
             }
             if (!app.dropped.empty()) {  // a lesson file, or a trained agent's directory, dropped on the window
-                if (std::filesystem::is_directory(app.dropped)) {
+                if (std::filesystem::exists(std::filesystem::path(app.dropped) / "sweep.json")) {
+                    open_sweep(app, app.dropped);  // a sweep directory: the explorer
+                } else if (std::filesystem::is_directory(app.dropped)) {
                     try {
                         open_trained_agent(app, resolve_agent_dir(app.dropped));
                     } catch (const std::exception& e) {

@@ -119,6 +119,8 @@ void open_lesson(App& app, std::shared_ptr<const Lesson> lesson) {
     set_transport(app, lp.play, lp.speed);  // before the runs start: they take it from the app
     app.view = lp.lesson->view == "gradient-estimators" ? App::View::GradEstimators : App::View::Lab;
     for (const RunConfig& c : lp.lesson->runs) add_run(app, c);
+    // A sweep lesson runs its sweep file into sweeps/<slug>/ (resumed when it is there: a second showing is instant).
+    if (lp.lesson->view == "sweep") open_sweep_file(app, lp.lesson->sweep, "sweeps/" + lp.lesson->slug);
     app.selected = 0;
     load_draft(app);
 }
@@ -170,7 +172,7 @@ void save_lesson_from_app(App& app) {
     for (const auto& r : app.runs) l.runs.push_back(r->cfg);
     l.play = app.playing;
     l.speed = app.unthrottled ? 0 : app.speed;
-    l.view = app.view == App::View::GradEstimators ? "gradient-estimators" : "lab";
+    l.view = app.view == App::View::GradEstimators ? "gradient-estimators" : "lab";  // a sweep is saved as its own file
     if (app.lesson.lesson) l.stage = app.lesson.lesson->stage;
     LessonBeat start;
     start.trigger.kind = BeatTrigger::Start;

@@ -118,7 +118,9 @@ void panel_setup(App& app) {
     ImGui::TextDisabled("RUNS (curves overlaid; click to edit)");
     ImGui::PopTextWrapPos();
     if (app.runs.empty())
-        ImGui::TextWrapped("No runs: this lesson is a concept view. Pick a training lesson from the Lessons menu.");
+        ImGui::TextWrapped(app.view == App::View::Sweep
+                               ? "No runs: the explorer shows the sweep's trials; open one as a run from its Trials tab, or pick a lesson."
+                               : "No runs: this lesson is a concept view. Pick a training lesson from the Lessons menu.");
     for (int i = 0; i < int(app.runs.size()); ++i) {
         RunSlot& r = *app.runs[i];
         ImGui::PushID(r.id);
@@ -164,6 +166,9 @@ void panel_setup(App& app) {
         load_draft(app);
     }
     ImGui::EndDisabled();
+    same_line_if_fits(button_width("Sweep..."));
+    if (ImGui::Button("Sweep...") && app.current()) start_sweep_form(app);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("many runs of the selected one: up to two hyperparameters x values x seeds, shown in the sweep explorer");
     ImGui::Separator();
 
     RunSlot* run = app.current();

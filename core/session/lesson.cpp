@@ -11,83 +11,19 @@
 
 #include <toml++/toml.h>
 
+#include "core/session/toml_fields.h"
+
 #include "base/params.h"
 #include "core/algos/registry.h"
 #include "core/rl/agent.h"
 #include "core/session/run_config.h"
+#include "core/session/sweep.h"
 #include "envs/registry.h"
 
 namespace dl {
 
 namespace {
 
-// [SECTION] Checking helpers: every error names the file, the line and the field
-
-struct Where {
-    const std::string& file;
-    [[noreturn]] void fail(const toml::node* n, const std::string& field, const std::string& what) const {
-        const int line = n ? int(n->source().begin.line) : 0;
-        throw LessonError(file + ":" + std::to_string(line) + ": " + field + ": " + what);
-    }
-    // Refuses keys a table may not have, listing the ones it may.
-    void only(const toml::table& t, const std::string& field, std::initializer_list<const char*> allowed) const {
-        for (auto&& [k, v] : t) {
-            bool ok = false;
-            for (const char* a : allowed) ok = ok || k.str() == a;
-            if (ok) continue;
-            std::string list;
-            for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-            fail(&v, field.empty() ? std::string(k.str()) : field + "." + std::string(k.str()),
-                 "unknown key; allowed here: " + list);
-        }
-    }
-    std::string text(const toml::node* n, const std::string& field) const {
-        if (!n->is_string()) fail(n, field, "expected a string in quotes");
-        return std::string(**n->as_string());
-    }
-    int64_t integer(const toml::node* n, const std::string& field, int64_t lo, int64_t hi) const {
-        if (!n->is_integer()) fail(n, field, "expected a whole number in " + range_text(lo, hi));
-        const int64_t v = **n->as_integer();
-        if (v < lo || v > hi) fail(n, field, std::to_string(v) + " is outside " + range_text(lo, hi));
-        return v;
-    }
-    double number(const toml::node* n, const std::string& field) const {
-        if (n->is_integer()) return double(**n->as_integer());
-        if (n->is_floating_point() && std::isfinite(**n->as_floating_point())) return **n->as_floating_point();
-        fail(n, field, "expected a finite number");
-    }
-    bool flag(const toml::node* n, const std::string& field) const {
-        if (!n->is_boolean()) fail(n, field, "expected true or false");
-        return **n->as_boolean();
-    }
-    const toml::table& table(const toml::node* n, const std::string& field) const {
-        if (!n->is_table()) fail(n, field, "expected a table ({ key = value, … } or a [section])");
-        return *n->as_table();
-    }
-};
-
-// A hyperparameter or env argument as the text the declared parameters parse (numbers shortest, flags as words).
-std::string value_text(const Where& w, const toml::node* n, const std::string& field) {
-    if (n->is_string()) return std::string(**n->as_string());
-    if (n->is_boolean()) return **n->as_boolean() ? "true" : "false";
-    if (n->is_integer()) return std::to_string(**n->as_integer());
-    if (n->is_floating_point()) return format_number(**n->as_floating_point());
-    w.fail(n, field, "expected a number, true/false or a string");
-}
-
-std::map<std::string, std::string> args_of(const Where& w, const toml::node* n, const std::string& field,
-                                           std::map<std::string, const toml::node*>& nodes) {
-    std::map<std::string, std::string> m;
-    if (!n) return m;
-    for (auto&& [k, v] : w.table(n, field)) {
-        const std::string name(k.str());
-        m[name] = value_text(w, &v, field + "." + name);
-        nodes[name] = &v;
-    }
-    return m;
-}
-
-const toml::node* get(const toml::table& t, const char* key) { return t.get(key); }
 
 // A speed: steps per second in [1, 100000], or "unlimited" (0).
 double parse_speed(const Where& w, const toml::node* s, const std::string& field) {
@@ -104,60 +40,6 @@ std::string parse_view(const Where& w, const toml::node* v, const std::string& f
     if (std::find(views.begin(), views.end(), name) == views.end() && name.rfind("plot:", 0) != 0)
         w.fail(v, field, "\"" + name + "\" is not a view; allowed: environment, values, compare, plots, dream, or plot:<metric>");
     return name;
-}
-
-RunConfig parse_run(const Where& w, const toml::table& t, const std::string& field, const std::filesystem::path& base) {
-    w.only(t, field, {"env", "algo", "seed"});
-    RunConfig c;
-    const toml::node* env = get(t, "env");
-    const toml::node* algo = get(t, "algo");
-    if (!env) w.fail(&t, field, "missing env (env.id = \"FrozenLake-v1\", env.args = { … })");
-    if (!algo) w.fail(&t, field, "missing algo (algo.id = \"q_learning\", algo.args = { … })");
-    const toml::table& et = w.table(env, field + ".env");
-    const toml::table& at = w.table(algo, field + ".algo");
-    w.only(et, field + ".env", {"id", "args"});
-    w.only(at, field + ".algo", {"id", "args"});
-    if (!get(et, "id")) w.fail(env, field + ".env.id", "missing");
-    if (!get(at, "id")) w.fail(algo, field + ".algo.id", "missing");
-    c.env_id = w.text(get(et, "id"), field + ".env.id");
-    c.algo_id = w.text(get(at, "id"), field + ".algo.id");
-    try {
-        find_env(c.env_id);
-    } catch (const ParamError& e) {
-        w.fail(get(et, "id"), field + ".env.id", e.what());
-    }
-    try {
-        find_algo(c.algo_id);
-    } catch (const ParamError& e) {
-        w.fail(get(at, "id"), field + ".algo.id", e.what());
-    }
-    std::map<std::string, const toml::node*> env_nodes, algo_nodes;
-    c.env_args = args_of(w, get(et, "args"), field + ".env.args", env_nodes);
-    c.algo_args = args_of(w, get(at, "args"), field + ".algo.args", algo_nodes);
-    // Each argument alone first, so the error points at its line; then the whole config (env and algorithm fit).
-    for (const auto& [k, v] : c.env_args) try {
-            make_env_args(c.env_id, {{k, v}});
-        } catch (const std::exception& e) {
-            w.fail(env_nodes[k], field + ".env.args." + k, e.what());
-        }
-    for (const auto& [k, v] : c.algo_args) try {
-            make_algo_args(c.algo_id, {{k, v}});
-        } catch (const std::exception& e) {
-            w.fail(algo_nodes[k], field + ".algo.args." + k, e.what());
-        }
-    // A trained agent's directory is relative to the lesson file (or the name of a pretrained one).
-    if (c.algo_id == "trained" && c.algo_args.count("agent")) try {
-            c.algo_args["agent"] = resolve_agent_dir(c.algo_args["agent"], base.string());
-        } catch (const std::invalid_argument& e) {
-            w.fail(algo_nodes["agent"], field + ".algo.args.agent", e.what());
-        }
-    if (const toml::node* s = get(t, "seed")) c.seed = uint64_t(w.integer(s, field + ".seed", 0, int64_t(1) << 53));
-    try {
-        validate_config(c);
-    } catch (const std::exception& e) {
-        w.fail(&t, field, e.what());
-    }
-    return c;
 }
 
 // A declared integer of a run's algorithm, or -1 where it has none (the budgets a trigger is checked against).
@@ -325,14 +207,14 @@ std::string LessonBeat::label() const {
 }
 
 Lesson parse_lesson(const std::string& text, const std::string& name) {
-    const Where w{name};
+    const Where w{name, [](const std::string& m) { throw LessonError(m); }};
     toml::table root;
     try {
         root = toml::parse(text, name);
     } catch (const toml::parse_error& e) {
         throw LessonError(name + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
     }
-    w.only(root, "", {"title", "description", "order", "view", "play", "speed", "stage", "runs", "beats"});
+    w.only(root, "", {"title", "description", "order", "view", "sweep", "play", "speed", "stage", "runs", "beats"});
     Lesson l;
     l.file = name;
     l.slug = std::filesystem::path(name).stem().string();
@@ -342,8 +224,21 @@ Lesson parse_lesson(const std::string& text, const std::string& name) {
     if (const toml::node* o = get(root, "order")) l.order = int(w.integer(o, "order", 0, 1000000));
     if (const toml::node* v = get(root, "view")) {
         l.view = w.text(v, "view");
-        if (l.view != "lab" && l.view != "gradient-estimators")
-            w.fail(v, "view", "\"" + l.view + "\" is not a view; allowed: \"lab\" (the runs) or \"gradient-estimators\"");
+        if (l.view != "lab" && l.view != "gradient-estimators" && l.view != "sweep")
+            w.fail(v, "view", "\"" + l.view + "\" is not a view; allowed: \"lab\" (the runs), \"gradient-estimators\" or \"sweep\"");
+    }
+    if (const toml::node* sw = get(root, "sweep")) {
+        if (l.view != "sweep") w.fail(sw, "sweep", "a sweep file is for a lesson with view = \"sweep\"");
+        std::filesystem::path p = w.text(sw, "sweep");
+        if (p.is_relative()) p = std::filesystem::path(name).parent_path() / p;
+        try {
+            load_sweep(p);  // checked now: a lesson never opens on a sweep that cannot run
+        } catch (const std::exception& e) {
+            w.fail(sw, "sweep", e.what());
+        }
+        l.sweep = p.lexically_normal().string();
+    } else if (l.view == "sweep") {
+        w.fail(get(root, "view"), "sweep", "missing: view = \"sweep\" runs a sweep file (sweep = \"../sweeps/x.toml\")");
     }
     if (const toml::node* p = get(root, "play")) l.play = w.flag(p, "play");
     if (const toml::node* s = get(root, "speed")) l.speed = parse_speed(w, s, "speed");
@@ -434,48 +329,26 @@ bool LessonTimeline::due(const std::vector<RunProgress>& runs) const {
 
 // [SECTION] Writing
 
-namespace {
-
-std::string quoted(const std::string& s) {
-    std::string o = "\"";
-    for (char c : s) {
-        if (c == '"' || c == '\\') o += '\\', o += c;
-        else if (c == '\n') o += "\\n";
-        else o += c;
-    }
-    return o + "\"";
-}
-
-std::string inline_args(const std::map<std::string, std::string>& m) {
-    std::string s = "{";
-    bool first = true;
-    for (const auto& [k, v] : m) {
-        s += std::string(first ? " " : ", ") + k + " = " + quoted(v);
-        first = false;
-    }
-    return s + (m.empty() ? "}" : " }");
-}
-
-}  // namespace
 
 std::string lesson_to_toml(const Lesson& l) {
     std::ostringstream o;
     o << "# A Dreamlab lesson (README: \"Lessons\"). Edit the runs, the stage and the beats; dreamlab gui --lesson FILE.\n";
-    o << "title = " << quoted(l.title) << "\n";
-    if (!l.description.empty()) o << "description = " << quoted(l.description) << "\n";
+    o << "title = " << toml_quoted(l.title) << "\n";
+    if (!l.description.empty()) o << "description = " << toml_quoted(l.description) << "\n";
     o << "order = " << l.order << "\n";
-    if (l.view != "lab") o << "view = " << quoted(l.view) << "\n";
+    if (l.view != "lab") o << "view = " << toml_quoted(l.view) << "\n";
+    if (!l.sweep.empty()) o << "sweep = " << toml_quoted(l.sweep) << "\n";
     o << "play = " << (l.play ? "true" : "false") << "\n";
     o << "speed = " << (l.speed <= 0 ? std::string("\"unlimited\"") : format_number(l.speed)) << "\n";
     if (!l.stage.empty()) {
         o << "stage = [";
-        for (size_t i = 0; i < l.stage.size(); ++i) o << (i ? ", " : "") << quoted(l.stage[i]);
+        for (size_t i = 0; i < l.stage.size(); ++i) o << (i ? ", " : "") << toml_quoted(l.stage[i]);
         o << "]\n";
     }
     for (const RunConfig& r : l.runs) {
         o << "\n[[runs]]\n";
-        o << "env = { id = " << quoted(r.env_id) << ", args = " << inline_args(r.env_args) << " }\n";
-        o << "algo = { id = " << quoted(r.algo_id) << ", args = " << inline_args(r.algo_args) << " }\n";
+        o << "env = { id = " << toml_quoted(r.env_id) << ", args = " << toml_inline_args(r.env_args) << " }\n";
+        o << "algo = { id = " << toml_quoted(r.algo_id) << ", args = " << toml_inline_args(r.algo_args) << " }\n";
         o << "seed = " << r.seed << "\n";
     }
     for (const LessonBeat& b : l.beats) {
@@ -491,17 +364,17 @@ std::string lesson_to_toml(const Lesson& l) {
             if (t.run) o << ", run = " << t.run;
             o << " }\n";
         }
-        if (!b.caption.empty()) o << "caption = " << quoted(b.caption) << "\n";
+        if (!b.caption.empty()) o << "caption = " << toml_quoted(b.caption) << "\n";
         if (b.play) o << (*b.play ? "play = true\n" : "pause = true\n");
         if (b.speed) o << "speed = " << (*b.speed <= 0 ? std::string("\"unlimited\"") : format_number(*b.speed)) << "\n";
         if (!b.set.empty()) {
             if (b.set[0].run >= 0) o << "run = " << b.set[0].run << "\n";
             o << "set = {";
-            for (size_t i = 0; i < b.set.size(); ++i) o << (i ? ", " : " ") << b.set[i].name << " = " << quoted(b.set[i].value);
+            for (size_t i = 0; i < b.set.size(); ++i) o << (i ? ", " : " ") << b.set[i].name << " = " << toml_quoted(b.set[i].value);
             o << " }\n";
         }
-        if (!b.view.empty()) o << "view = " << quoted(b.view) << "\n";
-        if (!b.load_agent.empty()) o << "load_agent = " << quoted(b.load_agent) << "\n";
+        if (!b.view.empty()) o << "view = " << toml_quoted(b.view) << "\n";
+        if (!b.load_agent.empty()) o << "load_agent = " << toml_quoted(b.load_agent) << "\n";
         if (b.play_greedy) o << "play_greedy = " << b.play_greedy << "\n";
         if (b.branch_dream) o << "branch_dream = true\n";
         if (b.select >= 0) o << "select = " << b.select << "\n";

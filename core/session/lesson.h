@@ -69,7 +69,10 @@ struct Lesson {
     std::vector<RunConfig> runs;
     bool play = false;                  // start playing (else paused: the presenter presses Play or →)
     double speed = 30;                  // env steps per second at the start; 0 = no limit
-    std::string view = "lab";           // "lab" (the dashboard of runs) or "gradient-estimators" (the concept panel)
+    std::string view = "lab";           // "lab" (the dashboard of runs), "gradient-estimators" (the concept panel) or
+                                        // "sweep" (the sweep explorer, running `sweep`)
+    std::string sweep;                  // view = "sweep": the sweep file (resolved: relative to the lesson file), run
+                                        // on this machine's cores into sweeps/<slug>/ (resumed if it is there)
     std::vector<std::string> stage;     // the views on stage, in order
     std::vector<LessonBeat> beats;
 };

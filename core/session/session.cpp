@@ -114,11 +114,12 @@ std::string diverged_message(const RunContext& ctx, ArgsBase& args, const std::s
     return m;
 }
 
-std::unique_ptr<RunContext> run_headless(const RunConfig& cfg) {
+std::unique_ptr<RunContext> run_headless(const RunConfig& cfg, std::function<bool(RunContext&)> on_episode) {
     validate_config(cfg);
     auto args = make_algo_args(cfg.algo_id, cfg.algo_args);
     auto ctx = std::make_unique<RunContext>(cfg);
     ctx->bind_args(args.get());
+    if (on_episode) ctx->on_episode(std::move(on_episode));
     try {
         find_algo(cfg.algo_id).run(*args, *ctx);
     } catch (const nn::NonFiniteError& e) {

@@ -1,6 +1,7 @@
 // Session — one run on its own worker thread (or, run_headless, on the calling thread). The algorithm runs unchanged (the same function the CLI
 // calls); the owner steers it through RunControls and reads what it publishes without ever waiting.
 #pragma once
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -62,7 +63,8 @@ struct TrainingDiverged : std::runtime_error {
 
 // Runs `cfg` to completion on the calling thread (CLI, tests, benchmarks). The context holds the metrics and
 // the final snapshot afterwards. Throws ParamError on a bad config, TrainingDiverged on NaN.
-std::unique_ptr<RunContext> run_headless(const RunConfig& cfg);
+// `on_episode`, if given, is called after every finished episode (its row is in the metrics); returning false stops.
+std::unique_ptr<RunContext> run_headless(const RunConfig& cfg, std::function<bool(RunContext&)> on_episode = {});
 
 // What a user reads when training diverges: where (update, env step), what was not finite, and the
 // hyperparameters to suspect first (the step sizes and the gradient clip, with their values).
