@@ -66,13 +66,6 @@ std::map<std::string, std::string> parse_assignments(const std::vector<std::stri
     return m;
 }
 
-int64_t parse_count(const std::string& name, const std::string& v, int64_t lo, int64_t hi) {
-    try {
-        return parse_integer_option(name, v, lo, hi);
-    } catch (const std::invalid_argument& e) {
-        throw UsageError(e.what());
-    }
-}
 
 const char* type_name(ParamType t) {
     switch (t) {
@@ -156,7 +149,7 @@ int cmd_list(const Options& o, std::ostream& out) {
 
 uint64_t parse_seed(const Options& o, uint64_t def) {
     if (!o.has("--seed")) return def;
-    return uint64_t(parse_count("--seed", o.get("--seed"), 0, int64_t(1) << 53));
+    return uint64_t(count_option("--seed", o.get("--seed"), 0, int64_t(1) << 53));
 }
 
 int cmd_train(const Options& o, std::ostream& out, std::ostream& err) {
@@ -227,14 +220,14 @@ struct EpisodeRecorder {
 };
 
 int cmd_eval(const Options& o, std::ostream& out) {
-    const int64_t episodes = o.has("--episodes") ? parse_count("--episodes", o.get("--episodes"), 1, 100000000) : 1000;
+    const int64_t episodes = o.has("--episodes") ? count_option("--episodes", o.get("--episodes"), 1, 100000000) : 1000;
     const uint64_t seed = parse_seed(o, 1);
     EpisodeRecorder rec;
     EvalFrameFn on_frame;
     if (o.has("--video")) {
         rec.path = o.get("--video");
-        rec.episodes = o.has("--video-episodes") ? parse_count("--video-episodes", o.get("--video-episodes"), 1, 1000) : 3;
-        rec.fps = int(o.has("--fps") ? parse_count("--fps", o.get("--fps"), 1, 120) : 0);  // 0: the env's own
+        rec.episodes = o.has("--video-episodes") ? count_option("--video-episodes", o.get("--video-episodes"), 1, 1000) : 3;
+        rec.fps = int(o.has("--fps") ? count_option("--fps", o.get("--fps"), 1, 120) : 0);  // 0: the env's own
         rec.overlay = o.has("--overlay");
         on_frame = std::ref(rec);
     } else if (o.has("--video-episodes") || o.has("--fps") || o.has("--overlay")) {
@@ -371,6 +364,14 @@ double parse_number_option(const std::string& name, const std::string& v, double
     if (!end || *end || !(x >= lo && x <= hi))
         throw std::invalid_argument(name + "=" + v + " is not allowed: expected a number in " + range_text(lo, hi));
     return x;
+}
+
+int64_t count_option(const std::string& name, const std::string& v, int64_t lo, int64_t hi) {
+    try {
+        return parse_integer_option(name, v, lo, hi);
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(e.what());
+    }
 }
 
 Size parse_size_option(const std::string& name, const std::string& v, Size min, Size max) {

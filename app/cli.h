@@ -88,4 +88,7 @@ struct Size {
 };
 Size parse_size_option(const std::string& name, const std::string& value, Size min, Size max);
 
+// An integer option of a subcommand; a bad value is a UsageError (exit code 2) naming it and the allowed range.
+int64_t count_option(const std::string& name, const std::string& value, int64_t lo, int64_t hi);
+
 }  // namespace dl

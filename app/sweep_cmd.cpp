@@ -76,15 +76,6 @@ std::string duration_text(double s) {
     return buf;
 }
 
-// An integer option; a bad one is a usage error (exit code 2) naming it and the allowed range.
-int64_t count_option(const std::string& name, const std::string& value, int64_t lo, int64_t hi) {
-    try {
-        return parse_integer_option(name, value, lo, hi);
-    } catch (const std::invalid_argument& e) {
-        throw UsageError(e.what());
-    }
-}
-
 double now_s() {
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
