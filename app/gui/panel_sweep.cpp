@@ -181,6 +181,13 @@ void heatmap(App& app, SweepPanelState& st, ImVec2 size) {
             if (c.config >= 0) c.ci = ci_of(r.configs[size_t(c.config)], st.stat);
             lo = std::min(lo, c.v), hi = std::max(hi, c.v);
         }
+    // The colour scale spans at least a tenth of the largest magnitude: 493 against 500 is not drawn as the gap
+    // between the worst and the best there could be (the numbers in the cells say the rest).
+    if (std::isfinite(lo) && hi - lo < 0.1 * std::max(std::abs(lo), std::abs(hi))) {
+        const double span = 0.1 * std::max(std::abs(lo), std::abs(hi));
+        if (r.lower_is_better) hi = lo + span;
+        else lo = hi - span;
+    }
     const ImGuiIO& io = ImGui::GetIO();
     for (size_t j = 0; j < ys.size(); ++j)
         for (size_t i = 0; i < xs.size(); ++i) {
@@ -586,8 +593,7 @@ void sweep_form(App& app, SweepPanelState& st) {
                 for (const ParamSpec& p : specs)
                     if (p.name == names[size_t(item)] && (p.type == ParamType::Real || p.type == ParamType::Integer)) {
                         const double v = std::stod(get_param(*make_algo_args(run->cfg.algo_id, run->cfg.algo_args), p.name));
-                        std::snprintf(buf, 256, "%s, %s, %s", format_number(std::clamp(v / 3, p.lo, p.hi)).c_str(), format_number(v).c_str(),
-                                      format_number(std::clamp(v * 3, p.lo, p.hi)).c_str());
+                        std::snprintf(buf, 256, "%.3g, %.3g, %.3g", std::clamp(v / 3, p.lo, p.hi), v, std::clamp(v * 3, p.lo, p.hi));
                         if (p.type == ParamType::Integer)
                             std::snprintf(buf, 256, "%lld, %lld, %lld", (long long)std::max(p.lo, std::round(v / 2)), (long long)v,
                                           (long long)std::min(p.hi, v * 2));
@@ -601,9 +607,10 @@ void sweep_form(App& app, SweepPanelState& st) {
             }
         }
         if (which >= 0) {
-            same_line_if_fits(ImGui::GetFontSize() * 14);
-            ImGui::SetNextItemWidth(ImGui::GetFontSize() * 14);
+            same_line_if_fits(ImGui::GetFontSize() * 20);
+            ImGui::SetNextItemWidth(ImGui::GetFontSize() * 18);
             ImGui::InputText((std::string("values##") + label).c_str(), buf, 256);
+            if (ImGui::IsItemHovered()) ImGui::SetTooltip("comma-separated, e.g. 0.0003, 0.001, 0.003 (each checked against its range)");
         }
     };
     pick("first", st.p1, st.v1);
