@@ -3,7 +3,7 @@
 # (-DDREAMLAB_SANITIZE=ON, no GUI) and runs each format (config, agent, model, lesson, sweep, sweep_json) for SECONDS and at least
 # 10,000 inputs. Fails on a crash, a sanitizer report, a hang (one input over 30 s) or an undocumented error; the
 # input that did it is left in build-fuzz/fuzz-out/last-FORMAT[.dir] (add it to tests/corpus/FORMAT/ once fixed).
-# Usage: bash scripts/fuzz.sh [SECONDS] [SEED]      (default 45 s per format, seed 1; .ci/run runs 25 s)
+# Usage: bash scripts/fuzz.sh [SECONDS] [SEED]      (default 45 s per format, seed 1; .ci/run runs 20 s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-45} seed=${2:-1}

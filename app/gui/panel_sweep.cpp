@@ -523,22 +523,52 @@ void parallel_coordinates(SweepPanelState& st, ImVec2 size) {
         if (s.axes[axis].log) x = std::log10(x), x0 = std::log10(x0), x1 = std::log10(x1);
         return x1 > x0 ? (x - x0) / (x1 - x0) : 0.5;
     };
-    const ImU32 dim = ImGui::GetColorU32(ImGuiCol_TextDisabled);
+    const ImU32 dim = ImGui::GetColorU32(ImGuiCol_TextDisabled), text = ImGui::GetColorU32(ImGuiCol_Text);
     for (size_t k = 0; k < n; ++k) {
         dl->AddLine(ImVec2(X(k), a.y), ImVec2(X(k), b.y), IM_COL32(255, 255, 255, 80), 2);
+        if (k < s.axes.size()) {  // the axis's values beside it: every one when few, else the two ends
+            const auto& vals = st.values[k];
+            for (size_t i = 0; i < vals.size(); ++i) {
+                if (vals.size() > 6 && i != 0 && i + 1 != vals.size()) continue;
+                const float y = b.y - float(frac(k, vals[i])) * (b.y - a.y);
+                const float w = ImGui::CalcTextSize(vals[i].c_str()).x;
+                const float x = k + 1 == n - 1 || X(k) + 4 + w < p0.x + size.x ? X(k) + 4 : X(k) - w - 4;
+                dl->AddText(ImVec2(x, y - line * (i + 1 == vals.size() ? 0.1f : 0.9f)), text, vals[i].c_str());
+            }
+        }
         const std::string name = k < s.axes.size() ? s.axes[k].name : std::string(kMetrics[st.metric]);
         const float w = ImGui::CalcTextSize(name.c_str()).x;
         dl->AddText(ImVec2(std::clamp(X(k) - w / 2, p0.x, p0.x + size.x - w), p0.y), dim, name.c_str());
     }
+    // Each configuration a polyline; the one nearest the mouse (within a few pixels) is outlined, named in a tooltip,
+    // and selected by a click (its trials then show in the Trials tab).
+    const ImVec2 mouse = ImGui::GetIO().MousePos;
+    int nearest = -1;
+    float nearest_d = line * 0.4f;
+    std::vector<std::vector<ImVec2>> lines(r.configs.size());
     for (const ConfigResult& c : r.configs) {
         const double v = value_of(c, st.stat);
         if (!std::isfinite(v)) continue;
         const double t = hi > lo ? (v - lo) / (hi - lo) : 0.5;
-        std::vector<ImVec2> pts;
+        std::vector<ImVec2>& pts = lines[size_t(c.config)];
         for (size_t k = 0; k < s.axes.size(); ++k) pts.push_back(ImVec2(X(k), b.y - float(frac(k, s.configs[size_t(c.config)][k])) * (b.y - a.y)));
         pts.push_back(ImVec2(X(n - 1), b.y - float(t) * (b.y - a.y)));
         const ImU32 col = (viridis(t) & 0x00FFFFFF) | (c.config == st.selected ? 0xFFu << 24 : 0xA0u << 24);
         dl->AddPolyline(pts.data(), int(pts.size()), col, 0, c.config == st.selected ? 4.0f : 2.0f);
+        for (size_t k = 0; k + 1 < pts.size(); ++k) {  // distance from the mouse to each segment
+            const ImVec2 d(pts[k + 1].x - pts[k].x, pts[k + 1].y - pts[k].y);
+            const float len2 = d.x * d.x + d.y * d.y;
+            const float u = len2 > 0 ? std::clamp(((mouse.x - pts[k].x) * d.x + (mouse.y - pts[k].y) * d.y) / len2, 0.0f, 1.0f) : 0.0f;
+            const float dist = std::hypot(mouse.x - (pts[k].x + u * d.x), mouse.y - (pts[k].y + u * d.y));
+            if (dist < nearest_d) nearest_d = dist, nearest = c.config;
+        }
+    }
+    if (nearest >= 0 && ImGui::IsWindowHovered()) {
+        dl->AddPolyline(lines[size_t(nearest)].data(), int(lines[size_t(nearest)].size()), IM_COL32(255, 255, 255, 255), 0, 3.0f);
+        const ConfigResult& c = r.configs[size_t(nearest)];
+        ImGui::SetTooltip("%s\n%s %s over %zu seeds\nclick: select", c.label.c_str(), kStats[st.stat], short_number(value_of(c, st.stat)).c_str(),
+                          c.scores.size());
+        if (ImGui::GetIO().MouseClicked[0]) st.selected = nearest;
     }
     const std::string l = short_number(lo), h = short_number(hi);
     dl->AddText(ImVec2(X(n - 1) + 4, b.y - line / 2), dim, l.c_str());
