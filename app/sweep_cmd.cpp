@@ -387,7 +387,7 @@ int cmd_sweep(const std::vector<std::string>& args, std::ostream& out, std::ostr
 int cmd_sweep_trial(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
     if (args.size() < 3) throw UsageError("sweep-trial needs a sweep directory and a trial index (or --array-task)");
     const fs::path dir = args[1];
-    const Sweep s = load_sweep_dir(dir);
+    const Sweep s = load_sweep_dir(dir, /*check_all=*/false);  // run_trial checks each trial's own config
     const int64_t n = sweep_trial_count(s);
     std::vector<int> indices;
     if (args[2] == "--array-task") {

@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     try {
-        const dl::Sweep s = dl::load_sweep_dir(argv[1]);
+        const dl::Sweep s = dl::load_sweep_dir(argv[1], /*check_all=*/false);  // run_trial checks this trial's config
         const auto trials = dl::sweep_trials(s);
         const std::string index = argv[2];
         size_t used = 0;

@@ -181,6 +181,13 @@ TEST_CASE("sweep: sweep.json round-trips and is read as hostile input") {
     bad = j;
     bad["configs"][0][0] = "7";  // alpha outside [0, 1]
     refused(bad, "configuration 0");
+    {  // a worker reads without checking every configuration; run_trial still refuses the bad one, naming the trial
+        const Sweep lax = sweep_from_json(bad, "sweep.json", /*check_all=*/false);
+        const fs::path dir = test::temp_dir("sweep-lax");
+        CHECK_THROWS_WITH_AS(run_trial(dir, lax, 0), doctest::Contains("c000-s1 (alpha=7 gamma=0.9)"), SweepError);
+        CHECK_FALSE(fs::exists(dir / "trials" / "c000-s1"));
+        fs::remove_all(dir);
+    }
     bad = j;
     bad["axes"][0]["name"] = "no_such";
     refused(bad, "no parameter no_such");

@@ -410,7 +410,7 @@ nlohmann::json sweep_to_json(const Sweep& s) {
             {"seeds", s.seeds},             {"configs", s.configs}};
 }
 
-Sweep sweep_from_json(const nlohmann::json& j, const std::string& where) {
+Sweep sweep_from_json(const nlohmann::json& j, const std::string& where, bool check_all) {
     const JsonFields f(j, where);
     f.only({"format", "title", "description", "metric", "base", "axes", "design", "samples", "design_seed", "seeds", "configs"});
     if (const std::string format = f.text("format"); format != "dreamlab-sweep-1")
@@ -464,7 +464,7 @@ Sweep sweep_from_json(const nlohmann::json& j, const std::string& where) {
         }
         s.configs.push_back(std::move(row));
     }
-    for (size_t c = 0; c < s.configs.size(); ++c) try {
+    for (size_t c = 0; c < (check_all ? s.configs.size() : 0); ++c) try {
             validate_config(trial_config(s, {0, int(c), s.seeds.front(), ""}));
         } catch (const std::exception& e) {
             throw SweepError(where + ": configuration " + std::to_string(c) + " (" + config_label(s, int(c)) + "): " + e.what());
@@ -472,12 +472,12 @@ Sweep sweep_from_json(const nlohmann::json& j, const std::string& where) {
     return s;
 }
 
-Sweep load_sweep_dir(const std::filesystem::path& dir) {
+Sweep load_sweep_dir(const std::filesystem::path& dir, bool check_all) {
     const std::filesystem::path file = dir / "sweep.json";
     if (!std::filesystem::exists(file))
         throw IoError(dir.string() + " is not a sweep directory (no sweep.json): give the --out of a `dreamlab sweep`");
     try {
-        return sweep_from_json(read_json_file(file, size_t(64) << 20), file.string());
+        return sweep_from_json(read_json_file(file, size_t(64) << 20), file.string(), check_all);
     } catch (const SweepError&) {
         throw;
     } catch (const ParamError& e) {
@@ -535,6 +535,11 @@ int run_trial(const std::filesystem::path& dir, const Sweep& s, int index) {
         throw SweepError("trial " + std::to_string(index) + " is not in this sweep: it has trials 0 to " + std::to_string(trials.size() - 1));
     const SweepTrial& t = trials[size_t(index)];
     if (trial_done(dir, t)) return 0;
+    try {
+        validate_config(trial_config(s, t));
+    } catch (const ParamError& e) {
+        throw SweepError(t.name + " (" + config_label(s, t.config) + "): " + e.what());
+    }
     std::filesystem::create_directories(dir / "trials");
     StagedDir staged(trial_dir(dir, t), false, "config.json");  // removes a killed attempt's staging directory
     const std::filesystem::path live = live_metrics_file(dir, t);

@@ -100,8 +100,11 @@ std::string sweep_file_text(const std::string& title, const RunConfig& base,
 // DIR/sweep.json: the expanded sweep (base config, axes, configurations, seeds). Written by the one process that
 // starts a sweep; read, as hostile input, by every worker and by `report` and the explorer.
 nlohmann::json sweep_to_json(const Sweep& s);
-Sweep sweep_from_json(const nlohmann::json& j, const std::string& where);
-Sweep load_sweep_dir(const std::filesystem::path& dir);  // DIR/sweep.json; throws IoError / SweepError
+// `check_all`: validate every configuration (the report, the explorer, a driver); a worker that runs one trial passes
+// false and leaves its own config to run_trial, which checks it (a 20,000-configuration sweep would otherwise make
+// every trial's start check all 20,000).
+Sweep sweep_from_json(const nlohmann::json& j, const std::string& where, bool check_all = true);
+Sweep load_sweep_dir(const std::filesystem::path& dir, bool check_all = true);  // DIR/sweep.json; throws IoError / SweepError
 // Makes DIR a sweep directory for `s`: writes DIR/sweep.json (atomically) or, if DIR already holds one, checks that
 // it is the same sweep (a rerun resumes it). Refuses a DIR that holds a different sweep or something else.
 void prepare_sweep_dir(const std::filesystem::path& dir, const Sweep& s);
