@@ -40,7 +40,8 @@ struct SweepPanelState {
     std::unique_ptr<SweepData> data;
     std::unique_ptr<SweepRunner> runner;
     std::string error;
-    int metric = 0;                // 0 final_return, 1 auc
+    int metric = 0;                // 0 final_return, 1 auc, 2 steps_to_threshold (lower is better)
+    float threshold = 0;           // steps_to_threshold's return (0: not set yet, 90% of the best final return)
     int stat = 0;                  // 0 IQM, 1 mean, 2 median
     int hx = 0, hy = 1, sx = 0;    // the heatmap's axes, the sensitivity plot's axis
     int selected = -1;             // a configuration
@@ -66,12 +67,17 @@ SweepPanelState& state(App& app) {
 }
 
 const char* kStats[] = {"IQM", "mean", "median"};
-const char* kMetrics[] = {"final_return", "auc"};
+const char* kMetrics[] = {"final_return", "auc", "steps_to_threshold"};
 
 Statistic stat_fn(int s) {
     if (s == 1) return mean_of;
     if (s == 2) return median_of;
     return iqm;
+}
+
+// The chosen score as `report --metric` spells it.
+std::string metric_text(const SweepPanelState& st) {
+    return st.metric == 2 ? "steps_to_threshold=" + format_number(double(st.threshold)) : std::string(kMetrics[st.metric]);
 }
 
 double value_of(const ConfigResult& c, int s) { return s == 1 ? c.mean : s == 2 ? c.median : c.iqm; }
@@ -111,7 +117,7 @@ void refresh(SweepPanelState& st) {
     if (!st.data || ImGui::GetTime() < st.next_refresh) return;
     st.next_refresh = ImGui::GetTime() + 0.5;
     try {
-        if (st.data->refresh(parse_metric(kMetrics[st.metric])) || st.dirty) {
+        if (st.data->refresh(parse_metric(metric_text(st))) || st.dirty) {
             st.curves = st.data->config_curves(stat_fn(st.stat));
             st.dirty = false;
             if (st.selected < 0 || st.selected >= int(st.data->sweep().configs.size())) st.selected = st.data->report().best;
@@ -194,7 +200,8 @@ void heatmap(App& app, SweepPanelState& st, ImVec2 size) {
             const Cell& c = cells[j * xs.size() + i];
             // Row 0 at the bottom, as a plot's y axis reads.
             const ImVec2 q0(a.x + cw * float(i), b.y - ch * float(j + 1)), q1(q0.x + cw, q0.y + ch);
-            const double t = hi > lo ? (c.v - lo) / (hi - lo) : 0.5;
+            const double t0 = hi > lo ? (c.v - lo) / (hi - lo) : 0.5;
+            const double t = r.lower_is_better ? 1 - t0 : t0;  // the best is always the brightest
             dl->AddRectFilled(ImVec2(q0.x + 1, q0.y + 1), ImVec2(q1.x - 1, q1.y - 1), c.n ? viridis(t) : IM_COL32(40, 42, 48, 255));
             if (c.config >= 0 && c.config == st.selected) dl->AddRect(q0, q1, IM_COL32(255, 255, 255, 255), 0, 0, 3);
             const std::string v = c.n ? short_number(c.v) : "…", n = "n=" + std::to_string(c.n);
@@ -258,7 +265,8 @@ void heatmap(App& app, SweepPanelState& st, ImVec2 size) {
             const float y1 = b.y - (b.y - a.y - line * 2) * float(k) / 32, y0 = b.y - (b.y - a.y - line * 2) * float(k + 1) / 32;
             dl->AddRectFilled(ImVec2(x0, y0), ImVec2(x1, y1), viridis(k / 31.0));
         }
-        const std::string l = short_number(lo), h = short_number(hi);
+        // The bright end is the best: the highest score, or the fewest steps when lower is better.
+        const std::string l = short_number(r.lower_is_better ? hi : lo), h = short_number(r.lower_is_better ? lo : hi);
         dl->AddText(ImVec2(x0, b.y + 2), dim, l.c_str());
         dl->AddText(ImVec2(x0, a.y + line * 0.4f), dim, h.c_str());
     }
@@ -469,7 +477,7 @@ void trials_table(App& app, SweepPanelState& st) {
     }
     if (ImGui::BeginTable("trials", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit)) {
         ImGui::TableSetupColumn("seed");
-        ImGui::TableSetupColumn(kMetrics[st.metric]);
+        ImGui::TableSetupColumn(st.metric == 2 ? "steps to threshold" : kMetrics[st.metric]);
         ImGui::TableSetupColumn("env steps");
         ImGui::TableSetupColumn("");
         ImGui::TableHeadersRow();
@@ -484,7 +492,7 @@ void trials_table(App& app, SweepPanelState& st) {
                 ImGui::TextDisabled("running: %zu episodes, last %s", live->second.ret.size(), short_number(live->second.ret.back()).c_str());
             else if (!t.done) ImGui::TextDisabled("waiting");
             else if (!t.error.empty()) ImGui::TextColored(ImVec4(1, 0.5f, 0.4f, 1), "unreadable");
-            else ImGui::Text("%s%s", short_number(t.score.value).c_str(), t.diverged ? " (diverged)" : "");
+            else ImGui::Text("%s%s%s", short_number(t.score.value).c_str(), t.score.reached ? "" : " (never reached)", t.diverged ? " (diverged)" : "");
             ImGui::TableNextColumn();
             if (t.done) ImGui::Text("%lld", (long long)t.env_steps);
             ImGui::TableNextColumn();
@@ -536,7 +544,7 @@ void parallel_coordinates(SweepPanelState& st, ImVec2 size) {
                 dl->AddText(ImVec2(x, y - line * (i + 1 == vals.size() ? 0.1f : 0.9f)), text, vals[i].c_str());
             }
         }
-        const std::string name = k < s.axes.size() ? s.axes[k].name : std::string(kMetrics[st.metric]);
+        const std::string name = k < s.axes.size() ? s.axes[k].name : metric_text(st);
         const float w = ImGui::CalcTextSize(name.c_str()).x;
         dl->AddText(ImVec2(std::clamp(X(k) - w / 2, p0.x, p0.x + size.x - w), p0.y), dim, name.c_str());
     }
@@ -553,7 +561,7 @@ void parallel_coordinates(SweepPanelState& st, ImVec2 size) {
         std::vector<ImVec2>& pts = lines[size_t(c.config)];
         for (size_t k = 0; k < s.axes.size(); ++k) pts.push_back(ImVec2(X(k), b.y - float(frac(k, s.configs[size_t(c.config)][k])) * (b.y - a.y)));
         pts.push_back(ImVec2(X(n - 1), b.y - float(t) * (b.y - a.y)));
-        const ImU32 col = (viridis(t) & 0x00FFFFFF) | (c.config == st.selected ? 0xFFu << 24 : 0xA0u << 24);
+        const ImU32 col = (viridis(r.lower_is_better ? 1 - t : t) & 0x00FFFFFF) | (c.config == st.selected ? 0xFFu << 24 : 0xA0u << 24);
         dl->AddPolyline(pts.data(), int(pts.size()), col, 0, c.config == st.selected ? 4.0f : 2.0f);
         for (size_t k = 0; k + 1 < pts.size(); ++k) {  // distance from the mouse to each segment
             const ImVec2 d(pts[k + 1].x - pts[k].x, pts[k + 1].y - pts[k].y);
@@ -756,7 +764,7 @@ void panel_sweep(App& app) {
         const float top = avail.y * 0.56f, title = ImGui::GetTextLineHeightWithSpacing();
         if (w < 50 || top < 80) return;
         ImGui::BeginChild("heat", ImVec2(w, top), false, ImGuiWindowFlags_NoScrollbar);
-        ImGui::Text("%s of %s over seeds", kStats[st.stat], kMetrics[st.metric]);
+        ImGui::Text("%s of %s over seeds", kStats[st.stat], metric_text(st).c_str());
         heatmap(app, st, ImVec2(w, top - title - ImGui::GetStyle().ItemSpacing.y));
         ImGui::EndChild();
         ImGui::SameLine(0, gap);
@@ -769,10 +777,26 @@ void panel_sweep(App& app) {
         ImGui::EndChild();
         return;
     }
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);
-    if (ImGui::Combo("score", &st.metric, kMetrics, 2)) st.next_refresh = 0, st.dirty = true;
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 11);
+    if (ImGui::Combo("score", &st.metric, kMetrics, 3)) {
+        st.next_refresh = 0, st.dirty = true;
+        if (st.metric == 2 && st.threshold == 0) {  // a first threshold: 90% of the best configuration's final return
+            double best = NAN;
+            for (const ConfigResult& c : r.configs)
+                for (double v : c.scores) best = std::isnan(best) ? v : std::max(best, v);
+            st.threshold = std::isfinite(best) && r.metric.kind == SweepMetric::FinalReturn ? float(0.9 * best) : 100.0f;
+        }
+    }
     if (ImGui::IsItemHovered())
-        ImGui::SetTooltip("final_return: the mean return of a trial's last 20 episodes\nauc: its return averaged over all its env steps");
+        ImGui::SetTooltip("final_return: the mean return of a trial's last 20 episodes\nauc: its return averaged over all its env steps\n"
+                          "steps_to_threshold: the env step at which its last 20 episodes first averaged the threshold\n"
+                          "(lower is better; a trial that never did counts its whole budget)");
+    if (st.metric == 2) {
+        same_line_if_fits(labelled_width(ImGui::GetFontSize() * 5, "threshold"));
+        ImGui::SetNextItemWidth(ImGui::GetFontSize() * 5);
+        if (ImGui::InputFloat("threshold", &st.threshold, 0, 0, "%.4g", ImGuiInputTextFlags_EnterReturnsTrue) && std::isfinite(st.threshold))
+            st.next_refresh = 0, st.dirty = true;
+    }
     same_line_if_fits(labelled_width(ImGui::GetFontSize() * 6, "over seeds"));
     ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
     if (ImGui::Combo("over seeds", &st.stat, kStats, 3)) st.next_refresh = 0, st.dirty = true;
@@ -803,7 +827,8 @@ void panel_sweep(App& app) {
     const float gap = ImGui::GetStyle().ItemSpacing.x * 2;
     const float w = (avail.x - gap) / 2, h = (avail.y - ImGui::GetStyle().ItemSpacing.y * 4 - ImGui::GetTextLineHeightWithSpacing() * 2) / 2;
     if (w < 50 || h < 50) return;
-    const std::string heat_title = std::string(kStats[st.stat]) + " of " + kMetrics[st.metric] + " over seeds";
+    const std::string heat_title = std::string(kStats[st.stat]) + " of " + metric_text(st) + " over seeds" +
+                                   (r.lower_is_better ? " (lower is better: bright)" : "");
     ImGui::BeginChild("heat", ImVec2(w, h + ImGui::GetTextLineHeightWithSpacing()), false, ImGuiWindowFlags_NoScrollbar);
     ImGui::TextUnformatted(heat_title.c_str());
     heatmap(app, st, ImVec2(w, h - ImGui::GetStyle().ItemSpacing.y));
