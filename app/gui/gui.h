@@ -203,6 +203,9 @@ void open_sweep_file(App& app, const std::string& file, const std::string& out_d
 void start_sweep_form(App& app);                   // the explorer's "Sweep this run" form, for the selected run
 
 // Widgets shared by panels.
+// The i-th colour of the runs' palette (Okabe & Ito's, colour-blind safe; 8 colours, then again): runs, and any
+// panel's series (the sweep explorer's configurations).
+ImU32 palette_colour(int i);
 bool param_editor(ArgsBase& args, std::vector<std::pair<std::string, std::string>>& changed, bool show_apply);
 void help_marker(const char* text);
 // Puts the next item on this line if `width` more still fits in the panel, else lets it start a new line: rows of

@@ -346,13 +346,10 @@ void sensitivity(SweepPanelState& st, ImVec2 size) {
     }
     const std::string xl = ax.name + (logx ? " (log axis)" : "");
     dl->AddText(ImVec2((a.x + b.x - ImGui::CalcTextSize(xl.c_str()).x) / 2, b.y + line * (stagger ? 2.3f : 1.3f)), dim, xl.c_str());
-    static const ImU32 colours[] = {IM_COL32(86, 180, 233, 255), IM_COL32(230, 159, 0, 255), IM_COL32(0, 158, 115, 255),
-                                    IM_COL32(213, 94, 0, 255),  IM_COL32(204, 121, 167, 255), IM_COL32(240, 228, 66, 255),
-                                    IM_COL32(0, 114, 178, 255), IM_COL32(180, 180, 180, 255)};
     const float jitter = (b.x - a.x) / float(xs.size()) * 0.25f;
     float legend_x = p0.x, legend_y = p0.y;
     for (size_t g = 0; g < gs.size(); ++g) {
-        const ImU32 col = colours[g % 8];
+        const ImU32 col = palette_colour(int(g));
         const ImU32 band = (col & 0x00FFFFFF) | (0x40u << 24), dot = (col & 0x00FFFFFF) | (0xB0u << 24);
         std::vector<ImVec2> mid, top, bottom;
         for (size_t i = 0; i < xs.size(); ++i) {
@@ -424,15 +421,12 @@ void curves(SweepPanelState& st, ImVec2 size) {
         if (order.size() <= size_t(most) + 1 || int(shown.size()) < most) shown.push_back(c->config);
     if (st.selected >= 0 && std::find(shown.begin(), shown.end(), st.selected) == shown.end() && !st.curves[size_t(st.selected)].x.empty())
         shown.push_back(st.selected);
-    static const ImU32 colours[] = {IM_COL32(86, 180, 233, 255), IM_COL32(230, 159, 0, 255), IM_COL32(0, 158, 115, 255),
-                                    IM_COL32(213, 94, 0, 255),  IM_COL32(204, 121, 167, 255), IM_COL32(240, 228, 66, 255),
-                                    IM_COL32(0, 114, 178, 255), IM_COL32(180, 180, 180, 255)};
     std::vector<PlotSeries> series;
     for (size_t k = 0; k < shown.size(); ++k) {
         const SweepData::Curve& c = st.curves[size_t(shown[k])];
         PlotSeries p;
         p.label = r.configs[size_t(shown[k])].label + (shown[k] == st.selected ? "  (selected)" : "");
-        p.color = colours[k % 8];
+        p.color = palette_colour(int(k));
         p.x = c.x, p.y = c.y, p.lo = c.lo, p.hi = c.hi;
         p.smooth = false;
         series.push_back(p);

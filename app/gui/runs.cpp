@@ -19,6 +19,8 @@ const ImU32 kRunColours[] = {IM_COL32(86, 180, 233, 255),  IM_COL32(230, 159, 0,
                              IM_COL32(0, 114, 178, 255),   IM_COL32(180, 180, 180, 255)};
 }
 
+ImU32 palette_colour(int i) { return kRunColours[((i % 8) + 8) % 8]; }
+
 std::string RunSlot::label() const { return name.empty() ? cfg.algo_id + " #" + std::to_string(id) : name; }
 
 void name_runs(App& app) {
@@ -79,7 +81,7 @@ void App::notify(const std::string& msg, double seconds) {
 void add_run(App& app, const RunConfig& cfg) {
     auto slot = std::make_unique<RunSlot>();
     slot->id = app.next_id++;
-    slot->color = kRunColours[(slot->id - 1) % 8];
+    slot->color = palette_colour(slot->id - 1);
     app.runs.push_back(std::move(slot));
     restart_run(app, *app.runs.back(), cfg);
 }
