@@ -63,6 +63,9 @@ public:
         return splitmix64(x);
     }
 
+    // The four words of the generator's state (checkpoints save and restore them: base/state_io.h).
+    uint64_t* words() { return s_; }
+
 private:
     static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
     static uint64_t splitmix64(uint64_t& x) {

@@ -57,6 +57,7 @@ public:
     Space action_space() const override { return Space::discrete(2); }
     void render(Image& img) const override;
     std::unique_ptr<Env> clone() const override { return std::make_unique<CartPole>(*this); }
+    void io_state(StateIO& io) override { io.section("CartPole"), io(s_, rng_, elapsed_, steps_beyond_terminated_); }
     std::vector<std::string> action_names() const override { return {"push left", "push right"}; }
     // The state maps: (θ, ω) on the axes, the cart's (x, v) fixed by sliders; none when the agent sees pixels.
     bool state_plane(StatePlane& out) const override;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/image.h"
+#include "base/state_io.h"
 
 namespace dl {
 
@@ -130,6 +131,10 @@ public:
     // Draws the current state (and the current episode's trail) into img, resizing it.
     virtual void render(Image& img) const = 0;
     virtual std::unique_ptr<Env> clone() const = 0;
+    // Saves or loads what changes as it runs (its state, its random stream, its step count) for checkpoints
+    // (base/state_io.h); its configuration is the run's and is not saved. What only the views keep (recorded
+    // episodes, the drawn path) is not either.
+    virtual void io_state(StateIO& io) = 0;
     // Does this env define success (reaching a goal)? If so, last_success() tells after an episode ends.
     virtual bool defines_success() const { return false; }
     virtual bool last_success() const { return false; }

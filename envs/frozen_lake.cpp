@@ -249,4 +249,10 @@ void FrozenLake::render(Image& img) const {
     img.fill_circle(ax, ay, cell * 0.22, {235, 90, 40});
 }
 
+void FrozenLake::io_state(StateIO& io) {
+    io.section("FrozenLake");
+    io(rng_, s_, elapsed_, success_, trail_);
+    if (io.loading() && (s_ < 0 || s_ >= num_states())) io.fail("state " + std::to_string(s_) + " outside this lake's " + std::to_string(num_states()));
+}
+
 }  // namespace dl

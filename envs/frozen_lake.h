@@ -79,6 +79,7 @@ public:
     std::vector<double> initial_distribution() const override;
     void render(Image& img) const override;
     std::unique_ptr<Env> clone() const override { return std::make_unique<FrozenLake>(*this); }
+    void io_state(StateIO& io) override;
     bool defines_success() const override { return true; }
     bool last_success() const override { return success_; }
     std::vector<std::string> action_names() const override { return {"Left", "Down", "Right", "Up"}; }

@@ -41,6 +41,7 @@ public:
     void reset_into(std::optional<uint64_t> seed, float* obs) override;
     void render(Image& img) const override;
     std::unique_ptr<Env> clone() const override { return std::make_unique<MountainCarContinuous>(*this); }
+    void io_state(StateIO& io) override { io.section("MountainCar"), io(s_, rng_, elapsed_, success_, last_force_); }
     int max_episode_steps() const override { return max_steps_; }
     bool defines_success() const override { return true; }
     bool last_success() const override { return success_; }

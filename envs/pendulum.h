@@ -41,6 +41,7 @@ public:
     void reset_into(std::optional<uint64_t> seed, float* obs) override;
     void render(Image& img) const override;
     std::unique_ptr<Env> clone() const override { return std::make_unique<Pendulum>(*this); }
+    void io_state(StateIO& io) override { io.section("Pendulum"), io(s_, rng_, elapsed_, last_u_); }
     int max_episode_steps() const override { return max_steps_; }
     bool state_plane(StatePlane& out) const override;
     void record_path(bool on) override { record_path_ = on; }

@@ -60,4 +60,18 @@ void VectorEnv::step_box(const float* actions) {
     step_all([&](int i, float* o) { return envs_[size_t(i)]->step_box_into(actions + size_t(i) * act_dim_, o); });
 }
 
+void VectorEnv::io_state(StateIO& io) {
+    io.section("VectorEnv");
+    const size_t n = io.count(envs_.size(), 1);
+    if (n != envs_.size()) io.fail(std::to_string(n) + " envs where this run has " + std::to_string(envs_.size()));
+    for (auto& e : envs_) e->io_state(io);
+    io(obs_, final_obs_, rewards_, term_, trunc_, finished_success_, running_return_, finished_return_, running_length_,
+       finished_length_);
+    if (io.loading() && (obs_.size() != envs_.size() * size_t(dim_) || final_obs_.size() != obs_.size() ||
+                         rewards_.size() != n || term_.size() != n || trunc_.size() != n || finished_success_.size() != n ||
+                         running_return_.size() != n || finished_return_.size() != n || running_length_.size() != n ||
+                         finished_length_.size() != n))
+        io.fail("vector env buffers of other sizes than its " + std::to_string(n) + " envs");
+}
+
 }  // namespace dl

@@ -40,6 +40,8 @@ public:
     double episode_return(int i) const { return finished_return_[size_t(i)]; }
     int64_t episode_length(int i) const { return finished_length_[size_t(i)]; }
     bool episode_success(int i) const { return finished_success_[size_t(i)]; }
+    // Every sub-env's state and the episode bookkeeping (checkpoints; base/state_io.h).
+    void io_state(StateIO& io);
 
 private:
     std::vector<std::unique_ptr<Env>> envs_;

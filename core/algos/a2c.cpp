@@ -86,7 +86,13 @@ void run_a2c(A2cArgs& args, RunContext& ctx) {
     Tape tape;
     const int64_t num_updates = std::max<int64_t>(1, args.total_timesteps / B);
     double pg_sum = 0, v_sum = 0, ent_sum = 0, gn_sum = 0;
-    for (int64_t update = 1; update <= num_updates; ++update) {
+    int64_t update = 1;
+    auto state = ctx.keep_state([&](StateIO& io) {  // the timeline's checkpoints
+        io(update, rng, adam, rms, envs, ro, pg_sum, v_sum, ent_sum, gn_sum);
+        io_params(io, params);
+    });
+    for (; update <= num_updates; ++update) {
+        ctx.checkpoint();
         ro.norm_reward = args.norm_reward;
         if (!ro.collect(envs, *agent, ctx, rng, float(args.gamma), args.bootstrap_truncated)) return;
 

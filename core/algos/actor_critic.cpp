@@ -49,7 +49,13 @@ void run_actor_critic(ActorCriticArgs& args, RunContext& ctx) {
     double G = 0, delta_abs = 0, I = 1;
     int64_t t = 0, episodes = 0;
     env.reset_into(ctx.seed(), s.data());
-    for (int64_t step = 0; step < args.total_timesteps; ++step) {
+    int64_t step = 0;
+    auto state = ctx.keep_state([&](StateIO& io) {  // the timeline's checkpoints
+        io(step, rng, actor_opt, critic_opt, env, s, G, delta_abs, I, t, episodes);
+        io_params(io, agent->all_params());
+    });
+    for (; step < args.total_timesteps; ++step) {
+        ctx.checkpoint();
         agent->actor.forward(s, logits);
         const int a = sample_categorical(logits.data(), A, rng);
         const StepFlags r = env.step_into(a, s2.data());

@@ -112,7 +112,12 @@ void run_dqn(DqnArgs& args, RunContext& ctx) {
         const float action = float(a);
         buffer.add(s, &action, r, s2, done, discount);
     };
-    struct Pending { std::vector<float> obs; int action; float reward; };
+    struct Pending {
+        std::vector<float> obs;
+        int action;
+        float reward;
+        void io_state(StateIO& io) { io(obs, action, reward); }
+    };
     std::deque<Pending> window;  // the last n steps, for n-step returns
 
     envs.reset(ctx.seed());
@@ -126,7 +131,13 @@ void run_dqn(DqnArgs& args, RunContext& ctx) {
     int64_t train_steps = 0;
     const float gamma = float(args.gamma);
 
-    for (int64_t global_step = 0; global_step < args.total_timesteps; ++global_step) {
+    int64_t global_step = 0;
+    auto state = ctx.keep_state([&](StateIO& io) {  // the timeline's checkpoints
+        io(global_step, rng, adam, buffer, window, envs, obs, td_sum, q_sum, gn_sum, train_steps);
+        io_params(io, params), io_params(io, target_params);
+    });
+    for (; global_step < args.total_timesteps; ++global_step) {
+        ctx.checkpoint();
         // 1. ε-greedy action: ε decays linearly over exploration_fraction of training.
         const double duration = std::max(1.0, args.exploration_fraction * double(args.total_timesteps));
         const double eps = std::max(args.end_e, args.start_e + (args.end_e - args.start_e) * double(global_step) / duration);

@@ -77,7 +77,13 @@ void run_dreamer(DreamerArgs& args, RunContext& ctx) {
 
     Tape tape, critic_tape;
     int64_t updates = 0;
-    for (int64_t step = 0; step < args.total_timesteps; ++step) {
+    int64_t step = 0;
+    auto state = ctx.keep_state([&](StateIO& io) {  // the timeline's checkpoints
+        io(step, updates, rng, real, model_opt, actor_opt, critic_opt);
+        io_params(io, wm.params()), io_params(io, actor_opt.params), io_params(io, critic_opt.params);
+    });
+    for (; step < args.total_timesteps; ++step) {
+        ctx.checkpoint();
         // --- act in the real env: random at first, then the actor on the model's belief ---
         int a = int(rng.below(uint32_t(A)));
         if (step >= args.prefill) a = agent->sample_action(real.belief(), rng);

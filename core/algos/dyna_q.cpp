@@ -40,7 +40,13 @@ void run_dyna_q(DynaQArgs& args, RunContext& ctx) {
     auto view = ctx.on_view([&](TabularView& view) { view_from_q(view, Q, nS, nA, eps); });
 
     // The learned model: for each (s,a) the outcomes seen, with counts.
-    struct Outcome { int next; double reward; bool terminated; int64_t count; };
+    struct Outcome {
+        int next;
+        double reward;
+        bool terminated;
+        int64_t count;
+        void io_state(StateIO& io) { io(next, reward, terminated, count); }
+    };
     std::vector<std::vector<Outcome>> M(size_t(nS) * nA);
     std::vector<int> seen;  // (s,a) indices with a model entry, for uniform sampling
     const bool last_only = args.model == "last";
@@ -53,7 +59,10 @@ void run_dyna_q(DynaQArgs& args, RunContext& ctx) {
     };
 
     EpisodeLog log;
-    for (int64_t episode = 0; episode < args.episodes; ++episode) {
+    int64_t episode = 0;
+    auto state = ctx.keep_state([&](StateIO& io) { io(episode, Q, M, seen, rng, env, log); });  // the timeline's checkpoints
+    for (; episode < args.episodes; ++episode) {
+        ctx.checkpoint();
         eps = args.eps.at(episode);
         int s = env.reset_state(episode == 0 ? std::optional<uint64_t>(ctx.seed()) : std::nullopt);
         for (bool done = false; !done;) {

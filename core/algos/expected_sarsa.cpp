@@ -36,7 +36,10 @@ void run_expected_sarsa(ExpectedSarsaArgs& args, RunContext& ctx) {
     std::vector<double> pi(nA);
 
     EpisodeLog log;
-    for (int64_t episode = 0; episode < args.episodes; ++episode) {
+    int64_t episode = 0;
+    auto state = ctx.keep_state([&](StateIO& io) { io(episode, Q, rng, env, log); });  // the timeline's checkpoints
+    for (; episode < args.episodes; ++episode) {
+        ctx.checkpoint();
         eps = args.eps.at(episode);
         int s = env.reset_state(episode == 0 ? std::optional<uint64_t>(ctx.seed()) : std::nullopt);
         for (bool done = false; !done;) {

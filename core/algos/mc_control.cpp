@@ -38,7 +38,10 @@ void run_mc_control(McControlArgs& args, RunContext& ctx) {
     std::vector<Visit> episode_steps;
     std::vector<int64_t> first_visit(nSA);
     EpisodeLog log;
-    for (int64_t episode = 0; episode < args.episodes; ++episode) {
+    int64_t episode = 0;
+    auto state = ctx.keep_state([&](StateIO& io) { io(episode, Q, N, rng, env, log); });  // the timeline's checkpoints
+    for (; episode < args.episodes; ++episode) {
+        ctx.checkpoint();
         eps = args.eps.at(episode);
         // 1. Generate an episode with the current ε-soft policy.
         episode_steps.clear();

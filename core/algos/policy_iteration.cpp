@@ -39,9 +39,12 @@ void run_policy_iteration(PolicyIterationArgs& args, RunContext& ctx) {
         for (int s = 0; s < nS; ++s) view.pi[size_t(s) * nA + pi[s]] = 1.0;
     });
 
-    for (int64_t it = 0; it < args.max_iterations; ++it) {
+    int64_t it = 0, sweep = 0;
+    auto state = ctx.keep_state([&](StateIO& io) { io(it, sweep, V, pi); });  // the timeline's checkpoints
+    for (; it < args.max_iterations; ++it) {
         // 1. --- policy evaluation (in place, each sweep a step) ---
-        for (int64_t sweep = 0; sweep < 1000000; ++sweep) {
+        for (; sweep < 1000000; ++sweep) {
+            ctx.checkpoint();
             double delta = 0;
             for (int s = 0; s < nS; ++s) {
                 const double v = lookahead(P, V, args.gamma, s, pi[s]);
@@ -53,6 +56,7 @@ void run_policy_iteration(PolicyIterationArgs& args, RunContext& ctx) {
             if (!ctx.tick(Tick::Update)) return;
             if (delta < args.theta) break;
         }
+        sweep = 0;
         // 2. --- policy improvement: greedy w.r.t. V, keeping the old action when it ties the best ---
         int changed = 0;
         for (int s = 0; s < nS; ++s) {

@@ -110,7 +110,10 @@ void run_ppo(PpoArgs& args, RunContext& ctx) {
     const int64_t num_iterations = std::max<int64_t>(1, args.total_timesteps / B);
     Tape tape;
     double kl_beta = args.kl_coef;
-    for (int64_t iteration = 1; iteration <= num_iterations; ++iteration) {
+    int64_t iteration = 1;
+    auto state = ctx.keep_state([&](StateIO& io) { io(iteration, rng, adam, envs, ro, kl_beta), io_params(io, params); });
+    for (; iteration <= num_iterations; ++iteration) {
+        ctx.checkpoint();  // the timeline's
         if (args.anneal_lr) adam.lr = float((1.0 - double(iteration - 1) / double(num_iterations)) * args.learning_rate);
         else adam.lr = float(args.learning_rate);
 

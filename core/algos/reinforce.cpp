@@ -54,8 +54,13 @@ void run_reinforce(ReinforceArgs& args, RunContext& ctx) {
     std::vector<int32_t> b_act;
     Mat logits, tmp;
     Tape tape;
-    int64_t in_batch = 0;
-    for (int64_t episode = 0; episode < args.episodes; ++episode) {
+    int64_t in_batch = 0, episode = 0;
+    auto state = ctx.keep_state([&](StateIO& io) {  // the timeline's checkpoints
+        io(episode, rng, policy_opt, value_opt, env, b_obs, b_weight_src, b_gt, b_act, in_batch);
+        io_params(io, agent->all_params());
+    });
+    for (; episode < args.episodes; ++episode) {
+        ctx.checkpoint();
         // 1. Play one episode with the current policy.
         env.reset_into(episode == 0 ? std::optional<uint64_t>(ctx.seed()) : std::nullopt, o.data());
         std::vector<float> rewards;

@@ -93,7 +93,14 @@ void run_sac(SacArgs& args, RunContext& ctx) {
     double qf_sum = 0, actor_sum = 0, q_mean = 0, ent_sum = 0;
     int64_t updates = 0, actor_updates = 0;
 
-    for (int64_t global_step = 0; global_step < args.total_timesteps; ++global_step) {
+    int64_t global_step = 0;
+    auto state = ctx.keep_state([&](StateIO& io) {  // the timeline's checkpoints
+        io(global_step, rng, env, actor_opt, q_opt, alpha_opt, log_alpha.value);
+        io(qf_sum, actor_sum, q_mean, ent_sum, updates, actor_updates);
+        io_params(io, actor_opt.params), io_params(io, q_opt.params), io_params(io, targets);
+    });
+    for (; global_step < args.total_timesteps; ++global_step) {
+        ctx.checkpoint();
         // 1. act: uniform in [−1, 1]ᴬ at first, then a sample of the policy; mapped onto the env's bounds
         if (global_step < args.learning_starts) {
             for (auto& a : action) a = float(2 * rng.uniform() - 1);

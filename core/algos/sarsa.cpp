@@ -35,7 +35,10 @@ void run_sarsa(SarsaArgs& args, RunContext& ctx) {
     auto view = ctx.on_view([&](TabularView& view) { view_from_q(view, Q, nS, nA, eps); });
 
     EpisodeLog log;
-    for (int64_t episode = 0; episode < args.episodes; ++episode) {
+    int64_t episode = 0;
+    auto state = ctx.keep_state([&](StateIO& io) { io(episode, Q, rng, env, log); });  // the timeline's checkpoints
+    for (; episode < args.episodes; ++episode) {
+        ctx.checkpoint();
         eps = args.eps.at(episode);
         int s = env.reset_state(episode == 0 ? std::optional<uint64_t>(ctx.seed()) : std::nullopt);
         int a = epsilon_greedy(&Q[size_t(s) * nA], nA, eps, rng);

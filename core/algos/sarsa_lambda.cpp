@@ -44,7 +44,10 @@ void run_sarsa_lambda(SarsaLambdaArgs& args, RunContext& ctx) {
     auto view = ctx.on_view([&](TabularView& view) { view_from_q(view, Q, nS, nA, eps); });
 
     EpisodeLog log;
-    for (int64_t episode = 0; episode < args.episodes; ++episode) {
+    int64_t episode = 0;
+    auto state = ctx.keep_state([&](StateIO& io) { io(episode, Q, rng, env, log); });  // the timeline's checkpoints
+    for (; episode < args.episodes; ++episode) {
+        ctx.checkpoint();
         eps = args.eps.at(episode);
         std::fill(e.begin(), e.end(), 0.0);  // traces never cross episode boundaries
         int s = env.reset_state(episode == 0 ? std::optional<uint64_t>(ctx.seed()) : std::nullopt);

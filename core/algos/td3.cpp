@@ -81,7 +81,14 @@ void run_td3(Td3Args& args, RunContext& ctx) {
     double qf_sum = 0, actor_sum = 0, q_mean = 0;
     int64_t updates = 0, actor_updates = 0;
 
-    for (int64_t global_step = 0; global_step < args.total_timesteps; ++global_step) {
+    int64_t global_step = 0;
+    auto state = ctx.keep_state([&](StateIO& io) {  // the timeline's checkpoints
+        io(global_step, rng, env, actor_opt, q_opt, noise, qf_sum, actor_sum, q_mean, updates, actor_updates);
+        io_params(io, actor_opt.params), io_params(io, q_opt.params);
+        io_params(io, actor_target.params()), io_params(io, q_targets);
+    });
+    for (; global_step < args.total_timesteps; ++global_step) {
+        ctx.checkpoint();
         // 1. act: uniform at first, then μ(s) plus exploration noise, clipped to [−1, 1]
         if (global_step < args.learning_starts && !noise.ou()) {
             for (auto& a : action) a = float(2 * rng.uniform() - 1);

@@ -79,7 +79,13 @@ void run_trained(TrainedArgs& args, RunContext& ctx) {
     AgentFn::EpisodePolicy player;
     if (agent && !box) player = agent->greedy_player(agent);
     std::vector<float> enc(size_t(env.obs_dim())), action(size_t(std::max(1, agent ? agent->act_dim : 0)));
-    for (int64_t episode = 0; episode < args.episodes; ++episode) {
+    int64_t episode = 0;
+    auto state = ctx.keep_state([&](StateIO& io) {  // the timeline's checkpoints
+        io(episode, env);
+        if (recent) io(*recent);
+    });
+    for (; episode < args.episodes; ++episode) {
+        ctx.checkpoint();
         Obs obs = env.reset(episode == 0 ? std::optional<uint64_t>(ctx.seed()) : std::nullopt);
         if (recent) encode_obs(obs_space, obs, enc.data()), recent->add(enc.data(), -1, 0, false, true);
         double ret = 0;

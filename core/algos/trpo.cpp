@@ -136,7 +136,12 @@ void run_trpo(TrpoArgs& args, RunContext& ctx) {
     Mat obs = Eigen::Map<const Mat>(envs.obs(), N, D), out, v;
     Tape tape;
     const int64_t iterations = std::max<int64_t>(1, args.total_timesteps / B);
-    for (int64_t it = 0; it < iterations; ++it) {
+    int64_t it = 0;
+    auto state = ctx.keep_state([&](StateIO& io) {  // the timeline's checkpoints
+        io(it, rng, vf_opt, envs, obs, log_std.value), io_params(io, policy.params()), io_params(io, critic.params());
+    });
+    for (; it < iterations; ++it) {
+        ctx.checkpoint();
         // 1. rollout: sample from the current policy (Gaussian actions are clipped to the bounds for the env only)
         for (int t = 0; t < T; ++t) {
             policy.forward(obs, out);

@@ -36,7 +36,10 @@ void run_value_iteration(ValueIterationArgs& args, RunContext& ctx) {
         for (int s = 0; s < nS; ++s) view.pi[size_t(s) * nA + argmax_first(&view.q[size_t(s) * nA], nA)] = 1.0;
     });
 
-    for (int64_t sweep = 0; sweep < args.max_sweeps; ++sweep) {
+    int64_t sweep = 0;
+    auto state = ctx.keep_state([&](StateIO& io) { io(sweep, V); });  // the timeline's checkpoints
+    for (; sweep < args.max_sweeps; ++sweep) {
+        ctx.checkpoint();
         // --- one Bellman optimality sweep ---
         double delta = 0;
         for (int s = 0; s < nS; ++s) {

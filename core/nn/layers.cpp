@@ -214,6 +214,20 @@ void RmsProp::step() {
     }
 }
 
+int64_t Mlp::floats() const {
+    int64_t n = 0;
+    for (const Conv2d& c : convs) n += c.W.value.size() + c.b.value.size();
+    for (const Linear& l : layers) n += l.W.value.size() + l.b.value.size();
+    return n;
+}
+
+void io_params(StateIO& io, const std::vector<Param*>& params) {
+    io.section("params");
+    size_t n = io.count(params.size(), 16);
+    if (n != params.size()) io.fail(std::to_string(n) + " parameter tensors where this network has " + std::to_string(params.size()));
+    for (Param* p : params) io_state(io, p->value);
+}
+
 void Adam::step() {
     if (!grads_finite(params, "Adam")) return;
     if (m.size() != params.size())

@@ -17,6 +17,7 @@
 
 #include "core/nn/tape.h"
 #include "base/rng.h"
+#include "base/state_io.h"
 
 namespace dl::nn {
 
@@ -74,6 +75,7 @@ struct Mlp {
     // matrix per parameter, in params() order), d out = J v, exactly, in one pass.
     void jvp(const Mat& x, const std::vector<Mat>& tangent, Mat& out, Mat& dout) const;
     std::vector<Param*> params();
+    int64_t floats() const;  // every weight and bias
 
 private:
     template <class P>
@@ -103,11 +105,13 @@ bool grads_finite(const std::vector<Param*>& params, const char* optimizer);
 float clip_grad_norm(const std::vector<Param*>& params, float max_norm);
 void zero_grad(const std::vector<Param*>& params);
 
+// Each optimizer's io_state saves its moments and settings (checkpoints: base/state_io.h), not the parameters.
 struct Sgd {
     std::vector<Param*> params;
     float lr = 1e-2f, momentum = 0.0f;
     std::vector<Mat> velocity;
     void step();
+    void io_state(StateIO& io) { io.section("sgd"), io(lr, momentum, velocity); }
 };
 
 struct RmsProp {
@@ -115,6 +119,7 @@ struct RmsProp {
     float lr = 1e-3f, alpha = 0.99f, eps = 1e-8f;
     std::vector<Mat> sq;
     void step();
+    void io_state(StateIO& io) { io.section("rmsprop"), io(lr, alpha, eps, sq); }
 };
 
 struct Adam {
@@ -123,7 +128,11 @@ struct Adam {
     std::vector<Mat> m, v;
     int64_t t = 0;
     void step();
+    void io_state(StateIO& io) { io.section("adam"), io(lr, beta1, beta2, eps, m, v, t); }
 };
+
+// The values of a list of parameters (a network's, in its params() order), each shape checked on loading.
+void io_params(StateIO& io, const std::vector<Param*>& params);
 
 // [SECTION] Categorical
 

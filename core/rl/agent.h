@@ -88,6 +88,8 @@ struct AgentFn {
     // The views it offers beyond evaluate(): nullptr where it has none (core/rl/views.h).
     virtual const ContinuousPolicyView* continuous_policy() const { return nullptr; }
     virtual const WorldModelView* world_model() const { return nullptr; }
+    // Bytes its parameters hold (the timeline's memory budget counts the copies it keeps).
+    virtual int64_t footprint_bytes() const = 0;
 };
 
 // On a Discrete-observation env, V, π (or Q) for every state from an agent fed one-hot observations.

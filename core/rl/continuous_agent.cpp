@@ -51,6 +51,8 @@ OffPolicyEnv::OffPolicyEnv(RunContext& ctx, int64_t buffer_size)
     obs_ = Eigen::Map<const Mat>(envs_->obs(), 1, D_);
 }
 
+void OffPolicyEnv::io_state(StateIO& io) { io.section("off_policy_env"), io(*envs_, buffer_, obs_, ended_); }
+
 OffPolicyEnv::~OffPolicyEnv() = default;
 
 bool OffPolicyEnv::step(const float* action) {

@@ -39,6 +39,7 @@ public:
     // The noise's spread at one step as the views draw it: σ, or the OU process's stationary standard deviation.
     float spread(float sigma) const;
     static constexpr float kTheta = 0.15f, kDt = 0.01f;
+    void io_state(StateIO& io) { io.section("noise"), io(x_); }
 
 private:
     bool ou_;
@@ -59,6 +60,7 @@ public:
     const TransitionBuffer& buffer() const { return buffer_; }
     bool step(const float* action);  // one env step; false when the run must stop
     bool episode_ended() const { return ended_; }  // the last step ended an episode (the env was reset)
+    void io_state(StateIO& io);  // the env, the replay buffer, the current observation (checkpoints)
 
 private:
     RunContext& ctx_;
@@ -101,6 +103,7 @@ struct ContinuousAgent : AgentFn, ContinuousPolicyView {
     Mat q_values(const Mat& obs, const Mat& action) const override;  // B × 2: Q1, Q2 for actions in [−1, 1]
     // agent.json (kind "continuous": sizes, bounds) + agent.ckpt (every weight); load throws CheckpointError.
     std::string kind() const override { return "continuous"; }
+    int64_t footprint_bytes() const override { return 4 * (actor.floats() + q1.floats() + q2.floats() + value.floats() + log_std.size()); }
     void save(const std::string& dir, const EnvSignature& env) const override;
     static std::shared_ptr<ContinuousAgent> load(const std::string& dir);
 };

@@ -23,6 +23,10 @@ RealExperience::RealExperience(RunContext& ctx, const WorldModel& model, int64_t
     model_.observe_first(belief_, Eigen::Map<const Mat>(envs_->obs(), 1, dim_), rng_);
 }
 
+void RealExperience::io_state(StateIO& io) {
+    io.section("real_experience"), io(measure_rng_, *envs_, buffer_, belief_.h, belief_.z, starts_, next_start_);
+}
+
 RealExperience::~RealExperience() = default;
 
 std::shared_ptr<WorldModelAgent> RealExperience::snapshot(const WorldModelAgent& agent) const {

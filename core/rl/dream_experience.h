@@ -35,6 +35,8 @@ public:
     double log_dream_episodes(const struct WorldModelAgent& agent, float temperature);
     // What the views get: a copy of the agent carrying the newest real steps (the dream-vs-reality strip).
     std::shared_ptr<struct WorldModelAgent> snapshot(const struct WorldModelAgent& agent) const;
+    // The env, the stored steps, the belief, the dream-gap stream and starts (checkpoints).
+    void io_state(StateIO& io);
 
 private:
     RunContext& ctx_;

@@ -39,6 +39,10 @@ struct MlpAgent : AgentFn {
     void evaluate(const Mat& obs, Mat& value, Mat& action_values) const override;
     bool saliency(const float* obs, int obs_dim, std::vector<float>& out) const override;
     std::string kind() const override { return head == QNet ? "q" : "policy"; }
+    int64_t footprint_bytes() const override {
+        return 4 * (actor.floats() + critic.floats() + value_head.W.value.size() + value_head.b.value.size() +
+                    adv_head.W.value.size() + adv_head.b.value.size() + log_std.value.size());
+    }
     void save(const std::string& dir, const EnvSignature& env) const override;  // agent.json + agent.ckpt, atomically
     static std::shared_ptr<MlpAgent> load(const std::string& dir);  // throws CheckpointError / IoError
 };

@@ -32,6 +32,36 @@ void TransitionBuffer::sample(int B, Rng& rng, Batch& out) const {
 
 // [SECTION] Sequence buffer
 
+// Only the filled part is saved: rows [0, size) (a ring fills from row 0 and stays full once it wraps).
+template <class M>
+static void io_rows(StateIO& io, M& m, int64_t rows) {
+    if (rows) io.bytes(m.data(), size_t(rows) * size_t(m.cols()) * sizeof(float));
+}
+template <class T>
+static void io_prefix(StateIO& io, std::vector<T>& v, int64_t n) {
+    if (n) io.bytes(v.data(), size_t(n) * sizeof(T));
+}
+static void io_ring(StateIO& io, const char* name, int64_t cap, int64_t& size, int64_t& pos) {
+    io.section(name);
+    int64_t c = cap;
+    io(c, size, pos);
+    if (io.loading() && (c != cap || size < 0 || size > cap || pos < 0 || pos >= cap || (size < cap && pos != size)))
+        io.fail(std::string(name) + " of capacity " + std::to_string(c) + ", size " + std::to_string(size) + " at " +
+                std::to_string(pos) + " where this run's holds " + std::to_string(cap));
+}
+
+void TransitionBuffer::io_state(StateIO& io) {
+    io_ring(io, "transitions", cap_, size_, pos_);
+    io_rows(io, obs_, size_), io_rows(io, act_, size_), io_rows(io, next_, size_);
+    io_prefix(io, rew_, size_), io_prefix(io, not_done_, size_), io_prefix(io, discount_, size_);
+}
+
+void SequenceBuffer::io_state(StateIO& io) {
+    io_ring(io, "sequences", cap_, size_, pos_);
+    io_prefix(io, obs_, size_ * dim_), io_prefix(io, reward_, size_), io_prefix(io, cont_, size_);
+    io_prefix(io, first_, size_), io_prefix(io, action_, size_);
+}
+
 SequenceBuffer::SequenceBuffer(int obs_dim, int64_t capacity)
     : dim_(obs_dim), cap_(capacity), obs_(size_t(capacity * obs_dim)), reward_(size_t(capacity)), cont_(size_t(capacity)),
       first_(size_t(capacity)), action_(size_t(capacity)) {}

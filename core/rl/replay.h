@@ -25,6 +25,7 @@ public:
         Mat obs, action, reward, next_obs, not_done, discount;  // B × D, B × A, B × 1, B × D, B × 1 (1 − terminated), B × 1
     };
     void sample(int B, Rng& rng, Batch& out) const;  // uniform with replacement over what is stored
+    void io_state(StateIO& io);  // what is stored and where the ring stands (checkpoints)
 
 private:
     int D_, A_;
@@ -47,6 +48,7 @@ public:
     // B windows of L steps that each stay inside one episode (for judging open-loop predictions); throws when the
     // buffer holds no episode that long.
     SeqBatch sample_within_episodes(int B, int L, Rng& rng) const;
+    void io_state(StateIO& io);  // what is stored and where the ring stands (checkpoints)
 
 private:
     SeqBatch empty_batch(int B, int L) const;

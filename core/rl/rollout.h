@@ -30,6 +30,8 @@ struct Rollout {
     // Fills the T steps. A truncated (not terminated) episode gets γ V(final obs) added to its last reward when
     // bootstrap_truncated. Returns false when the run must stop.
     bool collect(VectorEnv& envs, const MlpAgent& agent, RunContext& ctx, Rng& rng, float gamma, bool bootstrap_truncated);
+    // What carries from one rollout to the next (where the envs stand, the reward normaliser), for checkpoints.
+    void io_state(StateIO& io) { io.section("rollout"), io(next_obs, next_done, disc_return_, ret_mean_, ret_var_, ret_count_); }
 
 private:
     std::vector<float> low_, high_, env_act_;  // Box bounds; the clipped actions the envs get

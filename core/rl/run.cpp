@@ -51,13 +51,14 @@ bool MetricsTable::row_pending() const {
     return false;
 }
 
-void MetricsTable::append_from(const MetricsTable& src, size_t from) {
+void MetricsTable::append_from(const MetricsTable& src, size_t from, size_t to) {
     for (size_t c = 0; c < src.names_.size(); ++c) column(src.names_[c]);
-    const size_t n = src.rows_ > from ? src.rows_ - from : 0;
+    to = std::min(to, src.rows_);
+    const size_t n = to > from ? to - from : 0;
     for (size_t c = 0; c < names_.size(); ++c) {
         const int sc = src.find(names_[c]);
         if (sc < 0) cols_[c].resize(rows_ + n, kMissing);
-        else cols_[c].insert(cols_[c].end(), src.cols_[sc].begin() + long(from), src.cols_[sc].end());
+        else cols_[c].insert(cols_[c].end(), src.cols_[sc].begin() + long(from), src.cols_[sc].begin() + long(from + n));
     }
     rows_ += n;
 }
@@ -281,6 +282,86 @@ bool RunContext::poll_metrics(MetricsTable& dst, std::vector<Marker>& markers) {
     if (metrics_.size() > dst.size()) dst.append_from(metrics_, dst.size());
     if (markers_.size() > markers.size()) markers.insert(markers.end(), markers_.begin() + markers.size(), markers_.end());
     return true;
+}
+
+// [SECTION] Timeline
+
+void RunContext::set_timeline(std::shared_ptr<Timeline> t) {
+    timeline_ = std::move(t);
+    if (timeline_) {
+        timeline_unit_ = int(timeline_->options().unit);
+        next_checkpoint_ = counters_[timeline_unit_];
+    }
+}
+
+void RunContext::resume_from(std::shared_ptr<const TrainingState> s, const MetricsTable& metrics,
+                             const std::vector<Marker>& markers) {
+    if (int64_t(metrics.size()) < s->metrics_rows || int64_t(markers.size()) < s->markers)
+        throw StateError("the checkpoint at " + std::to_string(s->units) + " needs " + std::to_string(s->metrics_rows) +
+                         " metrics rows and " + std::to_string(s->markers) + " markers of its run; it has " +
+                         std::to_string(metrics.size()) + " and " + std::to_string(markers.size()));
+    std::lock_guard lk(metrics_m_);
+    metrics_ = MetricsTable();
+    col_episode_ = metrics_.column("episode");
+    col_env_step_ = metrics_.column("env_step");
+    col_update_ = metrics_.column("update");
+    metrics_.append_from(metrics, 0, size_t(s->metrics_rows));
+    markers_.assign(markers.begin(), markers.begin() + std::ptrdiff_t(s->markers));
+    resume_ = std::move(s);
+}
+
+void RunContext::mark(const std::string& text) {
+    std::lock_guard lk(metrics_m_);
+    markers_.push_back({int64_t(metrics_.size()), text});
+}
+
+RunContext::StateScope RunContext::keep_state(std::function<void(StateIO&)> fn) {
+    state_fn_ = std::move(fn);
+    if (resume_) {
+        StateIO io = StateIO::loader(resume_->bytes, cfg_.algo_id + " checkpoint at " + std::to_string(resume_->units));
+        state_fn_(io);
+        io.finish();
+        counters_[0] = resume_->env_steps, counters_[1] = resume_->episodes, counters_[2] = resume_->updates;
+        if (timeline_) {
+            next_checkpoint_ = counters_[timeline_unit_] + timeline_->options().every;
+            timeline_->add(resume_);  // a branch can be rewound to where it began
+        }
+        resume_.reset();
+    }
+    return StateScope(this);
+}
+
+void RunContext::take_checkpoint() {
+    const auto t0 = std::chrono::steady_clock::now();
+    const TimelineOptions& o = timeline_->options();
+    if (!state_fn_ || t0 < checkpoint_not_before_) return;
+    auto s = std::make_shared<TrainingState>();
+    {
+        std::lock_guard lk(metrics_m_);
+        if (metrics_.row_pending()) return;  // not a loop top after all: something was logged into an open row
+        s->metrics_rows = int64_t(metrics_.size());
+        s->markers = int64_t(markers_.size());
+    }
+    s->env_steps = counters_[0], s->episodes = counters_[1], s->updates = counters_[2];
+    s->units = counters_[timeline_unit_];
+    StateIO io = StateIO::saver();
+    state_fn_(io);
+    s->bytes = io.take();
+    if (args_)
+        for (const ParamSpec& p : describe(*args_)) s->args[p.name] = get_param(*args_, p.name);
+    // What the views show of the agent then.
+    if (view_fn_) view_fn_(s->tab);
+    if (agent_fn_) {
+        s->agent = agent_fn_();
+        if (shown_env_ && s->agent) tabular_from_agent(*shown_env_, *s->agent, s->tab);
+    }
+    if (shown_env_) s->env = shown_env_->clone();
+    timeline_->add(std::move(s));
+    next_checkpoint_ = counters_[timeline_unit_] + o.every;
+    if (o.max_overhead > 0) {
+        const auto t1 = std::chrono::steady_clock::now();
+        checkpoint_not_before_ = t1 + std::chrono::duration_cast<std::chrono::steady_clock::duration>((t1 - t0) / o.max_overhead);
+    }
 }
 
 void RunContext::flush_row() {

@@ -23,6 +23,7 @@
 
 #include "base/params.h"
 #include "core/rl/agent.h"
+#include "core/rl/timeline.h"
 #include "core/rl/views.h"
 #include "envs/env.h"
 
@@ -53,8 +54,9 @@ public:
     const std::vector<std::string>& names() const { return names_; }
     const std::vector<double>& col(int c) const { return cols_[size_t(c)]; }  // a NaN where a row did not log it
     double at(size_t row, int c) const { return cols_[size_t(c)][row]; }
-    // Appends rows [from, size()) of `src`, adding columns as needed (the UI's incremental copy).
-    void append_from(const MetricsTable& src, size_t from);
+    // Appends rows [from, min(to, size())) of `src`, adding columns as needed (the UI's incremental copy; a branch's
+    // rows from its parent).
+    void append_from(const MetricsTable& src, size_t from, size_t to = SIZE_MAX);
     std::string to_csv() const;            // header + rows; empty cells for values a row did not log, "nan" for a logged NaN
     size_t size() const { return rows_; }
     bool row_pending() const;              // something was logged into the row being filled
@@ -159,6 +161,26 @@ public:
     private:
         RunContext* ctx_;
     };
+    // ---- the timeline: checkpoints of the whole training state (core/rl/timeline.h) ----
+    // The algorithm names, once and right before its main loop, everything that loop carries from one iteration to
+    // the next (tables, networks, optimisers, buffers, envs, random streams, the loop counter, running sums). A run
+    // resumed from a checkpoint has that state loaded here, so the loop goes on from where the checkpoint was taken.
+    class [[nodiscard]] StateScope {
+    public:
+        explicit StateScope(RunContext* c) : ctx_(c) {}
+        StateScope(const StateScope&) = delete;
+        StateScope& operator=(const StateScope&) = delete;
+        ~StateScope() { ctx_->state_fn_ = nullptr; }
+    private:
+        RunContext* ctx_;
+    };
+    StateScope keep_state(std::function<void(StateIO&)> fn);
+    // At the top of the main loop, where the state named above is all there is: takes a checkpoint when the
+    // timeline's interval has passed since the last.
+    void checkpoint() {
+        if (timeline_ && counters_[timeline_unit_] >= next_checkpoint_) take_checkpoint();
+    }
+
     ViewScope on_view(std::function<void(TabularView&)> fn) {
         view_fn_ = std::move(fn);
         return ViewScope(this);
@@ -185,6 +207,15 @@ public:
     void on_episode(std::function<bool(RunContext&)> hook) { episode_hook_ = std::move(hook); }
     // Lets live changes reach `args` (the algorithm's own struct) at the next tick.
     void bind_args(ArgsBase* args) { args_ = args; }
+    // Checkpoints go into `t` (set before the run starts; none: no checkpoints are taken).
+    void set_timeline(std::shared_ptr<Timeline> t);
+    const std::shared_ptr<Timeline>& timeline() const { return timeline_; }
+    // Before the run starts: go on from checkpoint `s` of a run with this config (a branch may have changed
+    // hyperparameters that apply now: the owner sets them on the args after the checkpoint's). Rows [0,
+    // s.metrics_rows) of `metrics` and the first s.markers of `markers` (the parent's) become this run's.
+    void resume_from(std::shared_ptr<const TrainingState> s, const MetricsTable& metrics, const std::vector<Marker>& markers);
+    // Adds a marker at the current row (a branch's changes, drawn on its curves).
+    void mark(const std::string& text);
     // Turns on pause/step/speed/snapshot handling (the GUI); headless runs leave it off.
     void attach(RunControls* controls, Tick step_unit);
     // Latest snapshot if a newer one was published since `seq` (never blocks: try_lock).
@@ -206,6 +237,7 @@ public:
 
 private:
     bool tick_slow(Tick t, int64_t count);
+    void take_checkpoint();
     void close_view();
     void commit_row();
     void publish();
@@ -221,6 +253,12 @@ private:
     std::vector<std::unique_ptr<Env>> envs_;
     const Env* shown_env_ = nullptr;
     std::function<void(TabularView&)> view_fn_;
+    std::function<void(StateIO&)> state_fn_;
+    std::shared_ptr<Timeline> timeline_;
+    int timeline_unit_ = 0;
+    int64_t next_checkpoint_ = 0;
+    std::chrono::steady_clock::time_point checkpoint_not_before_{};
+    std::shared_ptr<const TrainingState> resume_;
     TabularView last_view_;  // kept when the algorithm's tables go away
     std::function<std::shared_ptr<const AgentFn>()> agent_fn_;
     std::function<bool(RunContext&)> episode_hook_;

@@ -63,6 +63,7 @@ struct EpisodeLog {
     void td(double err) { abs_td += err < 0 ? -err : err, ++td_count; }
     // Logs the row and resets; the caller then ticks Episode (which closes the row).
     void flush(RunContext& ctx, const Env& env, double eps);
+    void io_state(StateIO& io) { io(ret, abs_td, length, td_count); }
 };
 
 // A tabular learner's saved table (runs/<name>/model.json): V, Q (nS × nA, row-major), and the greedy policy.

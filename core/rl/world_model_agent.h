@@ -47,6 +47,11 @@ struct WorldModelAgent : AgentFn, WorldModelView {
     EpisodePolicy greedy_player(std::shared_ptr<const AgentFn> self) const override;
     // agent.json (kind "world_model", the model's configuration, the heads' sizes) + agent.ckpt (every weight).
     std::string kind() const override { return "world_model"; }
+    int64_t footprint_bytes() const override {
+        int64_t recent_floats = 0;
+        for (const Mat& m : recent.obs) recent_floats += m.size();
+        return 4 * (WorldModel::param_count(model.config()) + actor.floats() + critic.floats() + recent_floats);
+    }
     const WorldModelView* world_model() const override { return this; }
     const WorldModel& world() const override { return model; }
     const SeqBatch& recent_steps() const override { return recent; }

@@ -115,10 +115,53 @@ std::string diverged_message(const RunContext& ctx, ArgsBase& args, const std::s
 }
 
 std::unique_ptr<RunContext> run_headless(const RunConfig& cfg, std::function<bool(RunContext&)> on_episode) {
+    return run_headless(cfg, RunStart{}, std::move(on_episode));
+}
+
+static bool is_run_length(const std::string& name) { return name == "total_timesteps" || name == "episodes" || name == "iterations"; }
+
+std::unique_ptr<ArgsBase> start_args(RunConfig& cfg, const RunStart& start) {
     validate_config(cfg);
     auto args = make_algo_args(cfg.algo_id, cfg.algo_args);
+    if (!start.resume) {
+        set_params(*args, start.changes);
+    } else {
+        set_params(*args, start.resume->args);
+        for (const ParamSpec& p : describe(*args)) {
+            auto it = start.changes.find(p.name);
+            if (it == start.changes.end()) continue;
+            if (p.apply == Apply::Restart && !is_run_length(p.name) && it->second != get_param(*args, p.name))
+                throw ParamError(p.name + "=" + it->second + ": " + p.name +
+                                 " applies at a restart only (the checkpoint holds what it shaped); a branch can change "
+                                 "the hyperparameters that apply now, and the run's length");
+        }
+        set_params(*args, start.changes);
+    }
+    for (const ParamSpec& p : describe(*args)) cfg.algo_args[p.name] = get_param(*args, p.name);
+    validate_config(cfg);
+    args->check();
+    return args;
+}
+
+void prepare_context(RunContext& ctx, ArgsBase& args, const RunStart& start) {
+    ctx.bind_args(&args);
+    ctx.set_timeline(start.timeline);
+    if (!start.resume) return;
+    static const MetricsTable no_metrics;
+    static const std::vector<Marker> no_markers;
+    ctx.resume_from(start.resume, start.parent_metrics ? *start.parent_metrics : no_metrics,
+                    start.parent_markers ? *start.parent_markers : no_markers);
+    std::string changed;
+    for (const auto& [k, v] : start.changes)
+        if (auto it = start.resume->args.find(k); it == start.resume->args.end() || it->second != v)
+            changed += (changed.empty() ? "" : ", ") + k + "=" + v;
+    if (!changed.empty()) ctx.mark("branch: " + changed);
+}
+
+std::unique_ptr<RunContext> run_headless(RunConfig cfg, const RunStart& start, std::function<bool(RunContext&)> on_episode) {
+    auto args = start_args(cfg, start);
     auto ctx = std::make_unique<RunContext>(cfg);
-    ctx->bind_args(args.get());
+    prepare_context(*ctx, *args, start);
     if (on_episode) ctx->on_episode(std::move(on_episode));
     try {
         find_algo(cfg.algo_id).run(*args, *ctx);

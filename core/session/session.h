@@ -66,6 +66,24 @@ struct TrainingDiverged : std::runtime_error {
 // `on_episode`, if given, is called after every finished episode (its row is in the metrics); returning false stops.
 std::unique_ptr<RunContext> run_headless(const RunConfig& cfg, std::function<bool(RunContext&)> on_episode = {});
 
+// A run's timeline and where it starts from.
+struct RunStart {
+    std::shared_ptr<Timeline> timeline;  // checkpoints go here (none: none are taken)
+    // Go on from this checkpoint of the run whose metrics and markers are given: a continuation, or a branch when
+    // `changes` name hyperparameters that differ from those the checkpoint holds.
+    std::shared_ptr<const TrainingState> resume;
+    const MetricsTable* parent_metrics = nullptr;
+    const std::vector<Marker>* parent_markers = nullptr;
+    std::map<std::string, std::string> changes;
+};
+// The algorithm's args for `start`: cfg's, then the checkpoint's (live changes included), then the branch's changes.
+// `cfg` is updated to what the run will use (its config.json). A change to a hyperparameter that applies at a restart
+// only is refused (the checkpoint holds what it shaped), except the run's length. Throws ParamError.
+std::unique_ptr<ArgsBase> start_args(RunConfig& cfg, const RunStart& start);
+// Binds args and the start to a new context (the timeline set, the checkpoint to resume from, a marker for a branch).
+void prepare_context(RunContext& ctx, ArgsBase& args, const RunStart& start);
+std::unique_ptr<RunContext> run_headless(RunConfig cfg, const RunStart& start, std::function<bool(RunContext&)> on_episode = {});
+
 // What a user reads when training diverges: where (update, env step), what was not finite, and the
 // hyperparameters to suspect first (the step sizes and the gradient clip, with their values).
 std::string diverged_message(const RunContext& ctx, ArgsBase& args, const std::string& what);

@@ -18,6 +18,10 @@ public:
     std::vector<std::string> channel_names() const override { return {"player", "enemy", "trail", "gold"}; }
     std::vector<int> minimal_actions() const override { return {kNoop, kLeft, kUp, kRight, kDown}; }
     std::unique_ptr<Game> clone() const override { return std::make_unique<Asterix>(*this); }
+    void io_state(StateIO& io) override {
+        io.section("Asterix");
+        io(px_, py_, slots_, spawn_speed_, spawn_timer_, move_speed_, move_timer_, ramp_timer_, ramp_index_, terminal_);
+    }
     bool terminal() const override { return terminal_; }
     int ramp_index() const override { return ramp_index_; }
 
@@ -82,6 +86,7 @@ private:
     struct Slot {
         bool used = false, right = false, gold = false;
         int x = 0;
+        void io_state(StateIO& io) { io(used, right, gold, x); }
     };
 
     // Slot s is the lane in row s + 1. Gold is collected, an enemy ends the game (and stays).

@@ -21,6 +21,10 @@ public:
     std::vector<std::string> channel_names() const override { return {"paddle", "ball", "trail", "brick"}; }
     std::vector<int> minimal_actions() const override { return {kNoop, kLeft, kRight}; }
     std::unique_ptr<Game> clone() const override { return std::make_unique<Breakout>(*this); }
+    void io_state(StateIO& io) override {
+        io.section("Breakout");
+        io(paddle_x_, ball_x_, ball_y_, dir_, last_x_, last_y_, bricks_, strike_, terminal_);
+    }
     bool terminal() const override { return terminal_; }
 
     void reset(NumpyRng& rng) override {

@@ -19,6 +19,7 @@ public:
     }
     std::vector<int> minimal_actions() const override { return {kNoop, kUp, kDown}; }
     std::unique_ptr<Game> clone() const override { return std::make_unique<Freeway>(*this); }
+    void io_state(StateIO& io) override { io.section("Freeway"), io(cars_, pos_, move_timer_, terminate_timer_, terminal_); }
     bool terminal() const override { return terminal_; }
 
     void reset(NumpyRng& rng) override {
@@ -71,6 +72,7 @@ public:
 private:
     struct Car {
         int x = 0, timer = 0, v = 0;  // v: signed slowness, ±1..±5 (+ moves right)
+        void io_state(StateIO& io) { io(x, timer, v); }
     };
 
     // Eight speeds 1..5, then eight directions (a uniform draw above or below one half).

@@ -2,6 +2,7 @@
 #include "envs/minatar/minatar.h"
 
 #include <algorithm>
+#include <sstream>
 #include <stdexcept>
 
 namespace dl {
@@ -192,6 +193,29 @@ ObsLook MinAtarEnv::obs_look() const {
     ObsLook l;
     l.kind = ObsLook::Pixels, l.rows = l.cols = minatar::kSize, l.channels = channels_, l.colours = palette();
     return l;
+}
+
+void minatar::NumpyRng::io_state(StateIO& io) {
+    std::string text;
+    if (!io.loading()) {
+        std::ostringstream os;
+        os << mt_;
+        text = os.str();
+    }
+    io(text);
+    if (io.loading()) {
+        std::istringstream is(text);
+        std::mt19937 mt;
+        is >> mt;
+        if (is.fail()) io.fail("a Mersenne Twister state that does not read");
+        mt_ = mt;
+    }
+}
+
+void MinAtarEnv::io_state(StateIO& io) {
+    io.section("MinAtar");
+    io(rng_, last_action_, elapsed_);
+    game_->io_state(io);
 }
 
 }  // namespace dl

@@ -36,6 +36,8 @@ constexpr int kNumActions = 6;
 class NumpyRng {
 public:
     explicit NumpyRng(uint32_t seed = 0) : mt_(seed) {}
+    // The Mersenne Twister's whole state, in the text form the C++ standard defines for it.
+    void io_state(StateIO& io);
     void seed(uint32_t s) { mt_.seed(s); }
     double uniform() {
         const uint32_t a = uint32_t(mt_()) >> 5, b = uint32_t(mt_()) >> 6;
@@ -74,6 +76,7 @@ public:
     virtual void observe(float* obs) const = 0;
     virtual int ramp_index() const { return -1; }                    // -1: the game does not ramp
     virtual std::unique_ptr<Game> clone() const = 0;
+    virtual void io_state(StateIO& io) = 0;  // the game's state (checkpoints)
     int channels() const { return int(channel_names().size()); }
 };
 
@@ -120,6 +123,7 @@ public:
     StepFlags step_into(int action, float* obs) override;
     void render(Image& img) const override;
     std::unique_ptr<Env> clone() const override { return std::make_unique<MinAtarEnv>(*this); }
+    void io_state(StateIO& io) override;
     std::vector<std::string> action_names() const override;
     int max_episode_steps() const override { return max_steps_; }
     void keep_episodes(int n) override { log_.keep = n; }

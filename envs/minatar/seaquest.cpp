@@ -16,12 +16,14 @@ constexpr int kEnemyShot = 10, kDiverMove = 5, kMaxDivers = 6;
 struct Bullet {
     int x, y;
     bool right;
+    void io_state(StateIO& io) { io(x, y, right); }
 };
 struct Mover {  // fish, enemy subs and divers
     int x, y;
     bool right;
     int move_timer;
     int shot_timer = 0;  // subs only
+    void io_state(StateIO& io) { io(x, y, right, move_timer, shot_timer); }
 };
 
 inline int step_x(int x, bool right) { return x + (right ? 1 : -1); }
@@ -37,6 +39,11 @@ public:
     }
     std::vector<int> minimal_actions() const override { return {kNoop, kLeft, kUp, kRight, kDown, kFire}; }
     std::unique_ptr<Game> clone() const override { return std::make_unique<Seaquest>(*this); }
+    void io_state(StateIO& io) override {
+        io.section("Seaquest");
+        io(oxygen_, divers_aboard_, x_, y_, facing_right_, pbullets_, ebullets_, fish_, subs_, divers_);
+        io(e_spawn_speed_, e_spawn_timer_, d_spawn_timer_, move_speed_, ramp_index_, shot_timer_, at_surface_, terminal_);
+    }
     bool terminal() const override { return terminal_; }
     int ramp_index() const override { return ramp_index_; }
 

@@ -26,6 +26,11 @@ public:
     }
     std::vector<int> minimal_actions() const override { return {kNoop, kLeft, kRight, kFire}; }
     std::unique_ptr<Game> clone() const override { return std::make_unique<SpaceInvaders>(*this); }
+    void io_state(StateIO& io) override {
+        io.section("SpaceInvaders");
+        io(pos_, dir_, move_interval_, alien_move_timer_, alien_shot_timer_, shot_timer_, ramp_index_, aliens_, pbullets_,
+           ebullets_, terminal_);
+    }
     bool terminal() const override { return terminal_; }
     int ramp_index() const override { return ramp_index_; }
 
