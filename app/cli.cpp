@@ -39,7 +39,8 @@ usage:
                  [--hold S] [--tail S] [--rate N] [--max-duration S] [--beats-log FILE] [--overwrite] [--quiet]
   dreamlab list [--json]
   dreamlab train --env ID [--env-arg k=v]... --algo ID [--set k=v]... [--seed N] [--config FILE]
-                 --out DIR [--overwrite] [--quiet]
+                 --out DIR [--overwrite] [--quiet] [--checkpoint-every N] [--checkpoint-budget MB] [--no-checkpoints]
+  dreamlab train --resume DIR[@N] [--set k=v]... --out DIR2 [--overwrite] [--quiet] [--checkpoint-…]
   dreamlab eval  --run DIR [--episodes N] [--seed N] [--json] [--video FILE.mp4 [--video-episodes K] [--fps F] [--overlay]]
   dreamlab eval  --env ID [--env-arg k=v]... --policy random [--episodes N] [--seed N] [--json] [--video …]
   dreamlab bench [--json] [--quick] [--only SECTION[,SECTION...]]
@@ -152,7 +153,86 @@ uint64_t parse_seed(const Options& o, uint64_t def) {
     return uint64_t(count_option("--seed", o.get("--seed"), 0, int64_t(1) << 53));
 }
 
+// The timeline a `train` keeps (and writes into DIR/checkpoints/): every N units of the algorithm's own step (env
+// steps, or sweeps for a planner), thinned to a budget; --no-checkpoints keeps none.
+std::shared_ptr<Timeline> train_timeline(const Options& o, const RunConfig& cfg) {
+    if (o.has("--no-checkpoints")) {
+        if (o.has("--checkpoint-every") || o.has("--checkpoint-budget"))
+            throw UsageError("--no-checkpoints keeps none: --checkpoint-every and --checkpoint-budget mean nothing with it");
+        return nullptr;
+    }
+    TimelineOptions t;
+    const AlgoInfo& algo = find_algo(cfg.algo_id);
+    t.unit = algo.step_unit == Tick::Update ? TimelineOptions::Updates : TimelineOptions::EnvSteps;
+    t.every = algo.step_unit == Tick::Update ? 1 : 1000;
+    if (o.has("--checkpoint-every")) t.every = count_option("--checkpoint-every", o.get("--checkpoint-every"), 1, int64_t(1) << 40);
+    if (o.has("--checkpoint-budget"))
+        t.budget_bytes = count_option("--checkpoint-budget", o.get("--checkpoint-budget"), 1, 1 << 20) << 20;
+    return std::make_shared<Timeline>(t);
+}
+
+// train --resume DIR[@N]: the run in DIR goes on from its newest checkpoint at or before N units (the newest of all
+// without @N), into a new directory, with the --set changes applied from there (a branch).
+int cmd_resume(const Options& o, std::ostream& out, std::ostream& err) {
+    for (const char* opt : {"--env", "--env-arg", "--algo", "--seed", "--config"})
+        if (o.has(opt))
+            throw UsageError(std::string(opt) + " cannot be given with --resume: a resumed run keeps its parent's env, "
+                             "algorithm and seed (change hyperparameters with --set)");
+    if (!o.has("--out")) throw UsageError("train --resume needs --out DIR (a new directory for the continued run)");
+    std::string spec = o.get("--resume"), at;
+    if (const size_t a = spec.rfind('@'); a != std::string::npos) at = spec.substr(a + 1), spec.resize(a);
+    const std::filesystem::path parent_dir = spec;
+    if (const std::string said = recover_staged(parent_dir); !said.empty()) err << "dreamlab: " << said << "\n";
+    const StoredRun parent = open_run(parent_dir);
+    if (parent.checkpoints.empty())
+        throw IoError("--resume " + spec + ": the run has no checkpoints (it was trained with --no-checkpoints, or "
+                      "before checkpoints existed); train it again to resume it");
+    auto pick = std::prev(parent.checkpoints.end());
+    if (!at.empty()) {
+        const int64_t units = count_option("--resume DIR@N", at, 0, int64_t(1) << 62);
+        auto it = parent.checkpoints.upper_bound(units);
+        if (it == parent.checkpoints.begin()) throw UsageError("--resume " + o.get("--resume") + ": no checkpoint at or before " + at);
+        pick = std::prev(it);
+    }
+    const auto state = load_training_state(pick->second);
+    RunStart start;
+    start.resume = state;
+    start.parent_metrics = &parent.metrics;
+    start.parent_markers = &parent.markers;
+    start.changes = parse_assignments(o.all("--set"), "--set");
+    RunConfig cfg = parent.cfg;
+    start.timeline = train_timeline(o, cfg);
+    StagedDir dir(o.get("--out"), o.has("--overwrite"), "config.json");
+    std::unique_ptr<RunContext> ctx;
+    try {
+        ctx = run_headless(cfg, start);
+    } catch (const TrainingDiverged& e) {
+        save_run(dir.path(), *e.run, e.what());
+        dir.commit();
+        err << "dreamlab: " << e.what() << "\n";
+        return 3;
+    }
+    save_run(dir.path(), *ctx);
+    BranchOrigin origin;
+    origin.parent = std::filesystem::absolute(parent_dir).lexically_normal().string();
+    origin.units = state->units, origin.env_steps = state->env_steps;
+    for (const auto& [k, v] : start.changes)
+        if (auto it = state->args.find(k); it == state->args.end() || it->second != v) origin.changes[k] = v;
+    save_branch_origin(dir.path(), origin);
+    dir.commit();
+    if (!o.has("--quiet")) {
+        const Snapshot s = ctx->snapshot_now();
+        out << "resumed " << cfg.algo_id << " on " << cfg.env_id << " from " << spec << " at " << state->units
+            << (find_algo(cfg.algo_id).planner ? " sweeps" : " env steps");
+        for (const auto& [k, v] : origin.changes) out << ", " << k << "=" << v;
+        out << ": now " << s.episodes << " episodes, " << s.env_steps << " env steps, " << s.updates << " updates in "
+            << std::fixed << std::setprecision(3) << ctx->wall_seconds() << " s -> " << o.get("--out") << "\n";
+    }
+    return 0;
+}
+
 int cmd_train(const Options& o, std::ostream& out, std::ostream& err) {
+    if (o.has("--resume")) return cmd_resume(o, out, err);
     RunConfig cfg;
     if (o.has("--config")) cfg = load_config_file(o.get("--config"));
     if (o.has("--env") && o.get("--env") != cfg.env_id) {
@@ -171,10 +251,12 @@ int cmd_train(const Options& o, std::ostream& out, std::ostream& err) {
     if (!o.has("--out")) throw UsageError("train needs --out DIR (where config.json, metrics.csv, model.json go)");
     validate_config(cfg);
 
+    RunStart start;
+    start.timeline = train_timeline(o, cfg);
     StagedDir dir(o.get("--out"), o.has("--overwrite"), "config.json");  // fails now, before training, if unwritable
     std::unique_ptr<RunContext> ctx;
     try {
-        ctx = run_headless(cfg);
+        ctx = run_headless(cfg, start);
     } catch (const TrainingDiverged& e) {
         // Saved all the same (metrics with their nan, the last finite parameters), and said: exit code 3.
         save_run(dir.path(), *e.run, e.what());
@@ -398,8 +480,10 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         const std::string& cmd = args[0];
         if (cmd == "list") return cmd_list(Options(args, 1, {}, {"--json"}), out);
         if (cmd == "train")
-            return cmd_train(Options(args, 1, {"--env", "--env-arg", "--algo", "--set", "--seed", "--out", "--config"},
-                                     {"--overwrite", "--quiet"}),
+            return cmd_train(Options(args, 1,
+                                     {"--env", "--env-arg", "--algo", "--set", "--seed", "--out", "--config", "--resume",
+                                      "--checkpoint-every", "--checkpoint-budget"},
+                                     {"--overwrite", "--quiet", "--no-checkpoints"}),
                              out, err);
         if (cmd == "eval")
             return cmd_eval(
@@ -435,6 +519,9 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         err << "dreamlab: " << e.what() << "\n";
         return 2;
     } catch (const IoError& e) {
+        err << "dreamlab: " << e.what() << "\n";
+        return 1;
+    } catch (const StateError& e) {  // a checkpoint that does not fit this run (or a damaged one)
         err << "dreamlab: " << e.what() << "\n";
         return 1;
     } catch (const std::exception& e) {

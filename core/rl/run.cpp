@@ -3,6 +3,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -43,6 +44,65 @@ void MetricsTable::commit() {
     for (size_t c = 0; c < cols_.size(); ++c) cols_[c].push_back(current_[c]);
     std::fill(current_.begin(), current_.end(), kMissing);
     ++rows_;
+}
+
+MetricsTable MetricsTable::from_csv(std::string_view text, const std::string& where) {
+    MetricsTable t;
+    auto fail = [&](size_t line, const std::string& why) {
+        return std::invalid_argument(where + ":" + std::to_string(line) + ": " + why);
+    };
+    auto split = [](std::string_view line) {
+        std::vector<std::string_view> cells;
+        for (size_t start = 0;;) {
+            const size_t comma = line.find(',', start);
+            cells.push_back(line.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+            if (comma == std::string_view::npos) break;
+            start = comma + 1;
+        }
+        return cells;
+    };
+    size_t pos = 0, line_no = 0;
+    auto next_line = [&](std::string_view& line) {
+        if (pos >= text.size()) return false;
+        size_t nl = text.find('\n', pos);
+        if (nl == std::string_view::npos) nl = text.size();
+        line = text.substr(pos, nl - pos);
+        pos = nl + 1;
+        ++line_no;
+        return true;
+    };
+    std::string_view line;
+    if (!next_line(line) || line.empty()) throw fail(1, "no header (the first line names the columns)");
+    for (std::string_view name : split(line)) {
+        if (name.empty()) throw fail(1, "an empty column name");
+        if (t.find(name) >= 0) throw fail(1, "column " + std::string(name) + " twice");
+        t.column(name);
+    }
+    const size_t n = t.names_.size();
+    while (next_line(line)) {
+        if (line.empty() && pos >= text.size()) break;  // the file's final newline
+        const auto cells = split(line);
+        if (cells.size() != n)
+            throw fail(line_no, std::to_string(cells.size()) + " cells where the header names " + std::to_string(n) + " columns");
+        for (size_t c = 0; c < n; ++c) {
+            const std::string cell(cells[c]);
+            if (cell.empty()) continue;  // not logged in this row
+            double v;
+            if (cell == "nan") v = std::numeric_limits<double>::quiet_NaN();
+            else if (cell == "inf") v = INFINITY;
+            else if (cell == "-inf") v = -INFINITY;
+            else {
+                char* end = nullptr;
+                v = std::strtod(cell.c_str(), &end);
+                if (end != cell.c_str() + cell.size() || cell.find_first_not_of("0123456789+-.eE") != std::string::npos ||
+                    !std::isfinite(v))
+                    throw fail(line_no, "'" + cell + "' in column " + t.names_[c] + " is not a number (nor nan, inf, empty)");
+            }
+            t.set(int(c), v);
+        }
+        t.commit();
+    }
+    return t;
 }
 
 bool MetricsTable::row_pending() const {
@@ -358,10 +418,11 @@ void RunContext::take_checkpoint() {
     if (shown_env_) s->env = shown_env_->clone();
     timeline_->add(std::move(s));
     next_checkpoint_ = counters_[timeline_unit_] + o.every;
-    if (o.max_overhead > 0) {
-        const auto t1 = std::chrono::steady_clock::now();
+    // A checkpoint that cost more than a fraction of a millisecond holds the next one back until training has run
+    // 1 / max_overhead times as long (cheaper ones, a Q table's, are taken whenever the interval asks).
+    const auto t1 = std::chrono::steady_clock::now();
+    if (o.max_overhead > 0 && t1 - t0 > std::chrono::microseconds(200))
         checkpoint_not_before_ = t1 + std::chrono::duration_cast<std::chrono::steady_clock::duration>((t1 - t0) / o.max_overhead);
-    }
 }
 
 void RunContext::flush_row() {

@@ -58,6 +58,9 @@ public:
     // rows from its parent).
     void append_from(const MetricsTable& src, size_t from, size_t to = SIZE_MAX);
     std::string to_csv() const;            // header + rows; empty cells for values a row did not log, "nan" for a logged NaN
+    // Reads what to_csv wrote, every value back to the same bits (a reopened run; a run resumed from disk). Throws
+    // std::invalid_argument naming the line and column of anything else (`where`: the file, for the message).
+    static MetricsTable from_csv(std::string_view text, const std::string& where);
     size_t size() const { return rows_; }
     bool row_pending() const;              // something was logged into the row being filled
     int find(std::string_view name) const; // -1 if absent

@@ -36,7 +36,7 @@ void Timeline::add(std::shared_ptr<const TrainingState> s) {
 }
 
 void Timeline::thin() {
-    while (bytes_ > opt_.budget_bytes && states_.size() > 2) {
+    while ((bytes_ > opt_.budget_bytes || int64_t(states_.size()) > opt_.max_count) && states_.size() > 2) {
         // Drop the checkpoint whose neighbours are closest together relative to how far back it lies: what stays is
         // dense near the present and sparse far back, roughly evenly spaced on a log scale of age.
         const double now = double(states_.back()->units);

@@ -6,7 +6,7 @@
 // hyperparameters as they stood (live changes included). Restoring one into a new run and going on gives the
 // numbers the original run produced from there, bit for bit (tests/core/test_timeline.cpp checks every algorithm).
 //
-// Memory is bounded: past the budget, old checkpoints are thinned so that those kept are dense near the present and
+// Memory is bounded: past the budget (bytes, and a count), old checkpoints are thinned so that those kept are dense near the present and
 // sparse far back (each removal takes the checkpoint whose neighbours are closest together relative to its age).
 // The first checkpoint (the run's start) and the newest are always kept.
 #pragma once
@@ -43,8 +43,10 @@ struct TimelineOptions {
     Unit unit = EnvSteps;
     int64_t every = 1000;                  // a checkpoint at the first loop top this many units after the last
     int64_t budget_bytes = 256ll << 20;    // thinning keeps the timeline under this
+    int64_t max_count = 200;               // and at most this many checkpoints
     // Checkpoints are skipped while taking them would cost more than this fraction of the training time since the
-    // last (a big replay buffer is copied less often); 0 = take every one the interval asks for (tests).
+    // last (a big replay buffer is copied less often; one that takes under 0.2 ms is never held back); 0 = take
+    // every one the interval asks for (tests).
     double max_overhead = 0.02;
 };
 

@@ -41,7 +41,73 @@ void save_run(const fs::path& dir, RunContext& ctx, const std::string& stopped_b
                                     {"wall_s", snap.wall_s},
                                     {"env_steps_per_s", snap.wall_s > 0 ? double(snap.env_steps) / snap.wall_s : 0.0}};
     if (!stopped_by.empty()) summary["stopped_by"] = stopped_by;  // why the run ended early (it diverged)
+    if (const auto& t = ctx.timeline()) {
+        summary["checkpoints"] = t->size();
+        summary["checkpoint_bytes"] = t->bytes_used();
+    }
     write_file_atomic(dir / "summary.json", summary.dump(2) + "\n");
+    if (!ctx.markers().empty()) {
+        nlohmann::json m = nlohmann::json::array();
+        for (const Marker& k : ctx.markers()) m.push_back({{"row", k.row}, {"text", k.text}});
+        write_file_atomic(dir / "markers.json", m.dump(1) + "\n");
+    }
+    if (const auto& t = ctx.timeline()) {
+        const auto states = t->states();
+        if (!states.empty()) fs::create_directories(dir / "checkpoints");
+        for (const auto& s : states) {
+            char name[40];
+            std::snprintf(name, sizeof name, "units-%012lld.state", static_cast<long long>(s->units));
+            save_training_state(dir / "checkpoints" / name, *s);
+        }
+        if (!states.empty()) fsync_dir(dir / "checkpoints");
+    }
+}
+
+void save_branch_origin(const fs::path& dir, const BranchOrigin& o) {
+    nlohmann::json j = {{"parent", o.parent}, {"units", o.units}, {"env_steps", o.env_steps}, {"changes", o.changes}};
+    write_file_atomic(dir / "branch.json", j.dump(2) + "\n");
+}
+
+StoredRun open_run(const fs::path& dir) {
+    StoredRun r;
+    r.dir = dir;
+    r.cfg = load_run_config(dir);
+    const fs::path csv = dir / "metrics.csv";
+    if (!fs::exists(csv)) throw IoError(csv.string() + " does not exist: not a finished run directory");
+    if (fs::file_size(csv) > (size_t(1) << 31)) throw IoError(csv.string() + " is larger than 2 GiB");
+    r.metrics = MetricsTable::from_csv(read_file(csv), csv.string());
+    const fs::path markers = dir / "markers.json";
+    if (fs::exists(markers)) {
+        const nlohmann::json m = read_json_file(markers);
+        if (!m.is_array()) throw ParamError(markers.string() + ": expected an array of {row, text}");
+        for (size_t i = 0; i < m.size(); ++i) {
+            std::string at = "[";  // appended piecewise: GCC 12's false -Wrestrict on "[" + std::string (its bug 105329)
+            at += std::to_string(i);
+            at += "]";
+            JsonFields f(m[i], markers.string(), at);
+            f.only({"row", "text"});
+            r.markers.push_back({f.integer("row", 0, int64_t(r.metrics.size())), f.text("text")});
+        }
+    }
+    r.checkpoints = list_training_states(dir);
+    const fs::path branch = dir / "branch.json";
+    if (fs::exists(branch)) {
+        const nlohmann::json b = read_json_file(branch);
+        JsonFields f(b, branch.string());
+        f.only({"parent", "units", "env_steps", "changes"});
+        BranchOrigin o;
+        o.parent = f.text("parent");
+        o.units = f.integer("units", 0, int64_t(1) << 62);
+        o.env_steps = f.integer("env_steps", 0, int64_t(1) << 62);
+        const nlohmann::json& ch = f.at("changes");
+        if (!ch.is_object()) f.fail("changes", "must be an object of name: value");
+        for (const auto& [k, v] : ch.items()) {
+            if (!v.is_string()) f.fail("changes", "the value of " + k + " must be a string");
+            o.changes[k] = v.get<std::string>();
+        }
+        r.origin = o;
+    }
+    return r;
 }
 
 RunConfig load_config_file(const fs::path& file) {
