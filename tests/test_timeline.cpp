@@ -408,3 +408,36 @@ TEST_CASE("train writes its timeline into checkpoints/; train --resume DIR@N con
     CHECK(!std::filesystem::exists(root / "x"));
     std::filesystem::remove_all(root);
 }
+
+TEST_CASE("a checkpoint read from disk shows the agent as it was: with_views rebuilds V, π and the networks from the state") {
+    const Case c{"q_learning", "FrozenLake-v1", {{"episodes", "300"}}, TimelineOptions::EnvSteps, 400};
+    RunStart with;
+    with.timeline = exact_timeline(c);
+    run_headless(config_of(c), with);
+    const auto s = with.timeline->states()[3];
+    REQUIRE(s->tab.nS == 16);
+    auto bare = std::make_shared<TrainingState>(*s);
+    bare->tab = {}, bare->agent = nullptr, bare->env = nullptr;  // as load_training_state gives it
+    const auto shown = with_views(config_of(c), bare);
+    CHECK(shown->tab.v == s->tab.v);
+    CHECK(shown->tab.q == s->tab.q);
+    CHECK(shown->tab.pi == s->tab.pi);
+    REQUIRE(shown->env);
+    CHECK(shown->env->id() == "FrozenLake-v1");
+    // A deep learner: the networks as they were (the same greedy values on a probe).
+    const Case d{"dqn", "CartPole-v1", {{"total_timesteps", "2000"}, {"learning_starts", "500"}, {"buffer_size", "1000"}},
+                 TimelineOptions::EnvSteps, 500};
+    RunStart dw;
+    dw.timeline = exact_timeline(d);
+    run_headless(config_of(d), dw);
+    const auto ds = dw.timeline->states()[2];
+    auto dbare = std::make_shared<TrainingState>(*ds);
+    dbare->agent = nullptr, dbare->env = nullptr;
+    const auto dshown = with_views(config_of(d), dbare);
+    REQUIRE(dshown->agent);
+    Eigen::Matrix<float, -1, -1, Eigen::RowMajor> probe(1, 4), v1, q1, v2, q2;
+    probe << 0.01f, -0.2f, 0.03f, 0.1f;
+    ds->agent->evaluate(probe, v1, q1);
+    dshown->agent->evaluate(probe, v2, q2);
+    CHECK(q1 == q2);
+}

@@ -60,7 +60,7 @@ void run_dyna_q(DynaQArgs& args, RunContext& ctx) {
 
     EpisodeLog log;
     int64_t episode = 0;
-    auto state = ctx.keep_state([&](StateIO& io) { io(episode, Q, M, seen, rng, env, log); });  // the timeline's checkpoints
+    auto state = ctx.keep_state([&](StateIO& io) { io(episode, eps, Q, M, seen, rng, env, log); });  // the timeline's checkpoints
     for (; episode < args.episodes; ++episode) {
         ctx.checkpoint();
         eps = args.eps.at(episode);

@@ -37,7 +37,7 @@ void run_expected_sarsa(ExpectedSarsaArgs& args, RunContext& ctx) {
 
     EpisodeLog log;
     int64_t episode = 0;
-    auto state = ctx.keep_state([&](StateIO& io) { io(episode, Q, rng, env, log); });  // the timeline's checkpoints
+    auto state = ctx.keep_state([&](StateIO& io) { io(episode, eps, Q, rng, env, log); });  // the timeline's checkpoints
     for (; episode < args.episodes; ++episode) {
         ctx.checkpoint();
         eps = args.eps.at(episode);

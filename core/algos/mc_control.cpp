@@ -39,7 +39,7 @@ void run_mc_control(McControlArgs& args, RunContext& ctx) {
     std::vector<int64_t> first_visit(nSA);
     EpisodeLog log;
     int64_t episode = 0;
-    auto state = ctx.keep_state([&](StateIO& io) { io(episode, Q, N, rng, env, log); });  // the timeline's checkpoints
+    auto state = ctx.keep_state([&](StateIO& io) { io(episode, eps, Q, N, rng, env, log); });  // the timeline's checkpoints
     for (; episode < args.episodes; ++episode) {
         ctx.checkpoint();
         eps = args.eps.at(episode);

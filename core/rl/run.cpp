@@ -387,8 +387,18 @@ RunContext::StateScope RunContext::keep_state(std::function<void(StateIO&)> fn) 
             timeline_->add(resume_);  // a branch can be rewound to where it began
         }
         resume_.reset();
+        if (restored_hook_) restored_hook_(*this);
     }
     return StateScope(this);
+}
+
+void RunContext::capture_views(TrainingState& s) {
+    if (view_fn_) view_fn_(s.tab);
+    if (agent_fn_) {
+        s.agent = agent_fn_();
+        if (shown_env_ && s.agent) tabular_from_agent(*shown_env_, *s.agent, s.tab);
+    }
+    if (shown_env_) s.env = shown_env_->clone();
 }
 
 void RunContext::take_checkpoint() {
@@ -409,13 +419,7 @@ void RunContext::take_checkpoint() {
     s->bytes = io.take();
     if (args_)
         for (const ParamSpec& p : describe(*args_)) s->args[p.name] = get_param(*args_, p.name);
-    // What the views show of the agent then.
-    if (view_fn_) view_fn_(s->tab);
-    if (agent_fn_) {
-        s->agent = agent_fn_();
-        if (shown_env_ && s->agent) tabular_from_agent(*shown_env_, *s->agent, s->tab);
-    }
-    if (shown_env_) s->env = shown_env_->clone();
+    capture_views(*s);  // what the views show of the agent then
     timeline_->add(std::move(s));
     next_checkpoint_ = counters_[timeline_unit_] + o.every;
     // A checkpoint that cost more than a fraction of a millisecond holds the next one back until training has run

@@ -217,6 +217,10 @@ public:
     // hyperparameters that apply now: the owner sets them on the args after the checkpoint's). Rows [0,
     // s.metrics_rows) of `metrics` and the first s.markers of `markers` (the parent's) become this run's.
     void resume_from(std::shared_ptr<const TrainingState> s, const MetricsTable& metrics, const std::vector<Marker>& markers);
+    // Called once a resumed run's state is loaded (with_views: copy the views, then stop).
+    void on_restored(std::function<void(RunContext&)> fn) { restored_hook_ = std::move(fn); }
+    // Fills s.tab, s.agent and s.env with what the views show now (the algorithm's tables or networks, the env).
+    void capture_views(TrainingState& s);
     // Adds a marker at the current row (a branch's changes, drawn on its curves).
     void mark(const std::string& text);
     // Turns on pause/step/speed/snapshot handling (the GUI); headless runs leave it off.
@@ -262,6 +266,7 @@ private:
     int64_t next_checkpoint_ = 0;
     std::chrono::steady_clock::time_point checkpoint_not_before_{};
     std::shared_ptr<const TrainingState> resume_;
+    std::function<void(RunContext&)> restored_hook_;
     TabularView last_view_;  // kept when the algorithm's tables go away
     std::function<std::shared_ptr<const AgentFn>()> agent_fn_;
     std::function<bool(RunContext&)> episode_hook_;

@@ -7,11 +7,23 @@
 
 namespace dl {
 
-Session::Session(const RunConfig& cfg, bool paused, double speed) : cfg_(cfg), algo_(&find_algo(cfg.algo_id)) {
-    validate_config(cfg_);
-    args_ = make_algo_args(cfg_.algo_id, cfg_.algo_args);
+Session::Session(const RunConfig& cfg, bool paused, double speed) : Session(cfg, paused, speed, RunStart{}) {}
+
+std::shared_ptr<Timeline> default_timeline(const AlgoInfo& algo) {
+    TimelineOptions t;
+    const bool planner = algo.step_unit == Tick::Update;
+    t.unit = planner ? TimelineOptions::Updates : TimelineOptions::EnvSteps;
+    t.every = planner ? 1 : 1000;
+    return std::make_shared<Timeline>(t);
+}
+
+Session::Session(const RunConfig& cfg, bool paused, double speed, const RunStart& start_in)
+    : cfg_(cfg), algo_(&find_algo(cfg.algo_id)) {
+    RunStart start = start_in;
+    if (!start.timeline) start.timeline = default_timeline(*algo_);
+    args_ = start_args(cfg_, start);
     ctx_ = std::make_unique<RunContext>(cfg_);
-    ctx_->bind_args(args_.get());
+    prepare_context(*ctx_, *args_, start);
     ctx_->attach(&controls_, algo_->step_unit);
     controls_.paused = paused;
     controls_.speed = speed;
@@ -156,6 +168,33 @@ void prepare_context(RunContext& ctx, ArgsBase& args, const RunStart& start) {
         if (auto it = start.resume->args.find(k); it == start.resume->args.end() || it->second != v)
             changed += (changed.empty() ? "" : ", ") + k + "=" + v;
     if (!changed.empty()) ctx.mark("branch: " + changed);
+}
+
+namespace {
+struct Peeked {};  // thrown by the peek hook once the state is loaded: the algorithm stops there
+}  // namespace
+
+std::shared_ptr<TrainingState> with_views(const RunConfig& cfg_in, std::shared_ptr<const TrainingState> s) {
+    RunConfig cfg = cfg_in;
+    RunStart start;
+    start.resume = s;
+    auto args = start_args(cfg, start);
+    RunContext ctx(cfg);
+    ctx.bind_args(args.get());
+    MetricsTable rows;  // the peek needs no metrics: as many empty rows as the checkpoint counts
+    for (int64_t i = 0; i < s->metrics_rows; ++i) rows.commit();
+    std::vector<Marker> markers(size_t(s->markers));
+    ctx.resume_from(s, rows, markers);
+    auto out = std::make_shared<TrainingState>(*s);
+    ctx.on_restored([&](RunContext& c) {
+        c.capture_views(*out);
+        throw Peeked{};
+    });
+    try {
+        find_algo(cfg.algo_id).run(*args, ctx);
+    } catch (const Peeked&) {
+    }
+    return out;
 }
 
 std::unique_ptr<RunContext> run_headless(RunConfig cfg, const RunStart& start, std::function<bool(RunContext&)> on_episode) {

@@ -15,12 +15,15 @@ namespace dl {
 class Session {
 public:
     // Validates cfg (throws ParamError) and starts the worker; `paused` starts it paused before its first tick.
+    // `start`: its timeline (none given: a default one, see default_timeline) and the checkpoint it goes on from.
+    Session(const RunConfig& cfg, bool paused, double speed, const struct RunStart& start);
     Session(const RunConfig& cfg, bool paused, double speed);
     ~Session();  // stops the worker and joins it
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
 
-    const RunConfig& config() const { return cfg_; }
+    const RunConfig& config() const { return cfg_; }  // with a branch's args (those of its checkpoint, then its changes)
+    const std::shared_ptr<Timeline>& timeline() const { return ctx_->timeline(); }
     const AlgoInfo& algo() const { return *algo_; }
     RunControls& controls() { return controls_; }
     RunContext& context() { return *ctx_; }
@@ -83,6 +86,12 @@ std::unique_ptr<ArgsBase> start_args(RunConfig& cfg, const RunStart& start);
 // Binds args and the start to a new context (the timeline set, the checkpoint to resume from, a marker for a branch).
 void prepare_context(RunContext& ctx, ArgsBase& args, const RunStart& start);
 std::unique_ptr<RunContext> run_headless(RunConfig cfg, const RunStart& start, std::function<bool(RunContext&)> on_episode = {});
+
+// The GUI's timeline for an algorithm: a checkpoint every 1,000 env steps (every sweep for a planner), 256 MB, 200 at most.
+std::shared_ptr<Timeline> default_timeline(const AlgoInfo& algo);
+// What the views show of the agent at a checkpoint that holds only the state (one read from disk): the algorithm is
+// set up from it and stopped before its first step, and its tables, networks and env are copied. Throws as a resume.
+std::shared_ptr<TrainingState> with_views(const RunConfig& cfg, std::shared_ptr<const TrainingState> s);
 
 // What a user reads when training diverges: where (update, env step), what was not finite, and the
 // hyperparameters to suspect first (the step sizes and the gradient clip, with their values).
