@@ -6,7 +6,8 @@
 //                          time_to_475, train_until, median
 //   run_bench (line ~231)  sections: frozenlake, cartpole, cartpole_vec, minatar_<game>, q_learning, value_iteration,
 //                          ppo_update, dqn_minatar_update, sac_step, act_forward, cartpole solving (time_to_475),
-//                          dream, worldmodel_cartpole, pendulum solving, worldmodel_breakout, minatar_dqn_1m, sweep;
+//                          dream, worldmodel_cartpole, pendulum solving, worldmodel_breakout, minatar_dqn_1m, timeline,
+//                          sweep;
 //                          then the table, the JSON line, and the build and machine header
 #include <unistd.h>
 
@@ -593,6 +594,40 @@ int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err) {
             rows.push_back({"minatar_dqn_1m_" + key + "_final_return", last, "return", "mean of the last 100 training episodes"});
         }, true, "minatar_dqn_1m"});
     }
+
+    // The timeline's cost: training throughput with the GUI's default timeline (a checkpoint every episode, or every
+    // sweep, held to 2% of the training time, thinned to 200 and 256 MB) against none, alternating, best of each.
+    sections.push_back({"timeline", [&] {
+        struct Case { const char* name; const char* env; const char* algo; std::map<std::string, std::string> args; };
+        const std::vector<Case> cases = {
+            {"q_learning", "FrozenLake8x8-v1", "q_learning", {{"episodes", quick ? "5000" : "30000"}}},
+            {"dqn", "CartPole-v1", "dqn", {{"total_timesteps", quick ? "10000" : "30000"}}},
+            {"ppo", "CartPole-v1", "ppo", {{"total_timesteps", quick ? "16384" : "65536"}}},
+            {"sac", "Pendulum-v1", "sac", {{"total_timesteps", quick ? "1200" : "3000"}, {"learning_starts", "1000"}}},
+        };
+        for (const Case& c : cases) {
+            RunConfig cfg;
+            cfg.env_id = c.env, cfg.algo_id = c.algo, cfg.algo_args = c.args;
+            double off = INFINITY, on = INFINITY;
+            size_t kept = 0;
+            int64_t bytes = 0;
+            for (int r = 0; r < std::max(2, repeats); ++r) {
+                auto t0 = std::chrono::steady_clock::now();
+                run_headless(cfg);
+                off = std::min(off, seconds_since(t0));
+                RunStart start;
+                start.timeline = default_timeline(find_algo(c.algo));
+                t0 = std::chrono::steady_clock::now();
+                run_headless(cfg, start);
+                on = std::min(on, seconds_since(t0));
+                kept = start.timeline->size(), bytes = start.timeline->bytes_used();
+            }
+            char note[160];
+            std::snprintf(note, sizeof note, "%s on %s: %.3f s off, %.3f s on; %zu checkpoints kept, %.1f MB", c.algo, c.env, off, on,
+                          kept, double(bytes) / (1 << 20));
+            rows.push_back({std::string("timeline_throughput_") + c.name, off / on, "ratio", note});
+        }
+    }});
 
     // The sweep scheduler's overhead: N short CartPole PPO trials run by `dreamlab sweep` (one process per trial, as
     // many at a time as there are cores) against the ideal, (the sum of the N trials' times, each run alone as its

@@ -32,7 +32,7 @@ namespace dl {
 const char* kUsage = R"(dreamlab — a desktop lab for reinforcement learning
 
 usage:
-  dreamlab [gui] [--lesson NAME|FILE.toml] [--sweep DIR] [--stage] [--lessons] [--play|--paused] [--unthrottled] [--font-scale X] [--size WxH]
+  dreamlab [gui] [--lesson NAME|FILE.toml] [--sweep DIR] [--run DIR] [--stage] [--lessons] [--play|--paused] [--unthrottled] [--font-scale X] [--size WxH]
                  [--frames N --screenshot FILE.png] [--record FILE.mp4]
   dreamlab render --lesson NAME|FILE.toml [--out FILE.mp4|FILE.gif] [--gif FILE.gif] [--png-sequence DIR]
                  [--fps 30] [--size 1920x1080] [--stage|--dashboard] [--font-scale X] [--duration S | --frames N]

@@ -144,10 +144,11 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
             p.lo.resize(s.lo.size()), p.hi.resize(s.hi.size());
             for (size_t i = 0; i < s.lo.size(); ++i) p.lo[i] = ty(s.lo[i]), p.hi[i] = ty(s.hi[i]);
         }
-        if (!s.x.empty()) xmin = std::min(xmin, tx(s.x.front())), xmax = std::max(xmax, tx(s.x.back()));
+        if (s.first < s.x.size()) xmin = std::min(xmin, tx(s.x[s.first])), xmax = std::max(xmax, tx(s.x.back()));
         points += s.x.size();
         const auto& src = (opt.show_raw || !s.smooth || opt.window <= 1) ? p.y : p.ys;
-        for (double v : src) if (std::isfinite(v)) ymin = std::min(ymin, v), ymax = std::max(ymax, v);
+        for (size_t i = s.first; i < src.size(); ++i)
+            if (std::isfinite(src[i])) ymin = std::min(ymin, src[i]), ymax = std::max(ymax, src[i]);
         for (double v : p.lo) if (std::isfinite(v)) ymin = std::min(ymin, v);
         for (double v : p.hi) if (std::isfinite(v)) ymax = std::max(ymax, v);
     }
@@ -215,12 +216,12 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
     for (size_t k = 0; k < series.size(); ++k) {
         const PlotSeries& s = series[k];
         const Prepared& p = prep[k];
-        if (s.x.empty()) continue;
+        if (s.first >= s.x.size()) continue;
         auto bucket = [&](double x) { return std::clamp(int((tx(x) - xmin) / (xmax - xmin) * W), 0, W - 1); };
         if (!p.lo.empty()) {
             int last = -1;
             ImVec2 prev_lo, prev_hi;
-            for (size_t i = 0; i < s.x.size(); ++i) {
+            for (size_t i = s.first; i < s.x.size(); ++i) {
                 if (!std::isfinite(p.lo[i]) || !std::isfinite(p.hi[i])) continue;
                 const int b = bucket(s.x[i]);
                 if (b == last && i + 1 < s.x.size()) continue;
@@ -239,7 +240,7 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
             static std::vector<float> mn, mx, sum;
             static std::vector<int> cnt;
             mn.assign(W, INFINITY), mx.assign(W, -INFINITY), sum.assign(W, 0.0f), cnt.assign(W, 0);
-            for (size_t i = 0; i < s.x.size(); ++i) {
+            for (size_t i = s.first; i < s.x.size(); ++i) {
                 if (!std::isfinite(p.y[i])) continue;
                 const int b = bucket(s.x[i]);
                 mn[b] = std::min(mn[b], float(p.y[i])), mx[b] = std::max(mx[b], float(p.y[i]));
@@ -261,7 +262,7 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
             static std::vector<ImVec2> line;
             line.clear();
             int last = -1;
-            for (size_t i = 0; i < s.x.size(); ++i) {
+            for (size_t i = s.first; i < s.x.size(); ++i) {
                 if (!std::isfinite(p.ys[i])) continue;
                 const int b = bucket(s.x[i]);
                 const ImVec2 pt(X(s.x[i]), Y(p.ys[i]));
@@ -271,6 +272,15 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
             }
             if (line.size() == 1) dl->AddCircleFilled(line[0], 2.5f, s.color);
             if (line.size() > 1) dl->AddPolyline(line.data(), int(line.size()), s.color, 0, 2.0f);
+        }
+    }
+    if (std::isfinite(opt.cursor) && tx(opt.cursor) >= xmin && tx(opt.cursor) <= xmax) {
+        const ImU32 c = IM_COL32(255, 255, 255, 200);
+        dl->AddLine(ImVec2(X(opt.cursor), p0.y), ImVec2(X(opt.cursor), p1.y), c, 2.0f);
+        if (!opt.cursor_label.empty()) {
+            const float tw = ImGui::CalcTextSize(opt.cursor_label.c_str()).x;
+            const float lx = X(opt.cursor) + 4 + tw > p1.x ? X(opt.cursor) - 4 - tw : X(opt.cursor) + 4;
+            dl->AddText(ImVec2(lx, p1.y - fs * 1.2f), c, opt.cursor_label.c_str());
         }
     }
     dl->PopClipRect();
@@ -297,10 +307,11 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
         ImGui::Text("%s = %s", *opt.x_label ? opt.x_label : "x", axis_number(xs).c_str());
         for (size_t k = 0; k < series.size(); ++k) {
             const PlotSeries& s = series[k];
-            if (s.x.empty()) continue;
+            if (s.first >= s.x.size()) continue;
             size_t i = size_t(std::lower_bound(s.x.begin(), s.x.end(), xm) - s.x.begin());
             if (i >= s.x.size()) i = s.x.size() - 1;
             if (i > 0 && std::fabs(s.x[i - 1] - xm) < std::fabs(s.x[i] - xm)) --i;
+            if (i < s.first) continue;  // before a branch's point: its parent's value, shown by the parent
             ImGui::ColorButton(s.label.c_str(), ImGui::ColorConvertU32ToFloat4(s.color),
                                ImGuiColorEditFlags_NoTooltip, ImVec2(fs * 0.8f, fs * 0.8f));
             ImGui::SameLine();

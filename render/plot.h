@@ -19,6 +19,8 @@ struct PlotSeries {
     std::span<const double> x, y;   // x ascending
     std::span<const double> lo, hi; // optional band (same length as x): drawn as a translucent area
     bool smooth = true;             // apply the plot's trailing mean (raw drawn faint underneath)
+    size_t first = 0;               // drawn from this point on (a branch, from its branch point: the points before
+                                    // are its parent's, drawn by the parent); the smoothing still reads them
 };
 
 struct PlotMarker {
@@ -39,6 +41,8 @@ struct PlotOptions {
     const char* x_label = "";
     double y_min = NAN, y_max = NAN;  // fixed limits (NAN = automatic)
     std::vector<PlotMarker> markers;
+    double cursor = NAN;         // a solid vertical line (the timeline's point on show), labelled cursor_label
+    std::string cursor_label;
 };
 
 // out[i] = the mean of the last `window` finite values among y[0..i] (fewer at the start; NAN before the first).

@@ -103,6 +103,20 @@ void menu_bar(App& app, bool& quit) {
             ImGui::TextDisabled("or drop a sweep directory on the window, or: dreamlab gui --sweep DIR");
             ImGui::EndMenu();
         }
+        if (ImGui::BeginMenu("Open run")) {  // train --out directories under ./runs: curves, final agent, timeline
+            std::vector<std::string> dirs;
+            std::error_code ec;
+            for (const auto& e : std::filesystem::directory_iterator("runs", ec))
+                if (std::filesystem::exists(e.path() / "config.json") && std::filesystem::exists(e.path() / "metrics.csv"))
+                    dirs.push_back(e.path().string());
+            std::sort(dirs.begin(), dirs.end());
+            for (const std::string& d : dirs)
+                if (ImGui::MenuItem(d.c_str())) open_run_dir(app, d);
+            if (dirs.empty()) ImGui::TextDisabled("no run under ./runs yet");
+            ImGui::Separator();
+            ImGui::TextDisabled("or: dreamlab gui --run DIR (any train --out directory)");
+            ImGui::EndMenu();
+        }
         if (ImGui::MenuItem("Sweep the selected run…")) start_sweep_form(app);
         if (ImGui::MenuItem("Save as lesson…")) save_lesson_from_app(app);
         if (ImGui::IsItemHovered()) ImGui::SetTooltip("writes the runs, their hyperparameters and the transport as a lesson file to edit");
@@ -312,8 +326,14 @@ void layout_and_draw(App& app) {
         place(left + env_w, 0, sz.x - left - env_w, top_h);
         if (ImGui::Begin("Values and policy", nullptr, flags)) record("Values and policy"), panel_values(app);
         ImGui::End();
-        place(left, top_h, sz.x - left, sz.y - top_h);
+        // The timeline strip under the plots: two lines (what is on show, the budget, Branch here; the strip).
+        const float timeline_h = ImGui::GetFontSize() * 3.8f + ImGui::GetStyle().WindowPadding.y * 2 + ImGui::GetStyle().ItemSpacing.y;
+        place(left, top_h, sz.x - left, sz.y - top_h - timeline_h);
         if (ImGui::Begin("Plots", nullptr, flags)) record("Plots"), panel_plots(app);
+        ImGui::End();
+        place(left, sz.y - timeline_h, sz.x - left, timeline_h);
+        if (ImGui::Begin("Timeline", nullptr, flags | ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoScrollbar))
+            record("Timeline"), panel_timeline(app);
         ImGui::End();
     }
     }

@@ -7,6 +7,7 @@
 #pragma once
 #include <algorithm>
 #include <cmath>
+#include <future>
 #include <map>
 #include <memory>
 #include <string>
@@ -44,6 +45,22 @@ struct RunSlot {
 
     std::string name;                      // what sets it apart from the other runs ("td3 · noise=ou"); name_runs
     std::string label() const;             // its name, or "q_learning #1" before it has one
+
+    // The timeline (core/rl/timeline.h): the session's checkpoints. While one is on show (rewind), `snap` is the
+    // agent as it was there (its tables, networks, env; the derived views computed here) and `live` what the worker
+    // publishes meanwhile; otherwise snap is the live snapshot.
+    Snapshot live;
+    std::shared_ptr<const TrainingState> rewind;
+    std::shared_ptr<const TrainingState> rewind_shown;            // rewind, with its views (rebuilt if it had none)
+    std::future<std::shared_ptr<TrainingState>> rewind_loading;   // a checkpoint read from disk, its views rebuilding
+    ComputedViews rewind_views;
+    ViewRequest rewind_req;
+    const TrainingState* rewind_views_for = nullptr;
+    // A branch: its parent run, and where it left it (the curves draw it from that row on).
+    int parent_id = 0;
+    int64_t branch_units = -1, branch_row = 0;  // env steps (sweeps for a planner), and the metrics row, there
+    std::string branch_note;               // what changed there ("alpha=0.5"), or "continued"
+    std::string opened_from;               // File → Open run: the run directory it was reopened from
 };
 
 // [SECTION] App
@@ -106,6 +123,8 @@ struct App {
     std::shared_ptr<struct DreamPanelState> dream_panel;
     // The sweep explorer (panel_sweep.cpp): the open sweep directory, a sweep running here, the views' choices.
     std::shared_ptr<struct SweepPanelState> sweep_panel;
+    // The timeline strip (panel_timeline.cpp): its branch form.
+    std::shared_ptr<struct TimelinePanelState> timeline_panel;
     // Offline rendering (dreamlab render): the renderer drives every session in lock step with the video, so the
     // transport never touches the sessions' controls and runs start paused; no menu bar.
     bool offline = false;
@@ -148,6 +167,17 @@ struct App {
 void add_run(App& app, const RunConfig& cfg);                // starts it with the app's transport state
 void restart_run(App& app, RunSlot& run, const RunConfig& cfg);
 void poll_runs(App& app);                                    // pulls snapshots and metrics, never blocks
+// The timeline: show `run` as it was at checkpoint `at` (nullptr: live again).
+void rewind_run(App& app, RunSlot& run, std::shared_ptr<const TrainingState> at);
+// A new run going on from `parent`'s checkpoint `at`, with `changes` applied there (none: an exact continuation);
+// it is drawn on the plots from its branch point, and listed under its parent. Returns it (nullptr on error).
+RunSlot* branch_run(App& app, RunSlot& parent, std::shared_ptr<const TrainingState> at,
+                    const std::map<std::string, std::string>& changes);
+// File → Open run: a train --out directory with its curves and timeline, resumed (paused) from its newest checkpoint
+// and played unthrottled to where it ended.
+void open_run_dir(App& app, const std::string& dir);
+RunSlot* find_run(App& app, int id);
+void panel_timeline(App& app);  // the strip under the plots: checkpoints, drag back, branch here
 // Names every run by what differs from its siblings: the algorithm, then the env, each setting and the seed where
 // the runs disagree ("ppo · norm_adv=off", "q_learning · seed 2"); " #id" only where two are otherwise the same.
 void name_runs(App& app);

@@ -24,6 +24,8 @@
 #include "app/cli.h"
 #include "app/gui/gui.h"
 #include "base/files.h"
+#include "core/session/run_store.h"
+#include "core/session/run_store.h"
 #include "core/session/sweep.h"
 
 namespace dl {
@@ -38,6 +40,7 @@ struct GuiOptions {
     std::string lesson = "lake";    // a shipped lesson's name (its file's stem) or a lesson file
     bool lesson_set = false;        // named on the command line (else --sweep opens the explorer alone)
     std::string sweep;              // a sweep directory to open in the explorer
+    std::string run;                // a train --out directory to reopen (curves, timeline, resumed from its checkpoint)
     bool play = false, play_set = false;
     bool unthrottled = false;
     bool stage = false;             // open in presentation mode
@@ -64,6 +67,7 @@ GuiOptions parse_gui_args(const std::vector<std::string>& args) {
             else if (a == "--record") o.record = value(i);
             else if (a == "--lesson" || a == "--preset") o.lesson = value(i), o.lesson_set = true;
             else if (a == "--sweep") o.sweep = value(i);
+            else if (a == "--run") o.run = value(i);
             else if (a == "--play") o.play = o.play_set = true;
             else if (a == "--paused") o.play = false, o.play_set = true;
             else if (a == "--unthrottled") o.unthrottled = true;
@@ -130,6 +134,13 @@ int run_gui(const std::vector<std::string>& args) {
             std::cerr << "dreamlab: --sweep " << opt.sweep << ": " << e.what() << "\n";
             return 2;
         }
+    if (!opt.run.empty()) try {
+            if (open_run(opt.run).checkpoints.empty())
+                throw IoError("it has no checkpoints (trained with --no-checkpoints, or before there were any)");
+        } catch (const std::exception& e) {
+            std::cerr << "dreamlab: --run " << opt.run << ": " << e.what() << "\n";
+            return 2;
+        }
     const char* display = std::getenv("DISPLAY");
     const char* wayland = std::getenv("WAYLAND_DISPLAY");
     if ((!display || !*display) && (!wayland || !*wayland)) {
@@ -184,8 +195,9 @@ int run_gui(const std::vector<std::string>& args) {
     {
         App app;
         app.font_scale = opt.font_scale;
-        if (opt.sweep.empty() || opt.lesson_set) open_lesson(app, first);
+        if ((opt.sweep.empty() && opt.run.empty()) || opt.lesson_set) open_lesson(app, first);
         if (!opt.sweep.empty()) open_sweep(app, opt.sweep);
+        if (!opt.run.empty()) open_run_dir(app, opt.run);
         if (opt.stage) toggle_stage(app);
         app.lesson_browser = opt.lessons;
         glfwSetWindowUserPointer(window, &app);
@@ -245,6 +257,8 @@ int run_gui(const std::vector<std::string>& args) {
             if (!app.dropped.empty()) {  // a lesson file, or a trained agent's directory, dropped on the window
                 if (std::filesystem::exists(std::filesystem::path(app.dropped) / "sweep.json")) {
                     open_sweep(app, app.dropped);  // a sweep directory: the explorer
+                } else if (std::filesystem::is_directory(std::filesystem::path(app.dropped) / "checkpoints")) {
+                    open_run_dir(app, app.dropped);  // a train --out directory with its timeline: reopened
                 } else if (std::filesystem::is_directory(app.dropped)) {
                     try {
                         open_trained_agent(app, resolve_agent_dir(app.dropped));

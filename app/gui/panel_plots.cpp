@@ -267,7 +267,16 @@ void panel_plots(App& app) {
             if (members.size() == 1) {
                 RunSlot* r = members[0];
                 const ColumnCache& c = column_xy(st, *r, xcol, d.column);
-                series.push_back({r->label(), r->color, c.x, c.y, {}, {}, smooth});
+                // A branch is drawn from its branch point when its parent is on the plot (before it, it is the parent).
+                size_t first = 0;
+                if (r->parent_id)
+                    for (const auto& k2 : order)
+                        for (const RunSlot* q : groups[k2]) first = q->id == r->parent_id ? size_t(r->branch_row) : first;
+                series.push_back({r->label(), r->color, c.x, c.y, {}, {}, smooth, first});
+                if (r->rewind && r == app.current()) {  // the timeline's point on show
+                    opt.cursor = double(planner ? r->rewind->updates : deep ? r->rewind->env_steps : r->rewind->episodes);
+                    opt.cursor_label = "on show";
+                }
                 const int xi = r->metrics.find(xcol);
                 for (const auto& m : r->markers)
                     if (xi >= 0 && r->metrics.size() > 0)

@@ -124,6 +124,14 @@ void panel_setup(App& app) {
     for (int i = 0; i < int(app.runs.size()); ++i) {
         RunSlot& r = *app.runs[i];
         ImGui::PushID(r.id);
+        // Branches sit under their parent (a tree: a branch of a branch one step further in).
+        int depth = 0;
+        for (const RunSlot* p = &r; p->parent_id && depth < 6; ++depth) {
+            const RunSlot* q = find_run(app, p->parent_id);
+            if (!q) break;
+            p = q;
+        }
+        if (depth) ImGui::Indent(fs * float(depth));
         ImGui::Checkbox("##vis", &r.visible);
         if (ImGui::IsItemHovered()) ImGui::SetTooltip("show this run's curves");
         ImGui::SameLine();
@@ -137,6 +145,12 @@ void panel_setup(App& app) {
             app.selected = i;
             load_draft(app);
         }
+        if (r.parent_id && ImGui::IsItemHovered()) {
+            const RunSlot* p = find_run(app, r.parent_id);
+            ImGui::SetTooltip("branched from %s at env step %lld (sweep for a planner): %s", p ? p->label().c_str() : "a closed run",
+                              static_cast<long long>(r.branch_units), r.branch_note.c_str());
+        }
+        if (depth) ImGui::Unindent(fs * float(depth));
         ImGui::PopID();
     }
     if (ImGui::Button("Clone run") && app.current()) {

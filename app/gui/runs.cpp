@@ -1,4 +1,5 @@
 // Run management for the GUI: starting, restarting and polling sessions; ground truth by DP.
+#include <chrono>
 #include <cmath>
 #include <map>
 #include <set>
@@ -7,6 +8,8 @@
 
 #include "app/gui/gui.h"
 #include "core/rl/tabular.h"
+#include "core/session/run_store.h"
+#include "base/files.h"
 #include "envs/registry.h"
 
 namespace dl {
@@ -90,6 +93,11 @@ void restart_run(App& app, RunSlot& run, const RunConfig& cfg) {
     run.session.reset();  // stops and joins the old worker first
     run.cfg = cfg;
     run.snap = {};
+    run.live = {};
+    run.rewind = run.rewind_shown = nullptr;
+    run.rewind_views_for = nullptr;
+    run.parent_id = 0, run.branch_units = -1, run.branch_row = 0;
+    run.branch_note.clear(), run.opened_from.clear();
     run.snap_seq = 0;
     run.metrics = {};
     run.markers.clear();
@@ -102,21 +110,151 @@ void restart_run(App& app, RunSlot& run, const RunConfig& cfg) {
     }
 }
 
+namespace {
+// What the views show of `run` at its rewound checkpoint: the live snapshot's run state (paused, finished, error)
+// with the checkpoint's counters, tables, networks and env; the derived views computed here for that agent when the
+// checkpoint or the request changed.
+void show_rewound(RunSlot& r) {
+    if (r.rewind_loading.valid() &&
+        r.rewind_loading.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+        try {
+            r.rewind_shown = r.rewind_loading.get();
+        } catch (const std::exception& e) {
+            r.error = std::string("the checkpoint's views could not be rebuilt: ") + e.what();
+            r.rewind_shown = r.rewind;
+        }
+    }
+    const TrainingState* at = r.rewind_shown ? r.rewind_shown.get() : r.rewind.get();
+    Snapshot s = r.live;
+    s.env_steps = at->env_steps, s.episodes = at->episodes, s.updates = at->updates;
+    s.units = r.session && r.session->algo().planner ? at->updates : at->env_steps;  // the step unit's counter
+    s.steps_per_s = 0;
+    s.tab = at->tab;
+    s.agent = at->agent;
+    if (at->env) s.env = at->env;
+    if (r.rewind_views_for != at || !(r.rewind_req == r.want_views)) {
+        static double clock = 0;  // always past the throttles: these views are computed once per change
+        r.rewind_views = compute_views(r.want_views, at->agent.get(), s.env.get(), r.rewind_views, clock += 1e6);
+        r.rewind_views_for = at, r.rewind_req = r.want_views;
+    }
+    s.views = r.rewind_views;
+    r.snap = std::move(s);
+}
+}  // namespace
+
 void poll_runs(App& app) {
     name_runs(app);
     for (auto& r : app.runs) {
         if (!r->session) continue;
-        r->session->set_views(r->want_views);  // what the panels asked for last frame
-        r->want_views = {};
+        if (!r->rewind) r->session->set_views(r->want_views);  // what the panels asked for last frame
         r->session->controls().want_snapshot = true;
-        if (r->session->context().poll_snapshot(r->snap_seq, r->snap) && r->snap.steps_per_s > 0 && !r->snap.paused &&
-            (r->sps_x.empty() || double(r->snap.env_steps) > r->sps_x.back()))
-            r->sps_x.push_back(double(r->snap.env_steps)), r->sps_y.push_back(r->snap.steps_per_s);
+        const bool fresh = r->session->context().poll_snapshot(r->snap_seq, r->live);
+        if (fresh && r->live.steps_per_s > 0 && !r->live.paused &&
+            (r->sps_x.empty() || double(r->live.env_steps) > r->sps_x.back()))
+            r->sps_x.push_back(double(r->live.env_steps)), r->sps_y.push_back(r->live.steps_per_s);
+        if (r->rewind) show_rewound(*r);
+        else if (fresh) r->snap = r->live;
+        r->want_views = {};
         r->session->context().poll_metrics(r->metrics, r->markers);
-        if (!r->snap.error.empty()) r->error = r->snap.error;
-        if (!r->snap.alert.empty() && r->alert.empty()) app.notify(r->label() + ": " + r->snap.alert, 12);  // also on stage
-        r->alert = r->snap.alert;
+        if (!r->live.error.empty()) r->error = r->live.error;
+        if (!r->live.alert.empty() && r->alert.empty()) app.notify(r->label() + ": " + r->live.alert, 12);  // also on stage
+        r->alert = r->live.alert;
     }
+}
+
+RunSlot* find_run(App& app, int id) {
+    for (auto& r : app.runs)
+        if (r->id == id) return r.get();
+    return nullptr;
+}
+
+void rewind_run(App& app, RunSlot& run, std::shared_ptr<const TrainingState> at) {
+    (void)app;
+    if (at == run.rewind) return;
+    run.rewind = std::move(at);
+    run.rewind_shown = nullptr;
+    run.rewind_views_for = nullptr;
+    if (!run.rewind) {
+        run.snap = run.live;  // live again
+        return;
+    }
+    // A checkpoint read from disk holds the state only: its views are rebuilt from it off the UI thread.
+    if (run.rewind->tab.nS == 0 && !run.rewind->agent && !run.rewind->env)
+        run.rewind_loading = std::async(std::launch::async, [cfg = run.cfg, s = run.rewind] { return with_views(cfg, s); });
+    show_rewound(run);
+}
+
+RunSlot* branch_run(App& app, RunSlot& parent, std::shared_ptr<const TrainingState> at,
+                    const std::map<std::string, std::string>& changes) {
+    auto slot = std::make_unique<RunSlot>();
+    slot->id = app.next_id++;
+    slot->color = palette_colour(slot->id - 1);
+    slot->cfg = parent.cfg;
+    slot->parent_id = parent.id;
+    slot->branch_units = parent.session && parent.session->algo().planner ? at->updates : at->env_steps;  // on the strip's axis
+    slot->branch_row = at->metrics_rows;
+    for (const auto& [k, v] : changes)
+        if (auto it = at->args.find(k); it == at->args.end() || it->second != v)
+            slot->branch_note += (slot->branch_note.empty() ? "" : ", ") + k + "=" + v;
+    if (slot->branch_note.empty()) slot->branch_note = "continued";
+    RunStart start;
+    start.resume = at;
+    start.parent_metrics = &parent.metrics;
+    start.parent_markers = &parent.markers;
+    start.changes = changes;
+    try {
+        slot->session = std::make_unique<Session>(parent.cfg, !app.playing || app.offline, app.unthrottled ? 0.0 : app.speed, start);
+        slot->cfg = slot->session->config();
+    } catch (const std::exception& e) {
+        app.notify(std::string("branch: ") + e.what(), 8);
+        return nullptr;
+    }
+    rewind_run(app, parent, nullptr);  // the parent goes on showing where it stands; the branch is selected
+    app.runs.push_back(std::move(slot));
+    app.selected = int(app.runs.size()) - 1;
+    return app.runs.back().get();
+}
+
+void open_run_dir(App& app, const std::string& dir) {
+    StoredRun stored;
+    std::shared_ptr<TrainingState> newest;
+    auto timeline = std::make_shared<Timeline>();
+    try {
+        if (const std::string said = recover_staged(dir); !said.empty()) app.notify(said, 6);
+        stored = open_run(dir);
+        if (stored.checkpoints.empty())
+            throw IoError(dir + " has no checkpoints (trained with --no-checkpoints, or before there were any)");
+        timeline = default_timeline(find_algo(stored.cfg.algo_id));
+        for (const auto& [units, file] : stored.checkpoints) {
+            newest = load_training_state(file);
+            timeline->add(newest);
+        }
+    } catch (const std::exception& e) {
+        app.notify(std::string("Open run: ") + e.what(), 10);
+        return;
+    }
+    auto slot = std::make_unique<RunSlot>();
+    slot->id = app.next_id++;
+    slot->color = palette_colour(slot->id - 1);
+    slot->opened_from = dir;
+    RunStart start;
+    start.timeline = timeline;
+    start.resume = newest;
+    start.parent_metrics = &stored.metrics;
+    start.parent_markers = &stored.markers;
+    try {
+        slot->session = std::make_unique<Session>(stored.cfg, true, 0.0, start);
+        slot->cfg = slot->session->config();
+        // Where it ended: the newest checkpoint is at most an interval before; the rest is played again (the same
+        // numbers) so the run stands where it stood, curves complete, final agent on show.
+        slot->session->run_to(stored.final_units);
+    } catch (const std::exception& e) {
+        app.notify(std::string("Open run: ") + e.what(), 10);
+        return;
+    }
+    app.runs.push_back(std::move(slot));
+    app.selected = int(app.runs.size()) - 1;
+    app.notify("opened " + dir + ": " + std::to_string(stored.checkpoints.size()) + " checkpoints", 5);
 }
 
 void apply_transport(App& app) {

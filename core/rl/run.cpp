@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <limits>
 #include <thread>
+#include <time.h>
 
 #include <nlohmann/json.hpp>
 
@@ -401,10 +402,20 @@ void RunContext::capture_views(TrainingState& s) {
     if (shown_env_) s.env = shown_env_->clone();
 }
 
+namespace {
+// The calling thread's CPU time: what a checkpoint cost, without the time the thread waited for a core (on two
+// cores shared with the GUI, one preempted checkpoint would otherwise hold the next ones back for seconds).
+double thread_cpu_seconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+}  // namespace
+
 void RunContext::take_checkpoint() {
-    const auto t0 = std::chrono::steady_clock::now();
     const TimelineOptions& o = timeline_->options();
-    if (!state_fn_ || t0 < checkpoint_not_before_) return;
+    if (!state_fn_ || (o.max_overhead > 0 && std::chrono::steady_clock::now() < checkpoint_not_before_)) return;
+    const double cpu0 = thread_cpu_seconds();
     auto s = std::make_shared<TrainingState>();
     {
         std::lock_guard lk(metrics_m_);
@@ -422,11 +433,11 @@ void RunContext::take_checkpoint() {
     capture_views(*s);  // what the views show of the agent then
     timeline_->add(std::move(s));
     next_checkpoint_ = counters_[timeline_unit_] + o.every;
-    // A checkpoint that cost more than a fraction of a millisecond holds the next one back until training has run
-    // 1 / max_overhead times as long (cheaper ones, a Q table's, are taken whenever the interval asks).
-    const auto t1 = std::chrono::steady_clock::now();
-    if (o.max_overhead > 0 && t1 - t0 > std::chrono::microseconds(200))
-        checkpoint_not_before_ = t1 + std::chrono::duration_cast<std::chrono::steady_clock::duration>((t1 - t0) / o.max_overhead);
+    // A checkpoint holds the next one back until training has run 1 / max_overhead times as long as it took.
+    if (o.max_overhead > 0)
+        checkpoint_not_before_ = std::chrono::steady_clock::now() +
+                                 std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                     std::chrono::duration<double>((thread_cpu_seconds() - cpu0) / o.max_overhead));
 }
 
 void RunContext::flush_row() {

@@ -45,8 +45,7 @@ struct TimelineOptions {
     int64_t budget_bytes = 256ll << 20;    // thinning keeps the timeline under this
     int64_t max_count = 200;               // and at most this many checkpoints
     // Checkpoints are skipped while taking them would cost more than this fraction of the training time since the
-    // last (a big replay buffer is copied less often; one that takes under 0.2 ms is never held back); 0 = take
-    // every one the interval asks for (tests).
+    // last (a big replay buffer is copied less often); 0 = take every one the interval asks for (tests).
     double max_overhead = 0.02;
 };
 

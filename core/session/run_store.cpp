@@ -4,6 +4,7 @@
 
 #include "base/files.h"
 #include "base/json.h"
+#include "core/algos/registry.h"
 #include "core/rl/tabular.h"
 #include "core/session/run_config.h"
 #include "envs/registry.h"
@@ -90,6 +91,12 @@ StoredRun open_run(const fs::path& dir) {
         }
     }
     r.checkpoints = list_training_states(dir);
+    if (fs::exists(dir / "summary.json")) {
+        const nlohmann::json s = read_json_file(dir / "summary.json");
+        JsonFields f(s, (dir / "summary.json").string());
+        const bool planner = find_algo(r.cfg.algo_id).planner;
+        r.final_units = f.integer(planner ? "updates" : "env_steps", 0, int64_t(1) << 62, 0);
+    }
     const fs::path branch = dir / "branch.json";
     if (fs::exists(branch)) {
         const nlohmann::json b = read_json_file(branch);

@@ -40,6 +40,7 @@ struct StoredRun {
     std::vector<Marker> markers;
     std::map<int64_t, std::filesystem::path> checkpoints;  // by units
     std::optional<BranchOrigin> origin;
+    int64_t final_units = 0;  // where it ended, in its algorithm's step unit (summary.json: env steps, or sweeps)
 };
 StoredRun open_run(const std::filesystem::path& dir);  // throws IoError / ParamError / std::invalid_argument
 void save_branch_origin(const std::filesystem::path& dir, const BranchOrigin& o);

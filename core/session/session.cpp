@@ -10,10 +10,12 @@ namespace dl {
 Session::Session(const RunConfig& cfg, bool paused, double speed) : Session(cfg, paused, speed, RunStart{}) {}
 
 std::shared_ptr<Timeline> default_timeline(const AlgoInfo& algo) {
+    // Every sweep, or every episode: a lesson at 30 steps a second rewinds episode by episode. Unthrottled, the
+    // overhead rule (max_overhead) spaces them out; thinning keeps 200.
     TimelineOptions t;
     const bool planner = algo.step_unit == Tick::Update;
-    t.unit = planner ? TimelineOptions::Updates : TimelineOptions::EnvSteps;
-    t.every = planner ? 1 : 1000;
+    t.unit = planner ? TimelineOptions::Updates : TimelineOptions::Episodes;
+    t.every = 1;
     return std::make_shared<Timeline>(t);
 }
 

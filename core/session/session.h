@@ -87,7 +87,8 @@ std::unique_ptr<ArgsBase> start_args(RunConfig& cfg, const RunStart& start);
 void prepare_context(RunContext& ctx, ArgsBase& args, const RunStart& start);
 std::unique_ptr<RunContext> run_headless(RunConfig cfg, const RunStart& start, std::function<bool(RunContext&)> on_episode = {});
 
-// The GUI's timeline for an algorithm: a checkpoint every 1,000 env steps (every sweep for a planner), 256 MB, 200 at most.
+// The GUI's timeline for an algorithm: a checkpoint every episode (every sweep for a planner), at most 2% of the
+// training time, 256 MB and 200 at most.
 std::shared_ptr<Timeline> default_timeline(const AlgoInfo& algo);
 // What the views show of the agent at a checkpoint that holds only the state (one read from disk): the algorithm is
 // set up from it and stopped before its first step, and its tables, networks and env are copied. Throws as a resume.
