@@ -224,7 +224,13 @@ void open_run_dir(App& app, const std::string& dir) {
         stored = open_run(dir);
         if (stored.checkpoints.empty())
             throw IoError(dir + " has no checkpoints (trained with --no-checkpoints, or before there were any)");
-        timeline = default_timeline(find_algo(stored.cfg.algo_id));
+        // The unit `train` counts its checkpoints in (env steps, or sweeps), so that those read and those to come
+        // lie on one axis; every 1,000 env steps (or sweep) from here on.
+        TimelineOptions t;
+        const bool planner = find_algo(stored.cfg.algo_id).planner;
+        t.unit = planner ? TimelineOptions::Updates : TimelineOptions::EnvSteps;
+        t.every = planner ? 1 : 1000;
+        timeline = std::make_shared<Timeline>(t);
         for (const auto& [units, file] : stored.checkpoints) {
             newest = load_training_state(file);
             timeline->add(newest);
