@@ -110,6 +110,8 @@ GridViewResult value_grid(const char* id, const GridLayout& g, int layer, const 
                 dl->AddText(f, num_size, ImVec2(b.x - ts.x - 3, b.y - ts.y - 1), ink, buf);
             }
             if (s == opt.highlight_state) dl->AddRect(ImVec2(a.x + 1, a.y + 1), ImVec2(b.x - 1, b.y - 1), IM_COL32(255, 120, 40, 255), 0, 0, 3.0f);
+            if (std::find(opt.marked.begin(), opt.marked.end(), s) != opt.marked.end())
+                dl->AddRect(ImVec2(a.x + 4, a.y + 4), ImVec2(b.x - 4, b.y - 4), opt.mark_color, 0, 0, 3.0f);
         }
     const ImVec2 mouse = ImGui::GetIO().MousePos;
     if (hovered) {

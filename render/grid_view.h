@@ -24,6 +24,8 @@ struct GridViewOptions {
     double vmin = 0, vmax = 1;
     bool diverging = false;   // colour around 0 (for signed rewards)
     int highlight_state = -1; // outline (the agent's cell)
+    std::vector<int> marked;  // states outlined in mark_color (where two policies differ)
+    ImU32 mark_color = IM_COL32(255, 80, 200, 255);
 };
 
 struct GridViewResult {

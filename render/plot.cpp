@@ -213,6 +213,30 @@ void plot(const char* title, const std::vector<PlotSeries>& series, const PlotOp
     }
     // Series: band, faint raw envelope, bold smoothed line — decimated to one bucket per pixel column.
     const int W = std::max(1, int(p1.x - p0.x));
+    // The gap between an A/B pair: per pixel column, between the two curves' means there, in the colour of the one
+    // that is ahead.
+    if (opt.shade_a >= 0 && opt.shade_b >= 0 && size_t(std::max(opt.shade_a, opt.shade_b)) < series.size()) {
+        static std::vector<double> mean[2];
+        static std::vector<int> count[2];
+        const int ids[2] = {opt.shade_a, opt.shade_b};
+        for (int j = 0; j < 2; ++j) {
+            const PlotSeries& s = series[size_t(ids[j])];
+            const Prepared& p = prep[size_t(ids[j])];
+            const auto& ys = s.smooth && opt.window > 1 ? p.ys : p.y;
+            mean[j].assign(size_t(W), 0.0), count[j].assign(size_t(W), 0);
+            for (size_t i = s.first; i < s.x.size() && i < ys.size(); ++i) {
+                if (!std::isfinite(ys[i])) continue;
+                const int b = std::clamp(int((tx(s.x[i]) - xmin) / (xmax - xmin) * W), 0, W - 1);
+                mean[j][size_t(b)] += ys[i], ++count[j][size_t(b)];
+            }
+        }
+        for (int b = 0; b < W; ++b) {
+            if (!count[0][size_t(b)] || !count[1][size_t(b)]) continue;
+            const double ya = mean[0][size_t(b)] / count[0][size_t(b)], yb = mean[1][size_t(b)] / count[1][size_t(b)];
+            const ImU32 c = with_alpha(series[size_t(yb > ya ? opt.shade_b : opt.shade_a)].color, 60);
+            dl->AddRectFilled(ImVec2(p0.x + float(b), Y(std::max(ya, yb))), ImVec2(p0.x + float(b) + 1.0f, Y(std::min(ya, yb))), c);
+        }
+    }
     for (size_t k = 0; k < series.size(); ++k) {
         const PlotSeries& s = series[k];
         const Prepared& p = prep[k];

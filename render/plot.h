@@ -41,6 +41,7 @@ struct PlotOptions {
     const char* x_label = "";
     double y_min = NAN, y_max = NAN;  // fixed limits (NAN = automatic)
     std::vector<PlotMarker> markers;
+    int shade_a = -1, shade_b = -1;  // the gap between these two series (their smoothed curves) shaded: an A/B pair
     double cursor = NAN;         // a solid vertical line (the timeline's point on show), labelled cursor_label
     std::string cursor_label;
 };

@@ -327,7 +327,9 @@ void layout_and_draw(App& app) {
         if (ImGui::Begin("Values and policy", nullptr, flags)) record("Values and policy"), panel_values(app);
         ImGui::End();
         // The timeline strip under the plots: two lines (what is on show, the budget, Branch here; the strip).
-        const float timeline_h = ImGui::GetFontSize() * 3.8f + ImGui::GetStyle().WindowPadding.y * 2 + ImGui::GetStyle().ItemSpacing.y;
+        // At a large font the strip is thinner: the plots keep their room.
+        const float timeline_h = (app.ui_scale() > 1.4f ? ImGui::GetFrameHeight() : ImGui::GetFontSize() * 3.8f) + ImGui::GetStyle().WindowPadding.y * 2 +
+                                 ImGui::GetStyle().ItemSpacing.y;
         place(left, top_h, sz.x - left, sz.y - top_h - timeline_h);
         if (ImGui::Begin("Plots", nullptr, flags)) record("Plots"), panel_plots(app);
         ImGui::End();
@@ -348,6 +350,7 @@ void layout_and_draw(App& app) {
                 ImGui::GetForegroundDrawList()->AddRect(ImVec2(r.x / fb.x + 2, r.y / fb.y + 2), ImVec2((r.x + r.w) / fb.x - 2, (r.y + r.h) / fb.y - 2),
                                                         IM_COL32(255, 214, 90, 255), 4, 0, 4);
     lesson_browser(app);
+    ab_form(app);
     if (!app.toast.empty() && ImGui::GetTime() < app.toast_until) {
         ImGui::SetNextWindowPos(ImVec2(o.x + sz.x * 0.5f, o.y + sz.y - 40), 0, ImVec2(0.5f, 1));
         ImGui::SetNextWindowBgAlpha(0.85f);

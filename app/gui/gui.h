@@ -17,6 +17,7 @@
 
 #include "core/rl/run.h"
 #include "core/session/lesson.h"
+#include "core/session/lockstep.h"
 #include "core/session/session.h"
 #include "media/media.h"
 #include "render/texture.h"
@@ -83,8 +84,18 @@ struct LessonPlay {
     double highlight_until = 0;
 };
 
+// Lockstep A/B (runs.cpp, panel_ab.cpp): run a and run b from one seed, b with the switches flipped, advanced
+// together: neither takes a step past the other before the views draw them.
+struct AbPair {
+    int a = 0, b = 0;                      // run ids
+    std::string flipped;                   // what differs ("target_network=off", "sarsa instead of q_learning")
+    std::unique_ptr<LockstepPair> pair;
+    double owed = 0;                       // steps the speed limit allowed but not yet asked for
+};
+
 struct App {
     std::vector<std::unique_ptr<RunSlot>> runs;
+    std::unique_ptr<AbPair> ab;            // the lockstep pair on show, if any
     LessonPlay lesson;
     int selected = 0;
     int next_id = 1;
@@ -125,6 +136,8 @@ struct App {
     std::shared_ptr<struct SweepPanelState> sweep_panel;
     // The timeline strip (panel_timeline.cpp): its branch form.
     std::shared_ptr<struct TimelinePanelState> timeline_panel;
+    // The Compare A/B form (panel_ab.cpp).
+    std::shared_ptr<struct AbFormState> ab_form;
     // Offline rendering (dreamlab render): the renderer drives every session in lock step with the video, so the
     // transport never touches the sessions' controls and runs start paused; no menu bar.
     bool offline = false;
@@ -177,6 +190,16 @@ RunSlot* branch_run(App& app, RunSlot& parent, std::shared_ptr<const TrainingSta
 // and played unthrottled to where it ended.
 void open_run_dir(App& app, const std::string& dir);
 RunSlot* find_run(App& app, int id);
+// Compare A/B: restarts `a` from its start and adds b (its config with `b_cfg`'s differences), the two in lockstep.
+void start_ab(App& app, RunSlot& a, const RunConfig& b_cfg, const std::string& flipped);
+void pair_runs(App& app, RunSlot& a, RunSlot& b, const std::string& flipped);  // two runs at their start, in lockstep
+void stop_ab(App& app);                  // the two go on as ordinary runs
+bool in_ab(const App& app, const RunSlot& run);
+void open_ab_form(App& app);             // Compare A/B… for the selected run (panel_ab.cpp)
+void ab_form(App& app);                  // the form, while open (drawn every frame)
+// The values panel of a lockstep pair on a lake: V of a, V of b (their arrows), and ΔV = V_b − V_a with the cells
+// where the greedy actions differ outlined. False if the selected run is in no pair (or not on a lake).
+bool ab_values(App& app);
 void panel_timeline(App& app);  // the strip under the plots: checkpoints, drag back, branch here
 // Names every run by what differs from its siblings: the algorithm, then the env, each setting and the seed where
 // the runs disagree ("ppo · norm_adv=off", "q_learning · seed 2"); " #id" only where two are otherwise the same.

@@ -380,6 +380,7 @@ int run_gui(const std::vector<std::string>& args) {
                     std::cout << "dreamlab: " << r->label() << " " << r->snap.env_steps << " env steps in " << std::fixed
                               << std::setprecision(2) << r->snap.wall_s << " s"
                               << (r->snap.finished ? " (finished)" : "") << "\n";
+        app.ab.reset();  // the lockstep pair holds the runs' sessions
         app.runs.clear();  // join workers before the GL context goes
     }
     ImGui_ImplOpenGL3_Shutdown();

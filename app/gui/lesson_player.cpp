@@ -110,6 +110,7 @@ void open_trained_agent(App& app, const std::string& dir, int episodes) {
 }
 
 void open_lesson(App& app, std::shared_ptr<const Lesson> lesson) {
+    app.ab.reset();  // the lockstep pair holds the runs' sessions
     app.runs.clear();
     LessonPlay& lp = app.lesson;
     lp = LessonPlay{};
@@ -119,6 +120,14 @@ void open_lesson(App& app, std::shared_ptr<const Lesson> lesson) {
     set_transport(app, lp.play, lp.speed);  // before the runs start: they take it from the app
     app.view = lp.lesson->view == "gradient-estimators" ? App::View::GradEstimators : App::View::Lab;
     for (const RunConfig& c : lp.lesson->runs) add_run(app, c);
+    if (lp.lesson->lockstep && app.runs.size() == 2) {  // an A/B pair: what tells the two apart, as the legend says it
+        name_runs(app);
+        std::string flipped = app.runs[1]->label();
+        if (const size_t dot = flipped.find(" · "); dot != std::string::npos && app.runs[1]->cfg.algo_id == app.runs[0]->cfg.algo_id)
+            flipped = flipped.substr(dot + 3);
+        else flipped = app.runs[1]->cfg.algo_id + " instead of " + app.runs[0]->cfg.algo_id;
+        pair_runs(app, *app.runs[0], *app.runs[1], flipped);
+    }
     // A sweep lesson runs its sweep file into sweeps/<slug>/ (resumed when it is there: a second showing is instant).
     if (lp.lesson->view == "sweep") open_sweep_file(app, lp.lesson->sweep, "sweeps/" + lp.lesson->slug);
     app.selected = 0;

@@ -272,6 +272,8 @@ void panel_plots(App& app) {
                 if (r->parent_id)
                     for (const auto& k2 : order)
                         for (const RunSlot* q : groups[k2]) first = q->id == r->parent_id ? size_t(r->branch_row) : first;
+                if (app.ab && r->id == app.ab->a) opt.shade_a = int(series.size());
+                if (app.ab && r->id == app.ab->b) opt.shade_b = int(series.size());
                 series.push_back({r->label(), r->color, c.x, c.y, {}, {}, smooth, first});
                 if (r->rewind && r == app.current()) {  // the timeline's point on show
                     opt.cursor = double(planner ? r->rewind->updates : deep ? r->rewind->env_steps : r->rewind->episodes);

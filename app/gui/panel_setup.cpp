@@ -175,6 +175,7 @@ void panel_setup(App& app) {
     ImGui::SameLine();
     ImGui::BeginDisabled(app.runs.size() <= 1);
     if (ImGui::Button("Remove")) {
+        if (in_ab(app, *app.runs[size_t(app.selected)])) stop_ab(app);  // the pair holds its sessions
         app.runs.erase(app.runs.begin() + app.selected);
         app.selected = std::max(0, app.selected - 1);
         load_draft(app);
@@ -183,6 +184,16 @@ void panel_setup(App& app) {
     same_line_if_fits(button_width("Sweep..."));
     if (ImGui::Button("Sweep...") && app.current()) start_sweep_form(app);
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("many runs of the selected one: up to two hyperparameters x values x seeds, shown in the sweep explorer");
+    same_line_if_fits(button_width("Compare A/B..."));
+    if (ImGui::Button("Compare A/B...") && app.current()) open_ab_form(app);
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("the selected run and a copy with switches flipped (or another algorithm), from the same seed,\n"
+                          "advancing in lockstep: at every moment both have taken the same number of steps");
+    if (app.ab) {
+        ImGui::TextColored(ImVec4(1, 0.85f, 0.4f, 1), "A/B in lockstep: %s", app.ab->flipped.c_str());
+        ImGui::SameLine();
+        if (ImGui::SmallButton("end")) stop_ab(app);
+    }
     ImGui::Separator();
 
     RunSlot* run = app.current();

@@ -90,26 +90,74 @@ void panel_timeline(App& app) {
     const int64_t live = planner ? run->live.updates : run->live.env_steps;
     const int64_t span = std::max<int64_t>({1, live, states.empty() ? 0 : at(*states.back())});
 
-    // --- line 1: what is on show, the budget, the actions ---
+    // The strip: the run's training along env steps (sweeps), its checkpoints, the point on show, its branches.
+    auto draw_strip = [&](ImVec2 size) {
+        const ImVec2 p0 = ImGui::GetCursorScreenPos();
+        const float w = size.x, h = size.y;
+        ImGui::InvisibleButton("##strip", ImVec2(std::max(w, 10.0f), std::max(h, 10.0f)));
+        const bool hovered = ImGui::IsItemHovered(), active = ImGui::IsItemActive();
+        ImDrawList* dl = ImGui::GetWindowDrawList();
+        const float x0 = p0.x + fs * 0.5f, x1 = p0.x + w - fs * 0.5f, ym = p0.y + h * 0.5f;
+        auto X = [&](int64_t u) { return x0 + float(double(u) / double(span)) * (x1 - x0); };
+        const float bar = fs * 0.3f;  // half the bar's thickness
+        dl->AddRectFilled(ImVec2(x0, ym - bar), ImVec2(x1, ym + bar), IM_COL32(55, 60, 70, 255), bar);
+        // Trained so far (in the run's colour); a branch's inherited part in its parent's colour.
+        if (run->parent_id && run->branch_units >= 0) {
+            const RunSlot* p = find_run(app, run->parent_id);
+            dl->AddRectFilled(ImVec2(x0, ym - bar), ImVec2(X(run->branch_units), ym + bar),
+                              p ? (p->color & 0x00ffffff) | 0x90000000 : IM_COL32(120, 120, 120, 144), bar);
+            dl->AddRectFilled(ImVec2(X(run->branch_units), ym - bar), ImVec2(X(live), ym + bar), run->color, bar);
+        } else {
+            dl->AddRectFilled(ImVec2(x0, ym - bar), ImVec2(X(live), ym + bar), run->color, bar);
+        }
+        for (const auto& s : states)
+            dl->AddLine(ImVec2(X(at(*s)), ym - fs * 0.55f), ImVec2(X(at(*s)), ym + fs * 0.55f), IM_COL32(220, 225, 235, 170), 1.5f);
+        // Branches taken from this run: a triangle in the branch's colour at its branch point.
+        for (const auto& r : app.runs)
+            if (r->parent_id == run->id && r->branch_units >= 0) {
+                const float x = X(r->branch_units);
+                dl->AddTriangleFilled(ImVec2(x, ym + bar), ImVec2(x - fs * 0.45f, ym + fs * 0.95f), ImVec2(x + fs * 0.45f, ym + fs * 0.95f),
+                                      r->color);
+            }
+        if (run->rewind) {
+            const float x = X(at(*run->rewind));
+            dl->AddCircleFilled(ImVec2(x, ym), fs * 0.42f, IM_COL32(255, 255, 255, 255));
+            dl->AddCircle(ImVec2(x, ym), fs * 0.42f, IM_COL32(0, 0, 0, 255), 0, 2.0f);
+        } else {
+            dl->AddCircleFilled(ImVec2(X(live), ym), fs * 0.3f, run->color);
+        }
+        // Dragging picks the newest checkpoint at or before the mouse; past the newest one, the run is live again.
+        if (!states.empty() && (hovered || active)) {
+            const float mx = ImGui::GetIO().MousePos.x;
+            const int64_t u = int64_t(double(std::clamp(mx, x0, x1) - x0) / double(x1 - x0) * double(span));
+            std::shared_ptr<const TrainingState> pick = states.front();
+            for (const auto& s : states)
+                if (at(*s) <= u) pick = s;
+            const bool to_live = u > at(*states.back()) + span / 50 || mx >= x1;
+            if (active) rewind_run(app, *run, to_live ? nullptr : pick);
+            else
+                ImGui::SetTooltip("%s: %s, episode %" PRId64 "\ndrag to see the agent as it was; Branch here… to go on from it",
+                                  to_live ? "now" : "checkpoint", units_text(to_live ? live : at(*pick), planner).c_str(),
+                                  to_live ? run->live.episodes : pick->episodes);
+        }
+    };
+
+    // --- line 1: what is on show, the budget, the actions; line 2: the strip. Where there is room for one line only
+    // (a large font), the strip sits on that line between a short label and the budget ---
+    const bool compact = ImGui::GetContentRegionAvail().y < fs * 2.4f;
     ImGui::AlignTextToFramePadding();
     if (run->rewind) {
-        ImGui::TextColored(ImVec4(1, 0.85f, 0.4f, 1), "Rewound: %s at %s, episode %" PRId64, run->label().c_str(),
-                           units_text(at(*run->rewind), planner).c_str(), run->rewind->episodes);
+        if (compact)
+            ImGui::TextColored(ImVec4(1, 0.85f, 0.4f, 1), "At %s", units_text(at(*run->rewind), planner).c_str());
+        else
+            ImGui::TextColored(ImVec4(1, 0.85f, 0.4f, 1), "Rewound: %s at %s, episode %" PRId64, run->label().c_str(),
+                               units_text(at(*run->rewind), planner).c_str(), run->rewind->episodes);
         if (run->rewind_loading.valid() && !run->rewind_shown) {
             ImGui::SameLine();
             ImGui::TextDisabled("(rebuilding its views…)");
         }
         ImGui::SameLine();
         if (ImGui::Button("Back to now")) rewind_run(app, *run, nullptr);
-    } else {
-        ImGui::Text("Timeline: %s at %s%s", run->label().c_str(), units_text(live, planner).c_str(),
-                    run->parent_id ? "" : "  (drag back to see the agent as it was)");
-    }
-    if (run->parent_id) {
-        ImGui::SameLine();
-        const RunSlot* p = find_run(app, run->parent_id);
-        ImGui::TextDisabled("· branch of %s at %s: %s", p ? p->label().c_str() : "a closed run",
-                            units_text(run->branch_units, planner).c_str(), run->branch_note.c_str());
     }
     char budget[96];
     std::snprintf(budget, sizeof budget, "%zu checkpoint%s · %.1f of %.0f MB", states.size(), states.size() == 1 ? "" : "s",
@@ -117,7 +165,28 @@ void panel_timeline(App& app) {
                   double(tl.options().budget_bytes) / (1 << 20));
     const char* branch_label = "Branch here…";
     const float right = ImGui::CalcTextSize(budget).x + button_width(branch_label) + fs * 1.5f;
-    ImGui::SameLine(std::max(ImGui::GetCursorPosX() + fs, ImGui::GetWindowContentRegionMax().x - right));
+    const float line_end = ImGui::GetWindowContentRegionMax().x;
+    if (!run->rewind) {
+        // The longest of these that leaves room for the budget and the button (a large font drops the hint first).
+        std::string branch;
+        if (run->parent_id) {
+            const RunSlot* p = find_run(app, run->parent_id);
+            branch = " · branch of " + (p ? p->label() : std::string("a closed run")) + " at " + units_text(run->branch_units, planner) +
+                     ": " + run->branch_note;
+        }
+        const std::string head = compact ? std::string("Timeline") : "Timeline: " + run->label() + " at " + units_text(live, planner);
+        std::string text = compact ? head : head + branch + (run->parent_id ? "" : "  (drag back to see the agent as it was)");
+        if (ImGui::CalcTextSize(text.c_str()).x + right > line_end) text = head + branch;
+        if (ImGui::CalcTextSize(text.c_str()).x + right > line_end) text = head;
+        ImGui::TextUnformatted(text.c_str());
+    }
+    ImGui::SameLine();
+    if (compact) {
+        const float strip_w = line_end - right - ImGui::GetCursorPosX() - fs * 0.5f;
+        if (strip_w > fs * 4) draw_strip(ImVec2(strip_w, ImGui::GetFrameHeight()));
+        ImGui::SameLine();
+    }
+    ImGui::SetCursorPosX(std::max(ImGui::GetCursorPosX() + fs * 0.5f, line_end - right));
     ImGui::TextDisabled("%s", budget);
     if (ImGui::IsItemHovered())
         ImGui::SetTooltip("Checkpoints of the whole training state (networks, optimiser, buffers, envs, random streams).\n"
@@ -134,56 +203,9 @@ void panel_timeline(App& app) {
     ImGui::EndDisabled();
     if (ImGui::IsItemHovered())
         ImGui::SetTooltip("a new run from the point on show (or the newest checkpoint), with the changes you pick");
+    if (!compact)
+        draw_strip(ImVec2(ImGui::GetContentRegionAvail().x, std::max(fs * 1.0f, ImGui::GetContentRegionAvail().y - 2)));
 
-    // --- line 2: the strip ---
-    const ImVec2 p0 = ImGui::GetCursorScreenPos();
-    const float w = ImGui::GetContentRegionAvail().x, h = std::max(fs * 2.0f, ImGui::GetContentRegionAvail().y - 2);
-    ImGui::InvisibleButton("##strip", ImVec2(std::max(w, 10.0f), std::max(h, 10.0f)));
-    const bool hovered = ImGui::IsItemHovered(), active = ImGui::IsItemActive();
-    ImDrawList* dl = ImGui::GetWindowDrawList();
-    const float x0 = p0.x + fs * 0.5f, x1 = p0.x + w - fs * 0.5f, ym = p0.y + h * 0.5f;
-    auto X = [&](int64_t u) { return x0 + float(double(u) / double(span)) * (x1 - x0); };
-    const float bar = fs * 0.3f;  // half the bar's thickness
-    dl->AddRectFilled(ImVec2(x0, ym - bar), ImVec2(x1, ym + bar), IM_COL32(55, 60, 70, 255), bar);
-    // Trained so far (in the run's colour); a branch's inherited part in its parent's colour.
-    if (run->parent_id && run->branch_units >= 0) {
-        const RunSlot* p = find_run(app, run->parent_id);
-        dl->AddRectFilled(ImVec2(x0, ym - bar), ImVec2(X(run->branch_units), ym + bar),
-                          p ? (p->color & 0x00ffffff) | 0x90000000 : IM_COL32(120, 120, 120, 144), bar);
-        dl->AddRectFilled(ImVec2(X(run->branch_units), ym - bar), ImVec2(X(live), ym + bar), run->color, bar);
-    } else {
-        dl->AddRectFilled(ImVec2(x0, ym - bar), ImVec2(X(live), ym + bar), run->color, bar);
-    }
-    for (const auto& s : states)
-        dl->AddLine(ImVec2(X(at(*s)), ym - fs * 0.55f), ImVec2(X(at(*s)), ym + fs * 0.55f), IM_COL32(220, 225, 235, 170), 1.5f);
-    // Branches taken from this run: a triangle in the branch's colour at its branch point.
-    for (const auto& r : app.runs)
-        if (r->parent_id == run->id && r->branch_units >= 0) {
-            const float x = X(r->branch_units);
-            dl->AddTriangleFilled(ImVec2(x, ym + bar), ImVec2(x - fs * 0.45f, ym + fs * 0.95f), ImVec2(x + fs * 0.45f, ym + fs * 0.95f),
-                                  r->color);
-        }
-    if (run->rewind) {
-        const float x = X(at(*run->rewind));
-        dl->AddCircleFilled(ImVec2(x, ym), fs * 0.42f, IM_COL32(255, 255, 255, 255));
-        dl->AddCircle(ImVec2(x, ym), fs * 0.42f, IM_COL32(0, 0, 0, 255), 0, 2.0f);
-    } else {
-        dl->AddCircleFilled(ImVec2(X(live), ym), fs * 0.3f, run->color);
-    }
-    // Dragging picks the newest checkpoint at or before the mouse; past the newest one, the run is live again.
-    if (!states.empty() && (hovered || active)) {
-        const float mx = ImGui::GetIO().MousePos.x;
-        const int64_t u = int64_t(double(std::clamp(mx, x0, x1) - x0) / double(x1 - x0) * double(span));
-        std::shared_ptr<const TrainingState> pick = states.front();
-        for (const auto& s : states)
-            if (at(*s) <= u) pick = s;
-        const bool to_live = u > at(*states.back()) + span / 50 || mx >= x1;
-        if (active) rewind_run(app, *run, to_live ? nullptr : pick);
-        else
-            ImGui::SetTooltip("%s: %s, episode %" PRId64 "\ndrag to see the agent as it was; Branch here… to go on from it",
-                              to_live ? "now" : "checkpoint", units_text(to_live ? live : at(*pick), planner).c_str(),
-                              to_live ? run->live.episodes : pick->episodes);
-    }
 }
 
 }  // namespace dl

@@ -199,6 +199,7 @@ bool compare_view(App& app) {
 
 void values_view(App& app) {
     if (app.stage && app.stage_compare && compare_view(app)) return;
+    if (ab_values(app)) return;  // a lockstep pair on a lake: V_A, V_B, ΔV
     RunSlot* run = app.current();
     if (!run || !run->snap.env) return;
     const DiscreteEnv* denv = run->snap.env->tabular();

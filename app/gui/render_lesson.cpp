@@ -387,6 +387,7 @@ int run_render(const std::vector<std::string>& args) {
             std::cerr << "\ndreamlab render: " << e.what() << "\n  nothing was written\n";
             rc = 1;
         }
+        app.ab.reset();  // the lockstep pair holds the runs' sessions
         app.runs.clear();  // join the workers before the GL context goes
     }
     ImGui_ImplOpenGL3_Shutdown();

@@ -90,6 +90,7 @@ void add_run(App& app, const RunConfig& cfg) {
 }
 
 void restart_run(App& app, RunSlot& run, const RunConfig& cfg) {
+    if (in_ab(app, run)) stop_ab(app);  // the pair holds its sessions
     run.session.reset();  // stops and joins the old worker first
     run.cfg = cfg;
     run.snap = {};
@@ -142,13 +143,71 @@ void show_rewound(RunSlot& r) {
 }
 }  // namespace
 
+namespace {
+// The lockstep pair: once both stand at the target, both are shown there, and (playing) the target moves on by what
+// the speed limit allows this frame; unthrottled, by a stride that grows with the run.
+void drive_ab(App& app) {
+    AbPair& ab = *app.ab;
+    RunSlot* a = find_run(app, ab.a);
+    RunSlot* b = find_run(app, ab.b);
+    if (!a || !b || !a->session || !b->session) return stop_ab(app);
+    Snapshot x, y;
+    if (!ab.pair->arrived(x, y)) return;
+    a->live = x, b->live = y;
+    if (!a->rewind) a->snap = x;
+    if (!b->rewind) b->snap = y;
+    if (!app.playing || app.offline || (x.finished && y.finished)) return;
+    const double dt = std::min(0.1, double(ImGui::GetIO().DeltaTime));
+    ab.owed += app.unthrottled ? 500.0 + double(ab.pair->target()) / 20 : double(app.speed) * dt;
+    const int64_t stride = int64_t(ab.owed);
+    if (stride < 1) return;
+    ab.owed -= double(stride);
+    ab.pair->advance_to(ab.pair->target() + stride);
+}
+}  // namespace
+
+bool in_ab(const App& app, const RunSlot& run) { return app.ab && (app.ab->a == run.id || app.ab->b == run.id); }
+
+void start_ab(App& app, RunSlot& a, const RunConfig& b_cfg, const std::string& flipped) {
+    stop_ab(app);
+    restart_run(app, a, a.cfg);  // both from the start, from one seed
+    add_run(app, b_cfg);
+    pair_runs(app, a, *app.runs.back(), flipped);
+}
+
+void pair_runs(App& app, RunSlot& a, RunSlot& b, const std::string& flipped) {
+    stop_ab(app);
+    if (!a.session || !b.session) {
+        app.notify("Compare A/B: " + (b.error.empty() ? a.error : b.error), 10);
+        return;
+    }
+    auto ab = std::make_unique<AbPair>();
+    ab->a = a.id, ab->b = b.id, ab->flipped = flipped;
+    try {
+        ab->pair = std::make_unique<LockstepPair>(*a.session, *b.session);
+    } catch (const std::exception& e) {
+        app.notify(std::string("Compare A/B: ") + e.what(), 10);
+        return;
+    }
+    if (!app.offline) ab->pair->advance_to(1);  // both take their first step together (a renderer moves them itself)
+    app.ab = std::move(ab);
+}
+
+void stop_ab(App& app) {
+    if (!app.ab) return;
+    app.ab.reset();
+    apply_transport(app);  // the two go back to the transport's play, pause and speed
+}
+
 void poll_runs(App& app) {
     name_runs(app);
+    if (app.ab) drive_ab(app);
     for (auto& r : app.runs) {
         if (!r->session) continue;
         if (!r->rewind) r->session->set_views(r->want_views);  // what the panels asked for last frame
         r->session->controls().want_snapshot = true;
-        const bool fresh = r->session->context().poll_snapshot(r->snap_seq, r->live);
+        const bool paired = in_ab(app, *r);  // a lockstep pair is shown where both stand (drive_ab)
+        const bool fresh = !paired && r->session->context().poll_snapshot(r->snap_seq, r->live);
         if (fresh && r->live.steps_per_s > 0 && !r->live.paused &&
             (r->sps_x.empty() || double(r->live.env_steps) > r->sps_x.back()))
             r->sps_x.push_back(double(r->live.env_steps)), r->sps_y.push_back(r->live.steps_per_s);
@@ -266,7 +325,7 @@ void open_run_dir(App& app, const std::string& dir) {
 void apply_transport(App& app) {
     if (app.offline) return;  // the renderer moves the runs frame by frame
     for (auto& r : app.runs) {
-        if (!r->session) continue;
+        if (!r->session || in_ab(app, *r)) continue;  // a lockstep pair is driven by poll_runs
         RunControls& c = r->session->controls();
         c.speed = app.unthrottled ? 0.0 : double(app.speed);
         c.paused = !app.playing;
@@ -276,8 +335,9 @@ void apply_transport(App& app) {
 
 void step_all(App& app, Tick unit) {
     app.playing = false;
+    if (app.ab) app.ab->pair->advance_to(app.ab->pair->target() + 1);  // the pair: one step each, together
     for (auto& r : app.runs) {
-        if (!r->session) continue;
+        if (!r->session || in_ab(app, *r)) continue;
         RunControls& c = r->session->controls();
         c.paused = true;
         // A planner has no env steps: "one step" is one sweep for it. An algorithm without update ticks takes

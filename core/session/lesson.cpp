@@ -214,7 +214,7 @@ Lesson parse_lesson(const std::string& text, const std::string& name) {
     } catch (const toml::parse_error& e) {
         throw LessonError(name + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
     }
-    w.only(root, "", {"title", "description", "order", "view", "sweep", "play", "speed", "stage", "runs", "beats"});
+    w.only(root, "", {"title", "description", "order", "view", "sweep", "play", "speed", "stage", "runs", "beats", "lockstep"});
     Lesson l;
     l.file = name;
     l.slug = std::filesystem::path(name).stem().string();
@@ -256,6 +256,14 @@ Lesson parse_lesson(const std::string& text, const std::string& name) {
         }
     }
     if (l.runs.empty() && l.view == "lab") w.fail(&root, "runs", "a lesson needs at least one [[runs]] section");
+    if (const toml::node* ls = get(root, "lockstep")) {
+        l.lockstep = w.flag(ls, "lockstep");
+        if (l.lockstep && l.runs.size() != 2)
+            w.fail(ls, "lockstep", "an A/B pair in lockstep needs exactly two [[runs]]; this lesson has " + std::to_string(l.runs.size()));
+        if (l.lockstep && find_algo(l.runs[0].algo_id).step_unit != find_algo(l.runs[1].algo_id).step_unit)
+            w.fail(ls, "lockstep", "the two runs count different steps (a planner's sweeps against env steps): " + l.runs[0].algo_id +
+                                       " and " + l.runs[1].algo_id);
+    }
     if (const toml::node* beats = get(root, "beats")) {
         if (!beats->is_array_of_tables()) w.fail(beats, "beats", "expected [[beats]] sections");
         int i = 0;

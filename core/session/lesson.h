@@ -74,6 +74,7 @@ struct Lesson {
     std::string sweep;                  // view = "sweep": the sweep file (resolved: relative to the lesson file), run
                                         // on this machine's cores into sweeps/<slug>/ (resumed if it is there)
     std::vector<std::string> stage;     // the views on stage, in order
+    bool lockstep = false;              // its two runs are an A/B pair advancing in lockstep (lockstep = true)
     std::vector<LessonBeat> beats;
 };
 
