@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <iomanip>
 #include <iostream>
 #include <map>
@@ -153,8 +154,9 @@ uint64_t parse_seed(const Options& o, uint64_t def) {
     return uint64_t(count_option("--seed", o.get("--seed"), 0, int64_t(1) << 53));
 }
 
-// The timeline a `train` keeps (and writes into DIR/checkpoints/): every N units of the algorithm's own step (env
-// steps, or sweeps for a planner), thinned to a budget; --no-checkpoints keeps none.
+// The timeline a `train` keeps (and writes into DIR/checkpoints/): every 1,000 env steps (every sweep for a planner)
+// held to 2% of the training time, or exactly every N with --checkpoint-every N; thinned to a budget;
+// --no-checkpoints keeps none.
 std::shared_ptr<Timeline> train_timeline(const Options& o, const RunConfig& cfg) {
     if (o.has("--no-checkpoints")) {
         if (o.has("--checkpoint-every") || o.has("--checkpoint-budget"))
@@ -165,10 +167,36 @@ std::shared_ptr<Timeline> train_timeline(const Options& o, const RunConfig& cfg)
     const AlgoInfo& algo = find_algo(cfg.algo_id);
     t.unit = algo.step_unit == Tick::Update ? TimelineOptions::Updates : TimelineOptions::EnvSteps;
     t.every = algo.step_unit == Tick::Update ? 1 : 1000;
-    if (o.has("--checkpoint-every")) t.every = count_option("--checkpoint-every", o.get("--checkpoint-every"), 1, int64_t(1) << 40);
+    // An interval asked for is kept exactly; by default the overhead rule may space checkpoints further apart.
+    if (o.has("--checkpoint-every"))
+        t.every = count_option("--checkpoint-every", o.get("--checkpoint-every"), 1, int64_t(1) << 40), t.max_overhead = 0;
     if (o.has("--checkpoint-budget"))
         t.budget_bytes = count_option("--checkpoint-budget", o.get("--checkpoint-budget"), 1, 1 << 20) << 20;
     return std::make_shared<Timeline>(t);
+}
+
+// Trains cfg from `start` into the staged directory `dir` (the run's files; `extra` adds its own before the commit).
+// A run that diverges is saved all the same (metrics with their nan, the last finite parameters) and said: the exit
+// code is 3 and the context null.
+std::unique_ptr<RunContext> train_into(StagedDir& dir, const RunConfig& cfg, const RunStart& start, const std::string& out_dir,
+                                       std::ostream& err, int& code, const std::function<void(const RunContext&)>& extra = {}) {
+    std::unique_ptr<RunContext> ctx;
+    code = 0;
+    try {
+        ctx = run_headless(cfg, start);
+    } catch (const TrainingDiverged& e) {
+        save_run(dir.path(), *e.run, e.what());
+        if (extra) extra(*e.run);
+        dir.commit();
+        err << "dreamlab: " << e.what() << "\n"
+            << "dreamlab: the run up to there is in " << out_dir << " (metrics.csv, and the parameters before the update that diverged)\n";
+        code = 3;
+        return nullptr;
+    }
+    save_run(dir.path(), *ctx);
+    if (extra) extra(*ctx);
+    dir.commit();
+    return ctx;
 }
 
 // train --resume DIR[@N]: the run in DIR goes on from its newest checkpoint at or before N units (the newest of all
@@ -203,23 +231,15 @@ int cmd_resume(const Options& o, std::ostream& out, std::ostream& err) {
     RunConfig cfg = parent.cfg;
     start.timeline = train_timeline(o, cfg);
     StagedDir dir(o.get("--out"), o.has("--overwrite"), "config.json");
-    std::unique_ptr<RunContext> ctx;
-    try {
-        ctx = run_headless(cfg, start);
-    } catch (const TrainingDiverged& e) {
-        save_run(dir.path(), *e.run, e.what());
-        dir.commit();
-        err << "dreamlab: " << e.what() << "\n";
-        return 3;
-    }
-    save_run(dir.path(), *ctx);
     BranchOrigin origin;
     origin.parent = std::filesystem::absolute(parent_dir).lexically_normal().string();
     origin.units = state->units, origin.env_steps = state->env_steps;
     for (const auto& [k, v] : start.changes)
         if (auto it = state->args.find(k); it == state->args.end() || it->second != v) origin.changes[k] = v;
-    save_branch_origin(dir.path(), origin);
-    dir.commit();
+    int code = 0;
+    const auto ctx = train_into(dir, cfg, start, o.get("--out"), err, code,
+                                [&](const RunContext&) { save_branch_origin(dir.path(), origin); });
+    if (!ctx) return code;
     if (!o.has("--quiet")) {
         const Snapshot s = ctx->snapshot_now();
         out << "resumed " << cfg.algo_id << " on " << cfg.env_id << " from " << spec << " at " << state->units
@@ -254,19 +274,9 @@ int cmd_train(const Options& o, std::ostream& out, std::ostream& err) {
     RunStart start;
     start.timeline = train_timeline(o, cfg);
     StagedDir dir(o.get("--out"), o.has("--overwrite"), "config.json");  // fails now, before training, if unwritable
-    std::unique_ptr<RunContext> ctx;
-    try {
-        ctx = run_headless(cfg, start);
-    } catch (const TrainingDiverged& e) {
-        // Saved all the same (metrics with their nan, the last finite parameters), and said: exit code 3.
-        save_run(dir.path(), *e.run, e.what());
-        dir.commit();
-        err << "dreamlab: " << e.what() << "\n"
-            << "dreamlab: the run up to there is in " << o.get("--out") << " (metrics.csv, and the parameters before the update that diverged)\n";
-        return 3;
-    }
-    save_run(dir.path(), *ctx);
-    dir.commit();
+    int code = 0;
+    const auto ctx = train_into(dir, cfg, start, o.get("--out"), err, code);
+    if (!ctx) return code;
 
     if (!o.has("--quiet")) {
         const Snapshot s = ctx->snapshot_now();
