@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The file-format fuzzer (tests/fuzz_files.cpp) under ASan+UBSan: builds only `fuzz_files` in build-fuzz/
-# (-DDREAMLAB_SANITIZE=ON, no GUI) and runs each format (config, agent, model, lesson, sweep, sweep_json) for SECONDS and at least
+# (-DDREAMLAB_SANITIZE=ON, no GUI) and runs each format (config, agent, model, lesson, sweep, sweep_json, run) for SECONDS and at least
 # 10,000 inputs. Fails on a crash, a sanitizer report, a hang (one input over 30 s) or an undocumented error; the
 # input that did it is left in build-fuzz/fuzz-out/last-FORMAT[.dir] (add it to tests/corpus/FORMAT/ once fixed).
 # Usage: bash scripts/fuzz.sh [SECONDS] [SEED]      (default 45 s per format, seed 1; .ci/run runs 20 s)
@@ -17,7 +17,7 @@ export DREAMLAB_AGENTS="$PWD/assets/agents"
 # The formats run side by side, as many at a time as there are cores; each writes its own log, shown when it ends.
 mkdir -p build-fuzz/fuzz-out
 start=$SECONDS
-formats=(config agent model lesson sweep sweep_json) pids=() failed=()
+formats=(config agent model lesson sweep sweep_json run) pids=() failed=()
 for f in "${formats[@]}"; do
   while (( $(jobs -rp | wc -l) >= $(nproc) )); do wait -n || true; done
   build-fuzz/tests/fuzz_files "$f" tests/corpus build-fuzz/fuzz-out --seconds "$seconds" --min-inputs 10000 \

@@ -1,10 +1,12 @@
 // A deterministic mutation fuzzer for every file format Dreamlab reads (config.json, agent.json + agent.ckpt,
-// model.json, lesson files, sweep files and sweep.json). Each input is a file of the seed corpus (tests/corpus/FORMAT/, from real runs) changed
+// model.json, lesson files, sweep files and sweep.json, and a run directory as `train --resume` and File → Open run
+// read it: metrics.csv, markers.json, branch.json and the timeline's checkpoint files, each loaded into its algorithm). Each input is a file of the seed corpus (tests/corpus/FORMAT/, from real runs) changed
 // by a few mutations: bytes flipped, inserted, deleted, duplicated or cut; a number replaced by an interesting one
 // (0, -1, 2^31, 1e30, 1.5, ...); a value replaced by another JSON type; brackets nested deep; for a checkpoint,
 // a header field changed and the checksum recomputed so the mutation reaches past it. The loader must either
 // accept the file or refuse it with one of its documented errors (ParamError, IoError, CheckpointError,
-// LessonError); an accepted agent must then act on a real observation. A crash, a sanitizer report or an input
+// LessonError, StateError); an accepted agent must then act on a real observation, an accepted checkpoint be loaded
+// into its algorithm's state. A crash, a sanitizer report or an input
 // that takes over --hang seconds fails the run (built with ASan+UBSan, any report aborts); the input that did it is
 // left in OUT/last-FORMAT[.dir] to become a corpus file.
 //
@@ -37,6 +39,7 @@
 #include "core/session/sweep.h"
 #include "core/session/run_config.h"
 #include "core/session/run_store.h"
+#include "core/session/session.h"
 #include "envs/env.h"
 #include "envs/registry.h"
 
@@ -206,11 +209,23 @@ bool load_sweep_json(const fs::path& file) {
     return true;
 }
 
+// A run directory: read as Open run reads it, then every checkpoint loaded into its algorithm (with_views builds
+// the algorithm from the state: every size and shape in the bytes meets the networks and buffers it fills).
+bool load_run_dir(const fs::path& dir) {
+    const StoredRun r = open_run(dir);
+    for (const auto& [units, file] : r.checkpoints) {
+        const auto s = load_training_state(file);
+        const auto shown = with_views(r.cfg, s);
+        if (shown->env_steps != s->env_steps) throw std::logic_error("a loaded checkpoint changed its counters");
+    }
+    return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     if (argc < 4) {
-        std::cerr << "usage: fuzz_files config|agent|model|lesson|sweep|sweep_json CORPUS_DIR OUT_DIR [--seconds S] [--min-inputs N] [--seed K] [--hang S]\n";
+        std::cerr << "usage: fuzz_files config|agent|model|lesson|sweep|sweep_json|run CORPUS_DIR OUT_DIR [--seconds S] [--min-inputs N] [--seed K] [--hang S]\n";
         return 2;
     }
     const std::string format = argv[1];
@@ -229,9 +244,9 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    const bool dirs = format == "agent" || format == "model";
+    const bool dirs = format == "agent" || format == "model" || format == "run";
     if (!dirs && format != "config" && format != "lesson" && format != "sweep" && format != "sweep_json") {
-        std::cerr << "fuzz_files: unknown format " << format << " (config, agent, model, lesson, sweep, sweep_json)\n";
+        std::cerr << "fuzz_files: unknown format " << format << " (config, agent, model, lesson, sweep, sweep_json, run)\n";
         return 2;
     }
     std::vector<fs::path> seeds;
@@ -269,8 +284,16 @@ int main(int argc, char** argv) {
         if (dirs) {
             fs::remove_all(last);
             fs::copy(from, last, fs::copy_options::recursive);
-            const bool ckpt = format == "agent" && fs::exists(last / "agent.ckpt") && rng.bernoulli(0.35);
-            const fs::path file = last / (format == "model" ? "model.json" : ckpt ? "agent.ckpt" : "agent.json");
+            bool ckpt = format == "agent" && fs::exists(last / "agent.ckpt") && rng.bernoulli(0.35);
+            fs::path file = last / (format == "model" ? "model.json" : ckpt ? "agent.ckpt" : "agent.json");
+            if (format == "run") {  // one of its files: a checkpoint (re-signed like agent.ckpt), or a text
+                std::vector<fs::path> files;
+                for (const char* f : {"metrics.csv", "markers.json", "branch.json", "summary.json"})
+                    if (fs::exists(last / f)) files.push_back(last / f);
+                for (const auto& [u, f] : list_training_states(last)) files.push_back(f), files.push_back(f);  // twice as likely
+                file = files[rng.below(uint32_t(files.size()))];
+                ckpt = file.extension() == ".state";
+            }
             std::string bytes = slurp(file);
             for (int k = 0; k < rounds; ++k) ckpt ? mutate_checkpoint(bytes, rng) : mutate_text(bytes, rng);
             spill(file, bytes);
@@ -283,7 +306,8 @@ int main(int argc, char** argv) {
         try {
             const bool ok = format == "config" ? load_config(last) : format == "agent" ? load_agent_dir(last)
                           : format == "model"  ? load_model_dir(last) : format == "lesson" ? load_lesson_file(last)
-                          : format == "sweep"  ? load_sweep_file(last) : load_sweep_json(last);
+                          : format == "sweep"  ? load_sweep_file(last) : format == "run" ? load_run_dir(last)
+                                                                       : load_sweep_json(last);
             accepted += ok;
         } catch (const ParamError&) {
             ++refusals["ParamError"];
@@ -293,6 +317,8 @@ int main(int argc, char** argv) {
             ++refusals["CheckpointError"];
         } catch (const LessonError&) {
             ++refusals["LessonError"];
+        } catch (const StateError&) {
+            ++refusals["StateError"];
         } catch (const std::exception& e) {
             // Anything else is a bug: an undocumented error type (std::out_of_range from .at(), a bad_alloc...).
             done = true;

@@ -50,7 +50,7 @@ void MetricsTable::commit() {
 MetricsTable MetricsTable::from_csv(std::string_view text, const std::string& where) {
     MetricsTable t;
     auto fail = [&](size_t line, const std::string& why) {
-        return std::invalid_argument(where + ":" + std::to_string(line) + ": " + why);
+        return ParamError(where + ":" + std::to_string(line) + ": " + why);
     };
     auto split = [](std::string_view line) {
         std::vector<std::string_view> cells;

@@ -59,7 +59,7 @@ public:
     void append_from(const MetricsTable& src, size_t from, size_t to = SIZE_MAX);
     std::string to_csv() const;            // header + rows; empty cells for values a row did not log, "nan" for a logged NaN
     // Reads what to_csv wrote, every value back to the same bits (a reopened run; a run resumed from disk). Throws
-    // std::invalid_argument naming the line and column of anything else (`where`: the file, for the message).
+    // ParamError naming the line and column of anything else (`where`: the file, for the message).
     static MetricsTable from_csv(std::string_view text, const std::string& where);
     size_t size() const { return rows_; }
     bool row_pending() const;              // something was logged into the row being filled
@@ -221,6 +221,8 @@ public:
     void on_restored(std::function<void(RunContext&)> fn) { restored_hook_ = std::move(fn); }
     // Fills s.tab, s.agent and s.env with what the views show now (the algorithm's tables or networks, the env).
     void capture_views(TrainingState& s);
+    // The algorithm returned without naming its state (keep_state): a resume was asked of one that cannot.
+    bool resume_pending() const { return resume_ != nullptr; }
     // Adds a marker at the current row (a branch's changes, drawn on its curves).
     void mark(const std::string& text);
     // Turns on pause/step/speed/snapshot handling (the GUI); headless runs leave it off.

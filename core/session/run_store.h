@@ -42,7 +42,7 @@ struct StoredRun {
     std::optional<BranchOrigin> origin;
     int64_t final_units = 0;  // where it ended, in its algorithm's step unit (summary.json: env steps, or sweeps)
 };
-StoredRun open_run(const std::filesystem::path& dir);  // throws IoError / ParamError / std::invalid_argument
+StoredRun open_run(const std::filesystem::path& dir);  // throws IoError / ParamError
 void save_branch_origin(const std::filesystem::path& dir, const BranchOrigin& o);
 
 }  // namespace dl

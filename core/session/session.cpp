@@ -38,7 +38,11 @@ Session::Session(const RunConfig& cfg, bool paused, double speed, const RunStart
             if (!ctx_->hold(m + ". Paused: lower a step size and resume (that update is skipped), or stop")) throw nn::NonFiniteError(m);
         });
         try {
-            if (ctx_->wait_to_start()) algo_->run(*args_, *ctx_);
+            if (ctx_->wait_to_start()) {
+                algo_->run(*args_, *ctx_);
+                if (ctx_->resume_pending() && !controls_.stop)
+                    throw StateError(cfg_.algo_id + " does not name its training state (RunContext::keep_state): it cannot resume");
+            }
         } catch (const std::exception& e) {
             error = e.what();
         }
@@ -213,6 +217,8 @@ std::unique_ptr<RunContext> run_headless(RunConfig cfg, const RunStart& start, s
         ctx->finish(m);
         throw TrainingDiverged(m, std::shared_ptr<RunContext>(std::move(ctx)));
     }
+    if (ctx->resume_pending())
+        throw StateError(cfg.algo_id + " does not name its training state (RunContext::keep_state): it cannot resume from a checkpoint");
     ctx->finish();
     return ctx;
 }
