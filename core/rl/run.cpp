@@ -218,7 +218,7 @@ void RunContext::apply_pending() {
     for (const auto& [name, value] : changes) {
         std::string text = name + "=" + value;
         try {
-            if (args_) set_param(*args_, name, value);
+            if (args_) set_param(*args_, name, value), args_text_.reset();
         } catch (const ParamError& e) {
             text = std::string("rejected: ") + e.what();
         }
@@ -428,8 +428,14 @@ void RunContext::take_checkpoint() {
     StateIO io = StateIO::saver();
     state_fn_(io);
     s->bytes = io.take();
-    if (args_)
-        for (const ParamSpec& p : describe(*args_)) s->args[p.name] = get_param(*args_, p.name);
+    if (args_) {
+        if (!args_text_) {
+            auto m = std::make_shared<std::map<std::string, std::string>>();
+            for (const ParamSpec& p : describe(*args_)) (*m)[p.name] = get_param(*args_, p.name);
+            args_text_ = std::move(m);
+        }
+        s->args = *args_text_;
+    }
     capture_views(*s);  // what the views show of the agent then
     timeline_->add(std::move(s));
     next_checkpoint_ = counters_[timeline_unit_] + o.every;

@@ -209,7 +209,7 @@ public:
     // returning false stops the run.
     void on_episode(std::function<bool(RunContext&)> hook) { episode_hook_ = std::move(hook); }
     // Lets live changes reach `args` (the algorithm's own struct) at the next tick.
-    void bind_args(ArgsBase* args) { args_ = args; }
+    void bind_args(ArgsBase* args) { args_ = args, args_text_.reset(); }
     // Checkpoints go into `t` (set before the run starts; none: no checkpoints are taken).
     void set_timeline(std::shared_ptr<Timeline> t);
     const std::shared_ptr<Timeline>& timeline() const { return timeline_; }
@@ -268,6 +268,8 @@ private:
     int64_t next_checkpoint_ = 0;
     std::chrono::steady_clock::time_point checkpoint_not_before_{};
     std::shared_ptr<const TrainingState> resume_;
+    // The args as text for checkpoints, made again only after they changed (describing them costs ~50 µs).
+    std::shared_ptr<const std::map<std::string, std::string>> args_text_;
     std::function<void(RunContext&)> restored_hook_;
     TabularView last_view_;  // kept when the algorithm's tables go away
     std::function<std::shared_ptr<const AgentFn>()> agent_fn_;
