@@ -79,6 +79,7 @@ bool CartPole::state_plane(StatePlane& p) const {
     p.status = buf, p.legend = "θ = 0 upright, ω = dθ/dt";
     p.obs_dim = 4;
     p.observe = [](const float* s, float* o) { std::copy(s, s + 4, o); };
+    p.unobserve = [](const float* o, float* s) { std::copy(o, o + 4, s); };
     return true;
 }
 

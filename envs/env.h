@@ -100,6 +100,7 @@ struct StatePlane {
     std::string status, legend;             // a line about the current state, one about the axes
     int obs_dim = 0;
     std::function<void(const float* state, float* obs)> observe;  // the agent's observation at a state
+    std::function<void(const float* obs, float* state)> unobserve;  // and back (overlays place observations on the maps)
 };
 
 // How an observation vector is drawn (the dream views draw decoded observations with it): a cart and pole from its

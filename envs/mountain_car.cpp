@@ -87,6 +87,7 @@ bool MountainCarContinuous::state_plane(StatePlane& p) const {
     p.status = buf, p.legend = "flag at x = 0.45, v = dx/dt";
     p.obs_dim = 2;
     p.observe = [](const float* s, float* o) { o[0] = s[0], o[1] = s[1]; };
+    p.unobserve = [](const float* o, float* s) { s[0] = o[0], s[1] = o[1]; };
     return true;
 }
 

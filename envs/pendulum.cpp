@@ -90,6 +90,7 @@ bool Pendulum::state_plane(StatePlane& p) const {
     p.status = buf, p.legend = "θ = 0 up, ω = dθ/dt";
     p.obs_dim = 3;
     p.observe = [](const float* s, float* o) { o[0] = std::cos(s[0]), o[1] = std::sin(s[0]), o[2] = s[1]; };
+    p.unobserve = [](const float* o, float* s) { s[0] = std::atan2(o[1], o[0]), s[1] = o[2]; };
     return true;
 }
 

@@ -104,7 +104,7 @@ GridViewResult value_grid(const char* id, const GridLayout& g, int layer, const 
             }
             if (number) {
                 const bool small = c < num_size * 2.8f;
-                std::snprintf(buf, sizeof buf, std::fabs(v) >= 10 || small ? "%.1f" : "%.2f", v);
+                std::snprintf(buf, sizeof buf, opt.integers ? "%.0f" : std::fabs(v) >= 10 || small ? "%.1f" : "%.2f", v);
                 ImFont* f = ImGui::GetFont();
                 const ImVec2 ts = f->CalcTextSizeA(num_size, 1e9f, 0, buf);
                 dl->AddText(f, num_size, ImVec2(b.x - ts.x - 3, b.y - ts.y - 1), ink, buf);

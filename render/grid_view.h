@@ -26,6 +26,7 @@ struct GridViewOptions {
     int highlight_state = -1; // outline (the agent's cell)
     std::vector<int> marked;  // states outlined in mark_color (where two policies differ)
     ImU32 mark_color = IM_COL32(255, 80, 200, 255);
+    bool integers = false;    // numbers without decimals (counts)
 };
 
 struct GridViewResult {

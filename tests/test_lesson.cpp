@@ -151,6 +151,15 @@ TEST_CASE("bad lessons are refused naming the file, the line, the field and what
         {with("caption = \"press → to go on\"", "caption = 3"), "beats[3].caption: expected a string"},
         {with("caption = \"press → to go on\"", "colour = \"red\""), "beats[3].colour: unknown key"},
         {with("caption = \"press → to go on\"", ""), "beats[3]: does nothing"},
+        {with("caption = \"press → to go on\"", "overlays = [\"heat\"]"), "beats[3].overlays: \"heat\" is not an overlay; allowed: td_error, visits"},
+        {with("caption = \"press → to go on\"", "overlays = \"traces\""), "beats[3].overlays: expected a list of overlay ids"},
+        {with("caption = \"press → to go on\"", "branch = { from = 2 }"), "beats[3].branch.from: run 2 does not exist (2 runs)"},
+        {with("caption = \"press → to go on\"", "branch = { set = { alpha = 0.2 } }"), "beats[3].branch: missing from"},
+        {with("caption = \"press → to go on\"", "branch = { from = 0, set = { q_init = 0.2 } }"),
+         "beats[3].branch.set.q_init: q_init takes effect only when a run restarts; a branch goes on from a checkpoint"},
+        {with("caption = \"press → to go on\"", "branch = { from = 1, set = { alpha = 3 } }"), "beats[3].branch.set.alpha:"},
+        {with("caption = \"press → to go on\"", "branch = { from = 0, at = 5 }"), "beats[3].branch.at: unknown key"},
+        {with("caption = \"press → to go on\"", "branch = { from = 0 }\nselect = 3"), "beats[3].select: run 3 does not exist here: 3 run(s)"},
     };
     for (const Case& c : cases) {
         CAPTURE(c.text);
@@ -174,6 +183,25 @@ TEST_CASE("bad lessons are refused naming the file, the line, the field and what
     CHECK(error_of(with("title = \"Q-learning vs SARSA\"", "title = \"x\"\nsweep = \"s.toml\"")).find("sweep: a sweep file is for a lesson with view") !=
           std::string::npos);
     CHECK_THROWS_WITH(load_lesson("/nonexistent/x.toml"), doctest::Contains("/nonexistent/x.toml: cannot read"));
+}
+
+TEST_CASE("a beat turns overlays on and branches a run; lesson_to_toml writes both back") {
+    const std::string text = "title = \"b\"\n[[runs]]\nenv.id = \"FrozenLake-v1\"\nalgo.id = \"q_learning\"\n[[beats]]\nat = { episodes = 10 }\n"
+                             "overlays = [\"visits\", \"td_error\"]\nbranch = { from = 0, set = { epsilon = 0.0, alpha = 0.5 } }\nselect = 1\n";
+    const Lesson l = parse_lesson(text, "b.toml");
+    REQUIRE(l.beats.size() == 1);
+    const LessonBeat& b = l.beats[0];
+    REQUIRE(b.overlays);
+    CHECK(*b.overlays == std::vector<std::string>{"visits", "td_error"});
+    CHECK(b.branch_from == 0);
+    REQUIRE(b.branch_set.size() == 2);
+    CHECK(b.branch_set[0].name == "alpha");  // TOML tables iterate by key
+    CHECK(b.branch_set[1].name == "epsilon");
+    CHECK(b.select == 1);  // the branch is run 1
+    const Lesson again = parse_lesson(lesson_to_toml(l), "again.toml");
+    CHECK(*again.beats[0].overlays == *b.overlays);
+    CHECK(again.beats[0].branch_from == 0);
+    CHECK(again.beats[0].branch_set.size() == 2);
 }
 
 TEST_CASE("lessons load pretrained agents by name or path; a run of the trained algorithm plays one") {

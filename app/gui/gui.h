@@ -138,6 +138,8 @@ struct App {
     std::shared_ptr<struct TimelinePanelState> timeline_panel;
     // The Compare A/B form (panel_ab.cpp).
     std::shared_ptr<struct AbFormState> ab_form;
+    // The overlays on show (panel_overlays.cpp): which of the algorithm's insides are drawn.
+    std::shared_ptr<struct OverlayPanelState> overlay_panel;
     // Offline rendering (dreamlab render): the renderer drives every session in lock step with the video, so the
     // transport never touches the sessions' controls and runs start paused; no menu bar.
     bool offline = false;
@@ -254,6 +256,30 @@ void open_sweep(App& app, const std::string& dir);  // a sweep directory (runnin
 // Runs a sweep file into out_dir on this machine's cores (resuming what is there) and shows it filling in.
 void open_sweep_file(App& app, const std::string& file, const std::string& out_dir);
 void start_sweep_form(App& app);                   // the explorer's "Sweep this run" form, for the selected run
+
+// Overlays (panel_overlays.cpp): the algorithm's insides (core/rl/insides.h) drawn on the value views.
+struct OverlayChoice {
+    const InsideLayer* heat = nullptr;       // a heat or backup layer: the right-hand grid shows it instead of V*
+    std::vector<const InsideLayer*> drawn;   // arrows, paths, points, histograms drawn over the views
+    int backup_state = -1;                   // the cell whose backup is written out
+};
+// The toggles (hidden on stage), one per layer this view can draw (`grid`: a tabular grid, else a state plane);
+// returns what is on.
+OverlayChoice overlay_controls(App& app, const Insides* in, bool grid);
+void overlay_enable(App& app, const std::vector<std::string>& ids);  // a lesson's overlays = [...]
+void overlay_select_cell(App& app, int s);                           // a click on the learned grid
+float overlay_caption_height(const OverlayChoice& c, float width);
+void overlay_caption(const OverlayChoice& c);                        // one line per layer on: what it shows
+void overlay_grid(const OverlayChoice& c, const GridLayout& g, int layer, ImVec2 at, float cell);
+void overlay_path_tooltip(const OverlayChoice& c, int hovered_state);
+bool overlay_heat(const OverlayChoice& c, const TabularView& t, std::vector<double>& values, struct GridViewOptions& o);
+void backup_readout(const OverlayChoice& c, const DiscreteEnv& env, const TabularView& t, double gamma_fallback);
+void backup_arrows(const OverlayChoice& c, const DiscreteEnv& env, const TabularView& t, const GridLayout& g, int layer, ImVec2 at,
+                   float cell);
+int backup_cell(const OverlayChoice& c, const TabularView& t);  // the clicked cell, else the one the sweep changed most
+void overlay_histograms(const OverlayChoice& c, float width);
+float overlay_histograms_height(const OverlayChoice& c);
+void overlay_plane(const OverlayChoice& c, const StatePlane& sp, ImDrawList* dl, ImVec2 origin, float size);
 
 // Widgets shared by panels.
 // The i-th colour of the runs' palette (Okabe & Ito's, colour-blind safe; 8 colours, then again): runs, and any

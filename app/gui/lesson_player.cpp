@@ -71,6 +71,20 @@ void apply_beat(App& app, size_t i) {
         if (b.view.empty()) lp.highlight = panel_of("dream"), lp.highlight_until = ImGui::GetTime() + 4;
     }
     if (!b.load_agent.empty()) open_trained_agent(app, b.load_agent, b.play_greedy > 0 ? b.play_greedy : 100);
+    if (b.overlays) overlay_enable(app, *b.overlays);
+    if (b.branch_from >= 0 && b.branch_from < int(app.runs.size())) {
+        // From the run's newest checkpoint: where it stands now (the timeline takes one every episode or sweep).
+        RunSlot& parent = *app.runs[size_t(b.branch_from)];
+        std::shared_ptr<const TrainingState> at;
+        if (parent.session && parent.session->timeline()) {
+            const auto states = parent.session->timeline()->states();
+            if (!states.empty()) at = states.back();
+        }
+        std::map<std::string, std::string> changes;
+        for (const BeatSet& s : b.branch_set) changes[s.name] = s.value;
+        if (at) branch_run(app, parent, at, changes);
+        else app.notify("the lesson's branch: run " + std::to_string(b.branch_from) + " has no checkpoint yet");
+    }
     if (b.select >= 0 && b.select < int(app.runs.size())) app.selected = b.select, load_draft(app);
 }
 

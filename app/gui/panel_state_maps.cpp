@@ -30,6 +30,7 @@ struct Drawn {  // one action drawn from π(· | s) per snapshot
 struct StateMapsState {
     float slice[4] = {0, 0, 0, 0};   // the fixed dimensions of a slice (CartPole's x, v)
     bool slice_follow = true;        // they follow the current state
+    bool lag_map = false;            // the second map shows the target network's lag (DQN)
     Drawn drawn;
     Rng rng{12345};
 };
@@ -46,7 +47,8 @@ StateMapsState& sm(App& app) {
 // in the map's [−1, 1]² coordinates. `what` names the value in the readout ("V", "π(push right)").
 void heatmap(const char* title, const RMat& m, int res, double lo, double hi, bool diverging, float size, ImVec2 marker,
              const char* xlabel, const char* ylabel, float x0, float x1, float y0, float y1,
-             const std::vector<ImVec2>* trail = nullptr, const char* what = "value") {
+             const std::vector<ImVec2>* trail = nullptr, const char* what = "value",
+             const std::function<void(ImDrawList*, ImVec2, float)>& over = {}) {
     ImGui::BeginGroup();
     ImGui::TextUnformatted(title);
     const float fs = ImGui::GetFontSize();
@@ -104,6 +106,7 @@ void heatmap(const char* title, const RMat& m, int res, double lo, double hi, bo
             dl->AddLine(ImVec2(o.x + (a.x + 1) / 2 * size, o.y + (1 - (a.y + 1) / 2) * size),
                         ImVec2(o.x + (b.x + 1) / 2 * size, o.y + (1 - (b.y + 1) / 2) * size), IM_COL32(255, 255, 255, 220), 2.0f);
         }
+    if (over) over(dl, o, size);  // overlays: points and paths in the map's coordinates
     if (marker.x >= -1 && marker.x <= 1 && marker.y >= -1 && marker.y <= 1) {
         const ImVec2 p(o.x + (marker.x + 1) / 2 * size, o.y + (1 - (marker.y + 1) / 2) * size);
         dl->AddCircle(p, fs * 0.45f, IM_COL32(255, 255, 255, 255), 16, 2.5f);
@@ -150,7 +153,7 @@ ImVec2 to_map(const Plane& p, double x, double y) {
 
 // The state is 2-D, so V and the deterministic action are whole maps, not slices; the current episode's path drawn
 // over both. Beside them, at the current state: Q1 and Q2 over the action axis and the policy's π(a | s).
-void plane_maps(StateMapsState& st, const RunSlot& run, const Plane& pl) {
+void plane_maps(StateMapsState& st, const RunSlot& run, const Plane& pl, const OverlayChoice& ovl, const StatePlane& sp) {
     const AgentFn* fn = run.snap.agent.get();
     const ContinuousPolicyView* agent = fn ? fn->continuous_policy() : nullptr;
     if (!agent) {
@@ -171,7 +174,8 @@ void plane_maps(StateMapsState& st, const RunSlot& run, const Plane& pl) {
     std::snprintf(vt, sizeof vt, !agent->has_q() ? "V(%s, %s)" : "V(%s, %s) = min(Q1, Q2) at μ(s)", pl.x_name, pl.y_name);
     std::snprintf(at, sizeof at, "%s μ(%s, %s)", pl.action_name, pl.x_name, pl.y_name);
     heatmap(vt, maps->value, res, maps->value.minCoeff(), maps->value.maxCoeff(), false, size, pl.current, pl.x_name, pl.y_name,
-            pl.x0, pl.x1, pl.y0, pl.y1, &pl.trail, "V");
+            pl.x0, pl.x1, pl.y0, pl.y1, &pl.trail, "V",
+            [&](ImDrawList* dl, ImVec2 o, float sz) { overlay_plane(ovl, sp, dl, o, sz); });
     ImGui::SameLine();
     const float lo = agent->action_low(0), hi = agent->action_high(0);
     heatmap(at, maps->actions, res, lo, hi, true, size, pl.current, pl.x_name, pl.y_name, pl.x0, pl.x1, pl.y0, pl.y1, &pl.trail,
@@ -303,7 +307,10 @@ void panel_state_maps(App& app) {
         pl.current = to_map(pl, sp.state[size_t(sp.x)], sp.state[size_t(sp.y)]);
         for (const auto& x : sp.path) pl.trail.push_back(to_map(pl, x[size_t(sp.x)], x[size_t(sp.y)]));
         pl.status = sp.status, pl.legend = sp.legend.c_str();
-        return plane_maps(sm(app), *run, pl);
+        const OverlayChoice ovl = overlay_controls(app, run->snap.insides.get(), false);
+        plane_maps(sm(app), *run, pl, ovl, sp);
+        overlay_caption(ovl);
+        return;
     }
     const AgentFn* agent = run->snap.agent.get();
     if (!agent) {
@@ -332,6 +339,7 @@ void panel_state_maps(App& app) {
         }
     }
 
+    const OverlayChoice ovl = overlay_controls(app, run->snap.insides.get(), false);
     // The maps: the agent on a res × res grid of (x, y), evaluated on the worker at the slice asked for.
     if (!sm(app).slice_follow)
         for (int d : fixed) want.plane_hold.push_back({d, sm(app).slice[d]});
@@ -343,9 +351,16 @@ void panel_state_maps(App& app) {
     const int res = maps->res;
     const float x0 = sp.lo[size_t(sp.x)], x1 = sp.hi[size_t(sp.x)], y0 = sp.lo[size_t(sp.y)], y1 = sp.hi[size_t(sp.y)];
     const float fs = ImGui::GetFontSize();
-    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    ImVec2 avail = ImGui::GetContentRegionAvail();
+    avail.y -= overlay_caption_height(ovl, avail.x) + (maps->lag.size() && !app.stage ? ImGui::GetFrameHeightWithSpacing() : 0);
     bool beside = true;
     const float size = map_size(avail, std::max(fs * 11, ImGui::CalcTextSize(sp.status.c_str()).x + fs), fs * 8, beside);
+    StateMapsState& sms = sm(app);
+    if (maps->lag.size() && !app.stage) {
+        ImGui::Checkbox("Target lag map", &sms.lag_map);
+        if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("right-hand map: max over actions of |Q − Q_target|, how far the target network the TD targets come from trails the online one");
+    }
     const float sx = sp.state[size_t(sp.x)], sy = sp.state[size_t(sp.y)];
     const ImVec2 marker(2 * (sx - x0) / (x1 - x0) - 1, 2 * (sy - y0) / (y1 - y0) - 1);
     const char* xn = sp.dims[size_t(sp.x)].c_str();
@@ -354,7 +369,7 @@ void panel_state_maps(App& app) {
     if (maps->value.size()) {
         std::snprintf(title, sizeof title, "V(%s, %s)", xn, yn);
         heatmap(title, maps->value, res, maps->value.minCoeff(), maps->value.maxCoeff(), false, size, marker, xn, yn, x0, x1, y0, y1,
-                nullptr, "V");
+                nullptr, "V", [&](ImDrawList* dl, ImVec2 o, float sz) { overlay_plane(ovl, sp, dl, o, sz); });
         ImGui::SameLine();
     }
     // Second map: π(last action) for a policy, or Q(last) − Q(first) for a Q-network (CartPole: right vs left).
@@ -364,14 +379,21 @@ void panel_state_maps(App& app) {
     RMat second(res * res, 1);
     for (int i = 0; i < res * res; ++i)
         second(i, 0) = agent->q_values ? maps->actions(i, A - 1) - maps->actions(i, 0) : maps->actions(i, A - 1);
-    if (agent->q_values) {
+    // The overlays go on the first map drawn (V where there is a critic, else this one).
+    const std::function<void(ImDrawList*, ImVec2, float)> over_second =
+        maps->value.size() ? std::function<void(ImDrawList*, ImVec2, float)>() : [&](ImDrawList* dl, ImVec2 o, float sz) { overlay_plane(ovl, sp, dl, o, sz); };
+    if (sms.lag_map && maps->lag.size()) {
+        std::snprintf(title, sizeof title, "|Q − Q_target| (%s, %s)", xn, yn);
+        heatmap(title, maps->lag, res, 0, std::max(1e-6f, maps->lag.maxCoeff()), false, size, marker, xn, yn, x0, x1, y0, y1, nullptr,
+                "max |Q − Q_target|", over_second);
+    } else if (agent->q_values) {
         const double m = std::max(1e-6f, second.cwiseAbs().maxCoeff());
         std::snprintf(title, sizeof title, "Q(%s) − Q(%s)", last.c_str(), first.c_str());
         // Red: the last action is better; blue: the first (the bar says by how much).
-        heatmap(title, second, res, -m, m, true, size, marker, xn, yn, x0, x1, y0, y1, nullptr, title);
+        heatmap(title, second, res, -m, m, true, size, marker, xn, yn, x0, x1, y0, y1, nullptr, title, over_second);
     } else {
         std::snprintf(title, sizeof title, "π(%s | %s, %s)", last.c_str(), xn, yn);
-        heatmap(title, second, res, 0, 1, false, size, marker, xn, yn, x0, x1, y0, y1, nullptr, title);
+        heatmap(title, second, res, 0, 1, false, size, marker, xn, yn, x0, x1, y0, y1, nullptr, title, over_second);
     }
     if (beside) ImGui::SameLine();
     ImGui::BeginGroup();
@@ -394,7 +416,9 @@ void panel_state_maps(App& app) {
         ImGui::PopStyleColor();
     }
     ImGui::TextDisabled(agent->q_values ? "bars: Q(s, a)" : "bars: π(a | s)");
+    overlay_histograms(ovl, fs * 14);  // beside the maps, under the current state
     ImGui::EndGroup();
+    overlay_caption(ovl);
 }
 
 }  // namespace dl

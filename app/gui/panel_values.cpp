@@ -2,6 +2,7 @@
 // V* (or |V − V*|) solved by DP on the same map, a shared colour bar, and Q(s,·) of the hovered cell.
 // Maps with a coin show both layers (coin still on the ice / coin taken).
 #include <cmath>
+#include <cstdlib>
 
 #include "app/gui/gui.h"
 #include "core/rl/views.h"
@@ -246,9 +247,22 @@ void values_view(App& app) {
     for (size_t s = 0; s < t.v.size() && s < truth.v.size(); ++s) err = std::max(err, std::fabs(t.v[s] - truth.v[s]));
     ImGui::TextDisabled("max |V − V*| = %.4f   (γ as the run's; arrows: π(a|s))", err);
 
+    // The algorithm's insides: toggles on this line, a heat layer on the right-hand grid in place of V*, paths and
+    // arrows over the learned grid, their descriptions (and a backup's terms, a histogram) below.
+    const OverlayChoice ovl = overlay_controls(app, run->snap.insides.get(), true);
     const float fs = ImGui::GetFontSize();
-    const ImVec2 avail = ImGui::GetContentRegionAvail();
-    const GridFit fit = fit_grids(g, avail);
+    ImVec2 avail = ImGui::GetContentRegionAvail();
+    // Descriptions, a backup's terms and histograms go below the grids while the grids keep cells of 1.6 lines'
+    // height; where they would not (a large font on the dashboard), one line says what is on and the rest moves
+    // into the hover tooltips.
+    const bool backup_on = ovl.heat && ovl.heat->kind == InsideLayer::Kind::Backup;  // drawn where V* goes
+    double gamma = 0.99;
+    if (auto it = run->cfg.algo_args.find("gamma"); it != run->cfg.algo_args.end()) gamma = std::atof(it->second.c_str());
+    const float below = overlay_caption_height(ovl, avail.x) + overlay_histograms_height(ovl);
+    GridFit fit = fit_grids(g, ImVec2(avail.x, avail.y - below));
+    const bool compact = below > 0 && fit.cell < fs * 1.6f;
+    if (compact) fit = fit_grids(g, ImVec2(avail.x, avail.y - ImGui::GetTextLineHeightWithSpacing()));
+    else avail.y -= below;
     const bool side_by_side = fit.side_by_side;
     const float label_h = fit.label_h, heading_h = fit.heading_h;
     const float cell = fit.cell;
@@ -272,16 +286,39 @@ void values_view(App& app) {
         ImGui::BeginGroup();
         const bool planner = run->session && run->session->algo().planner;
         title(planner ? "V (this sweep)" : "V (learned)", "V");
+        const ImVec2 grid_at = ImGui::GetCursorScreenPos();
         auto r1 = value_grid("learned", g, layer, map, t.v, t.pi, t.nA, o);
+        overlay_grid(ovl, g, layer, grid_at, cell);
+        backup_arrows(ovl, *denv, t, g, layer, grid_at, cell);
+        if (r1.clicked_row >= 0) overlay_select_cell(app, g.state(layer, r1.clicked_row, r1.clicked_col));
         ImGui::EndGroup();
         ImGui::SameLine();
         ImGui::BeginGroup();
-        if (app.show_error_map) title("|V − V*|", "|V−V*|");
-        else title("V* (DP)", "V*");
         GridViewOptions o2 = o;
-        o2.arrows = !app.show_error_map;
-        if (app.show_error_map) o2.vmin = 0, o2.vmax = std::max(err, 1e-9), o2.diverging = false;
-        auto r2 = value_grid("truth", g, layer, map, right, truth.pi, t.nA, o2);
+        std::vector<double> heat;
+        const bool heat_on = overlay_heat(ovl, t, heat, o2);
+        if (backup_on) {  // the Bellman backup takes the right-hand side: its terms, written out
+            if (layer == 0) {
+                title("Bellman backup", "backup");
+                const float x = ImGui::GetCursorPosX();
+                ImGui::PushTextWrapPos(x + std::max(grid_w, avail.x - x - fs * 6));
+                backup_readout(ovl, *denv, t, gamma);
+                ImGui::PopTextWrapPos();
+            }
+            ImGui::EndGroup();
+            ImGui::EndGroup();
+            ImGui::PopID();
+            if (r1.hovered_state >= 0) hovered = r1.hovered_state;
+            continue;
+        }
+        if (heat_on) title(ovl.heat->title.c_str(), ovl.heat->title.c_str());
+        else if (app.show_error_map) title("|V − V*|", "|V−V*|");
+        else title("V* (DP)", "V*");
+        if (!heat_on) {
+            o2.arrows = !app.show_error_map;
+            if (app.show_error_map) o2.vmin = 0, o2.vmax = std::max(err, 1e-9), o2.diverging = false;
+        }
+        auto r2 = value_grid("truth", g, layer, map, heat_on ? heat : right, truth.pi, t.nA, o2);
         ImGui::EndGroup();
         ImGui::EndGroup();
         ImGui::PopID();
@@ -292,6 +329,7 @@ void values_view(App& app) {
     if (hovered >= 0) {
         ImGui::BeginTooltip();
         q_readout(*run, truth, denv->action_names(), hovered);
+        overlay_path_tooltip(ovl, hovered);
         ImGui::EndTooltip();
     }
     ImGui::SameLine();
@@ -300,7 +338,24 @@ void values_view(App& app) {
     ImGui::Dummy(ImVec2(1, heading_h + label_h - fs * 0.2f));  // level with the grids
     colour_bar("bar", lo, hi, diverging, cell * g.rows * (side_by_side ? 1 : g.layers) + (side_by_side ? 0 : (label_h + heading_h) * (g.layers - 1)));
     ImGui::EndGroup();
-    if (!app.stage) ImGui::TextDisabled("hover a cell: Q(s, a) for each action");
+    if (compact) {
+        std::string on;
+        for (const InsideLayer* l : ovl.drawn) on += (on.empty() ? "" : ", ") + l->title;
+        if (ovl.heat) on = ovl.heat->title + (on.empty() ? "" : ", " + on);
+        ImGui::TextDisabled("%s: hover the grid for the numbers", on.c_str());
+        if (ImGui::IsItemHovered() || hovered >= 0) {
+            ImGui::BeginTooltip();
+            ImGui::PushTextWrapPos(fs * 40);
+            overlay_caption(ovl);
+            ImGui::PopTextWrapPos();
+            overlay_histograms(ovl, fs * 20);
+            ImGui::EndTooltip();
+        }
+    } else {
+        overlay_caption(ovl);
+        overlay_histograms(ovl, std::min(avail.x, fs * 30));
+    }
+    if (!app.stage && !ovl.heat && ovl.drawn.empty()) ImGui::TextDisabled("hover a cell: Q(s, a) for each action");
 }
 
 }  // namespace

@@ -132,6 +132,7 @@ void show_rewound(RunSlot& r) {
     s.steps_per_s = 0;
     s.tab = at->tab;
     s.agent = at->agent;
+    s.insides = at->insides;
     if (at->env) s.env = at->env;
     if (r.rewind_views_for != at || !(r.rewind_req == r.want_views)) {
         static double clock = 0;  // always past the throttles: these views are computed once per change

@@ -83,6 +83,13 @@ void run_a2c(A2cArgs& args, RunContext& ctx) {
     std::vector<float> advantages(static_cast<size_t>(B)), returns(static_cast<size_t>(B));
     Mat b_adv(B, 1), b_ret(B, 1);
     ro.start(envs, ctx.seed());
+    // Insides (core/rl/insides.h): GAE (or the n-step advantage, λ = 1) along the newest rollout's path.
+    std::vector<float> deltas(static_cast<size_t>(B));
+    InsideLayer gae;
+    const int lake_states = envs.env(0).tabular() ? envs.env(0).tabular()->num_states() : 0;
+    auto insides = ctx.on_insides([&](Insides& in) {
+        if (!gae.path.empty()) in.layers = {gae};
+    });
     Tape tape;
     const int64_t num_updates = std::max<int64_t>(1, args.total_timesteps / B);
     double pg_sum = 0, v_sum = 0, ent_sum = 0, gn_sum = 0;
@@ -104,10 +111,12 @@ void run_a2c(A2cArgs& args, RunContext& ctx) {
                 const float nonterminal = 1.0f - (t == T - 1 ? ro.next_done[size_t(i)] : ro.dones[size_t(k + N)]);
                 const float next_value = t == T - 1 ? ro.next_value(i, 0) : ro.values[size_t(k + N)];
                 const float delta = ro.rewards[size_t(k)] + float(args.gamma) * next_value * nonterminal - ro.values[size_t(k)];
+                deltas[size_t(k)] = delta;
                 lastgaelam[size_t(i)] = delta + float(args.gamma * args.gae_lambda) * nonterminal * lastgaelam[size_t(i)];
                 advantages[size_t(k)] = lastgaelam[size_t(i)];
                 returns[size_t(k)] = advantages[size_t(k)] + ro.values[size_t(k)];
             }
+        gae = gae_path(ro, deltas, advantages, float(args.gamma), float(args.gae_lambda), lake_states);
         for (int k = 0; k < B; ++k) b_adv(k, 0) = advantages[size_t(k)], b_ret(k, 0) = returns[size_t(k)];
         if (args.norm_adv && B > 1) {
             const float mean = b_adv.mean();

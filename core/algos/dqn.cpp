@@ -100,7 +100,11 @@ void run_dqn(DqnArgs& args, RunContext& ctx) {
     std::vector<Param*> params = q->q_params(), target_params = target->q_params();
     Adam adam;
     adam.params = params;
-    auto view = ctx.on_agent([&] { return std::make_shared<MlpAgent>(*q); });
+    auto view = ctx.on_agent([&] {
+        auto copy = std::make_shared<MlpAgent>(*q);
+        if (args.target_network) copy->target = std::make_shared<MlpAgent>(*target);  // for the target-lag map
+        return copy;
+    });
 
     // --- replay buffer (a ring, core/rl/replay.h), filled with n-step transitions ---
     // Without replay the "buffer" holds just the newest transition and every update uses only it: the
@@ -130,6 +134,23 @@ void run_dqn(DqnArgs& args, RunContext& ctx) {
     double td_sum = 0, q_sum = 0, gn_sum = 0;
     int64_t train_steps = 0;
     const float gamma = float(args.gamma);
+
+    // Insides (core/rl/insides.h): what the replay buffer was sampled for, how old the samples were, and on a lake
+    // how far the target network trails (on a state plane the lag is a map of the state-maps panel).
+    const DiscreteEnv* lake = envs.env(0).tabular();
+    auto insides = ctx.on_insides([&](Insides& in) {
+        in.layers = replay_layers(buffer, lake ? lake->num_states() : 0);
+        if (lake && args.target_network) {
+            InsideLayer lag;
+            lag.kind = InsideLayer::Kind::Cells;
+            lag.id = "target_lag", lag.title = "Target lag";
+            lag.help = "max over actions of |Q − Q_target|: how far the target network the TD targets come from trails the online one";
+            MlpAgent online = *q;
+            online.target = std::make_shared<MlpAgent>(*target);
+            lag.values = target_lag_cells(online, lake->num_states());
+            in.layers.push_back(std::move(lag));
+        }
+    });
 
     int64_t global_step = 0;
     auto state = ctx.keep_state([&](StateIO& io) {  // the timeline's checkpoints

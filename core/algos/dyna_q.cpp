@@ -58,6 +58,25 @@ void run_dyna_q(DynaQArgs& args, RunContext& ctx) {
         return td_error;
     };
 
+    // Insides drawn on the lake (core/rl/insides.h): TD errors of the real updates, visits, and the newest simulated
+    // transitions the planner replayed from its model (a ring of kSimShown).
+    constexpr size_t kSimShown = 64;
+    TdErrorWindow td_window(nS);
+    VisitCounts visits(nS);
+    std::vector<InsideLayer::Arrow> simulated;
+    size_t sim_pos = 0;
+    int64_t sim_total = 0;
+    auto insides = ctx.on_insides([&](Insides& in) {
+        InsideLayer sim;
+        sim.kind = InsideLayer::Kind::Arrows;
+        sim.id = "simulated", sim.title = "Simulated steps";
+        sim.help = "the newest planning updates: (s, a) drawn from the model, arrow to the s′ it imagined, stronger for a larger |TD error|";
+        sim.arrows = simulated;
+        sim.note = std::to_string(sim_total) + " planning updates, newest " + std::to_string(simulated.size()) + " shown";
+        sim.figures = {{"planning_updates", double(sim_total)}};
+        in.layers = {std::move(sim), td_window.layer(), visits.layer()};
+    });
+
     EpisodeLog log;
     int64_t episode = 0;
     auto state = ctx.keep_state([&](StateIO& io) { io(episode, eps, Q, M, seen, rng, env, log); });  // the timeline's checkpoints
@@ -70,7 +89,9 @@ void run_dyna_q(DynaQArgs& args, RunContext& ctx) {
             const DiscreteStep r = env.step_state(a);
 
             // (a) direct RL: Q-learning on the real transition
-            log.td(q_update(s, a, r.reward, r.obs, r.terminated));
+            const double td_error = q_update(s, a, r.reward, r.obs, r.terminated);
+            log.td(td_error);
+            td_window.add(s, td_error), visits.add(s);
 
             // (b) model learning
             auto& outcomes = M[size_t(s) * nA + a];
@@ -92,7 +113,11 @@ void run_dyna_q(DynaQArgs& args, RunContext& ctx) {
                 int64_t pick = int64_t(rng.below(uint32_t(total)));
                 size_t j = 0;
                 while (pick >= out[j].count) pick -= out[j++].count;
-                q_update(i / nA, i % nA, out[j].reward, out[j].next, out[j].terminated);
+                const double sim_td = q_update(i / nA, i % nA, out[j].reward, out[j].next, out[j].terminated);
+                const InsideLayer::Arrow arrow{i / nA, i % nA, out[j].next, sim_td};
+                if (simulated.size() < kSimShown) simulated.push_back(arrow);
+                else simulated[sim_pos] = arrow;
+                sim_pos = (sim_pos + 1) % kSimShown, ++sim_total;
             }
 
             log.step(r.reward);

@@ -37,6 +37,16 @@ void run_mc_control(McControlArgs& args, RunContext& ctx) {
     struct Visit { int s, a; double r; };
     std::vector<Visit> episode_steps;
     std::vector<int64_t> first_visit(nSA);
+    // Insides drawn on the lake (core/rl/insides.h): how far the returns are from Q, where the agent has been.
+    TdErrorWindow err_window(nS);
+    VisitCounts visits(nS);
+    auto insides = ctx.on_insides([&](Insides& in) {
+        InsideLayer err = err_window.layer();
+        err.title = "MC error";
+        err.help = "mean |G − Q(s,a)| of the last updates, by state: where the returns still disagree with Q";
+        in.layers = {std::move(err), visits.layer()};
+    });
+
     EpisodeLog log;
     int64_t episode = 0;
     auto state = ctx.keep_state([&](StateIO& io) { io(episode, eps, Q, N, rng, env, log); });  // the timeline's checkpoints
@@ -50,6 +60,7 @@ void run_mc_control(McControlArgs& args, RunContext& ctx) {
             const int a = epsilon_greedy(&Q[size_t(s) * nA], nA, eps, rng);
             const DiscreteStep r = env.step_state(a);
             episode_steps.push_back({s, a, r.reward});
+            visits.add(s);
             log.step(r.reward);
             s = r.obs;
             done = r.terminated || r.truncated;
@@ -72,6 +83,7 @@ void run_mc_control(McControlArgs& args, RunContext& ctx) {
             const double err = G - Q[i];
             Q[i] += (args.alpha > 0 ? args.alpha : 1.0 / N[i]) * err;
             log.td(err);
+            err_window.add(v.s, err);
         }
         log.flush(ctx, env, eps);
         if (!ctx.tick(Tick::Episode)) return;

@@ -106,6 +106,13 @@ void run_ppo(PpoArgs& args, RunContext& ctx) {
     Rollout ro(T, envs);
     std::vector<float> advantages(nb_), returns(nb_);
     ro.start(envs, ctx.seed());
+    // Insides (core/rl/insides.h): GAE along the newest rollout's path, with the samples the clip silenced.
+    std::vector<float> deltas(nb_), last_ratio(nb_, 1.0f), last_adv(nb_);
+    InsideLayer gae;
+    const int lake_states = envs.env(0).tabular() ? envs.env(0).tabular()->num_states() : 0;
+    auto insides = ctx.on_insides([&](Insides& in) {
+        if (!gae.path.empty()) in.layers = {gae};
+    });
 
     const int64_t num_iterations = std::max<int64_t>(1, args.total_timesteps / B);
     Tape tape;
@@ -131,6 +138,7 @@ void run_ppo(PpoArgs& args, RunContext& ctx) {
                 const float nonterminal = 1.0f - (t == T - 1 ? ro.next_done[size_t(i)] : dones[size_t(k + N)]);
                 const float next_value = t == T - 1 ? ro.next_value(i, 0) : values[size_t(k + N)];
                 const float delta = ro.rewards[size_t(k)] + float(args.gamma) * next_value * nonterminal - values[size_t(k)];
+                deltas[size_t(k)] = delta;
                 lastgaelam[size_t(i)] = delta + float(args.gamma * args.gae_lambda) * nonterminal * lastgaelam[size_t(i)];
                 advantages[size_t(k)] = lastgaelam[size_t(i)];
                 returns[size_t(k)] = advantages[size_t(k)] + values[size_t(k)];
@@ -195,6 +203,8 @@ void run_ppo(PpoArgs& args, RunContext& ctx) {
                 // Diagnostics, as CleanRL logs them.
                 const Mat& r = ratio.value();
                 const Mat& lr = logratio.value();
+                for (int j = 0; j < M; ++j)  // each sample's ratio and advantage at its last pass (the GAE overlay)
+                    last_ratio[size_t(order[size_t(start + j)])] = r(j, 0), last_adv[size_t(order[size_t(start + j)])] = mb_adv(j, 0);
                 old_kl_sum += double((-lr).mean());
                 kl_sum += double(approx_kl.value()(0, 0));
                 clipfrac_sum += double(((r.array() - 1.0f).abs() > float(args.clip_coef)).cast<float>().mean());
@@ -209,6 +219,11 @@ void run_ppo(PpoArgs& args, RunContext& ctx) {
             if (kl > 1.5 * args.target_kl) kl_beta *= 2;
             else if (kl < args.target_kl / 1.5) kl_beta /= 2;
         }
+
+        if (args.loss == "clip")
+            gae = gae_path(ro, deltas, advantages, float(args.gamma), float(args.gae_lambda), lake_states, &last_ratio, &last_adv, float(args.clip_coef));
+        else
+            gae = gae_path(ro, deltas, advantages, float(args.gamma), float(args.gae_lambda), lake_states);
 
         // Explained variance of the value predictions over the rollout: 1 − Var[R − V] / Var[R].
         double mean_ret = 0, mean_err = 0;

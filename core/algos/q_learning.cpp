@@ -33,6 +33,10 @@ void run_q_learning(QLearningArgs& args, RunContext& ctx) {
         if (env.is_terminal(s)) std::fill_n(&Q[size_t(s) * nA], nA, 0.0);
     double eps = args.eps.at(0);
     auto view = ctx.on_view([&](TabularView& view) { view_from_q(view, Q, nS, nA, eps); });
+    // Insides drawn on the lake (core/rl/insides.h): where the TD errors are, where the agent has been.
+    TdErrorWindow td_window(nS);
+    VisitCounts visits(nS);
+    auto insides = ctx.on_insides([&](Insides& in) { in.layers = {td_window.layer(), visits.layer()}; });
 
     EpisodeLog log;
     int64_t episode = 0;
@@ -52,6 +56,7 @@ void run_q_learning(QLearningArgs& args, RunContext& ctx) {
 
             log.step(r.reward);
             log.td(td_error);
+            td_window.add(s, td_error), visits.add(s);
             s = r.obs;
             done = r.terminated || r.truncated;
             if (!ctx.tick(Tick::EnvStep)) return;

@@ -5,6 +5,7 @@
 //   for all (s,a):  Q ← Q + α δ e,   e ← γ λ e
 // A reward reaches back along the whole recent path at once, not one step per episode.
 #include <algorithm>
+#include <cstdio>
 
 #include "core/algos/registry.h"
 #include "core/rl/tabular.h"
@@ -43,6 +44,27 @@ void run_sarsa_lambda(SarsaLambdaArgs& args, RunContext& ctx) {
     double eps = args.eps.at(0);
     auto view = ctx.on_view([&](TabularView& view) { view_from_q(view, Q, nS, nA, eps); });
 
+    // Insides drawn on the lake (core/rl/insides.h): TD errors, visits, and the eligibility traces along this
+    // episode's path, e(s_t, a_t) = (γλ)^(steps since) for a replacing trace.
+    TdErrorWindow td_window(nS);
+    VisitCounts visits(nS);
+    std::vector<std::pair<int, int>> path;  // this episode's (s, a) so far
+    auto insides = ctx.on_insides([&](Insides& in) {
+        InsideLayer tr;
+        tr.kind = InsideLayer::Kind::Path;
+        tr.id = "traces", tr.title = "Eligibility traces";
+        tr.help = "e(s,a) along this episode's path: how much of the next TD error each step still receives (×γλ per step)";
+        for (const auto& [s, a] : path) {
+            InsideLayer::Step st;
+            st.s = s, st.a = a, st.weight = e[size_t(s) * nA + a];
+            tr.path.push_back(st);
+        }
+        char buf[96];
+        std::snprintf(buf, sizeof buf, "γλ = %.3g, %s traces", args.gamma * args.lambda, args.trace.c_str());
+        tr.note = buf;
+        in.layers = {std::move(tr), td_window.layer(), visits.layer()};
+    });
+
     EpisodeLog log;
     int64_t episode = 0;
     auto state = ctx.keep_state([&](StateIO& io) { io(episode, eps, Q, rng, env, log); });  // the timeline's checkpoints
@@ -50,6 +72,7 @@ void run_sarsa_lambda(SarsaLambdaArgs& args, RunContext& ctx) {
         ctx.checkpoint();
         eps = args.eps.at(episode);
         std::fill(e.begin(), e.end(), 0.0);  // traces never cross episode boundaries
+        path.clear();
         int s = env.reset_state(episode == 0 ? std::optional<uint64_t>(ctx.seed()) : std::nullopt);
         int a = epsilon_greedy(&Q[size_t(s) * nA], nA, eps, rng);
         for (bool done = false; !done;) {
@@ -69,6 +92,7 @@ void run_sarsa_lambda(SarsaLambdaArgs& args, RunContext& ctx) {
 
             log.step(r.reward);
             log.td(delta);
+            td_window.add(s, delta), visits.add(s), path.emplace_back(s, a);
             s = r.obs;
             a = a2;
             done = r.terminated || r.truncated;

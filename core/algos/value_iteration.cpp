@@ -36,6 +36,25 @@ void run_value_iteration(ValueIterationArgs& args, RunContext& ctx) {
         for (int s = 0; s < nS; ++s) view.pi[size_t(s) * nA + argmax_first(&view.q[size_t(s) * nA], nA)] = 1.0;
     });
 
+    // Insides (core/rl/insides.h): the backup of any cell, term by term, from the V the last sweep read; and how
+    // much each state moved in that sweep.
+    bool swept = false;
+    auto insides = ctx.on_insides([&](Insides& in) {
+        InsideLayer backup;
+        backup.kind = InsideLayer::Kind::Backup;
+        backup.id = "backup", backup.title = "Bellman backup";
+        backup.help = "click a cell: V(s) = max over actions of Σ p·(r + γ V_prev(s′)), every term from the previous sweep's V";
+        if (swept) backup.v_from = V_next;  // after the swap, V_next holds the V this sweep read
+        backup.gamma = args.gamma;
+        InsideLayer change;
+        change.kind = InsideLayer::Kind::Cells;
+        change.id = "change", change.title = "Change";
+        change.help = "|V_k(s) − V_(k−1)(s)| of the last sweep: where the values are still moving";
+        if (swept)
+            for (int s = 0; s < nS; ++s) change.values.push_back(std::fabs(V[size_t(s)] - V_next[size_t(s)]));
+        in.layers = {std::move(backup), std::move(change)};
+    });
+
     int64_t sweep = 0;
     auto state = ctx.keep_state([&](StateIO& io) { io(sweep, V); });  // the timeline's checkpoints
     for (; sweep < args.max_sweeps; ++sweep) {
@@ -49,6 +68,7 @@ void run_value_iteration(ValueIterationArgs& args, RunContext& ctx) {
             delta = std::max(delta, std::fabs(V_next[s] - V[s]));
         }
         V.swap(V_next);
+        swept = true;
 
         ctx.log("delta", delta);
         ctx.log("v_start", V[env.state()]);

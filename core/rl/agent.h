@@ -90,6 +90,8 @@ struct AgentFn {
     virtual const WorldModelView* world_model() const { return nullptr; }
     // Bytes its parameters hold (the timeline's memory budget counts the copies it keeps).
     virtual int64_t footprint_bytes() const = 0;
+    // The slow target network it bootstraps from (DQN), or null: the target-lag overlay maps |Q − Q_target|.
+    std::shared_ptr<const AgentFn> target;
 };
 
 // On a Discrete-observation env, V, π (or Q) for every state from an agent fed one-hot observations.

@@ -58,6 +58,7 @@ public:
     const ActionScale& bounds() const { return bounds_; }
     const Mat& obs() const { return obs_; }  // 1 × obs_dim: the current observation
     const TransitionBuffer& buffer() const { return buffer_; }
+    TransitionBuffer& buffer() { return buffer_; }  // sampling counts what it draws
     bool step(const float* action);  // one env step; false when the run must stop
     bool episode_ended() const { return ended_; }  // the last step ended an episode (the env was reset)
     void io_state(StateIO& io);  // the env, the replay buffer, the current observation (checkpoints)

@@ -1,6 +1,10 @@
 #include "core/rl/replay.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstdio>
+
+#include "core/rl/insides.h"
 #include <stdexcept>
 
 namespace dl::nn {
@@ -9,7 +13,11 @@ namespace dl::nn {
 
 TransitionBuffer::TransitionBuffer(int obs_dim, int act_dim, int64_t capacity)
     : D_(obs_dim), A_(act_dim), cap_(capacity), obs_(capacity, obs_dim), act_(capacity, act_dim), next_(capacity, obs_dim),
-      rew_(static_cast<size_t>(capacity)), not_done_(static_cast<size_t>(capacity)), discount_(static_cast<size_t>(capacity)) {}
+      rew_(static_cast<size_t>(capacity)), not_done_(static_cast<size_t>(capacity)), discount_(static_cast<size_t>(capacity)) {
+    stats_.times_sampled.assign(size_t(capacity), 0);
+    stats_.stored_at.assign(size_t(capacity), 0);
+    stats_.age_bins.assign(64, 0);
+}
 
 void TransitionBuffer::add(const float* obs, const float* action, float reward, const float* next_obs, bool terminated,
                            float discount) {
@@ -17,17 +25,79 @@ void TransitionBuffer::add(const float* obs, const float* action, float reward, 
     act_.row(pos_) = Eigen::Map<const Mat>(action, 1, A_);
     next_.row(pos_) = Eigen::Map<const Mat>(next_obs, 1, D_);
     rew_[size_t(pos_)] = reward, not_done_[size_t(pos_)] = terminated ? 0.0f : 1.0f, discount_[size_t(pos_)] = discount;
+    stats_.drawn_evicted += stats_.times_sampled[size_t(pos_)];
+    stats_.times_sampled[size_t(pos_)] = 0, stats_.stored_at[size_t(pos_)] = stats_.added++;
     pos_ = (pos_ + 1) % cap_;
     size_ = std::min(size_ + 1, cap_);
 }
 
-void TransitionBuffer::sample(int B, Rng& rng, Batch& out) const {
+void TransitionBuffer::sample(int B, Rng& rng, Batch& out) {
     out.obs.resize(B, D_), out.action.resize(B, A_), out.next_obs.resize(B, D_), out.reward.resize(B, 1), out.not_done.resize(B, 1), out.discount.resize(B, 1);
     for (int j = 0; j < B; ++j) {
         const int64_t k = int64_t(rng.below(uint32_t(size_)));
         out.obs.row(j) = obs_.row(k), out.action.row(j) = act_.row(k), out.next_obs.row(j) = next_.row(k);
         out.reward(j, 0) = rew_[size_t(k)], out.not_done(j, 0) = not_done_[size_t(k)], out.discount(j, 0) = discount_[size_t(k)];
+        ++stats_.times_sampled[size_t(k)];
+        const uint64_t age = uint64_t(stats_.added - 1 - stats_.stored_at[size_t(k)]);
+        ++stats_.age_bins[size_t(std::bit_width(age))];
     }
+    stats_.drawn += B;
+}
+
+std::vector<InsideLayer> replay_layers(const TransitionBuffer& buf, int num_states, int max_points) {
+    const TransitionBuffer::SampleStats& st = buf.sample_stats();
+    std::vector<InsideLayer> out;
+    char note[160];
+    std::snprintf(note, sizeof note, "%lld samples drawn: %lld from the %lld stored, %lld from overwritten ones",
+                  (long long)st.drawn, (long long)(st.drawn - st.drawn_evicted), (long long)buf.size(),
+                  (long long)st.drawn_evicted);
+    const std::vector<std::pair<std::string, double>> figures = {
+        {"drawn", double(st.drawn)}, {"drawn_evicted", double(st.drawn_evicted)}, {"stored", double(buf.size())}};
+    const int D = buf.obs_dim();
+    if (num_states > 0 && D == num_states) {  // a tabular env seen one-hot: samples per state cell
+        InsideLayer heat;
+        heat.kind = InsideLayer::Kind::Cells;
+        heat.id = "replay_heat", heat.title = "Replay samples";
+        heat.help = "how often the stored transitions from each state were sampled for updates: what the network trains on";
+        heat.values.assign(size_t(num_states), 0.0);
+        for (int64_t i = 0; i < buf.size(); ++i) {
+            const int64_t k = buf.slot(i);
+            const int s = state_of_one_hot(buf.obs_row(k), D, num_states);
+            if (s >= 0) heat.values[size_t(s)] += double(st.times_sampled[size_t(k)]);
+        }
+        heat.note = note, heat.figures = figures;
+        out.push_back(std::move(heat));
+    } else if (D <= 16 && buf.size() > 0) {  // a small state: stored observations as dots, coloured by their samples
+        InsideLayer pts;
+        pts.kind = InsideLayer::Kind::Points;
+        pts.id = "replay_heat", pts.title = "Replay samples";
+        pts.help = "stored transitions on the state plane (every k-th), coloured by how often each was sampled";
+        pts.dim = D;
+        const int64_t stride = std::max<int64_t>(1, (buf.size() + max_points - 1) / max_points);
+        for (int64_t i = 0; i < buf.size(); i += stride) {
+            const int64_t k = buf.slot(i);
+            pts.points.insert(pts.points.end(), buf.obs_row(k), buf.obs_row(k) + D);
+            pts.values.push_back(double(st.times_sampled[size_t(k)]));
+        }
+        pts.note = note, pts.figures = figures;
+        out.push_back(std::move(pts));
+    }
+    InsideLayer ages;
+    ages.kind = InsideLayer::Kind::Histogram;
+    ages.id = "replay_age", ages.title = "Sample ages";
+    ages.help = "how old the sampled transitions were, in transitions stored since (log scale): uniform replay favours none";
+    ages.x_label = "age (transitions stored since)";
+    size_t last = 0;
+    for (size_t i = 0; i < st.age_bins.size(); ++i)
+        if (st.age_bins[i]) last = i;
+    for (size_t i = 0; i <= last; ++i) {
+        ages.edges.push_back(i == 0 ? 0.0 : double(uint64_t(1) << (i - 1)));
+        ages.values.push_back(double(st.age_bins[i]));
+    }
+    ages.edges.push_back(double(uint64_t(1) << last));
+    ages.note = note, ages.figures = figures;
+    out.push_back(std::move(ages));
+    return out;
 }
 
 // [SECTION] Sequence buffer
@@ -54,6 +124,12 @@ void TransitionBuffer::io_state(StateIO& io) {
     io_ring(io, "transitions", cap_, size_, pos_);
     io_rows(io, obs_, size_), io_rows(io, act_, size_), io_rows(io, next_, size_);
     io_prefix(io, rew_, size_), io_prefix(io, not_done_, size_), io_prefix(io, discount_, size_);
+    if (io.loading()) {  // the sampling counts start afresh, the stored transitions aged in storage order
+        stats_ = SampleStats{};
+        stats_.times_sampled.assign(size_t(cap_), 0), stats_.stored_at.assign(size_t(cap_), 0), stats_.age_bins.assign(64, 0);
+        for (int64_t i = 0; i < size_; ++i) stats_.stored_at[size_t(slot(i))] = i;
+        stats_.added = size_;
+    }
 }
 
 void SequenceBuffer::io_state(StateIO& io) {

@@ -8,6 +8,7 @@
 #include "base/rng.h"
 #include "core/nn/layers.h"
 #include "core/nn/world_model.h"
+#include "core/rl/insides.h"
 #include "envs/env.h"
 
 namespace dl::nn {
@@ -24,15 +25,39 @@ public:
     struct Batch {
         Mat obs, action, reward, next_obs, not_done, discount;  // B × D, B × A, B × 1, B × D, B × 1 (1 − terminated), B × 1
     };
-    void sample(int B, Rng& rng, Batch& out) const;  // uniform with replacement over what is stored
+    void sample(int B, Rng& rng, Batch& out);  // uniform with replacement over what is stored
     void io_state(StateIO& io);  // what is stored and where the ring stands (checkpoints)
+
+    // How the buffer has been sampled (the replay overlays; never part of a checkpoint: a resumed run counts
+    // afresh). Every sample drawn is counted once: on its stored transition while it is stored, in
+    // drawn_evicted once the ring overwrote it, so Σ times_sampled + drawn_evicted = drawn.
+    struct SampleStats {
+        int64_t added = 0;                    // transitions stored so far
+        int64_t drawn = 0, drawn_evicted = 0;
+        std::vector<uint32_t> times_sampled;  // per ring slot, since that slot's transition was stored
+        std::vector<int64_t> stored_at;       // per ring slot: the index (0, 1, …) of the add that stored it
+        // The ages of the samples drawn, in transitions stored since (0 = the newest): bin 0 counts age 0, bin i ≥ 1
+        // ages in [2^(i−1), 2^i).
+        std::vector<int64_t> age_bins;
+    };
+    const SampleStats& sample_stats() const { return stats_; }
+    const float* obs_row(int64_t slot) const { return obs_.row(slot).data(); }  // row-major: contiguous
+    int obs_dim() const { return D_; }
+    // Ring slots in storage order, oldest first.
+    int64_t slot(int64_t i) const { return size_ < cap_ ? i : (pos_ + i) % cap_; }
 
 private:
     int D_, A_;
     int64_t cap_, size_ = 0, pos_ = 0;
     Mat obs_, act_, next_;
     std::vector<float> rew_, not_done_, discount_;
+    SampleStats stats_;
 };
+
+// The replay overlays (core/rl/insides.h) of a buffer: on a tabular env (one-hot observations over num_states) the
+// samples drawn per state cell; on a small observation (≤ 16 numbers) up to max_points stored observations with
+// the times each was sampled (dots on the state plane); and the ages of the samples drawn.
+std::vector<InsideLayer> replay_layers(const TransitionBuffer& buf, int num_states, int max_points = 1500);
 
 // Transitions of one env in time order, sampled as windows of L steps (windows may cross episode starts; `first`
 // resets the state there). A ring: the oldest steps go first.

@@ -1,5 +1,7 @@
 #include "core/rl/rollout.h"
 
+#include <cstdio>
+
 #include <algorithm>
 #include <cmath>
 
@@ -100,6 +102,44 @@ PolicyTerms policy_terms(Tape& tape, MlpAgent& agent, Var out, const Mat& action
     for (Eigen::Index r = 0; r < actions.rows(); ++r) a[size_t(r)] = int32_t(actions(r, 0));
     Categorical pi(out);
     return {pi.log_prob(a), pi.entropy()};
+}
+
+InsideLayer gae_path(const Rollout& ro, const std::vector<float>& deltas, const std::vector<float>& advantages,
+                     float gamma, float lambda, int num_states, const std::vector<float>* ratios, const std::vector<float>* adv_used,
+                     float clip) {
+    InsideLayer l;
+    l.kind = InsideLayer::Kind::Path;
+    l.id = "gae", l.title = "GAE path";
+    l.help = ratios ? "the last rollout's path (env 0): δ_t and the advantage A_t = Σ (γλ)^k δ_(t+k) at each step; × marks a sample the clip gave no gradient"
+                    : "the last rollout's path (env 0): δ_t and the advantage A_t = Σ (γλ)^k δ_(t+k) at each step";
+    const int T = ro.T, N = ro.N, D = ro.D;
+    const bool small = D <= 16;
+    if (small) l.dim = D;
+    int clipped = 0;
+    for (int t = 0; t < T; ++t) {
+        const int k = t * N;
+        InsideLayer::Step st;
+        const float* obs = ro.obs.row(k).data();
+        st.s = num_states > 0 ? state_of_one_hot(obs, D, num_states) : -1;
+        st.a = ro.A == 0 ? int(ro.actions(k, 0)) : 0;
+        st.reward = ro.rewards[size_t(k)], st.value = ro.values[size_t(k)];
+        st.delta = deltas[size_t(k)], st.adv = advantages[size_t(k)];
+        st.start = ro.dones[size_t(k)] > 0.5f;
+        if (ratios && adv_used) {
+            st.ratio = (*ratios)[size_t(k)];
+            const float a = (*adv_used)[size_t(k)];
+            st.clipped = (a > 0 && st.ratio > 1 + clip) || (a < 0 && st.ratio < 1 - clip);
+            clipped += st.clipped;
+        }
+        l.path.push_back(st);
+        if (small) l.points.insert(l.points.end(), obs, obs + D);
+    }
+    char note[128];
+    if (ratios) std::snprintf(note, sizeof note, "γλ = %.3g · %d steps · %d clipped", double(gamma * lambda), T, clipped);
+    else std::snprintf(note, sizeof note, "γλ = %.3g · %d steps", double(gamma * lambda), T);
+    l.note = note;
+    l.figures = {{"clipped", double(clipped)}, {"gamma_lambda", double(gamma * lambda)}};
+    return l;
 }
 
 }  // namespace dl::nn

@@ -40,6 +40,15 @@ private:
     double ret_mean_ = 0, ret_var_ = 1, ret_count_ = 1e-4;  // running moments of the discounted returns
 };
 
+// The GAE overlay (core/rl/insides.h): env 0's T steps of the newest rollout, each with r_t, V(s_t), δ_t, A_t
+// (deltas and advantages as the algorithm computed them, row t·N), its observation where it is small (≤ 16
+// numbers: the state plane) and its state on a tabular env of num_states (0: not tabular); with `ratios` (PPO) each sample's π_new/π_old at the
+// last epoch's pass and whether the clipped objective gave it no gradient (A > 0 and ratio > 1 + clip, or A < 0
+// and ratio < 1 − clip; A as the loss saw it, `adv_used`).
+InsideLayer gae_path(const Rollout& ro, const std::vector<float>& deltas, const std::vector<float>& advantages,
+                     float gamma, float lambda, int num_states, const std::vector<float>* ratios = nullptr,
+                     const std::vector<float>* adv_used = nullptr, float clip = 0);
+
 // log π(a|s) (B × 1) and the entropy of π(·|s) (B × 1; 1 × 1 for a Gaussian, whose σ does not depend on s) on
 // the tape, for the actions a rollout stored (rows of `actions`), from the actor's output `out` for those states.
 struct PolicyTerms {

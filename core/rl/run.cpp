@@ -175,8 +175,10 @@ void RunContext::close_view() {
         last_agent_ = agent_fn_();
         if (shown_env_ && last_agent_) tabular_from_agent(*shown_env_, *last_agent_, last_view_);
     }
+    if (insides_fn_) last_insides_ = make_insides();
     view_fn_ = nullptr;
     agent_fn_ = nullptr;
+    insides_fn_ = nullptr;
     // The algorithm's own envs (a vector env's) die with it: keep a copy of the one the views follow.
     if (shown_env_) {
         envs_.push_back(shown_env_->clone());
@@ -245,7 +247,14 @@ Snapshot RunContext::snapshot_now() {
     } else if (last_agent_) {
         s.agent = last_agent_;
     }
+    s.insides = insides_fn_ ? make_insides() : last_insides_;
     return s;
+}
+
+std::shared_ptr<const Insides> RunContext::make_insides() const {
+    auto in = std::make_shared<Insides>();
+    insides_fn_(*in);
+    return in;
 }
 
 void RunContext::publish() {
@@ -400,6 +409,7 @@ void RunContext::capture_views(TrainingState& s) {
         if (shown_env_ && s.agent) tabular_from_agent(*shown_env_, *s.agent, s.tab);
     }
     if (shown_env_) s.env = shown_env_->clone();
+    if (insides_fn_) s.insides = make_insides();
 }
 
 namespace {

@@ -23,6 +23,7 @@
 
 #include "base/params.h"
 #include "core/rl/agent.h"
+#include "core/rl/insides.h"
 #include "core/rl/timeline.h"
 #include "core/rl/views.h"
 #include "envs/env.h"
@@ -94,6 +95,7 @@ struct Snapshot {
     TabularView tab;
     std::shared_ptr<const AgentFn> agent;  // deep learners: a copy of the networks
     ComputedViews views;                   // what the owner's ViewRequest asked for, computed on the worker
+    std::shared_ptr<const Insides> insides;  // the algorithm's workings as layers (RunContext::on_insides), or null
 };
 
 // [SECTION] RunContext
@@ -194,6 +196,12 @@ public:
         agent_fn_ = std::move(fn);
         return ViewScope(this);
     }
+    // The algorithm's workings as layers on the views (core/rl/insides.h), made on the worker thread when a snapshot
+    // or a checkpoint is taken: TD errors, traces, replay sampling, GAE along a path.
+    ViewScope on_insides(std::function<void(Insides&)> fn) {
+        insides_fn_ = std::move(fn);
+        return ViewScope(this);
+    }
     int64_t env_steps() const { return counters_[0]; }
     int64_t episodes() const { return counters_[1]; }
     int64_t updates() const { return counters_[2]; }
@@ -275,6 +283,9 @@ private:
     std::function<std::shared_ptr<const AgentFn>()> agent_fn_;
     std::function<bool(RunContext&)> episode_hook_;
     std::shared_ptr<const AgentFn> last_agent_;
+    std::function<void(Insides&)> insides_fn_;
+    std::shared_ptr<const Insides> last_insides_;
+    std::shared_ptr<const Insides> make_insides() const;
     std::chrono::steady_clock::time_point start_;
     std::chrono::steady_clock::time_point next_allowed_;
     int64_t rate_steps_ = 0;

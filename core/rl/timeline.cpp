@@ -15,7 +15,8 @@ namespace dl {
 size_t TrainingState::footprint() const {
     size_t n = sizeof(TrainingState) + bytes.size() + (tab.v.size() + tab.q.size() + tab.pi.size()) * sizeof(double);
     for (const auto& [k, v] : args) n += k.size() + v.size() + 64;
-    if (agent) n += size_t(agent->footprint_bytes());
+    if (agent) n += size_t(agent->footprint_bytes()) + (agent->target ? size_t(agent->target->footprint_bytes()) : 0);
+    if (insides) n += insides->footprint();
     return n;
 }
 

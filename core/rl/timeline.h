@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/rl/agent.h"
+#include "core/rl/insides.h"
 
 namespace dl {
 
@@ -35,6 +36,7 @@ struct TrainingState {
     TabularView tab;
     std::shared_ptr<const AgentFn> agent;
     std::shared_ptr<const Env> env;
+    std::shared_ptr<const Insides> insides;  // the algorithm's workings then (overlays)
     size_t footprint() const;     // bytes it holds, as the budget counts them
 };
 

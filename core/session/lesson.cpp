@@ -111,7 +111,7 @@ BeatTrigger parse_trigger(const Where& w, const toml::node* n, const std::string
 LessonBeat parse_beat(const Where& w, const toml::table& t, const std::string& field, const Lesson& l,
                       const std::filesystem::path& base) {
     w.only(t, field, {"at", "caption", "play", "pause", "speed", "set", "run", "view", "load_agent", "play_greedy",
-                      "branch_dream", "select"});
+                      "branch_dream", "select", "overlays", "branch"});
     LessonBeat b;
     b.line = int(t.source().begin.line);
     b.trigger = parse_trigger(w, get(t, "at"), field + ".at", l);
@@ -167,18 +167,62 @@ LessonBeat parse_beat(const Where& w, const toml::table& t, const std::string& f
         if (b.load_agent.empty()) w.fail(g, field + ".play_greedy", "plays a loaded agent: give load_agent in the same beat");
     }
     if (const toml::node* d = get(t, "branch_dream")) b.branch_dream = w.flag(d, field + ".branch_dream");
+    if (const toml::node* o = get(t, "overlays")) {
+        if (!o->is_array()) w.fail(o, field + ".overlays", "expected a list of overlay ids, e.g. [\"traces\", \"td_error\"]");
+        std::vector<std::string> ids;
+        for (const toml::node& v : *o->as_array()) {
+            const std::string id = w.text(&v, field + ".overlays");
+            const auto& known = inside_layer_ids();
+            if (std::none_of(known.begin(), known.end(), [&](const auto& k) { return k.first == id; })) {
+                std::string allowed;
+                for (const auto& k : known) allowed += (allowed.empty() ? "" : ", ") + k.first;
+                w.fail(&v, field + ".overlays", "\"" + id + "\" is not an overlay; allowed: " + allowed);
+            }
+            ids.push_back(id);
+        }
+        b.overlays = std::move(ids);
+    }
+    if (const toml::node* br = get(t, "branch")) {
+        const std::string f = field + ".branch";
+        const toml::table& bt = w.table(br, f);
+        w.only(bt, f, {"from", "set"});
+        const toml::node* from = get(bt, "from");
+        if (!from) w.fail(br, f, "missing from: the run to branch (branch = { from = 0, set = { alpha = 0.5 } })");
+        b.branch_from = int(w.integer(from, f + ".from", 0, 1 << 20));
+        if (b.branch_from >= int(l.runs.size()))
+            w.fail(from, f + ".from", "run " + std::to_string(b.branch_from) + " does not exist (" + std::to_string(l.runs.size()) + " runs)");
+        if (const toml::node* s = get(bt, "set")) {
+            const RunConfig& rc = l.runs[size_t(b.branch_from)];
+            auto a = make_algo_args(rc.algo_id, rc.algo_args);
+            const std::vector<ParamSpec> specs = describe(*a);
+            for (auto&& [k, v] : w.table(s, f + ".set")) {
+                const std::string name(k.str()), fs = f + ".set." + name;
+                auto it = std::find_if(specs.begin(), specs.end(), [&](const ParamSpec& p) { return p.name == name; });
+                if (it == specs.end()) w.fail(&v, fs, rc.algo_id + " (run " + std::to_string(b.branch_from) + ") has no parameter " + name);
+                if (it->apply != Apply::Now)
+                    w.fail(&v, fs, name + " takes effect only when a run restarts; a branch goes on from a checkpoint, so it can change the parameters marked 'now'");
+                BeatSet bs{b.branch_from, name, value_text(w, &v, fs)};
+                try {
+                    set_param(*a, name, bs.value);
+                } catch (const ParamError& e) {
+                    w.fail(&v, fs, e.what());
+                }
+                b.branch_set.push_back(bs);
+            }
+        }
+    }
     if (const toml::node* r = get(t, "select")) {
         // The lesson's runs, then one more for each load_agent beat up to this one (in file order).
-        int runs = int(l.runs.size()) + (b.load_agent.empty() ? 0 : 1);
-        for (const LessonBeat& before : l.beats) runs += before.load_agent.empty() ? 0 : 1;
+        int runs = int(l.runs.size()) + (b.load_agent.empty() ? 0 : 1) + (b.branch_from >= 0 ? 1 : 0);
+        for (const LessonBeat& before : l.beats) runs += (before.load_agent.empty() ? 0 : 1) + (before.branch_from >= 0 ? 1 : 0);
         b.select = int(w.integer(r, field + ".select", 0, 1 << 20));
         if (b.select >= runs)
             w.fail(r, field + ".select", "run " + std::to_string(b.select) + " does not exist here: " + std::to_string(runs) +
-                                             " run(s) by this beat (the lesson's, then one per load_agent), numbered from 0");
+                                             " run(s) by this beat (the lesson's, then one per load_agent or branch), numbered from 0");
     }
     if (b.caption.empty() && !b.play && !b.speed && b.set.empty() && b.view.empty() && b.load_agent.empty() && !b.branch_dream &&
-        b.select < 0)
-        w.fail(&t, field, "does nothing: give a caption, play/pause, speed, set, view, load_agent, branch_dream or select");
+        b.select < 0 && !b.overlays && b.branch_from < 0)
+        w.fail(&t, field, "does nothing: give a caption, play/pause, speed, set, view, load_agent, branch_dream, select, overlays or branch");
     return b;
 }
 
@@ -386,6 +430,21 @@ std::string lesson_to_toml(const Lesson& l) {
         if (b.play_greedy) o << "play_greedy = " << b.play_greedy << "\n";
         if (b.branch_dream) o << "branch_dream = true\n";
         if (b.select >= 0) o << "select = " << b.select << "\n";
+        if (b.overlays) {
+            o << "overlays = [";
+            for (size_t i = 0; i < b.overlays->size(); ++i) o << (i ? ", " : "") << toml_quoted((*b.overlays)[i]);
+            o << "]\n";
+        }
+        if (b.branch_from >= 0) {
+            o << "branch = { from = " << b.branch_from;
+            if (!b.branch_set.empty()) {
+                o << ", set = {";
+                for (size_t i = 0; i < b.branch_set.size(); ++i)
+                    o << (i ? ", " : " ") << b.branch_set[i].name << " = " << toml_quoted(b.branch_set[i].value);
+                o << " }";
+            }
+            o << " }\n";
+        }
     }
     return o.str();
 }

@@ -58,6 +58,11 @@ struct LessonBeat {
     int play_greedy = 0;                // play this many episodes of the loaded agent's greedy policy
     bool branch_dream = false;          // branch the dream strip from the current frame
     int select = -1;                    // the run the views show from now on (runs a load_agent added count on)
+    std::optional<std::vector<std::string>> overlays;  // the overlay layers on show from now on (inside_layer_ids())
+    // branch = { from = 0, set = { alpha = 0.5 } }: a new run going on from run `from`'s newest checkpoint, with
+    // these hyperparameters changed there (none: an exact continuation); drawn from its branch point.
+    int branch_from = -1;
+    std::vector<BeatSet> branch_set;
     std::string label() const;          // "beat at line 12 (episodes ≥ 100)" for the progress strip
 };
 
