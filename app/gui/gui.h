@@ -57,6 +57,8 @@ struct RunSlot {
     ComputedViews rewind_views;
     ViewRequest rewind_req;
     const TrainingState* rewind_views_for = nullptr;
+    const TrainingState* rewind_built_for = nullptr;   // what snap was last built from (show_rewound)
+    uint64_t rewind_built_seq = ~uint64_t(0);
     // A branch: its parent run, and where it left it (the curves draw it from that row on).
     int parent_id = 0;
     int64_t branch_units = -1, branch_row = 0;  // env steps (sweeps for a planner), and the metrics row, there

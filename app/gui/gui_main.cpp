@@ -31,6 +31,14 @@
 namespace dl {
 
 namespace {
+double thread_cpu_ms() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return 1e3 * double(ts.tv_sec) + 1e-6 * double(ts.tv_nsec);
+}
+}  // namespace
+
+namespace {
 
 struct GuiOptions {
     int frames = 0;                 // 0 = run until closed
@@ -213,6 +221,7 @@ int run_gui(const std::vector<std::string>& args) {
 
         bool quit = false;
         int frame = 0;
+        std::vector<double> frame_work;  // ms of the UI thread's CPU per frame, NewFrame to Render (GL excluded)
         auto last = std::chrono::steady_clock::now();
         auto t_first = last;  // end of the first frame (start-up excluded from the FPS figure)
         while (!glfwWindowShouldClose(window) && !quit) {
@@ -223,6 +232,7 @@ int run_gui(const std::vector<std::string>& args) {
                 if (fh > 0) app.display_h = float(fh);
             }
             if (app.fonts_stale()) rebuild_fonts(app);
+            const double work0 = thread_cpu_ms();  // frame work: our CPU time from here to ImGui::Render()
             ImGui_ImplOpenGL3_NewFrame();
             ImGui_ImplGlfw_NewFrame();
             // A scripted run (--frames) has nobody at the mouse: the X server's pointer parked mid-screen must not
@@ -292,6 +302,7 @@ int run_gui(const std::vector<std::string>& args) {
             layout_and_draw(app);
 
             ImGui::Render();
+            if (frame > 0) frame_work.push_back(thread_cpu_ms() - work0);  // the GL driver's work below is not ours
             int w, h;
             glfwGetFramebufferSize(window, &w, &h);
             glViewport(0, 0, w, h);
@@ -373,6 +384,14 @@ int run_gui(const std::vector<std::string>& args) {
                 std::cerr << "dreamlab: " << e.what() << "\n";
                 rc = 1;
             }
+        }
+        if (!frame_work.empty()) {  // for measuring (said on exit): the UI's own CPU time per frame
+            std::vector<double> w = frame_work;
+            std::sort(w.begin(), w.end());
+            auto q = [&](double f) { return w[std::min(w.size() - 1, size_t(f * double(w.size())))]; };
+            std::cout << "dreamlab: frame work (UI thread CPU, NewFrame to Render, GL excluded): median " << std::fixed
+                      << std::setprecision(2) << q(0.5) << " ms, p95 " << q(0.95) << " ms, max " << w.back() << " ms over "
+                      << w.size() << " frames\n";
         }
         if (opt.frames > 0)  // for measuring: how fast each run trained while the window was drawn
             for (auto& r : app.runs)

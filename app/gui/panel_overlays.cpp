@@ -173,7 +173,7 @@ void overlay_grid(const OverlayChoice& c, const GridLayout& g, int layer, ImVec2
                     dl->AddLine(pts[i - 1], pts[i], IM_COL32(255, 255, 255, 110), std::max(1.5f, cell * 0.03f));
             for (size_t i = 0; i < pts.size(); ++i) {
                 if (std::isnan(pts[i].x)) continue;
-                const float r = std::max(3.0f, cell * (0.05f + 0.09f * float(std::fabs(vals[i]) / top)));
+                const float r = std::max(3.0f, cell * (0.06f + 0.13f * float(std::fabs(vals[i]) / top)));
                 const ImU32 col = traces ? with_alpha(IM_COL32(255, 200, 60, 255), 0.25f + 0.75f * float(vals[i] / top))
                                          : colormap_diverging(vals[i] / top);
                 dl->AddCircleFilled(pts[i], r, col);

@@ -96,7 +96,7 @@ void restart_run(App& app, RunSlot& run, const RunConfig& cfg) {
     run.snap = {};
     run.live = {};
     run.rewind = run.rewind_shown = nullptr;
-    run.rewind_views_for = nullptr;
+    run.rewind_views_for = run.rewind_built_for = nullptr;
     run.parent_id = 0, run.branch_units = -1, run.branch_row = 0;
     run.branch_note.clear(), run.opened_from.clear();
     run.snap_seq = 0;
@@ -126,6 +126,10 @@ void show_rewound(RunSlot& r) {
         }
     }
     const TrainingState* at = r.rewind_shown ? r.rewind_shown.get() : r.rewind.get();
+    // Built again only when the checkpoint, the live run's state or what the panels ask for changed: a paused,
+    // rewound run costs the frame nothing.
+    if (at == r.rewind_built_for && r.snap_seq == r.rewind_built_seq && r.rewind_views_for == at && r.rewind_req == r.want_views) return;
+    r.rewind_built_for = at, r.rewind_built_seq = r.snap_seq;
     Snapshot s = r.live;
     s.env_steps = at->env_steps, s.episodes = at->episodes, s.updates = at->updates;
     s.units = r.session && r.session->algo().planner ? at->updates : at->env_steps;  // the step unit's counter
@@ -233,7 +237,7 @@ void rewind_run(App& app, RunSlot& run, std::shared_ptr<const TrainingState> at)
     if (at == run.rewind) return;
     run.rewind = std::move(at);
     run.rewind_shown = nullptr;
-    run.rewind_views_for = nullptr;
+    run.rewind_views_for = run.rewind_built_for = nullptr;
     if (!run.rewind) {
         run.snap = run.live;  // live again
         return;
