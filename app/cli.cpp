@@ -93,9 +93,12 @@ std::string allowed_text(const ParamSpec& s) {
     }
 }
 
+// now: a live change; restart: a new run; length: the run's length (a new run, or a branch or resume may change it).
+const char* apply_name(Apply a) { return a == Apply::Now ? "now" : a == Apply::Length ? "length" : "restart"; }
+
 nlohmann::json spec_json(const ParamSpec& s) {
     nlohmann::json j = {{"name", s.name}, {"type", type_name(s.type)}, {"default", s.default_value},
-                        {"doc", s.doc},   {"applies", s.apply == Apply::Now ? "now" : "restart"}};
+                        {"doc", s.doc},   {"applies", apply_name(s.apply)}};
     if (s.type == ParamType::Real || s.type == ParamType::Integer) j["range"] = {s.lo, s.hi};
     if (s.type == ParamType::Choice) j["choices"] = s.choices;
     return j;
@@ -112,7 +115,7 @@ void print_specs(std::ostream& out, ArgsBase& a) {
     for (const auto& s : specs)
         out << "    " << std::left << std::setw(int(wn + 2)) << s.name << std::setw(8) << type_name(s.type)
             << std::setw(int(wd + 2)) << s.default_value << std::setw(int(wa + 2)) << allowed_text(s) << std::setw(9)
-            << (s.apply == Apply::Now ? "now" : "restart") << s.doc << "\n";
+            << apply_name(s.apply) << s.doc << "\n";
 }
 
 int cmd_list(const Options& o, std::ostream& out) {

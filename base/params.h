@@ -25,7 +25,10 @@
 namespace dl {
 
 // When a change made during a run takes effect.
-enum class Apply { Now, Restart };
+// When a changed value takes effect. Now: at the running agent's next step (a live change). Restart: only when the
+// run starts again (it shaped what the run built). Length: the run's length (total_timesteps, episodes): set at the
+// start like Restart, but a branch or a resumed run may change it (training goes on for longer or stops sooner).
+enum class Apply { Now, Restart, Length };
 
 // A rejected value, an unknown name, a malformed file: the message says what was wrong and what is allowed.
 struct ParamError : std::runtime_error {

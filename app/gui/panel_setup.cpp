@@ -96,7 +96,9 @@ private:
         }
         if (hovered || label_hovered || ImGui::IsItemHovered())
             ImGui::SetTooltip("%s\nallowed: %s\n%s", doc, range.c_str(),
-                              a == Apply::Now ? "applies now, while the run goes on" : "needs a restart of the run");
+                              a == Apply::Now      ? "applies now, while the run goes on"
+                              : a == Apply::Length ? "needs a restart of the run (a branch from the timeline may change it)"
+                                                   : "needs a restart of the run");
         ImGui::PopID();
     }
     std::vector<std::pair<std::string, std::string>>& changed_;

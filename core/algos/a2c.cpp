@@ -34,7 +34,7 @@ struct A2cArgs : Args<A2cArgs>, PolicyNetworkArgs {  // + the PolicyNetworkArgs 
     bool norm_reward = false;          // scale rewards by the running std of the discounted return
 
     void visit(ParamVisitor& v) override {
-        v.integer("total_timesteps", total_timesteps, 1000, 100000000, "env steps in total (all envs)", Apply::Restart);
+        v.integer("total_timesteps", total_timesteps, 1000, 100000000, "env steps in total (all envs)", Apply::Length);
         v.real("learning_rate", learning_rate, 1e-6, 1e-1, "optimiser step size", Apply::Now, true);
         v.choice("optimizer", optimizer, {"rmsprop", "adam"}, "RMSProp (as in the paper) or Adam", Apply::Restart);
         v.integer("num_envs", num_envs, 1, 256, "parallel environments", Apply::Restart);

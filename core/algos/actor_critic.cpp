@@ -25,7 +25,7 @@ struct ActorCriticArgs : Args<ActorCriticArgs> {
     int64_t hidden = 64;               // units per hidden layer (two tanh layers)
 
     void visit(ParamVisitor& v) override {
-        v.integer("total_timesteps", total_timesteps, 100, 100000000, "env steps in total", Apply::Restart);
+        v.integer("total_timesteps", total_timesteps, 100, 100000000, "env steps in total", Apply::Length);
         v.real("actor_lr", actor_lr, 1e-6, 1, "actor step size α_θ (Adam)", Apply::Now, true);
         v.real("critic_lr", critic_lr, 1e-6, 1, "critic step size α_w (Adam)", Apply::Now, true);
         v.real("gamma", gamma, 0, 1, "discount factor γ", Apply::Now);

@@ -46,7 +46,7 @@ struct DqnArgs : Args<DqnArgs> {
     int64_t conv_filters = 16;           // cnn: filters of the conv layer (MinAtar's network: 16, hidden 128)
 
     void visit(ParamVisitor& v) override {
-        v.integer("total_timesteps", total_timesteps, 1000, 100000000, "env steps in total", Apply::Restart);
+        v.integer("total_timesteps", total_timesteps, 1000, 100000000, "env steps in total", Apply::Length);
         v.real("learning_rate", learning_rate, 1e-6, 1e-1, "Adam step size", Apply::Now, true);
         v.integer("buffer_size", buffer_size, 100, 10000000, "replay buffer capacity", Apply::Restart);
         v.real("gamma", gamma, 0, 1, "discount factor γ", Apply::Now);

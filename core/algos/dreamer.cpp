@@ -41,7 +41,7 @@ struct DreamerArgs : Args<DreamerArgs>, WorldModelArgs {  // + the WorldModelArg
     double temperature = 1.0;         // scale of the dream's noise
 
     void visit(ParamVisitor& v) override {
-        v.integer("total_timesteps", total_timesteps, 100, 100000000, "real env steps in total", Apply::Restart);
+        v.integer("total_timesteps", total_timesteps, 100, 100000000, "real env steps in total", Apply::Length);
         v.integer("prefill", prefill, 16, 1000000, "random real steps before learning starts", Apply::Restart);
         v.integer("train_every", train_every, 1, 10000, "real steps between training rounds (sets the dream:real ratio)", Apply::Now);
         v.integer("batch_size", batch_size, 1, 1024, "sequences per model update", Apply::Restart);

@@ -47,7 +47,7 @@ struct PpoArgs : Args<PpoArgs>, PolicyNetworkArgs {  // + the PolicyNetworkArgs 
     bool norm_reward = false;          // scale rewards by the running std of the discounted return
 
     void visit(ParamVisitor& v) override {
-        v.integer("total_timesteps", total_timesteps, 1000, 100000000, "env steps in total (all envs)", Apply::Restart);
+        v.integer("total_timesteps", total_timesteps, 1000, 100000000, "env steps in total (all envs)", Apply::Length);
         v.real("learning_rate", learning_rate, 1e-6, 1e-1, "Adam step size", Apply::Now, true);
         v.integer("num_envs", num_envs, 1, 256, "parallel environments", Apply::Restart);
         v.integer("num_steps", num_steps, 1, 4096, "steps per env in each rollout", Apply::Restart);

@@ -36,7 +36,7 @@ struct SacArgs : Args<SacArgs> {
     int64_t hidden = 256;              // units in each of the two hidden layers (actor and critics)
 
     void visit(ParamVisitor& v) override {
-        v.integer("total_timesteps", total_timesteps, 100, 100000000, "env steps in total", Apply::Restart);
+        v.integer("total_timesteps", total_timesteps, 100, 100000000, "env steps in total", Apply::Length);
         v.integer("buffer_size", buffer_size, 100, 100000000, "replay buffer capacity", Apply::Restart);
         v.real("gamma", gamma, 0, 1, "discount factor γ", Apply::Now);
         v.real("tau", tau, 1e-4, 1, "Polyak step of the target critics", Apply::Now, true);

@@ -42,7 +42,7 @@ struct TrpoArgs : Args<TrpoArgs> {
     bool bootstrap_truncated = true;   // a time limit is not a failure: add γ V(last state)
 
     void visit(ParamVisitor& v) override {
-        v.integer("total_timesteps", total_timesteps, 100, 100000000, "env steps in total", Apply::Restart);
+        v.integer("total_timesteps", total_timesteps, 100, 100000000, "env steps in total", Apply::Length);
         v.integer("num_envs", num_envs, 1, 1024, "environments stepped together", Apply::Restart);
         v.integer("num_steps", num_steps, 8, 100000, "steps per env per iteration", Apply::Restart);
         v.real("gamma", gamma, 0, 1, "discount factor γ", Apply::Now);

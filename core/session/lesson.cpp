@@ -199,8 +199,8 @@ LessonBeat parse_beat(const Where& w, const toml::table& t, const std::string& f
                 const std::string name(k.str()), fs = f + ".set." + name;
                 auto it = std::find_if(specs.begin(), specs.end(), [&](const ParamSpec& p) { return p.name == name; });
                 if (it == specs.end()) w.fail(&v, fs, rc.algo_id + " (run " + std::to_string(b.branch_from) + ") has no parameter " + name);
-                if (it->apply != Apply::Now)
-                    w.fail(&v, fs, name + " takes effect only when a run restarts; a branch goes on from a checkpoint, so it can change the parameters marked 'now'");
+                if (it->apply == Apply::Restart)
+                    w.fail(&v, fs, name + " takes effect only when a run restarts; a branch goes on from a checkpoint, so it can change the parameters marked 'now' and the run's length");
                 BeatSet bs{b.branch_from, name, value_text(w, &v, fs)};
                 try {
                     set_param(*a, name, bs.value);

@@ -136,7 +136,6 @@ std::unique_ptr<RunContext> run_headless(const RunConfig& cfg, std::function<boo
     return run_headless(cfg, RunStart{}, std::move(on_episode));
 }
 
-static bool is_run_length(const std::string& name) { return name == "total_timesteps" || name == "episodes" || name == "iterations"; }
 
 std::unique_ptr<ArgsBase> start_args(RunConfig& cfg, const RunStart& start) {
     validate_config(cfg);
@@ -148,7 +147,7 @@ std::unique_ptr<ArgsBase> start_args(RunConfig& cfg, const RunStart& start) {
         for (const ParamSpec& p : describe(*args)) {
             auto it = start.changes.find(p.name);
             if (it == start.changes.end()) continue;
-            if (p.apply == Apply::Restart && !is_run_length(p.name) && it->second != get_param(*args, p.name))
+            if (p.apply == Apply::Restart && it->second != get_param(*args, p.name))
                 throw ParamError(p.name + "=" + it->second + ": " + p.name +
                                  " applies at a restart only (the checkpoint holds what it shaped); a branch can change "
                                  "the hyperparameters that apply now, and the run's length");
