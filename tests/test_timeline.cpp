@@ -14,7 +14,6 @@
 #include "cli_helpers.h"
 #include "base/state_io.h"
 #include "core/rl/timeline.h"
-#include "core/session/lockstep.h"
 #include "core/session/run_store.h"
 #include "core/session/session.h"
 #include "envs/registry.h"
@@ -76,58 +75,6 @@ std::shared_ptr<Timeline> exact_timeline(const Case& c) {
 }
 
 }  // namespace
-
-TEST_CASE("StateIO: a state saved and loaded by the same code; hostile bytes are refused, saying where") {
-    std::vector<double> q = {1.5, -2.0, 3.25};
-    Rng rng(42);
-    rng.next_u64();
-    int64_t episode = 17;
-    std::string name = "lake";
-    StateIO out = StateIO::saver();
-    out.section("algo");
-    out(q, rng, episode, name);
-    const std::string bytes = out.take();
-
-    std::vector<double> q2;
-    Rng rng2(0);
-    int64_t episode2 = 0;
-    std::string name2;
-    StateIO in = StateIO::loader(bytes);
-    in.section("algo");
-    in(q2, rng2, episode2, name2);
-    in.finish();
-    CHECK(q2 == q);
-    CHECK(episode2 == 17);
-    CHECK(name2 == "lake");
-    CHECK(rng2.next_u64() == rng.next_u64());
-
-    // Truncated anywhere: refused, never read past the end.
-    for (size_t cut = 0; cut < bytes.size(); ++cut) {
-        StateIO t = StateIO::loader(std::string_view(bytes).substr(0, cut));
-        CHECK_THROWS_AS((t.section("algo"), t(q2, rng2, episode2, name2), t.finish()), StateError);
-    }
-    // A section of another name, and bytes left over, say so.
-    StateIO wrong = StateIO::loader(bytes);
-    CHECK_THROWS_WITH_AS(wrong.section("adam"), doctest::Contains("expected section 'adam', found 'algo'"), StateError);
-    const std::string longer = bytes + "xx";
-    StateIO extra = StateIO::loader(longer);
-    extra.section("algo"), extra(q2, rng2, episode2, name2);
-    CHECK_THROWS_WITH_AS(extra.finish(), doctest::Contains("2 bytes left over"), StateError);
-    // A huge count is refused before anything is allocated.
-    std::string huge = bytes;
-    const uint64_t big = uint64_t(1) << 60;
-    std::memcpy(huge.data() + 1 + 4, &big, 8);  // the count of q, after the section's length byte and name
-    StateIO h = StateIO::loader(huge);
-    h.section("algo");
-    CHECK_THROWS_WITH_AS(h(q2), doctest::Contains("does not fit"), StateError);
-    // A matrix of another shape than the network's.
-    Eigen::Matrix<float, -1, -1, Eigen::RowMajor> m = Eigen::Matrix<float, -1, -1, Eigen::RowMajor>::Ones(2, 3), m2(3, 2);
-    StateIO ms = StateIO::saver();
-    ms(m);
-    const std::string mb = ms.take();
-    StateIO ml = StateIO::loader(mb);
-    CHECK_THROWS_WITH_AS(ml(m2), doctest::Contains("a 2 x 3 matrix where this run has 3 x 2"), StateError);
-}
 
 TEST_CASE("every env: restored from its saved state, it goes on exactly as the original (random actions, resets)") {
     for (const EnvInfo& info : env_registry()) {
@@ -442,36 +389,4 @@ TEST_CASE("a checkpoint read from disk shows the agent as it was: with_views reb
     ds->agent->evaluate(probe, v1, q1);
     dshown->agent->evaluate(probe, v2, q2);
     CHECK(q1 == q2);
-}
-
-TEST_CASE("lockstep A/B: two runs advanced together stand at equal env-step counts at every snapshot the owner sees") {
-    RunConfig a;
-    a.env_id = "FrozenLake-v1", a.algo_id = "q_learning", a.algo_args = {{"episodes", "400"}}, a.seed = 3;
-    RunConfig b = a;
-    b.algo_id = "sarsa";  // SARSA vs Q-learning, same seed
-    Session sa(a, true, 30), sb(b, true, 30);
-    LockstepPair pair(sa, sb);
-    Snapshot x, y;
-    int checked = 0;
-    for (int64_t units = 37; units < 20000; units += 37 + units / 10) {
-        pair.advance_to(units);
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-        while (!pair.arrived(x, y)) {
-            REQUIRE(std::chrono::steady_clock::now() < deadline);
-            std::this_thread::sleep_for(std::chrono::microseconds(200));
-        }
-        if (x.finished || y.finished) break;
-        CHECK(x.env_steps == y.env_steps);  // neither ran past the other
-        CHECK(x.env_steps >= units);
-        CHECK(x.env_steps == units);  // one env step per tick: exactly there
-        ++checked;
-    }
-    CHECK(checked > 20);
-    // The two are different learners on the same stream: by now their tables differ.
-    CHECK(x.tab.q != y.tab.q);
-    // A planner and a learner count different things: refused by name.
-    RunConfig vi = a;
-    vi.algo_id = "value_iteration", vi.algo_args.clear();
-    Session sv(vi, true, 0);
-    CHECK_THROWS_WITH_AS(LockstepPair(sa, sv), doctest::Contains("count the same steps"), ParamError);
 }
