@@ -190,8 +190,8 @@ void rewind_run(App& app, RunSlot& run, std::shared_ptr<const TrainingState> at)
 // it is drawn on the plots from its branch point, and listed under its parent. Returns it (nullptr on error).
 RunSlot* branch_run(App& app, RunSlot& parent, std::shared_ptr<const TrainingState> at,
                     const std::map<std::string, std::string>& changes);
-// File → Open run: a train --out directory with its curves and timeline, resumed (paused) from its newest checkpoint
-// and played unthrottled to where it ended.
+// File → Open run: a train --out directory with its curves and timeline, resumed from its newest checkpoint and
+// replayed unthrottled to its end (it stands done, as it stood).
 void open_run_dir(App& app, const std::string& dir);
 RunSlot* find_run(App& app, int id);
 // Compare A/B: restarts `a` from its start and adds b (its config with `b_cfg`'s differences), the two in lockstep.

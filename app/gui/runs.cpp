@@ -316,8 +316,9 @@ void open_run_dir(App& app, const std::string& dir) {
         slot->session = std::make_unique<Session>(stored.cfg, true, 0.0, start);
         slot->cfg = slot->session->config();
         // Where it ended: the newest checkpoint is at most an interval before; the rest is played again (the same
-        // numbers) so the run stands where it stood, curves complete, final agent on show.
-        slot->session->run_to(stored.final_units);
+        // numbers, up to the algorithm's own end) so the run stands where it stood and as it stood — done, curves
+        // complete, final agent on show.
+        slot->session->run_to_end();
     } catch (const std::exception& e) {
         app.notify(std::string("Open run: ") + e.what(), 10);
         return;

@@ -90,6 +90,13 @@ void Session::run_to(int64_t units) {
     controls_.wake();
 }
 
+void Session::run_to_end() {
+    controls_.speed = 0;
+    controls_.pause_at = -1;
+    controls_.paused = false;
+    controls_.wake();
+}
+
 bool Session::settle(Snapshot& out, double timeout_s) {
     controls_.lockstep = true;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);

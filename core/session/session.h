@@ -39,6 +39,8 @@ public:
     // Lock step (offline rendering, tests): the worker runs unthrottled until its step-unit counter (env steps,
     // or sweeps for a planner) reaches `units`, then pauses. A target at or below where it stands does nothing.
     void run_to(int64_t units);
+    // Plays unthrottled until the algorithm returns (a reopened run replayed to its end: it stands done).
+    void run_to_end();
     // Waits until the worker stands where run_to asked (or the run is over) and its snapshot answers the last
     // set_views; `out` is that snapshot. False if `timeout_s` passed first. Same config, same calls → same snapshots.
     bool settle(Snapshot& out, double timeout_s = 600);
