@@ -172,8 +172,9 @@ namespace {
 void layout_stage(App& app, ImVec2 o, ImVec2 sz, ImGuiWindowFlags flags, const std::function<void(const char*)>& record) {
     std::vector<std::string> views = app.lesson.lesson ? app.lesson.lesson->stage : std::vector<std::string>{};
     if (views.empty()) views = {"environment", "values", "plots"};
-    bool env = false, values = false, plots = false;
+    bool env = false, values = false, plots = false, timeline = false;
     for (const std::string& v : views) {
+        timeline |= v == "timeline";
         env |= v == "environment";
         values |= v == "values" || v == "dream" || v == "compare";
         plots |= v == "plots" || v.rfind("plot:", 0) == 0;
@@ -193,6 +194,14 @@ void layout_stage(App& app, ImVec2 o, ImVec2 sz, ImGuiWindowFlags flags, const s
         if (ImGui::Begin("Sweep explorer", nullptr, flags)) record("Sweep explorer"), panel_sweep(app);
         ImGui::End();
         return;
+    }
+    if (timeline) {  // the strip across the bottom, on one line: drag back, Branch here (the lecturer's rewind)
+        const float h = ImGui::GetFrameHeight() * 2 + ImGui::GetStyle().WindowPadding.y * 2 + ImGui::GetStyle().ItemSpacing.y;
+        place(0, sz.y - h, sz.x, h);
+        if (ImGui::Begin("Timeline", nullptr, flags | ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoScrollbar))
+            record("Timeline"), panel_timeline(app);
+        ImGui::End();
+        sz.y -= h;
     }
     const float top_h = plots && (env || values) ? sz.y * 0.58f : plots ? 0 : sz.y;
     const float env_w = env && values ? std::min(sz.x * 0.36f, top_h * 1.1f) : env ? sz.x : 0;

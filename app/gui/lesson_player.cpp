@@ -40,6 +40,7 @@ void set_transport(App& app, bool play, double speed) {
 // What the lesson view names are called on the dashboard (the highlight outlines that panel).
 const char* panel_of(const std::string& view) {
     if (view == "environment") return "Environment";
+    if (view == "timeline") return "Timeline";
     if (view == "values" || view == "dream" || view == "compare") return "Values and policy";
     return "Plots";
 }

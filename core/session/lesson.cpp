@@ -38,7 +38,7 @@ std::string parse_view(const Where& w, const toml::node* v, const std::string& f
     std::string name = w.text(v, field);
     const auto& views = lesson_views();
     if (std::find(views.begin(), views.end(), name) == views.end() && name.rfind("plot:", 0) != 0)
-        w.fail(v, field, "\"" + name + "\" is not a view; allowed: environment, values, compare, plots, dream, or plot:<metric>");
+        w.fail(v, field, "\"" + name + "\" is not a view; allowed: environment, values, compare, plots, dream, timeline, or plot:<metric>");
     return name;
 }
 
@@ -229,7 +229,7 @@ LessonBeat parse_beat(const Where& w, const toml::table& t, const std::string& f
 }  // namespace
 
 const std::vector<std::string>& lesson_views() {
-    static const std::vector<std::string> v = {"environment", "values", "compare", "plots", "dream"};
+    static const std::vector<std::string> v = {"environment", "values", "compare", "plots", "dream", "timeline"};
     return v;
 }
 
