@@ -270,6 +270,7 @@ struct OverlayChoice {
 OverlayChoice overlay_controls(App& app, const Insides* in, bool grid);
 void overlay_enable(App& app, const std::vector<std::string>& ids);  // a lesson's overlays = [...]
 void overlay_select_cell(App& app, int s);                           // a click on the learned grid
+bool overlay_take(App& app, const std::string& id);  // a lesson asked for a layer a panel draws itself (once)
 float overlay_caption_height(const OverlayChoice& c, float width);
 void overlay_caption(const OverlayChoice& c);                        // one line per layer on: what it shows
 void overlay_grid(const OverlayChoice& c, const GridLayout& g, int layer, ImVec2 at, float cell);

@@ -97,6 +97,14 @@ void overlay_enable(App& app, const std::vector<std::string>& ids) {
 
 void overlay_select_cell(App& app, int s) { ov(app).backup_state = s; }
 
+bool overlay_take(App& app, const std::string& id) {
+    OverlayPanelState& st = ov(app);
+    auto it = st.on.find(id);
+    if (it == st.on.end() || !it->second) return false;
+    st.on.erase(it);
+    return true;
+}
+
 float overlay_caption_height(const OverlayChoice& c, float width) {
     float h = 0;
     auto line = [&](const InsideLayer* l) {

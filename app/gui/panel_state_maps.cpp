@@ -356,6 +356,7 @@ void panel_state_maps(App& app) {
     bool beside = true;
     const float size = map_size(avail, std::max(fs * 11, ImGui::CalcTextSize(sp.status.c_str()).x + fs), fs * 8, beside);
     StateMapsState& sms = sm(app);
+    if (maps->lag.size() && overlay_take(app, "target_lag")) sms.lag_map = true;  // a lesson's overlays = ["target_lag"]
     if (maps->lag.size() && !app.stage) {
         ImGui::Checkbox("Target lag map", &sms.lag_map);
         if (ImGui::IsItemHovered())
