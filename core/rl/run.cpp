@@ -176,6 +176,7 @@ void RunContext::close_view() {
         if (shown_env_ && last_agent_) tabular_from_agent(*shown_env_, *last_agent_, last_view_);
     }
     if (insides_fn_) last_insides_ = make_insides();
+    live_insides_.reset();
     view_fn_ = nullptr;
     agent_fn_ = nullptr;
     insides_fn_ = nullptr;
@@ -247,7 +248,16 @@ Snapshot RunContext::snapshot_now() {
     } else if (last_agent_) {
         s.agent = last_agent_;
     }
-    s.insides = insides_fn_ ? make_insides() : last_insides_;
+    if (!insides_fn_) {
+        s.insides = last_insides_;
+    } else {
+        // Under a window the layers are made at most 5 times a second while the run plays (a DQN's replay counts
+        // walk the whole buffer); a paused, stepped or lockstep run, and a headless caller, get them fresh.
+        const double now = wall_seconds();
+        const bool throttle = controlled_ && !controls_->paused && !controls_->lockstep;
+        if (!throttle || !live_insides_ || now - insides_at_ > 0.2) live_insides_ = make_insides(), insides_at_ = now;
+        s.insides = live_insides_;
+    }
     return s;
 }
 

@@ -285,6 +285,8 @@ private:
     std::shared_ptr<const AgentFn> last_agent_;
     std::function<void(Insides&)> insides_fn_;
     std::shared_ptr<const Insides> last_insides_;
+    std::shared_ptr<const Insides> live_insides_;  // the newest made while the run goes on (throttled under a window)
+    double insides_at_ = -1;
     std::shared_ptr<const Insides> make_insides() const;
     std::chrono::steady_clock::time_point start_;
     std::chrono::steady_clock::time_point next_allowed_;
