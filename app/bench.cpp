@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <cmath>
 #include <cstdio>
 #include <thread>
@@ -35,6 +36,8 @@
 #include "core/rl/tabular.h"
 #include "core/rl/evaluate.h"
 #include "base/files.h"
+#include "base/json.h"
+#include "base/params.h"
 #include "envs/cartpole.h"
 #include "envs/registry.h"
 #include "envs/vector_env.h"
@@ -241,8 +244,41 @@ double median(std::vector<double> v) {
 
 }  // namespace
 
+// Which way a figure improves, by its unit: times and step counts go down, rates, ratios, returns and accuracies up.
+bool higher_is_better(const std::string& unit) {
+    return !(unit == "s" || unit == "ms" || unit == "us" || unit == "steps");
+}
+
+// A saved `bench --json` line (bench --compare): its figures by name, checked like any file from disk.
+struct Earlier {
+    std::map<std::string, double> figures;
+    std::string machine;  // its machine line, where it says one
+};
+Earlier read_earlier(const std::string& file) {
+    const nlohmann::json j = read_json_file(file, size_t(4) << 20);
+    if (!j.is_object()) throw ParamError(file + ": expected the JSON object `bench --json` prints");
+    Earlier e;
+    for (const auto& [k, v] : j.items()) {
+        if (k == "build" || k == "compared_to") continue;
+        if (k == "machine") {
+            if (v.is_object() && v.contains("cpu_model") && v["cpu_model"].is_string()) e.machine = v["cpu_model"].get<std::string>();
+            if (v.is_object() && v.contains("load") && v["load"].is_array() && !v["load"].empty() && v["load"][0].is_number())
+                e.machine += ", load " + std::to_string(v["load"][0].get<double>()).substr(0, 4);
+            continue;
+        }
+        if (!v.is_number() || !std::isfinite(v.get<double>()))
+            throw ParamError(file + ": " + k + " = " + v.dump().substr(0, 40) + " is not a figure: expected a finite number");
+        e.figures[k] = v.get<double>();
+    }
+    if (e.figures.empty()) throw ParamError(file + ": no figures in it (expected the line `dreamlab bench --json` prints)");
+    return e;
+}
+
 int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err) {
     const MachineInfo machine = machine_info();  // the load before the bench adds its own
+    // bench --compare: the earlier figures, read (and refused, saying why) before minutes are spent measuring.
+    std::optional<Earlier> earlier;
+    if (!opt.compare.empty()) earlier = read_earlier(opt.compare);
     struct Row { std::string name; double value; std::string unit, note; };
     std::vector<Row> rows;
     const bool quick = opt.quick;
@@ -697,15 +733,48 @@ int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err) {
     }
 
     std::ostream& table = opt.json ? err : out;
+    const MachineInfo machine_end = machine_info();  // the load at the end (the bench's own included)
     // Which build and machine made these figures: the portable and native builds differ in speed (and numbers),
     // and a loaded machine in everything.
     const BuildInfo build = build_info();
-    table << build_and_machine_lines(machine) << "\n";
-    table << std::left << std::setw(40) << "figure" << std::right << std::setw(16) << "value" << "  "
-          << std::left << std::setw(10) << "unit" << "note\n";
-    for (const auto& r : rows)
-        table << std::left << std::setw(40) << r.name << std::right << std::setw(16) << std::setprecision(6)
-              << r.value << "  " << std::left << std::setw(10) << r.unit << r.note << "\n";
+    table << build_and_machine_lines(machine);
+    char load_end[64];
+    std::snprintf(load_end, sizeof load_end, "%.2f %.2f %.2f", machine_end.load1, machine_end.load5, machine_end.load15);
+    table << "load at the end: " << load_end << "\n\n";
+    if (!earlier) {
+        table << std::left << std::setw(40) << "figure" << std::right << std::setw(16) << "value" << "  "
+              << std::left << std::setw(10) << "unit" << "note\n";
+        for (const auto& r : rows)
+            table << std::left << std::setw(40) << r.name << std::right << std::setw(16) << std::setprecision(6)
+                  << r.value << "  " << std::left << std::setw(10) << r.unit << r.note << "\n";
+    } else {
+        // Beside the earlier run: ratio now / then, and whether that is better (a change within 3% is noise on a
+        // shared machine: "same").
+        table << "compared with " << opt.compare << (earlier->machine.empty() ? "" : " (" + earlier->machine + ")") << "\n";
+        table << std::left << std::setw(40) << "figure" << std::right << std::setw(14) << "value" << std::setw(14) << "before"
+              << std::setw(9) << "ratio" << "  " << std::left << std::setw(8) << "" << "unit\n";
+        for (const auto& r : rows) {
+            table << std::left << std::setw(40) << r.name << std::right << std::setw(14) << std::setprecision(6) << r.value;
+            auto it = earlier->figures.find(r.name);
+            if (it == earlier->figures.end()) {
+                table << std::setw(14) << "—" << std::setw(9) << "" << "  " << std::left << std::setw(8) << "new" << r.unit << "\n";
+                continue;
+            }
+            const double before = it->second, ratio = before != 0 ? r.value / before : NAN;
+            const char* verdict = "";
+            if (std::isfinite(ratio)) {
+                const bool up = ratio > 1.03, down = ratio < 1 / 1.03;
+                verdict = !up && !down ? "same" : (up == higher_is_better(r.unit)) ? "better" : "worse";
+            }
+            char rt[32];
+            std::snprintf(rt, sizeof rt, "%.3f", ratio);
+            table << std::setw(14) << before << std::setw(9) << rt << "  " << std::left << std::setw(8) << verdict << r.unit << "\n";
+        }
+        for (const auto& [name, v] : earlier->figures)
+            if (std::none_of(rows.begin(), rows.end(), [&](const Row& r) { return r.name == name; }))
+                table << std::left << std::setw(40) << name << std::right << std::setw(14) << "—" << std::setw(14) << v
+                      << "  (not measured this time)\n";
+    }
     if (opt.json) {
         nlohmann::json j;
         for (const auto& r : rows) j[r.name] = r.value;
@@ -713,7 +782,9 @@ int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err) {
                       {"eigen_l1", build.l1}, {"eigen_l2", build.l2}, {"eigen_l3", build.l3}};
         j["machine"] = {{"cpu_model", machine.cpu_model}, {"isa_level", machine.isa_level},
                         {"hardware_threads", machine.hardware_threads},
-                        {"load", {machine.load1, machine.load5, machine.load15}}};
+                        {"load", {machine.load1, machine.load5, machine.load15}},
+                        {"load_end", {machine_end.load1, machine_end.load5, machine_end.load15}}};
+        if (earlier) j["compared_to"] = opt.compare;
         out << j.dump() << "\n";
     }
     return 0;

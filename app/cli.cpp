@@ -44,7 +44,7 @@ usage:
   dreamlab train --resume DIR[@N] [--set k=v]... --out DIR2 [--overwrite] [--quiet] [--checkpoint-…]
   dreamlab eval  --run DIR [--episodes N] [--seed N] [--json] [--video FILE.mp4 [--video-episodes K] [--fps F] [--overlay]]
   dreamlab eval  --env ID [--env-arg k=v]... --policy random [--episodes N] [--seed N] [--json] [--video …]
-  dreamlab bench [--json] [--quick] [--only SECTION[,SECTION...]]
+  dreamlab bench [--json] [--quick] [--only SECTION[,SECTION...]] [--compare EARLIER.json]
   dreamlab repro [--json] [--only NAME[,NAME...]] [--check FILE]
   dreamlab sweep FILE.toml --out DIR [--jobs N] [--yes] [--quiet]
   mpirun -np K dreamlab sweep FILE.toml --out DIR --mpi [--yes]
@@ -510,9 +510,10 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         if (cmd == "sweep-trial") return cmd_sweep_trial(args, out, err);
         if (cmd == "report") return cmd_report(args, out, err);
         if (cmd == "bench") {
-            Options o(args, 1, {"--only"}, {"--json", "--quick"});
+            Options o(args, 1, {"--only", "--compare"}, {"--json", "--quick"});
             BenchOptions b;
             b.json = o.has("--json"), b.quick = o.has("--quick");
+            if (o.has("--compare")) b.compare = o.get("--compare");
             if (o.has("--only")) {
                 b.only_text = o.get("--only");
                 b.only = split_commas(b.only_text);

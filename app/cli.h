@@ -19,6 +19,7 @@ struct BenchOptions {
     bool quick = false;              // smaller budgets
     std::vector<std::string> only;   // section names (or prefixes before '_'); empty = all
     std::string only_text;           // as given, for messages
+    std::string compare;             // a saved `bench --json` line: each figure printed beside it (ratio, better/worse)
 };
 int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err);
 

@@ -213,3 +213,34 @@ TEST_CASE("train that diverges exits 3 naming the update and the step sizes; the
     CHECK(std::isfinite(nlohmann::json::parse(r.out)["mean_return"].get<double>()));
     fs::remove_all(out);
 }
+
+TEST_CASE("bench --compare prints each figure beside an earlier run's, with the ratio and which way is better") {
+    Cli now = cli({"bench", "--quick", "--only", "value_iteration", "--json"});
+    REQUIRE(now.code == 0);
+    const auto j = nlohmann::json::parse(now.out);
+    REQUIRE(j.contains("value_iteration_8x8_ms"));
+    CHECK(j["machine"]["load_end"].size() == 3);  // the load at the start and at the end
+    const double ms = j["value_iteration_8x8_ms"].get<double>();
+    const auto dir = temp_dir("bench-compare");
+    fs::create_directories(dir);
+    // An earlier run 10x slower: now is better (a time falls); a figure not measured now is listed as such.
+    write_file_atomic(dir / "slow.json", nlohmann::json{{"value_iteration_8x8_ms", ms * 10}, {"gone_figure", 1.0}}.dump());
+    Cli c = cli({"bench", "--quick", "--only", "value_iteration", "--compare", (dir / "slow.json").string()});
+    CHECK(c.code == 0);
+    CHECK(c.out.find("compared with") != std::string::npos);
+    CHECK(c.out.find("better") != std::string::npos);
+    CHECK(c.out.find("gone_figure") != std::string::npos);
+    CHECK(c.out.find("not measured this time") != std::string::npos);
+    // 10x faster earlier: now is worse.
+    write_file_atomic(dir / "fast.json", nlohmann::json{{"value_iteration_8x8_ms", ms / 10}}.dump());
+    Cli w = cli({"bench", "--quick", "--only", "value_iteration", "--compare", (dir / "fast.json").string()});
+    CHECK(w.out.find("worse") != std::string::npos);
+    // A file that is not a bench line is refused before anything is measured, naming the file and the field.
+    write_file_atomic(dir / "bad.json", R"({"value_iteration_8x8_ms": "fast"})");
+    Cli b = cli({"bench", "--only", "value_iteration", "--compare", (dir / "bad.json").string()});
+    CHECK(b.code != 0);
+    CHECK(b.err.find("bad.json: value_iteration_8x8_ms = \"fast\" is not a figure") != std::string::npos);
+    write_file_atomic(dir / "array.json", "[1, 2]");
+    CHECK(cli({"bench", "--only", "value_iteration", "--compare", (dir / "array.json").string()}).err.find("expected the JSON object") !=
+          std::string::npos);
+}
