@@ -276,7 +276,7 @@ void overlay_caption(const OverlayChoice& c);                        // one line
 void overlay_grid(const OverlayChoice& c, const GridLayout& g, int layer, ImVec2 at, float cell);
 void overlay_path_tooltip(const OverlayChoice& c, int hovered_state);
 bool overlay_heat(const OverlayChoice& c, const TabularView& t, std::vector<double>& values, struct GridViewOptions& o);
-void backup_readout(const OverlayChoice& c, const DiscreteEnv& env, const TabularView& t, double gamma_fallback);
+void backup_readout(const OverlayChoice& c, const DiscreteEnv& env, const TabularView& t);
 void backup_arrows(const OverlayChoice& c, const DiscreteEnv& env, const TabularView& t, const GridLayout& g, int layer, ImVec2 at,
                    float cell);
 int backup_cell(const OverlayChoice& c, const TabularView& t);  // the clicked cell, else the one the sweep changed most

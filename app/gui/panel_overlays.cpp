@@ -243,7 +243,7 @@ int backup_cell(const OverlayChoice& c, const TabularView& t) {
     return best;
 }
 
-void backup_readout(const OverlayChoice& c, const DiscreteEnv& env, const TabularView& t, double gamma_fallback) {
+void backup_readout(const OverlayChoice& c, const DiscreteEnv& env, const TabularView& t) {
     if (!c.heat || c.heat->kind != InsideLayer::Kind::Backup) return;
     const InsideLayer& l = *c.heat;
     const int s = backup_cell(c, t);
@@ -255,7 +255,7 @@ void backup_readout(const OverlayChoice& c, const DiscreteEnv& env, const Tabula
     const bool next = l.v_from.size() != size_t(env.num_states());
     const std::vector<double>& V = next ? t.v : l.v_from;
     if (V.size() != size_t(env.num_states())) return;
-    const double gamma = l.gamma > 0 ? l.gamma : gamma_fallback;
+    const double gamma = l.gamma;
     const BellmanBackup b = bellman_backup(env.model(), V, gamma, s);
     const auto names = env.action_names();
     ImGui::TextColored(ImVec4(1.0f, 0.84f, 0.35f, 1.0f), "%s V(%d) = max over a of Σ p·(r + %.2f·V(s′)) = %.4f%s", next ? "next sweep:" : "backup:",

@@ -2,7 +2,6 @@
 // V* (or |V − V*|) solved by DP on the same map, a shared colour bar, and Q(s,·) of the hovered cell.
 // Maps with a coin show both layers (coin still on the ice / coin taken).
 #include <cmath>
-#include <cstdlib>
 
 #include "app/gui/gui.h"
 #include "core/rl/views.h"
@@ -256,8 +255,6 @@ void values_view(App& app) {
     // height; where they would not (a large font on the dashboard), one line says what is on and the rest moves
     // into the hover tooltips.
     const bool backup_on = ovl.heat && ovl.heat->kind == InsideLayer::Kind::Backup;  // drawn where V* goes
-    double gamma = 0.99;
-    if (auto it = run->cfg.algo_args.find("gamma"); it != run->cfg.algo_args.end()) gamma = std::atof(it->second.c_str());
     const float below = overlay_caption_height(ovl, avail.x) + overlay_histograms_height(ovl);
     GridFit fit = fit_grids(g, ImVec2(avail.x, avail.y - below));
     const bool compact = below > 0 && fit.cell < fs * 1.6f;
@@ -302,7 +299,7 @@ void values_view(App& app) {
                 title("Bellman backup", "backup");
                 const float x = ImGui::GetCursorPosX();
                 ImGui::PushTextWrapPos(x + std::max(grid_w, avail.x - x - fs * 6));
-                backup_readout(ovl, *denv, t, gamma);
+                backup_readout(ovl, *denv, t);
                 ImGui::PopTextWrapPos();
             }
             ImGui::EndGroup();

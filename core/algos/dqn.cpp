@@ -145,9 +145,7 @@ void run_dqn(DqnArgs& args, RunContext& ctx) {
             lag.kind = InsideLayer::Kind::Cells;
             lag.id = "target_lag", lag.title = "Target lag";
             lag.help = "max over actions of |Q − Q_target|: how far the target network the TD targets come from trails the online one";
-            MlpAgent online = *q;
-            online.target = std::make_shared<MlpAgent>(*target);
-            lag.values = target_lag_cells(online, lake->num_states());
+            lag.values = target_lag_cells(*q, *target, lake->num_states());
             in.layers.push_back(std::move(lag));
         }
     });

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <bit>
 #include <cstdio>
-
-#include "core/rl/insides.h"
 #include <stdexcept>
 
 namespace dl::nn {
@@ -14,9 +12,15 @@ namespace dl::nn {
 TransitionBuffer::TransitionBuffer(int obs_dim, int act_dim, int64_t capacity)
     : D_(obs_dim), A_(act_dim), cap_(capacity), obs_(capacity, obs_dim), act_(capacity, act_dim), next_(capacity, obs_dim),
       rew_(static_cast<size_t>(capacity)), not_done_(static_cast<size_t>(capacity)), discount_(static_cast<size_t>(capacity)) {
-    stats_.times_sampled.assign(size_t(capacity), 0);
-    stats_.stored_at.assign(size_t(capacity), 0);
-    stats_.age_bins.assign(64, 0);
+    reset_stats();
+}
+
+// The stored transitions count as added in storage order, none sampled yet.
+void TransitionBuffer::reset_stats() {
+    stats_ = SampleStats{};
+    stats_.times_sampled.assign(size_t(cap_), 0), stats_.stored_at.assign(size_t(cap_), 0), stats_.age_bins.assign(64, 0);
+    for (int64_t i = 0; i < size_; ++i) stats_.stored_at[size_t(slot(i))] = i;
+    stats_.added = size_;
 }
 
 void TransitionBuffer::add(const float* obs, const float* action, float reward, const float* next_obs, bool terminated,
@@ -124,12 +128,7 @@ void TransitionBuffer::io_state(StateIO& io) {
     io_ring(io, "transitions", cap_, size_, pos_);
     io_rows(io, obs_, size_), io_rows(io, act_, size_), io_rows(io, next_, size_);
     io_prefix(io, rew_, size_), io_prefix(io, not_done_, size_), io_prefix(io, discount_, size_);
-    if (io.loading()) {  // the sampling counts start afresh, the stored transitions aged in storage order
-        stats_ = SampleStats{};
-        stats_.times_sampled.assign(size_t(cap_), 0), stats_.stored_at.assign(size_t(cap_), 0), stats_.age_bins.assign(64, 0);
-        for (int64_t i = 0; i < size_; ++i) stats_.stored_at[size_t(slot(i))] = i;
-        stats_.added = size_;
-    }
+    if (io.loading()) reset_stats();  // the sampling counts start afresh
 }
 
 void SequenceBuffer::io_state(StateIO& io) {

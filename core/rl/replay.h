@@ -47,6 +47,7 @@ public:
     int64_t slot(int64_t i) const { return size_ < cap_ ? i : (pos_ + i) % cap_; }
 
 private:
+    void reset_stats();
     int D_, A_;
     int64_t cap_, size_ = 0, pos_ = 0;
     Mat obs_, act_, next_;

@@ -80,21 +80,20 @@ PlaneMaps plane_maps(const AgentFn& agent, const StatePlane& sp, const std::vect
     } else {
         agent.evaluate(obs, m.value, m.actions);
     }
-    if (agent.target) m.lag = target_lag(agent, obs);
+    if (agent.target) m.lag = target_lag(agent, *agent.target, obs);
     return m;
 }
 
-nn::Mat target_lag(const AgentFn& agent, const nn::Mat& obs) {
-    if (!agent.target) return {};
+nn::Mat target_lag(const AgentFn& online, const AgentFn& target, const nn::Mat& obs) {
     nn::Mat v, q, qt;
-    agent.evaluate(obs, v, q);
-    agent.target->evaluate(obs, v, qt);
+    online.evaluate(obs, v, q);
+    target.evaluate(obs, v, qt);
     return (q - qt).cwiseAbs().rowwise().maxCoeff();
 }
 
-std::vector<double> target_lag_cells(const AgentFn& agent, int num_states) {
-    if (!agent.target || agent.obs_dim != num_states) return {};
-    const nn::Mat lag = target_lag(agent, nn::Mat::Identity(num_states, num_states));
+std::vector<double> target_lag_cells(const AgentFn& online, const AgentFn& target, int num_states) {
+    if (online.obs_dim != num_states) return {};
+    const nn::Mat lag = target_lag(online, target, nn::Mat::Identity(num_states, num_states));
     return std::vector<double>(lag.data(), lag.data() + lag.size());
 }
 

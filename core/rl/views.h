@@ -70,10 +70,10 @@ struct PlaneMaps {
 PlaneMaps plane_maps(const AgentFn& agent, const StatePlane& plane, const std::vector<float>& state, int res);
 
 // max_a |Q(s,a) − Q_target(s,a)| at every state of a tabular env (one-hot observations): how far the target network
-// trails the online one (empty where the agent has no target network).
-std::vector<double> target_lag_cells(const AgentFn& agent, int num_states);
+// trails the online one.
+std::vector<double> target_lag_cells(const AgentFn& online, const AgentFn& target, int num_states);
 // The same for a batch of observations (B × 1).
-nn::Mat target_lag(const AgentFn& agent, const nn::Mat& obs);
+nn::Mat target_lag(const AgentFn& online, const AgentFn& target, const nn::Mat& obs);
 
 // The agent at the shown pixel world's current frame (MinAtar): the frame it sees, its saliency
 // (AgentFn::saliency: |∂Q(s, a*)/∂pixel| or |∂V/∂pixel| per observation entry) and its V(s), Q or π at that frame.
