@@ -9,9 +9,12 @@
 //                          dream, worldmodel_cartpole, pendulum solving, worldmodel_breakout, minatar_dqn_1m, timeline,
 //                          sweep;
 //                          then the table, the JSON line, and the build and machine header
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -168,7 +171,8 @@ double act_forward_us(int repeats) {
 struct ToSolve {
     double seconds = NAN, steps = NAN, final_greedy = NAN;
 };
-ToSolve time_to_475(const std::string& algo, uint64_t seed) {
+// stop: end the run when it reaches the rule (no final greedy evaluation) — many seeds in a row.
+ToSolve time_to_475(const std::string& algo, uint64_t seed, bool stop = false) {
     RunConfig cfg;
     cfg.env_id = "CartPole-v1";
     cfg.algo_id = algo;
@@ -185,10 +189,11 @@ ToSolve time_to_475(const std::string& algo, uint64_t seed) {
         double mean = 0;
         for (double v : last) mean += v / 20;
         if (std::isnan(r.seconds) && last.size() == 20 && mean >= 475) r.seconds = c.wall_seconds(), r.steps = double(c.env_steps());
-        return true;
+        return !(stop && !std::isnan(r.seconds));
     });
     find_algo(algo).run(*args, ctx);
     ctx.finish();
+    if (stop) return r;
     const Snapshot snap = ctx.snapshot_now();
     CartPole env;
     float obs[4];
@@ -352,6 +357,37 @@ int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err) {
         rows.push_back({"cartpole_vec_steps_per_s", double(steps) * n_envs / t, "steps/s",
                         std::to_string(n_envs) + " envs on " + std::to_string(threads) + " threads, SAME_STEP autoreset"});
     }});
+    // The vector env's sharing of the cores: steps/s at 8, 64, 512 and 4096 CartPoles on 1 and 2 threads, and on 2
+    // threads with a busy-loop process beside it (a student's browser, the GUI): dynamic chunks must not collapse.
+    sections.push_back({"vector_env", [&] {
+        auto measure = [&](int n_envs, int threads) {
+            ThreadPool pool(threads);
+            VectorEnv venv([] { return std::make_unique<CartPole>(); }, n_envs, &pool);
+            venv.reset(1);
+            Rng rng(3);
+            std::vector<int32_t> actions(size_t(n_envs) * 64);
+            for (auto& a : actions) a = int32_t(rng.below(2));
+            const int64_t total = quick ? 2'000'000 : 20'000'000;  // env steps per timing
+            const int steps = int(std::max<int64_t>(total / n_envs, 200));
+            const double t = best_of(repeats, [&] {
+                for (int k = 0; k < steps; ++k) venv.step(&actions[size_t(k % 64) * n_envs]);
+            });
+            return double(steps) * n_envs / t;
+        };
+        for (int n_envs : {8, 64, 512, 4096})
+            for (int threads : {1, 2})
+                rows.push_back({"vec_cartpole_" + std::to_string(n_envs) + "_t" + std::to_string(threads), measure(n_envs, threads),
+                                "steps/s", std::to_string(n_envs) + " CartPoles, " + std::to_string(threads) + " thread(s)"});
+        const pid_t busy = fork();  // a process that spins on a core for as long as the measurement runs
+        if (busy == 0) {
+            for (;;) __asm__ __volatile__("" ::: "memory");  // spins until killed
+        }
+        const double loaded = busy > 0 ? measure(4096, 2) : NAN;
+        const double loaded1 = busy > 0 ? measure(4096, 1) : NAN;
+        rows.push_back({"vec_cartpole_4096_t1_busy", loaded1, "steps/s", "4096 CartPoles, 1 thread, a busy-loop process beside"});
+        if (busy > 0) kill(busy, SIGKILL), waitpid(busy, nullptr, 0);
+        rows.push_back({"vec_cartpole_4096_t2_busy", loaded, "steps/s", "4096 CartPoles, 2 threads, a busy-loop process beside"});
+    }});
     // MinAtar games, one env each, uniformly random actions over all six, sticky 0.1, auto-reset; the observation
     // (10 x 10 x C floats) is written every step. MinAtar's Python: 24k (Space Invaders) to 187k (Breakout) steps/s.
     for (const std::string& game : minatar::game_names()) {
@@ -454,6 +490,26 @@ int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err) {
         }});
     }
 
+    // Many agents at once: 256 seeds of PPO on CartPole, each until it meets the 475 rule, on every core (one run per
+    // thread at a time, seeds handed out in order). PureJaxRL's headline: 2,048 PPO agents on a GPU in half the time
+    // of one PyTorch run.
+    sections.push_back({"ppo_seeds", [&] {
+        const int seeds = quick ? 16 : 256, threads = std::max(1, int(std::thread::hardware_concurrency()));
+        std::atomic<int> next{1}, solved{0};
+        const auto t0 = std::chrono::steady_clock::now();
+        std::vector<std::thread> pool;
+        for (int i = 0; i < threads; ++i)
+            pool.emplace_back([&] {
+                for (int seed; (seed = next.fetch_add(1)) <= seeds;)
+                    solved += !std::isnan(time_to_475("ppo", uint64_t(seed), true).seconds);
+            });
+        for (auto& t : pool) t.join();
+        const double secs = seconds_since(t0);
+        rows.push_back({"ppo_cartpole_" + std::to_string(seeds) + "_seeds_seconds", secs, "s",
+                        std::to_string(solved.load()) + "/" + std::to_string(seeds) + " seeds reached 475 (each stops there), " +
+                            std::to_string(threads) + " runs at a time"});
+    }});
+
     // World models: imagined steps per second (the prior, reward and continuation heads of a CartPole model at
     // batch 1024), and real steps until a policy trained only in the dream averages 475 on the real CartPole.
     sections.push_back({"dream", [&] {
@@ -519,23 +575,34 @@ int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err) {
     // policies): their learning test's settings (γ 0.9; PPO 4 × 1024 steps per rollout and an unclipped value loss,
     // A2C n = 8 with normalised rewards), checked every 4096 steps.
     struct PendulumRun {
+        std::string name;  // of the rows: NAME_pendulum_...
         std::string algo;
         std::map<std::string, std::string> args;  // total_timesteps for full runs; quick runs use quick_steps
         std::string quick_steps;
         int64_t every;
         std::string settings;
     };
+    const std::map<std::string, std::string> small = {{"hidden", "64"}, {"batch_size", "100"}, {"learning_starts", "100"}};
+    auto with = [](std::map<std::string, std::string> a, const std::map<std::string, std::string>& more) {
+        for (const auto& [k, v] : more) a[k] = v;
+        return a;
+    };
+    const std::map<std::string, std::string> td3_small = with(small, {{"learning_rate", "1e-3"}});
+    const std::map<std::string, std::string> sac_small = with(small, {{"policy_lr", "1e-3"}, {"q_lr", "1e-3"}});
     const std::vector<PendulumRun> pendulum_runs = {
-        {"sac", {{"total_timesteps", "20000"}}, "5000", 1000, "default settings"},
-        {"td3", {{"total_timesteps", "20000"}}, "5000", 1000, "default settings"},
-        {"ddpg", {{"total_timesteps", "20000"}}, "5000", 1000, "default settings"},
-        {"ppo", {{"total_timesteps", "200000"}, {"num_envs", "4"}, {"num_steps", "1024"}, {"num_minibatches", "16"},
+        {"sac", "sac", {{"total_timesteps", "20000"}}, "5000", 1000, "default settings"},
+        {"sac_small", "sac", with(sac_small, {{"total_timesteps", "20000"}}), "5000", 1000, "64 units, batch 100, lr 1e-3, starts 100"},
+        {"td3", "td3", {{"total_timesteps", "20000"}}, "5000", 1000, "default settings"},
+        {"td3_small", "td3", with(td3_small, {{"total_timesteps", "20000"}}), "5000", 1000, "64 units, batch 100, lr 1e-3, starts 100"},
+        {"ddpg", "ddpg", {{"total_timesteps", "20000"}}, "5000", 1000, "default settings"},
+        {"ddpg_small", "ddpg", with(td3_small, {{"total_timesteps", "20000"}}), "5000", 1000, "64 units, batch 100, lr 1e-3, starts 100"},
+        {"ppo", "ppo", {{"total_timesteps", "200000"}, {"num_envs", "4"}, {"num_steps", "1024"}, {"num_minibatches", "16"},
                  {"update_epochs", "10"}, {"learning_rate", "1e-3"}, {"gamma", "0.9"}, {"clip_vloss", "false"}},
          "200000", 4096, "the learning test's settings"},
-        {"a2c", {{"total_timesteps", "2000000"}, {"gamma", "0.9"}, {"gae_lambda", "0.9"}, {"num_steps", "8"}, {"norm_reward", "true"}},
+        {"a2c", "a2c", {{"total_timesteps", "2000000"}, {"gamma", "0.9"}, {"gae_lambda", "0.9"}, {"num_steps", "8"}, {"norm_reward", "true"}},
          "2000000", 4096, "the learning test's settings"}};
     for (const PendulumRun& pr : pendulum_runs) {
-        sections.push_back({pr.algo + "_pendulum", [&, pr] {
+        sections.push_back({pr.name + "_pendulum", [&, pr] {
             std::vector<double> steps_to, secs_to;
             int solved = 0;
             const int seeds = quick ? 1 : 3;
@@ -548,10 +615,61 @@ int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err) {
             }
             const std::string note = std::to_string(solved) + "/" + std::to_string(seeds) + " seeds; " + pr.settings +
                                      ", deterministic eval of 10 episodes every " + std::to_string(pr.every) + " steps";
-            rows.push_back({pr.algo + "_pendulum_steps_to_minus200", median(steps_to), "steps", note});
-            rows.push_back({pr.algo + "_pendulum_seconds_to_minus200", median(secs_to), "s", note + " (eval time excluded)"});
+            rows.push_back({pr.name + "_pendulum_steps_to_minus200", median(steps_to), "steps", note});
+            rows.push_back({pr.name + "_pendulum_seconds_to_minus200", median(secs_to), "s", note + " (eval time excluded)"});
         }});
     }
+
+    // Off-policy continuous control at RLtools' Pendulum-v1 settings (its zoo configs: actor and critics 3-64-64
+    // ReLU, batch 100, learning starts 100, Adam lr 1e-3, replay as large as the run; TD3: actor and targets every
+    // 2 steps; SAC: actor, α (from 0.5, learned) and targets every step): µs per env step over a whole 10k-step run,
+    // updates included, on 1 thread and with the twin critics on 2. With --peer-rltools DIR (the two binaries
+    // scripts/peers/build_rltools_peer.sh builds from RLtools' source, outside this tree) RLtools runs the same
+    // budget interleaved with ours, best of 3 each, and the speed-up is its time over ours.
+    sections.push_back({"rltools_settings", [&] {
+        const int64_t steps = quick ? 2000 : 10000;
+        auto config = [&](const std::string& algo, int threads) {
+            RunConfig cfg;
+            cfg.env_id = "Pendulum-v1", cfg.algo_id = algo, cfg.seed = 1;
+            cfg.algo_args = {{"total_timesteps", std::to_string(steps)}, {"buffer_size", std::to_string(steps)},
+                             {"learning_starts", "100"}, {"hidden", "64"}, {"batch_size", "100"}, {"threads", std::to_string(threads)}};
+            if (algo == "td3") cfg.algo_args["learning_rate"] = "1e-3";
+            else cfg.algo_args.insert({{"policy_lr", "1e-3"}, {"q_lr", "1e-3"}, {"policy_frequency", "1"}, {"alpha", "0.5"}});
+            return cfg;
+        };
+        auto ours = [&](const std::string& algo, int threads) {
+            const auto t0 = std::chrono::steady_clock::now();
+            run_headless(config(algo, threads));
+            return seconds_since(t0) / double(steps) * 1e6;
+        };
+        auto peer = [&](const std::string& algo) {
+            const std::string cmd = "OPENBLAS_NUM_THREADS=1 " + opt.peer_rltools + "/peer_" + algo + " " + std::to_string(steps);
+            std::FILE* f = popen(cmd.c_str(), "r");
+            if (!f) throw std::runtime_error("bench: cannot run " + cmd);
+            std::string text;
+            char buf[256];
+            while (std::fgets(buf, sizeof buf, f)) text += buf;
+            if (pclose(f) != 0) throw std::runtime_error("bench: " + cmd + " failed: " + text);
+            const size_t at = text.find("\"us_per_step\":");
+            if (at == std::string::npos) throw std::runtime_error("bench: " + cmd + " printed no us_per_step: " + text);
+            return std::stod(text.substr(at + 14));
+        };
+        for (const std::string algo : {"td3", "sac"}) {
+            double one = 1e300, two = 1e300, theirs = 1e300;
+            for (int r = 0; r < repeats; ++r) {  // interleaved: a change in the machine's load hits both
+                one = std::min(one, ours(algo, 1));
+                two = std::min(two, ours(algo, 2));
+                if (!opt.peer_rltools.empty()) theirs = std::min(theirs, peer(algo));
+            }
+            const std::string note = std::to_string(steps) + " steps, 3-64-64 ReLU, batch 100, lr 1e-3";
+            rows.push_back({algo + "_rltools_settings_us_per_step", one, "us", note + ", 1 thread"});
+            rows.push_back({algo + "_rltools_settings_2t_us_per_step", two, "us", note + ", twin critics on 2 threads"});
+            if (opt.peer_rltools.empty()) continue;
+            rows.push_back({"rltools_" + algo + "_us_per_step", theirs, "us", "RLtools (its zoo config, OpenBLAS, -O3 -march=native -ffast-math), 1 thread"});
+            rows.push_back({algo + "_speedup_vs_rltools", theirs / one, "ratio", "RLtools' time over ours, both 1 thread"});
+            rows.push_back({algo + "_speedup_vs_rltools_2t", theirs / two, "ratio", "RLtools' time (1 thread) over ours (2 threads)"});
+        }
+    }});
 
     // A pixel world model on Breakout after a fixed budget: 2000 ELBO steps (16 sequences of 16 frames) on 20 000
     // frames of the scripted tracker with 30% random moves; open-loop prediction on 256 held-out windows inside

@@ -2,6 +2,8 @@
 
 #include "app/sweep_cmd.h"
 
+#include <unistd.h>
+
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -44,7 +46,7 @@ usage:
   dreamlab train --resume DIR[@N] [--set k=v]... --out DIR2 [--overwrite] [--quiet] [--checkpoint-…]
   dreamlab eval  --run DIR [--episodes N] [--seed N] [--json] [--video FILE.mp4 [--video-episodes K] [--fps F] [--overlay]]
   dreamlab eval  --env ID [--env-arg k=v]... --policy random [--episodes N] [--seed N] [--json] [--video …]
-  dreamlab bench [--json] [--quick] [--only SECTION[,SECTION...]] [--compare EARLIER.json]
+  dreamlab bench [--json] [--quick] [--only SECTION[,SECTION...]] [--compare EARLIER.json] [--peer-rltools DIR]
   dreamlab repro [--json] [--only NAME[,NAME...]] [--check FILE]
   dreamlab sweep FILE.toml --out DIR [--jobs N] [--yes] [--quiet]
   mpirun -np K dreamlab sweep FILE.toml --out DIR --mpi [--yes]
@@ -510,10 +512,17 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
         if (cmd == "sweep-trial") return cmd_sweep_trial(args, out, err);
         if (cmd == "report") return cmd_report(args, out, err);
         if (cmd == "bench") {
-            Options o(args, 1, {"--only", "--compare"}, {"--json", "--quick"});
+            Options o(args, 1, {"--only", "--compare", "--peer-rltools"}, {"--json", "--quick"});
             BenchOptions b;
             b.json = o.has("--json"), b.quick = o.has("--quick");
             if (o.has("--compare")) b.compare = o.get("--compare");
+            if (o.has("--peer-rltools")) {
+                b.peer_rltools = o.get("--peer-rltools");
+                for (const char* bin : {"/peer_td3", "/peer_sac"})
+                    if (access((b.peer_rltools + bin).c_str(), X_OK) != 0)
+                        throw UsageError("--peer-rltools " + b.peer_rltools + ": no executable " + b.peer_rltools + bin +
+                                         " (build it with scripts/peers/build_rltools_peer.sh RLTOOLS_SOURCE " + b.peer_rltools + ")");
+            }
             if (o.has("--only")) {
                 b.only_text = o.get("--only");
                 b.only = split_commas(b.only_text);

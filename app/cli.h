@@ -20,6 +20,7 @@ struct BenchOptions {
     std::vector<std::string> only;   // section names (or prefixes before '_'); empty = all
     std::string only_text;           // as given, for messages
     std::string compare;             // a saved `bench --json` line: each figure printed beside it (ratio, better/worse)
+    std::string peer_rltools;        // a folder with RLtools' peer_td3 and peer_sac (scripts/peers/): timed beside ours
 };
 int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err);
 

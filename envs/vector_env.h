@@ -49,6 +49,10 @@ private:
     int dim_ = 0, n_actions_ = 0, act_dim_ = 0;
     template <class StepOne>
     void step_all(StepOne&& step_one);
+    static constexpr int kTimedSteps = 4;  // the first steps run on the caller and timed
+    int64_t calls_ = 0;
+    int grain_ = 1;                            // envs per chunk handed to the pool (about 5 µs of stepping)
+    double ns_inline_ = -1, ns_parallel_ = -1; // running means of a step's time each way (< 0: not measured yet)
     std::vector<float> obs_, final_obs_, rewards_;
     std::vector<uint8_t> term_, trunc_, finished_success_;
     std::vector<double> running_return_, finished_return_;

@@ -134,6 +134,20 @@ TEST_CASE("every op's gradient matches finite differences") {
     check_gradient("mlp-like", [](Tape&, std::vector<Var>& v) { return tanh(add(matmul(v[0], v[1]), v[2])); },
                    {A, K, randn(1, 2, rng)});
     check_gradient("reuse", [](Tape&, std::vector<Var>& v) { return mul(v[0], add(v[0], v[0])); }, {A});
+    const Mat bias = randn(1, 2, rng);
+    check_gradient("dense", [](Tape&, std::vector<Var>& v) { return dense(v[0], v[1], v[2], Act::None); }, {A, K, bias});
+    check_gradient("dense tanh", [](Tape&, std::vector<Var>& v) { return dense(v[0], v[1], v[2], Act::Tanh); }, {A, K, bias});
+    {  // relu: inputs whose pre-activations keep away from the kink
+        const Mat W = K, pre = A * W;
+        Mat b = bias;
+        for (int c = 0; c < 2; ++c) {  // pick the bias so that no pre-activation lies within 0.2 of 0
+            float shift = 0;
+            for (int tries = 0; tries < 100; ++tries, shift += 0.05f)
+                if (((pre.col(c).array() + shift).abs() > 0.2f).all()) break;
+            b(0, c) = shift;
+        }
+        check_gradient("dense relu", [](Tape&, std::vector<Var>& v) { return dense(v[0], v[1], v[2], Act::Relu); }, {A, W, b});
+    }
     const ConvShape cs{5, 4, 2, 3, 2, 1};  // more shapes, and the sparse path, in the conv2d test below
     check_gradient("conv2d + bias", [cs](Tape&, std::vector<Var>& v) { return conv2d(v[0], v[1], cs, v[2]); },
                    {randn(2, cs.in_dim(), rng), randn(cs.k * cs.k * cs.C, 3, rng), randn(1, 3, rng)});
@@ -142,6 +156,40 @@ TEST_CASE("every op's gradient matches finite differences") {
     const std::vector<std::string> ops = op_names();
     CHECK(ops.size() >= 28);  // registration works (28 ops when this was written)
     for (const std::string& op : ops) CHECK_MESSAGE(checked_ops().count(op) == 1, "op without a gradient test: " << op);
+}
+
+// dense is a fusion, not a new function: the same bits as the three ops it replaces, forward and backward; and a
+// frozen layer or a constant input gets no gradient.
+TEST_CASE("dense equals add(matmul) then the activation to the bit; frozen parameters get no gradient") {
+    Rng rng(7);
+    const Mat x = randn(9, 5, rng), target = randn(9, 6, rng);
+    for (Act act : {Act::None, Act::Relu, Act::Tanh}) {
+        CAPTURE(int(act));
+        Param W1(5, 6), b1(1, 6), W2(5, 6), b2(1, 6);
+        W1.value = W2.value = randn(5, 6, rng), b1.value = b2.value = randn(1, 6, rng);
+        Param x1, x2;
+        x1.value = x2.value = x, x1.grad.setZero(9, 5), x2.grad.setZero(9, 5);
+        Tape t;
+        Var pre = add(matmul(t.param(x1), t.param(W1)), t.param(b1));
+        Var y1 = act == Act::Relu ? relu(pre) : act == Act::Tanh ? tanh(pre) : pre;
+        t.backward(mean(square(sub(y1, t.constant(target)))));
+        Tape u;
+        Var y2 = dense(u.param(x2), u.param(W2), u.param(b2), act);
+        u.backward(mean(square(sub(y2, u.constant(target)))));
+        CHECK(y1.value() == y2.value());
+        CHECK(W1.grad == W2.grad);
+        CHECK(b1.grad == b2.grad);
+        CHECK(x1.grad == x2.grad);
+    }
+    // Frozen weights: the input still gets its gradient, the weights' grads stay untouched.
+    Param W(5, 6), b(1, 6), xin;
+    W.value = randn(5, 6, rng), b.value = randn(1, 6, rng), xin.value = x, xin.grad.setZero(9, 5);
+    W.grad.setConstant(3.0f), b.grad.setConstant(3.0f);
+    Tape t;
+    t.backward(sum(dense(t.param(xin), t.frozen(W), t.frozen(b), Act::Tanh)));
+    CHECK((W.grad.array() == 3.0f).all());
+    CHECK((b.grad.array() == 3.0f).all());
+    CHECK(xin.grad.cwiseAbs().maxCoeff() > 0.0f);
 }
 
 TEST_CASE("conv2d: equals a direct convolution; gradients (weights and input) match finite differences") {

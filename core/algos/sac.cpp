@@ -34,6 +34,7 @@ struct SacArgs : Args<SacArgs> {
     double alpha = 0.2;                // entropy temperature α (the start value when autotuned)
     bool autotune = true;              // learn α towards the target entropy −dim(A)
     int64_t hidden = 256;              // units in each of the two hidden layers (actor and critics)
+    int64_t threads = 1;               // 2: the twin critics update side by side (the same numbers as 1)
 
     void visit(ParamVisitor& v) override {
         v.integer("total_timesteps", total_timesteps, 100, 100000000, "env steps in total", Apply::Length);
@@ -49,6 +50,7 @@ struct SacArgs : Args<SacArgs> {
         v.real("alpha", alpha, 0, 10, "entropy temperature α (its start when autotuned)", Apply::Restart);
         v.flag("autotune", autotune, "learn α so the policy's entropy stays near −dim(A)", Apply::Restart);
         v.integer("hidden", hidden, 4, 4096, "units per hidden layer", Apply::Restart);
+        v.integer("threads", threads, 1, 2, "2: the twin critics update side by side on two cores (same numbers)", Apply::Restart);
     }
     void check() const override {
         check_batch_fits(batch_size, buffer_size);
@@ -87,6 +89,8 @@ void run_sac(SacArgs& args, RunContext& ctx) {
         Var log_std = add_scalar(scale(add_scalar(tanh(slice(out, A, A)), 1.0f), 0.5f * (hi - lo)), lo);
         return TanhGaussian(slice(out, 0, A), log_std);
     };
+    ThreadPool pool(int(args.threads), 40000);  // a job every few tens of µs: the worker spins ~1 ms before it sleeps
+    TwinCritics critics(&pool);
     TransitionBuffer::Batch b;
     std::vector<float> action(static_cast<size_t>(A));
     Tape tape;
@@ -116,23 +120,20 @@ void run_sac(SacArgs& args, RunContext& ctx) {
         env.buffer().sample(int(args.batch_size), rng, b);
         const float alpha = std::exp(log_alpha.value(0, 0)), gamma = float(args.gamma);
         Mat y;
-        {
+        {  // y = r + γ (1 − terminated) (min(Q1', Q2')(s', a') − α log π(a'|s'))
             tape.reset();
             const auto next = policy(tape, tape.constant(b.next_obs), true).rsample(gaussian_noise(int(args.batch_size), A, rng));
-            Var in = concat(tape.constant(b.next_obs), next.action);
-            Var q_next = sub(minimum(q1_target.frozen(tape, in), q2_target.frozen(tape, in)), scale(next.log_prob, alpha));
-            y = b.reward + gamma * b.not_done.cwiseProduct(q_next.value());
+            Mat next_in(b.next_obs.rows(), D + A), qt1, qt2;
+            next_in << b.next_obs, next.action.value();
+            critics.forward(q1_target, q2_target, next_in, qt1, qt2);
+            const Mat q_next = qt1.cwiseMin(qt2) - alpha * next.log_prob.value();
+            y = b.reward + gamma * b.not_done.cwiseProduct(q_next);
         }
-        tape.reset();
-        zero_grad(q_opt.params);
-        Var sa = tape.constant((Mat(b.obs.rows(), D + A) << b.obs, b.action).finished());
-        Var q1 = agent->q1(tape, sa), q2 = agent->q2(tape, sa);
-        Var target = tape.constant(y);
-        Var qf_loss = add(mean(square(sub(q1, target))), mean(square(sub(q2, target))));
-        tape.backward(qf_loss);
+        float q1_mean = 0;  // minimise mean((Q1(s, a) − y)²) + mean((Q2(s, a) − y)²)
+        const float qf_loss = critics.regress(agent->q1, agent->q2, (Mat(b.obs.rows(), D + A) << b.obs, b.action).finished(), y, q1_mean);
         q_opt.lr = float(args.q_lr);
-        q_opt.step();
-        qf_sum += qf_loss.value()(0, 0), q_mean += q1.value().mean();
+        critics.step(q_opt);
+        qf_sum += qf_loss, q_mean += q1_mean;
         ++updates;
 
         // 3. actor and temperature (delayed): the reparameterised action's gradient through the frozen critics

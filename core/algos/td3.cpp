@@ -30,6 +30,7 @@ struct Td3Args : Args<Td3Args>, NoisyWarmupArgs {  // + the NoisyWarmupArgs bloc
     double noise_clip = 0.5;           // that noise is clipped to ±noise_clip
     int64_t policy_frequency = 2;      // critic steps per actor (and target) step
     int64_t hidden = 256;              // units in each of the two hidden layers
+    int64_t threads = 1;               // 2: the twin critics update side by side (the same numbers as 1)
 
     void visit(ParamVisitor& v) override {
         v.integer("total_timesteps", total_timesteps, 100, 100000000, "env steps in total", Apply::Length);
@@ -43,6 +44,7 @@ struct Td3Args : Args<Td3Args>, NoisyWarmupArgs {  // + the NoisyWarmupArgs bloc
         v.real("noise_clip", noise_clip, 0, 2, "the smoothing noise is clipped to ±this", Apply::Now);
         v.integer("policy_frequency", policy_frequency, 1, 100, "critic updates per actor update (the delay)", Apply::Now);
         v.integer("hidden", hidden, 4, 4096, "units per hidden layer", Apply::Restart);
+        v.integer("threads", threads, 1, 2, "2: the twin critics update side by side on two cores (same numbers)", Apply::Restart);
     }
     void check() const override {
         check_batch_fits(batch_size, buffer_size);
@@ -75,6 +77,8 @@ void run_td3(Td3Args& args, RunContext& ctx) {
         return v;
     });
 
+    ThreadPool pool(int(args.threads));
+    TwinCritics critics(&pool);
     TransitionBuffer::Batch b;
     std::vector<float> action(static_cast<size_t>(A));
     Tape tape;
@@ -113,18 +117,13 @@ void run_td3(Td3Args& args, RunContext& ctx) {
         }
         Mat next_in(B, D + A), qt1, qt2;
         next_in << b.next_obs, next_a;
-        q1_target.forward(next_in, qt1);
-        q2_target.forward(next_in, qt2);
+        critics.forward(q1_target, q2_target, next_in, qt1, qt2);
         const Mat y = b.reward + float(args.gamma) * b.not_done.cwiseProduct(qt1.cwiseMin(qt2));
-        tape.reset();
-        zero_grad(q_opt.params);
-        Var sa = tape.constant((Mat(B, D + A) << b.obs, b.action).finished());
-        Var q1 = agent->q1(tape, sa), q2 = agent->q2(tape, sa), target = tape.constant(y);
-        Var qf_loss = add(mean(square(sub(q1, target))), mean(square(sub(q2, target))));
-        tape.backward(qf_loss);
+        float q1_mean = 0;  // minimise mean((Q1(s, a) − y)²) + mean((Q2(s, a) − y)²)
+        const float qf_loss = critics.regress(agent->q1, agent->q2, (Mat(B, D + A) << b.obs, b.action).finished(), y, q1_mean);
         q_opt.lr = float(args.learning_rate);
-        q_opt.step();
-        qf_sum += qf_loss.value()(0, 0), q_mean += q1.value().mean();
+        critics.step(q_opt);
+        qf_sum += qf_loss, q_mean += q1_mean;
         ++updates;
 
         // 3. delayed actor: maximise Q1(s, μ(s)) through the frozen critic; then all targets move

@@ -8,7 +8,7 @@ Gru::Gru(int in, int hidden, Rng& rng)
 
 template <class P>
 Var Gru::apply(Var x, Var h, P&& param) const {
-    auto lin = [&](const Linear& l, Var in) { return add(matmul(in, param(l.W)), param(l.b)); };
+    auto lin = [&](const Linear& l, Var in) { return dense(in, param(l.W), param(l.b), Act::None); };
     Var r = sigmoid(add(lin(xr, x), matmul(h, param(hr.W))));
     Var u = sigmoid(add(lin(xu, x), matmul(h, param(hu.W))));
     Var n = tanh(add(lin(xn, x), mul(r, matmul(h, param(hn.W)))));

@@ -83,10 +83,9 @@ template <class P>
 Var Mlp::apply(Var x, P&& param) const {
     auto activate = [&](Var v) { return act == Activation::Tanh ? tanh(v) : relu(v); };
     for (const Conv2d& c : convs) x = activate(conv2d(x, param(c.W), c.shape, param(c.b)));
-    for (size_t i = 0; i < layers.size(); ++i) {
-        x = add(matmul(x, param(layers[i].W)), param(layers[i].b));
-        if (i + 1 < layers.size()) x = activate(x);
-    }
+    const Act hidden = act == Activation::Tanh ? Act::Tanh : Act::Relu;
+    for (size_t i = 0; i < layers.size(); ++i)  // one node per layer: act(x W + b), the output layer without act
+        x = dense(x, param(layers[i].W), param(layers[i].b), i + 1 < layers.size() ? hidden : Act::None);
     return x;
 }
 
@@ -95,26 +94,30 @@ Var Mlp::operator()(Tape& t, Var x) {
 }
 
 Var Mlp::frozen(Tape& t, Var x) const {
-    return apply(x, [&](const Param& p) { return t.constant(p.value); });
+    return apply(x, [&](const Param& p) { return t.frozen(p); });
 }
 
 void Mlp::forward(const Mat& x, Mat& out) const {
-    Mat h = x, next;
-    for (const Conv2d& c : convs) {
-        c.forward(h, next);
-        if (act == Activation::Tanh) next = next.array().tanh().matrix();
-        else next = next.array().max(0.0f).matrix();
-        h.swap(next);
+    // Two buffers per thread, reused from call to call (acting and target networks run this every step).
+    if (&x == &out) {  // forward(m, m): the last layer must not write over its own input
+        const Mat copy = x;
+        return forward(copy, out);
     }
+    thread_local Mat a, b;
+    auto activate = [&](Mat& m) {
+        if (act == Activation::Tanh) m = m.array().tanh().matrix();
+        else m = m.array().max(0.0f).matrix();
+    };
+    const Mat* h = &x;
+    Mat* next = &a;
+    auto advance = [&] { h = next, next = next == &a ? &b : &a; };
+    for (const Conv2d& c : convs) c.forward(*h, *next), activate(*next), advance();
     for (size_t i = 0; i < layers.size(); ++i) {
-        layers[i].forward(h, next);
-        if (i + 1 < layers.size()) {
-            if (act == Activation::Tanh) next = next.array().tanh().matrix();
-            else next = next.array().max(0.0f).matrix();
-        }
-        h.swap(next);
+        if (i + 1 == layers.size()) next = &out;  // the last layer writes the result in place
+        layers[i].forward(*h, *next);
+        if (i + 1 < layers.size()) activate(*next), advance();
     }
-    out = std::move(h);
+    if (layers.empty()) out = *h;
 }
 
 void Mlp::jvp(const Mat& x, const std::vector<Mat>& tangent, Mat& out, Mat& dout) const {
@@ -171,7 +174,8 @@ void report_non_finite(const std::string& what) {
 bool grads_finite(const std::vector<Param*>& params, const char* optimizer) {
     for (size_t i = 0; i < params.size(); ++i) {
         const Mat& g = params[i]->grad;
-        if (g.allFinite()) continue;
+        // One vectorised pass: g·0 sums to 0 exactly when every entry is finite (∞·0 and NaN·0 are NaN).
+        if ((g.array() * 0.0f).sum() == 0.0f) continue;
         int64_t bad = 0;
         for (Eigen::Index k = 0; k < g.size(); ++k) bad += !std::isfinite(g.data()[k]);
         report_non_finite("a gradient of NaN or infinity reached " + std::string(optimizer) + " (tensor " + std::to_string(i + 1) + " of " +
@@ -229,15 +233,23 @@ void io_params(StateIO& io, const std::vector<Param*>& params) {
 }
 
 void Adam::step() {
-    if (!grads_finite(params, "Adam")) return;
+    if (begin()) update(0, params.size());
+}
+
+bool Adam::begin() {
+    if (!grads_finite(params, "Adam")) return false;
     if (m.size() != params.size())
         for (Param* p : params) {
             m.push_back(Mat::Zero(p->value.rows(), p->value.cols()));
             v.push_back(Mat::Zero(p->value.rows(), p->value.cols()));
         }
     ++t;
+    return true;
+}
+
+void Adam::update(size_t first, size_t last) {
     const float bc1 = 1 - std::pow(beta1, float(t)), bc2 = 1 - std::pow(beta2, float(t));
-    for (size_t i = 0; i < params.size(); ++i) {
+    for (size_t i = first; i < last; ++i) {
         const Mat& g = params[i]->grad;
         m[i] = beta1 * m[i] + (1 - beta1) * g;
         v[i] = beta2 * v[i] + (1 - beta2) * g.cwiseProduct(g);

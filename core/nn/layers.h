@@ -34,7 +34,7 @@ struct Linear {
     Param W, b;  // W: in × out, b: 1 × out
     Linear() = default;
     Linear(int in, int out, float gain, Rng& rng);
-    Var operator()(Tape& t, Var x) { return add(matmul(x, t.param(W)), t.param(b)); }
+    Var operator()(Tape& t, Var x) { return dense(x, t.param(W), t.param(b), Act::None); }
     // Forward without a tape (acting): out = x W + b.
     void forward(const Mat& x, Mat& out) const;
 };
@@ -128,6 +128,11 @@ struct Adam {
     std::vector<Mat> m, v;
     int64_t t = 0;
     void step();
+    // step() in two halves, for a step shared out among threads: begin() checks every gradient, sizes the moments
+    // and counts the step (false: a non-finite gradient, skip it); then update(i, j) moves tensors [i, j), each
+    // exactly as step() does, in any order or on any thread.
+    bool begin();
+    void update(size_t first, size_t last);
     void io_state(StateIO& io) { io.section("adam"), io(lr, beta1, beta2, eps, m, v, t); }
 };
 

@@ -29,6 +29,10 @@ std::vector<std::string> op_names() {
 }
 
 const char* Tape::op_name(int id) const { return node(id).op ? node(id).op->name : "leaf"; }
+bool Tape::wants_grad(int id) const {
+    const Node& n = node(id);
+    return n.needs_grad || n.op->backward != nullptr;
+}
 
 const Mat& Var::value() const { return tape->value(id); }
 const Mat& Var::grad() const { return tape->grad(id); }
@@ -40,9 +44,8 @@ static const OpDef kLeaf{"leaf", nullptr};
 Var Tape::push(const OpDef* op, int a, int b, int rows, int cols) {
     if (size_t(n_) == nodes_.size()) nodes_.emplace_back();
     Node& n = nodes_[size_t(n_)];
-    n.op = op, n.a = a, n.b = b, n.param = nullptr, n.needs_grad = false;
-    n.value.resize(rows, cols);  // no allocation when the shape repeats
-    n.grad.setZero(rows, cols);
+    n.op = op, n.a = a, n.b = b, n.param = nullptr, n.needs_grad = false, n.grad_ready = false;
+    n.value.resize(rows, cols);  // no allocation when the shape repeats; grad is zeroed when backward reaches it
     return {this, n_++};
 }
 
@@ -65,8 +68,16 @@ Var Tape::constant(const Mat& m, bool needs_grad) {
 Var Tape::param(Param& p) {
     if (size_t(n_) == nodes_.size()) nodes_.emplace_back();
     Node& n = nodes_[size_t(n_)];
-    n.op = &kLeaf, n.a = n.b = -1, n.param = &p, n.needs_grad = true;
+    n.op = &kLeaf, n.a = n.b = -1, n.param = &p, n.needs_grad = true, n.grad_ready = false;
     if (p.grad.rows() != p.value.rows() || p.grad.cols() != p.value.cols()) p.grad.setZero(p.value.rows(), p.value.cols());
+    return {this, n_++};
+}
+
+Var Tape::frozen(const Param& p) {
+    if (size_t(n_) == nodes_.size()) nodes_.emplace_back();
+    Node& n = nodes_[size_t(n_)];
+    // value() reads p.value; grad() never returns p.grad for a leaf that needs none (the node's own, if asked)
+    n.op = &kLeaf, n.a = n.b = -1, n.param = const_cast<Param*>(&p), n.needs_grad = false, n.grad_ready = false;
     return {this, n_++};
 }
 
@@ -77,7 +88,7 @@ void Tape::backward(Var loss) {
     grad(loss.id)(0, 0) += 1.0f;
     for (int i = loss.id; i >= 0; --i) {
         Node& n = nodes_[size_t(i)];
-        if (n.op->backward) n.op->backward(*this, n, n.grad);
+        if (n.op->backward && n.grad_ready) n.op->backward(*this, n, n.grad);  // (no gradient reached it: nothing to pass on)
     }
 }
 
@@ -188,8 +199,8 @@ Var add_scalar(Var a, float k) {
 // [SECTION] matmul: (B × K)(K × N) → B × N
 
 static void matmul_backward(Tape& t, Tape::Node& n, const Mat& dout) {
-    t.grad(n.a).noalias() += dout * t.value(n.b).transpose();  // dA = dO Bᵀ
-    t.grad(n.b).noalias() += t.value(n.a).transpose() * dout;  // dB = Aᵀ dO
+    if (t.wants_grad(n.a)) t.grad(n.a).noalias() += dout * t.value(n.b).transpose();  // dA = dO Bᵀ
+    if (t.wants_grad(n.b)) t.grad(n.b).noalias() += t.value(n.a).transpose() * dout;  // dB = Aᵀ dO
 }
 static const OpDef kMatmul{"matmul", matmul_backward};
 Var matmul(Var a, Var b) {
@@ -199,6 +210,44 @@ Var matmul(Var a, Var b) {
                                     std::to_string(b.rows()) + "x" + std::to_string(b.cols()));
     Var o = t.push(&kMatmul, a.id, b.id, a.rows(), b.cols());
     t.node(o.id).value.noalias() = t.value(a.id) * t.value(b.id);
+    return o;
+}
+
+// [SECTION] dense: act(x W + b) in one node
+
+// dpre = dout ⊙ act'(pre), written with the output y: relu' = [y > 0] (y > 0 exactly where pre > 0), tanh' = 1 − y².
+static void dense_backward(Tape& t, Tape::Node& n, const Mat& dout) {
+    const Act act = Act(n.i1);
+    const Mat* g = &dout;
+    if (act != Act::None) {
+        n.aux.resize(dout.rows(), dout.cols());
+        const float *d = dout.data(), *y = n.value.data();
+        float* p = n.aux.data();
+        const Eigen::Index size = dout.size();
+        if (act == Act::Relu)
+            for (Eigen::Index i = 0; i < size; ++i) p[i] = y[i] > 0.0f ? d[i] : 0.0f;
+        else
+            n.aux.array() = dout.array() * (1 - n.value.array() * n.value.array());
+        g = &n.aux;
+    }
+    if (t.wants_grad(n.i0)) t.grad(n.i0) += g->colwise().sum();                       // db = Σ_rows dpre
+    if (t.wants_grad(n.a)) t.grad(n.a).noalias() += *g * t.value(n.b).transpose();  // dx = dpre Wᵀ
+    if (t.wants_grad(n.b)) t.grad(n.b).noalias() += t.value(n.a).transpose() * *g;  // dW = xᵀ dpre
+}
+static const OpDef kDense{"dense", dense_backward};
+Var dense(Var x, Var w, Var b, Act act) {
+    Tape& t = tape_of(x, w);
+    if (x.cols() != w.rows() || b.rows() != 1 || b.cols() != w.cols())
+        throw std::invalid_argument("dense: x " + std::to_string(x.rows()) + "x" + std::to_string(x.cols()) + ", W " +
+                                    std::to_string(w.rows()) + "x" + std::to_string(w.cols()) + ", b " + std::to_string(b.rows()) +
+                                    "x" + std::to_string(b.cols()) + " (need x: B x K, W: K x N, b: 1 x N)");
+    Var o = t.push(&kDense, x.id, w.id, x.rows(), w.cols());
+    Tape::Node& n = t.node(o.id);
+    n.i0 = b.id, n.i1 = int(act);
+    n.value.noalias() = t.value(x.id) * t.value(w.id);
+    n.value.rowwise() += t.value(b.id).row(0);
+    if (act == Act::Relu) n.value = n.value.array().max(0.0f).matrix();
+    else if (act == Act::Tanh) n.value = n.value.array().tanh().matrix();
     return o;
 }
 
@@ -329,7 +378,9 @@ static void conv2d_backward(Tape& t, Tape::Node& n, const Mat& dout) {
     const Mat& w = t.value(n.b);
     const Eigen::Index F = w.cols(), rows = dout.rows() * s.out_h() * s.out_w();
     const Eigen::Map<const Mat> d(dout.data(), rows, F);  // B × (Ho·Wo·F) seen as (B·Ho·Wo) × F
-    if (n.i1) {  // sparse input: dW[r] += v · dO[b, p] for every tap
+    if (!t.wants_grad(n.b)) {
+        // frozen weights: no dW
+    } else if (n.i1) {  // sparse input: dW[r] += v · dO[b, p] for every tap
         Mat& dw = t.grad(n.b);
         const Index P = s.out_h() * s.out_w();
         for_each_sparse_tap(t.value(n.a), n.index, s, [&](int b, float v, int r, int p) {
@@ -340,11 +391,10 @@ static void conv2d_backward(Tape& t, Tape::Node& n, const Mat& dout) {
     } else {
         t.grad(n.b).noalias() += n.aux.transpose() * d;     // dW = colsᵀ dO
     }
-    if (n.i0 >= 0) t.grad(n.i0) += d.colwise().sum();       // d bias = Σ over every pixel of every image
+    if (n.i0 >= 0 && t.wants_grad(n.i0)) t.grad(n.i0) += d.colwise().sum();  // d bias = Σ over every pixel of every image
     // dx only where someone can use it: a constant input (an observation) needs none unless asked for
     // (saliency maps ask, with Tape::constant(m, /*needs_grad=*/true)).
-    const Tape::Node& in = t.node(n.a);
-    if (in.op->backward == nullptr && in.param == nullptr && !in.needs_grad) return;
+    if (!t.wants_grad(n.a)) return;
     const Mat dcols = d * w.transpose();
     col2im_add(dcols, s, t.grad(n.a));
 }
@@ -397,7 +447,6 @@ void conv2d_forward(const Mat& x, const Mat& w, const Mat& bias, const ConvShape
     }
 
 DL_UNARY(tanh, x.tanh(), (1 - y * y))
-DL_UNARY(relu, x.max(0.0f), (x > 0).cast<float>())
 DL_UNARY(sigmoid, (1 + (-x).exp()).inverse(), (y * (1 - y)))
 DL_UNARY(exp, x.exp(), y)
 DL_UNARY(log, x.log(), x.inverse())
@@ -406,6 +455,20 @@ DL_UNARY(sqrt, exact_sqrt(x), (0.5f * y.inverse()))  // never Eigen's rsqrt-base
 // softplus(x) = log(1 + eˣ), written max(x, 0) + log(1 + e^−|x|) so it never overflows; its derivative is σ(x).
 DL_UNARY(softplus, (x.max(0.0f) + (1 + (-x.abs()).exp()).log()), ((1 + (-x).exp()).inverse()))
 #undef DL_UNARY
+
+// relu: dx += dout where x > 0 (a select, which vectorises; the mask cast to float and multiplied did not)
+static void relu_backward(Tape& t, Tape::Node& n, const Mat& dout) {
+    Mat& g = t.grad(n.a);
+    const float *x = t.value(n.a).data(), *d = dout.data();
+    float* gp = g.data();
+    for (Eigen::Index i = 0, size = g.size(); i < size; ++i) gp[i] += x[i] > 0.0f ? d[i] : 0.0f;
+}
+static const OpDef k_relu{"relu", relu_backward};
+Var relu(Var a) {
+    Var o = a.tape->push(&k_relu, a.id, -1, a.rows(), a.cols());
+    a.tape->node(o.id).value = a.value().array().max(0.0f).matrix();
+    return o;
+}
 
 // [SECTION] softmax / log_softmax (row-wise)
 

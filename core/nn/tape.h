@@ -51,6 +51,9 @@ public:
     // compute it anyway, so grad() of this leaf is ∂loss/∂input (saliency maps).
     Var constant(const Mat& m, bool needs_grad = false);
     Var param(Param& p);                        // by reference; backward adds into p.grad
+    // By reference too, but frozen: its value without a copy, and no gradient reaches p.grad (a target or a
+    // critic seen through by the actor's loss: Mlp::frozen).
+    Var frozen(const Param& p);
     void backward(Var loss);                    // loss must be 1 × 1; seeds dloss = 1
     void reset() { n_ = 0; }                    // keeps every buffer for the next pass
     int size() const { return n_; }
@@ -66,14 +69,24 @@ public:
         std::vector<int32_t> index;  // gather's indices
         Mat value, grad;             // own storage (reused across passes)
         Param* param = nullptr;      // set for parameter leaves
-        bool needs_grad = false;     // constants: keep their gradient (saliency); ops skip it otherwise
+        bool needs_grad = false;     // leaves: gradient wanted (parameters; constants asked for saliency)
+        bool grad_ready = false;     // grad sized and zeroed (done on its first use in backward, not per push)
     };
     Var push(const OpDef* op, int a, int b, int rows, int cols);  // new node with zeroed grad
     Node& node(int id) { return nodes_[size_t(id)]; }
     const Node& node(int id) const { return nodes_[size_t(id)]; }
     const Mat& value(int id) const { const Node& n = node(id); return n.param ? n.param->value : n.value; }
     const char* op_name(int id) const;  // the op that made node id ("leaf" for constants and parameters)
-    Mat& grad(int id) { Node& n = node(id); return n.param ? n.param->grad : n.grad; }
+    // The gradient that flows into node id: a trainable parameter's own grad; otherwise the node's, zeroed the
+    // first time backward reaches it (a node no gradient reaches is never zeroed and its backward never runs).
+    Mat& grad(int id) {
+        Node& n = node(id);
+        if (n.param && n.needs_grad) return n.param->grad;
+        if (!n.grad_ready) n.grad.setZero(value(id).rows(), value(id).cols()), n.grad_ready = true;
+        return n.grad;
+    }
+    // False for constants and frozen parameters: an op may skip computing their gradient (it is never read).
+    bool wants_grad(int id) const;
 
 private:
     std::vector<Node> nodes_;
@@ -87,6 +100,11 @@ Var mul(Var a, Var b);                     // a ⊙ b (broadcast)
 Var scale(Var a, float k);                 // k · a
 Var add_scalar(Var a, float k);            // a + k
 Var matmul(Var a, Var b);                  // (B × K)(K × N)
+enum class Act { None, Relu, Tanh };
+// A dense layer in one node: act(x W + b), x: B × K, W: K × N, b: 1 × N. The same numbers as
+// act(add(matmul(x, W), b)) to the bit, without the two intermediate nodes, and its backward skips the gradients
+// nobody reads (a constant input's, a frozen layer's weights').
+Var dense(Var x, Var w, Var b, Act act);
 Var tanh(Var a);
 Var relu(Var a);
 Var sigmoid(Var a);

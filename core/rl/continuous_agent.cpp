@@ -15,6 +15,42 @@ void polyak_update(const std::vector<Param*>& target, const std::vector<Param*>&
     for (size_t i = 0; i < online.size(); ++i) target[i]->value = tau * online[i]->value + (1 - tau) * target[i]->value;
 }
 
+template <class Fn>
+void TwinCritics::both(Fn&& fn) {
+    if (pool_ && pool_->size() > 1) {
+        pool_->parallel_for(2, [&](int b, int e) {
+            for (int i = b; i < e; ++i) fn(i);
+        });
+    } else {
+        fn(0), fn(1);
+    }
+}
+
+void TwinCritics::forward(const Mlp& q1, const Mlp& q2, const Mat& x, Mat& y1, Mat& y2) {
+    both([&](int i) { (i == 0 ? q1 : q2).forward(x, i == 0 ? y1 : y2); });
+}
+
+float TwinCritics::regress(Mlp& q1, Mlp& q2, const Mat& sa, const Mat& y, float& q1_mean) {
+    both([&](int i) {
+        Mlp& q = i == 0 ? q1 : q2;
+        Tape& t = tape_[i];
+        t.reset();
+        zero_grad(q.params());
+        Var out = q(t, t.constant(sa));
+        Var loss = mean(square(sub(out, t.constant(y))));
+        t.backward(loss);
+        loss_[i] = loss.value()(0, 0), mean_[i] = out.value().mean();
+    });
+    q1_mean = mean_[0];
+    return loss_[0] + loss_[1];
+}
+
+void TwinCritics::step(Adam& opt) {
+    if (!opt.begin()) return;
+    const size_t half = opt.params.size() / 2;
+    both([&](int i) { i == 0 ? opt.update(0, half) : opt.update(half, opt.params.size()); });
+}
+
 ActionScale::ActionScale(const Space& box) : scale(1, int(box.low.size())), bias(1, int(box.low.size())) {
     for (size_t i = 0; i < box.low.size(); ++i) {
         scale(0, Eigen::Index(i)) = (box.high[i] - box.low[i]) / 2;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "base/pool.h"
 #include "core/nn/layers.h"
 #include "core/rl/replay.h"
 #include "core/rl/run.h"
@@ -18,6 +19,29 @@ namespace dl::nn {
 
 // target ← τ · online + (1 − τ) · target, parameter by parameter.
 void polyak_update(const std::vector<Param*>& target, const std::vector<Param*>& online, float tau);
+
+// The twin critics of TD3 and SAC, each step: the targets' forward passes and the regression of both critics
+// towards y. Each critic has its own tape, and with a pool of 2 threads the two run side by side (then a third of
+// a TD3 step's arithmetic runs on the second core). Either way the numbers are those of one tape over the sum of
+// both losses, to the bit: the critics share no parameter, and each gradient is the same sum in the same order.
+class TwinCritics {
+public:
+    explicit TwinCritics(ThreadPool* pool) : pool_(pool) {}
+    // q1(x), q2(x) without a tape (target networks).
+    void forward(const Mlp& q1, const Mlp& q2, const Mat& x, Mat& y1, Mat& y2);
+    // Zeroes both critics' grads and fills them with ∇ mean((q_i(sa) − y)²); returns the sum of the two losses.
+    // q1_mean: the mean of q1(sa) (logged).
+    float regress(Mlp& q1, Mlp& q2, const Mat& sa, const Mat& y, float& q1_mean);
+    // opt.step() for an Adam over q1's parameters then q2's: each critic's half on its own thread.
+    void step(Adam& opt);
+
+private:
+    template <class Fn>
+    void both(Fn&& fn);  // fn(0), fn(1): on the pool's threads when it has 2 or more
+    ThreadPool* pool_;
+    Tape tape_[2];
+    float loss_[2] = {0, 0}, mean_[2] = {0, 0};
+};
 
 // The env's Box bounds as the affine map from the networks' [−1, 1]ᴰ: env = bias + scale ⊙ a.
 struct ActionScale {
