@@ -20,7 +20,8 @@ for family in frozenlake_ cartpole_steps cartpole_vec_ minatar_asterix minatar_b
               minatar_space_invaders q_learning_ value_iteration_ ppo_update_ dqn_minatar_update sac_step act_forward \
               ppo_cartpole_ dqn_cartpole_ a2c_cartpole_ dream_steps worldmodel_cartpole_ sac_pendulum_ td3_pendulum_ \
               ddpg_pendulum_ ppo_pendulum_ a2c_pendulum_ worldmodel_breakout_ timeline_throughput_ sweep_efficiency sweep_trials_per_min \
-              vec_cartpole_8_t1 vec_cartpole_4096_t2_busy td3_rltools_settings_ sac_rltools_settings_ ppo_cartpole_16_seeds_; do
+              vec_cartpole_8_t1 vec_cartpole_4096_t2_busy td3_rltools_settings_ sac_rltools_settings_ ppo_cartpole_16_seeds_ \
+              sac_wide_pendulum_ td3_wide_pendulum_ ddpg_wide_pendulum_; do
   [[ $'\n'$table == *$'\n'$family* ]] || { echo "bench: no row for section $family"; bad=1; }
 done
 [ "$rows" -ge 40 ] || { echo "bench: only $rows rows"; bad=1; }

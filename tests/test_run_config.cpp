@@ -107,8 +107,8 @@ TEST_CASE("fields that conflict are refused before a run starts, naming both (Ar
     algo_refused("dqn", {{"batch_size", "4096"}, {"buffer_size", "100"}}, "batch_size=4096 is larger than buffer_size=100");
     algo_refused("dqn", {{"total_timesteps", "1000"}, {"learning_starts", "1000"}}, "learning_starts=1000 is not below total_timesteps=1000");
     algo_refused("sac", {{"batch_size", "512"}, {"buffer_size", "256"}}, "batch_size=512 is larger than buffer_size=256");
-    algo_refused("td3", {{"total_timesteps", "500"}}, "learning_starts=1000 is not below total_timesteps=500");
-    algo_refused("ddpg", {{"total_timesteps", "500"}}, "learning_starts=1000 is not below total_timesteps=500");
+    algo_refused("td3", {{"total_timesteps", "500"}, {"learning_starts", "1000"}}, "learning_starts=1000 is not below total_timesteps=500");
+    algo_refused("ddpg", {{"total_timesteps", "100"}}, "learning_starts=100 is not below total_timesteps=100");
     algo_refused("dream_ac", {{"total_timesteps", "500"}}, "prefill=1000 is not below total_timesteps=500");
     algo_refused("dreamer", {{"total_timesteps", "500"}}, "prefill=1000 is not below total_timesteps=500");
     // Arguments that only shape something else are refused without it, instead of ignored.

@@ -25,15 +25,19 @@ struct SacArgs : Args<SacArgs> {
     int64_t buffer_size = 1000000;     // replay capacity
     double gamma = 0.99;               // discount
     double tau = 0.005;                // Polyak step of the target critics
-    int64_t batch_size = 256;          // transitions per update
-    int64_t learning_starts = 1000;    // uniform random steps before learning
-    double policy_lr = 3e-4;           // Adam step size of the actor
+    int64_t batch_size = 100;          // transitions per update (see hidden)
+    int64_t learning_starts = 100;     // uniform random steps before learning
+    double policy_lr = 1e-3;           // Adam step size of the actor
     double q_lr = 1e-3;                // Adam step size of the critics
     int64_t policy_frequency = 2;      // actor (and α) updated every this many steps, that many times (delayed, TD3-style)
     int64_t target_network_frequency = 1;  // steps between target updates
     double alpha = 0.2;                // entropy temperature α (the start value when autotuned)
     bool autotune = true;              // learn α towards the target entropy −dim(A)
-    int64_t hidden = 256;              // units in each of the two hidden layers (actor and critics)
+    // Units in each of the two hidden layers (actor and critics). 64 with batch 100, 100 warm-up steps and lr 1e-3
+    // (RLtools' Pendulum settings) reach −200 on Pendulum in about as many steps as CleanRL's 256 / 256 / 3e-4 and ~17×
+    // sooner in wall time (`bench --only sac_pendulum,sac_wide_pendulum`); the wide settings: hidden=256
+    // batch_size=256 policy_lr=3e-4 learning_starts=1000.
+    int64_t hidden = 64;
     int64_t threads = 1;               // 2: the twin critics update side by side (the same numbers as 1)
 
     void visit(ParamVisitor& v) override {

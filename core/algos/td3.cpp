@@ -24,12 +24,15 @@ struct Td3Args : Args<Td3Args>, NoisyWarmupArgs {  // + the NoisyWarmupArgs bloc
     int64_t buffer_size = 1000000;     // replay capacity
     double gamma = 0.99;               // discount
     double tau = 0.005;                // Polyak step of the target networks
-    int64_t batch_size = 256;          // transitions per update
-    double learning_rate = 3e-4;       // Adam step size (actor and critics)
+    int64_t batch_size = 100;          // transitions per update (see hidden)
+    double learning_rate = 1e-3;       // Adam step size (actor and critics)
     double policy_noise = 0.2;         // σ of the target policy smoothing noise
     double noise_clip = 0.5;           // that noise is clipped to ±noise_clip
     int64_t policy_frequency = 2;      // critic steps per actor (and target) step
-    int64_t hidden = 256;              // units in each of the two hidden layers
+    // Units in each of the two hidden layers. 64 with batch 100 and lr 1e-3 (RLtools' Pendulum settings) reach −200 on
+    // Pendulum in about as many steps as CleanRL's 256 / 256 / 3e-4 and ~25× sooner in wall time (`bench --only
+    // td3_pendulum,td3_wide_pendulum`); the wide settings: hidden=256 batch_size=256 learning_rate=3e-4.
+    int64_t hidden = 64;
     int64_t threads = 1;               // 2: the twin critics update side by side (the same numbers as 1)
 
     void visit(ParamVisitor& v) override {

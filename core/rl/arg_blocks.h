@@ -53,7 +53,7 @@ struct WorldModelArgs {
 // The deterministic actors' exploration (DDPG, TD3): a uniform random warm-up, then acting noise on the actor's
 // action, independent per step or Ornstein–Uhlenbeck (nn::ActionNoise).
 struct NoisyWarmupArgs {
-    int64_t learning_starts = 1000;    // uniform random steps before learning
+    int64_t learning_starts = 100;     // uniform random steps before learning
     double exploration_noise = 0.1;    // σ of the acting noise (in [−1, 1] units)
     std::string noise_type = "gaussian";  // gaussian (independent per step) | ou (Ornstein–Uhlenbeck, correlated in time)
 

@@ -27,7 +27,7 @@ const std::vector<PinnedRun>& pinned_runs() {
             {"dqn_breakout",
              make("MinAtar/Breakout-v1", "dqn", {{"total_timesteps", "2500"}, {"learning_starts", "500"}}, 1),
              "conv torso (sparse and dense paths), a 1600-deep GEMM, replay, target net"},
-            {"sac_pendulum", make("Pendulum-v1", "sac", {{"total_timesteps", "1000"}, {"learning_starts", "500"}}, 1),
+            {"sac_pendulum", make("Pendulum-v1", "sac", {{"total_timesteps", "1000"}, {"learning_starts", "500"}, {"hidden", "256"}, {"batch_size", "256"}, {"policy_lr", "3e-4"}}, 1),
              "256-unit MLPs, tanh-Gaussian log-probs (exp, log, softplus), twin critics, α"},
             {"trpo_pendulum", make("Pendulum-v1", "trpo", {{"total_timesteps", "8192"}}, 1),
              "Fisher-vector products (forward mode), conjugate gradient, line search"},
