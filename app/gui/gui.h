@@ -80,7 +80,7 @@ struct LessonPlay {
     std::string caption;
     double caption_until = 0;              // a later beat's caption waits until this one has been read
     bool play = false;
-    double speed = 30;                     // 0 = no limit
+    double speed = 30;                     // steps/s (app.unthrottled: no limit)
     size_t seek_to = SIZE_MAX;             // ← re-runs the lesson up to this beat (unthrottled), then restores
     std::string highlight;                 // a panel a beat pointed at, outlined until highlight_until
     double highlight_until = 0;
