@@ -125,7 +125,7 @@ void run_td3(Td3Args& args, RunContext& ctx) {
         float q1_mean = 0;  // minimise mean((Q1(s, a) − y)²) + mean((Q2(s, a) − y)²)
         const float qf_loss = critics.regress(agent->q1, agent->q2, (Mat(B, D + A) << b.obs, b.action).finished(), y, q1_mean);
         q_opt.lr = float(args.learning_rate);
-        critics.step(q_opt);
+        q_opt.step();
         qf_sum += qf_loss, q_mean += q1_mean;
         ++updates;
 

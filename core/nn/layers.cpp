@@ -233,23 +233,15 @@ void io_params(StateIO& io, const std::vector<Param*>& params) {
 }
 
 void Adam::step() {
-    if (begin()) update(0, params.size());
-}
-
-bool Adam::begin() {
-    if (!grads_finite(params, "Adam")) return false;
+    if (!grads_finite(params, "Adam")) return;
     if (m.size() != params.size())
         for (Param* p : params) {
             m.push_back(Mat::Zero(p->value.rows(), p->value.cols()));
             v.push_back(Mat::Zero(p->value.rows(), p->value.cols()));
         }
     ++t;
-    return true;
-}
-
-void Adam::update(size_t first, size_t last) {
     const float bc1 = 1 - std::pow(beta1, float(t)), bc2 = 1 - std::pow(beta2, float(t));
-    for (size_t i = first; i < last; ++i) {
+    for (size_t i = 0; i < params.size(); ++i) {
         const Mat& g = params[i]->grad;
         m[i] = beta1 * m[i] + (1 - beta1) * g;
         v[i] = beta2 * v[i] + (1 - beta2) * g.cwiseProduct(g);

@@ -128,11 +128,6 @@ struct Adam {
     std::vector<Mat> m, v;
     int64_t t = 0;
     void step();
-    // step() in two halves, for a step shared out among threads: begin() checks every gradient, sizes the moments
-    // and counts the step (false: a non-finite gradient, skip it); then update(i, j) moves tensors [i, j), each
-    // exactly as step() does, in any order or on any thread.
-    bool begin();
-    void update(size_t first, size_t last);
     void io_state(StateIO& io) { io.section("adam"), io(lr, beta1, beta2, eps, m, v, t); }
 };
 

@@ -66,11 +66,10 @@ Var Tape::constant(const Mat& m, bool needs_grad) {
 }
 
 Var Tape::param(Param& p) {
-    if (size_t(n_) == nodes_.size()) nodes_.emplace_back();
-    Node& n = nodes_[size_t(n_)];
-    n.op = &kLeaf, n.a = n.b = -1, n.param = &p, n.needs_grad = true, n.grad_ready = false;
     if (p.grad.rows() != p.value.rows() || p.grad.cols() != p.value.cols()) p.grad.setZero(p.value.rows(), p.value.cols());
-    return {this, n_++};
+    Var v = frozen(p);
+    node(v.id).needs_grad = true;  // then grad() is p.grad
+    return v;
 }
 
 Var Tape::frozen(const Param& p) {

@@ -45,12 +45,6 @@ float TwinCritics::regress(Mlp& q1, Mlp& q2, const Mat& sa, const Mat& y, float&
     return loss_[0] + loss_[1];
 }
 
-void TwinCritics::step(Adam& opt) {
-    if (!opt.begin()) return;
-    const size_t half = opt.params.size() / 2;
-    both([&](int i) { i == 0 ? opt.update(0, half) : opt.update(half, opt.params.size()); });
-}
-
 ActionScale::ActionScale(const Space& box) : scale(1, int(box.low.size())), bias(1, int(box.low.size())) {
     for (size_t i = 0; i < box.low.size(); ++i) {
         scale(0, Eigen::Index(i)) = (box.high[i] - box.low[i]) / 2;

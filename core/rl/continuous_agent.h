@@ -32,8 +32,6 @@ public:
     // Zeroes both critics' grads and fills them with ∇ mean((q_i(sa) − y)²); returns the sum of the two losses.
     // q1_mean: the mean of q1(sa) (logged).
     float regress(Mlp& q1, Mlp& q2, const Mat& sa, const Mat& y, float& q1_mean);
-    // opt.step() for an Adam over q1's parameters then q2's: each critic's half on its own thread.
-    void step(Adam& opt);
 
 private:
     template <class Fn>
