@@ -4,6 +4,7 @@
 #include <chrono>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace dl {
 
@@ -46,7 +47,12 @@ void ThreadPool::run_chunks(uint32_t generation) {
         if (!next_.compare_exchange_weak(cur, cur + 1, std::memory_order_acq_rel)) continue;
         // The claim succeeded, so this generation's job is still running: fn, n and parts were its own.
         const int c = int(uint32_t(cur));
-        (*fn)(int(int64_t(n) * c / parts), int(int64_t(n) * (c + 1) / parts));
+        try {
+            (*fn)(int(int64_t(n) * c / parts), int(int64_t(n) * (c + 1) / parts));
+        } catch (...) {  // kept for the caller, who rethrows it once every chunk is done (fn must outlive them)
+            std::lock_guard lk(error_m_);
+            if (!error_) error_ = std::current_exception();
+        }
         if (done_.fetch_add(1) + 1 == parts && waiting_.load()) {  // (seq_cst: pairs with the caller's store, then load)
             std::lock_guard lk(m_);
             done_cv_.notify_one();
@@ -105,6 +111,7 @@ void ThreadPool::parallel_for(int n, const std::function<void(int, int)>& fn, in
     } else {
         backoff_ = 0;
     }
+    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));  // every chunk is done: no one writes it now
 }
 
 }  // namespace dl

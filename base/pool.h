@@ -6,13 +6,15 @@
 // took: the others take the rest. Below 2 × grain indices, or with one thread, fn(0, n) runs on the caller alone
 // (waking a worker costs more than a small job); so do the next calls after a worker kept the caller waiting longer
 // than its own share took (a busy neighbour), backing off exponentially. Work is split by index only: whichever thread runs a chunk, fn
-// sees the same ranges, so results never depend on the thread count or on scheduling.
+// sees the same ranges, so results never depend on the thread count or on scheduling. A chunk that throws does not
+// take the process down: the other chunks finish, and parallel_for rethrows the first exception to its caller.
 // Hand-offs spin briefly before sleeping: a vector env steps thousands of times a second, and waking a sleeping
 // thread costs more than the work of one step.
 #pragma once
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -49,6 +51,8 @@ private:
     std::atomic<uint32_t> generation_{0};
     std::atomic<int> done_{0};       // chunks finished in this generation
     std::atomic<bool> waiting_{false}, quit_{false};
+    std::mutex error_m_;
+    std::exception_ptr error_;  // the first exception a chunk threw (run_chunks), rethrown by parallel_for
     int spin_;
     int backoff_ = 0, backoff_left_ = 0;  // calls to run on the caller alone after a stall (the caller's own)
 };

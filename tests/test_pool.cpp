@@ -1,6 +1,7 @@
 // base/pool: the thread pool the vector envs step on.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <thread>
@@ -59,4 +60,23 @@ TEST_CASE("ThreadPool: chunks by grain; small jobs run on the caller; the chunks
         ranges[size_t(b / 512)] = {b, e};
     }, 350);
     for (int c = 0; c < 8; ++c) CHECK(ranges[size_t(c)] == std::pair<int, int>(c * 512, (c + 1) * 512));
+}
+
+TEST_CASE("ThreadPool: a chunk that throws reaches the caller after the others finish; the pool goes on") {
+    for (int threads : {1, 2, 3}) {
+        CAPTURE(threads);
+        ThreadPool pool(threads);
+        for (int round = 0; round < 50; ++round) {
+            std::vector<std::atomic<int>> seen(64);
+            auto job = [&](int b, int e) {
+                for (int i = b; i < e; ++i) seen[size_t(i)]++;
+                if (b <= 37 && 37 < e) throw std::runtime_error("chunk with 37");
+            };
+            CHECK_THROWS_WITH(pool.parallel_for(64, job, 4), "chunk with 37");
+            for (auto& s : seen) CHECK(s.load() == 1);  // every chunk ran, the throwing one included
+            std::atomic<int> sum{0};
+            pool.parallel_for(100, [&](int b, int e) { for (int i = b; i < e; ++i) sum += i; }, 4);
+            CHECK(sum.load() == 4950);
+        }
+    }
 }

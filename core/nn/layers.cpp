@@ -16,8 +16,13 @@ namespace dl::nn {
 // [SECTION] Init
 
 float normal(Rng& rng) {
-    const double u1 = 1.0 - rng.uniform(), u2 = rng.uniform();  // u1 in (0, 1]
-    return float(std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2));
+    const double u1 = rng.uniform();  // two statements: the first draw is the first uniform
+    return normal(u1, rng.uniform());
+}
+
+float normal(double u1, double u2) {
+    const double r = 1.0 - u1;  // in (0, 1]
+    return float(std::sqrt(-2.0 * std::log(r)) * std::cos(2.0 * M_PI * u2));
 }
 
 void orthogonal_init(Mat& W, float gain, Rng& rng) {
@@ -252,12 +257,14 @@ void Adam::step() {
 
 // [SECTION] Categorical
 
-int sample_categorical(const float* logits, int n, Rng& rng) {
+int sample_categorical(const float* logits, int n, Rng& rng) { return sample_categorical(logits, n, rng.uniform()); }
+
+int sample_categorical(const float* logits, int n, double u01) {
     float mx = logits[0];
     for (int i = 1; i < n; ++i) mx = std::max(mx, logits[i]);
     double total = 0;
     for (int i = 0; i < n; ++i) total += std::exp(double(logits[i] - mx));
-    double u = rng.uniform() * total;
+    double u = u01 * total;
     for (int i = 0; i < n; ++i) {
         u -= std::exp(double(logits[i] - mx));
         if (u < 0) return i;

@@ -23,7 +23,9 @@ namespace dl::nn {
 
 // [SECTION] Init
 
-float normal(Rng& rng);  // standard normal (Box–Muller)
+float normal(Rng& rng);
+// The same from its two uniforms, in the order normal(rng) draws them (draw in order, transform anywhere).
+float normal(double u1, double u2);  // standard normal (Box–Muller)
 // Fills W (rows × cols) with a (semi-)orthogonal matrix times gain, as Saxe et al. (2014) and CleanRL's
 // layer_init do: QR of a Gaussian matrix with the signs of R's diagonal folded in.
 void orthogonal_init(Mat& W, float gain, Rng& rng);
@@ -145,6 +147,8 @@ struct Categorical {
 };
 // Samples one action from a row of logits (no tape: acting).
 int sample_categorical(const float* logits, int n, Rng& rng);
+// The same draw from a uniform u in [0, 1) drawn beforehand (rows sampled side by side, their numbers drawn in order).
+int sample_categorical(const float* logits, int n, double u);
 
 // [SECTION] Gaussians
 

@@ -160,9 +160,12 @@ void advance(const WorldModel& m, WorldModel::State& s, const Mat& a) {
     m.gru.forward(cat(s.z, a), s.h, next);
     s.h = std::move(next);
 }
-void sample_z(const Mat& stats, int S, Rng& rng, float temperature, Mat& z) {
+void sample_z(const Mat& stats, int S, const Mat& noise, float temperature, Mat& z) {
     const Mat std = softplus_plus_min(stats.rightCols(S));
-    z = stats.leftCols(S) + temperature * std.cwiseProduct(randn(int(stats.rows()), S, rng));
+    z = stats.leftCols(S) + temperature * std.cwiseProduct(noise);
+}
+void sample_z(const Mat& stats, int S, Rng& rng, float temperature, Mat& z) {
+    sample_z(stats, S, randn(int(stats.rows()), S, rng), temperature, z);
 }
 }  // namespace
 
@@ -184,7 +187,16 @@ void WorldModel::step_prior(State& s, const std::vector<int32_t>& action, Rng& r
     advance(*this, s, action_one_hot(action));
     Mat stats;
     prior.forward(s.h, stats);
-    sample_z(stats, cfg_.stoch, rng, temperature, s.z);
+    sample_z(stats, cfg_.stoch, rng, temperature, s.z);  // the noise drawn after the GRU: nothing else draws between
+}
+
+void WorldModel::step_prior(State& s, const std::vector<int32_t>& action, const Mat& noise, float temperature) const {
+    if (noise.rows() != s.h.rows() || noise.cols() != cfg_.stoch)
+        throw std::invalid_argument("WorldModel::step_prior: noise must be rows × stoch");
+    advance(*this, s, action_one_hot(action));
+    Mat stats;
+    prior.forward(s.h, stats);
+    sample_z(stats, cfg_.stoch, noise, temperature, s.z);
 }
 
 Mat WorldModel::features(const State& s) const { return cat(s.h, s.z); }

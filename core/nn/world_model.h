@@ -78,6 +78,9 @@ public:
     void step_posterior(State& s, const std::vector<int32_t>& prev_action, const Mat& obs, Rng& rng,
                         float temperature = 1.0f) const;
     void step_prior(State& s, const std::vector<int32_t>& action, Rng& rng, float temperature = 1.0f) const;
+    // The same step with its standard normal noise given (rows × stoch, what step_prior draws from rng): a batch
+    // cut into blocks of rows that dream side by side on several threads, with the numbers one thread would draw.
+    void step_prior(State& s, const std::vector<int32_t>& action, const Mat& noise, float temperature) const;
     // An episode's first observation (h = 0, no action yet).
     void observe_first(State& s, const Mat& obs, Rng& rng, float temperature = 1.0f) const;
     // The filtered (posterior) state at every step of every sequence of a batch: B·L rows, row t·B + b.

@@ -32,7 +32,7 @@ const std::vector<PinnedRun>& pinned_runs() {
             {"trpo_pendulum", make("Pendulum-v1", "trpo", {{"total_timesteps", "8192"}}, 1),
              "Fisher-vector products (forward mode), conjugate gradient, line search"},
             {"dream_ac_cartpole",
-             make("CartPole-v1", "dream_ac", {{"total_timesteps", "1200"}, {"prefill", "400"}}, 1),
+             make("CartPole-v1", "dream_ac", {{"total_timesteps", "1200"}, {"prefill", "400"}, {"hidden", "64"}, {"deter", "64"}}, 1),
              "world model: GRU, Gaussian latent, KL balancing, dreamed λ-returns"},
         };
     }();
