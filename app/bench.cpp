@@ -172,12 +172,13 @@ struct ToSolve {
     double seconds = NAN, steps = NAN, final_greedy = NAN;
 };
 // stop: end the run when it reaches the rule (no final greedy evaluation) — many seeds in a row.
-ToSolve time_to_475(const std::string& algo, uint64_t seed, bool stop = false) {
+ToSolve time_to_475(const std::string& algo, uint64_t seed, bool stop = false, const std::map<std::string, std::string>& set = {}) {
     RunConfig cfg;
     cfg.env_id = "CartPole-v1";
     cfg.algo_id = algo;
     cfg.seed = seed;
-    auto args = make_algo_args(algo, {});
+    cfg.algo_args = set;
+    auto args = make_algo_args(algo, set);
     RunContext ctx(cfg);
     ctx.bind_args(args.get());
     ToSolve r;
@@ -487,6 +488,14 @@ int run_bench(const BenchOptions& opt, std::ostream& out, std::ostream& err) {
             rows.push_back({algo + "_cartpole_seconds_to_475", median(secs), "s", note});
             rows.push_back({algo + "_cartpole_steps_to_475", median(steps), "steps", note});
             rows.push_back({algo + "_cartpole_final_greedy_return", median(greedy), "return", "20 greedy episodes of the final policy"});
+            if (algo != "ppo") return;
+            // PPO with threads=2: its policy and value losses on two tapes side by side (the same numbers)
+            std::vector<double> secs2;
+            for (int seed = 1; seed <= seeds; ++seed) {
+                const ToSolve r = time_to_475(algo, uint64_t(seed), true, {{"threads", "2"}});
+                secs2.push_back(std::isnan(r.seconds) ? INFINITY : r.seconds);
+            }
+            rows.push_back({"ppo_cartpole_threads2_seconds_to_475", median(secs2), "s", "the same seeds with threads=2"});
         }});
     }
 

@@ -67,8 +67,9 @@ TEST_CASE("pinned metric hashes: short tabular, PPO, DQN, SAC, TRPO and world-mo
         } else {
             CHECK(run_pinned(run).hash == r.hash);  // at least the same bytes twice on this machine
         }
-        // Any thread count, the same bytes: PPO's envs stepped by 2 threads; SAC's twin critics side by side; the
-        // world model's dream cut into blocks of rows (3 threads: other cuts than 2) and its actor beside its critic.
+        // Any thread count, the same bytes: PPO's envs stepped by 2 threads and its policy and value losses on two
+        // tapes side by side; SAC's twin critics side by side; the world model's dream cut into blocks of rows
+        // (3 threads: other cuts than 2) and its actor beside its critic.
         auto check_threads = [&](char threads) {
             PinnedRun other = run;
             other.cfg.algo_args.insert_or_assign("threads", std::string(1, threads));  // (operator= with "2" trips GCC 12's false -Wrestrict)

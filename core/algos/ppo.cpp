@@ -115,7 +115,7 @@ void run_ppo(PpoArgs& args, RunContext& ctx) {
     });
 
     const int64_t num_iterations = std::max<int64_t>(1, args.total_timesteps / B);
-    Tape tape;
+    Tape tapes[2];  // the policy's, the value's
     double kl_beta = args.kl_coef;
     int64_t iteration = 1;
     auto state = ctx.keep_state([&](StateIO& io) { io(iteration, rng, adam, envs, ro, kl_beta), io_params(io, params); });
@@ -168,35 +168,44 @@ void run_ppo(PpoArgs& args, RunContext& ctx) {
                     mb_adv = ((mb_adv.array() - mean) / (sd + 1e-8f)).matrix();
                 }
 
-                // --- the PPO loss ---
-                tape.reset();
+                // --- the PPO loss: the policy's terms on one tape, the value's on another. The actor and the critic
+                //     share no parameter, so each gets the gradient the summed loss would give it; with threads=2
+                //     they run side by side (the same numbers) ---
+                Var logratio, ratio, approx_kl, pg_loss, entropy, v_loss;
+                auto policy_side = [&](Tape& tape) {
+                    Var x = tape.constant(mb_obs);
+                    const PolicyTerms pi = policy_terms(tape, *agent, agent->actor(tape, x), mb_act);
+                    logratio = sub(pi.log_prob, tape.constant(mb_oldlogp));
+                    ratio = exp(logratio);
+                    Var adv = tape.constant(mb_adv);
+                    approx_kl = mean(sub(add_scalar(ratio, -1.0f), logratio));  // k3 estimator, ≥ 0
+                    if (args.loss == "clip") {
+                        const float c = float(args.clip_coef);
+                        pg_loss = mean(maximum(scale(mul(adv, ratio), -1.0f), scale(mul(adv, clamp(ratio, 1 - c, 1 + c)), -1.0f)));
+                    } else {
+                        pg_loss = add(scale(mean(mul(adv, ratio)), -1.0f), scale(approx_kl, float(kl_beta)));
+                    }
+                    entropy = mean(pi.entropy);
+                    tape.backward(sub(pg_loss, scale(entropy, float(args.ent_coef))));
+                };
+                auto value_side = [&](Tape& tape) {
+                    Var x = tape.constant(mb_obs);
+                    Var newv = agent->critic(tape, x);
+                    Var ret = tape.constant(mb_ret);
+                    if (args.clip_vloss) {
+                        Var oldv = tape.constant(mb_oldv);
+                        Var v_clipped = add(oldv, clamp(sub(newv, oldv), -float(args.clip_coef), float(args.clip_coef)));
+                        v_loss = scale(mean(maximum(square(sub(newv, ret)), square(sub(v_clipped, ret)))), 0.5f);
+                    } else {
+                        v_loss = scale(mean(square(sub(newv, ret))), 0.5f);
+                    }
+                    tape.backward(scale(v_loss, float(args.vf_coef)));
+                };
                 zero_grad(params);
-                Var x = tape.constant(mb_obs);
-                const PolicyTerms pi = policy_terms(tape, *agent, agent->actor(tape, x), mb_act);
-                Var logratio = sub(pi.log_prob, tape.constant(mb_oldlogp));
-                Var ratio = exp(logratio);
-                Var adv = tape.constant(mb_adv);
-                Var approx_kl = mean(sub(add_scalar(ratio, -1.0f), logratio));  // k3 estimator, ≥ 0
-                Var pg_loss;
-                if (args.loss == "clip") {
-                    const float c = float(args.clip_coef);
-                    pg_loss = mean(maximum(scale(mul(adv, ratio), -1.0f), scale(mul(adv, clamp(ratio, 1 - c, 1 + c)), -1.0f)));
-                } else {
-                    pg_loss = add(scale(mean(mul(adv, ratio)), -1.0f), scale(approx_kl, float(kl_beta)));
-                }
-                Var newv = agent->critic(tape, x);
-                Var ret = tape.constant(mb_ret);
-                Var v_loss;
-                if (args.clip_vloss) {
-                    Var oldv = tape.constant(mb_oldv);
-                    Var v_clipped = add(oldv, clamp(sub(newv, oldv), -float(args.clip_coef), float(args.clip_coef)));
-                    v_loss = scale(mean(maximum(square(sub(newv, ret)), square(sub(v_clipped, ret)))), 0.5f);
-                } else {
-                    v_loss = scale(mean(square(sub(newv, ret))), 0.5f);
-                }
-                Var entropy = mean(pi.entropy);
-                Var loss = add(sub(pg_loss, scale(entropy, float(args.ent_coef))), scale(v_loss, float(args.vf_coef)));
-                tape.backward(loss);
+                tapes[0].reset(), tapes[1].reset();
+                pool.parallel_for(2, [&](int b, int e) {
+                    for (int i = b; i < e; ++i) i == 0 ? policy_side(tapes[0]) : value_side(tapes[1]);
+                });
                 gn_sum += clip_grad_norm(params, float(args.max_grad_norm));
                 adam.step();
 

@@ -14,7 +14,7 @@ struct PolicyNetworkArgs {
     int64_t hidden = 64;               // units per hidden layer (two tanh layers)
     std::string network = "auto";      // auto | mlp | cnn (a 3x3 conv torso first: pixel games)
     int64_t conv_filters = 16;         // cnn: filters of the conv layer
-    int64_t threads = 1;               // threads stepping the envs (results do not depend on it)
+    int64_t threads = 1;               // threads stepping the envs, PPO's two losses (results do not depend on it)
 
     void visit_network(ParamVisitor& v) {
         v.integer("hidden", hidden, 4, 1024, "units per hidden layer (two tanh layers)", Apply::Restart);
@@ -22,7 +22,7 @@ struct PolicyNetworkArgs {
                  "auto: a conv torso (3x3 conv + ReLU, one hidden layer) for image observations, tanh MLP otherwise",
                  Apply::Restart);
         v.integer("conv_filters", conv_filters, 1, 256, "cnn: 3x3 filters in the conv layer", Apply::Restart);
-        v.integer("threads", threads, 1, 64, "threads stepping the envs", Apply::Restart);
+        v.integer("threads", threads, 1, 64, "threads stepping the envs (PPO: and its policy beside its value loss)", Apply::Restart);
     }
 };
 
