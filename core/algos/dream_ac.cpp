@@ -139,18 +139,19 @@ void run_dream_ac(DreamAcArgs& args, RunContext& ctx) {
                 wm.predict(s, rew[size_t(k)], cont[size_t(k)]);
             }
             agent->critic.forward(wm.features(s), V[size_t(T)]);
-            // λ-returns, backwards from the critic's value at the horizon; W_k: the dream's chance of being alive
-            Mat R = V[size_t(T)], W = Mat::Ones(n, 1);
+            // W_k: the dream's chance of still being alive at step k; λ-returns, backwards from the critic's value
+            // at the horizon
+            Mat W = Mat::Ones(n, 1);
+            for (int k = 0; k < T; ++k) {
+                if (k > 0) W = W.cwiseProduct(cont[size_t(k - 1)]);
+                w.middleRows(k * N + r0, n) = W;
+            }
+            Mat R = V[size_t(T)];
             for (int k = T - 1; k >= 0; --k) {
                 R = (rew[size_t(k)].array() +
                      g * cont[size_t(k)].array() * ((1 - lam) * V[size_t(k + 1)].array() + lam * R.array())).matrix();
                 ret.middleRows(k * N + r0, n) = R;
-                adv.middleRows(k * N + r0, n) = R - V[size_t(k)];
-            }
-            for (int k = 0; k < T; ++k) {
-                if (k > 0) W = W.cwiseProduct(cont[size_t(k - 1)]);
-                adv.middleRows(k * N + r0, n) = adv.middleRows(k * N + r0, n).cwiseProduct(W);
-                w.middleRows(k * N + r0, n) = W;
+                adv.middleRows(k * N + r0, n) = (R - V[size_t(k)]).cwiseProduct(w.middleRows(k * N + r0, n));
             }
             dream_return.segment(r0, n) = R.col(0);
         };

@@ -184,10 +184,7 @@ void WorldModel::observe_first(State& s, const Mat& obs, Rng& rng, float tempera
 }
 
 void WorldModel::step_prior(State& s, const std::vector<int32_t>& action, Rng& rng, float temperature) const {
-    advance(*this, s, action_one_hot(action));
-    Mat stats;
-    prior.forward(s.h, stats);
-    sample_z(stats, cfg_.stoch, rng, temperature, s.z);  // the noise drawn after the GRU: nothing else draws between
+    step_prior(s, action, randn(int(s.h.rows()), cfg_.stoch, rng), temperature);  // the step's only draws
 }
 
 void WorldModel::step_prior(State& s, const std::vector<int32_t>& action, const Mat& noise, float temperature) const {
