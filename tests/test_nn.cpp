@@ -192,6 +192,72 @@ TEST_CASE("dense equals add(matmul) then the activation to the bit; frozen param
     CHECK(xin.grad.cwiseAbs().maxCoeff() > 0.0f);
 }
 
+// After a ReLU that leaves few entries nonzero (a conv layer on MinAtar's pictures), dense skips the zeros: its own
+// sums in a fixed order, so not the GEMM's bits, but the same function — values and gradients within rounding of the
+// GEMM path, and finite differences agree. Above 1 in 3 nonzero it is the GEMM again, to the bit.
+TEST_CASE("dense after a sparse ReLU: the sparse products equal the GEMM's; gradients match finite differences") {
+    Rng rng(11);
+    const int B = 5, K = 300, N = 40;  // K ≥ 256 (the sparse path's minimum); N = one 32-wide block and a tail
+    for (const double lit : {0.1, 0.6}) {
+        CAPTURE(lit);
+        // Pre-activations kept ≥ 0.2 away from the kink, about `lit` of them positive.
+        Mat pre(B, K);
+        for (int i = 0; i < pre.size(); ++i)
+            pre.data()[i] = (rng.uniform() < lit ? 1.0f : -1.0f) * (0.2f + float(rng.uniform()));
+        const Mat W = randn(K, N, rng, 0.1f), bias = randn(1, N, rng), target = randn(B, N, rng);
+        for (Act act : {Act::None, Act::Relu, Act::Tanh}) {
+            CAPTURE(int(act));
+            // On the tape after relu() (the sparse path when lit = 0.1) and after a constant holding the same
+            // values (always the GEMM).
+            Param p1, W1, b1, W2, b2;
+            p1.value = pre, p1.grad.setZero(B, K);
+            W1.value = W2.value = W, b1.value = b2.value = bias;
+            Tape t;
+            Var h = relu(t.param(p1));
+            Var y1 = dense(h, t.param(W1), t.param(b1), act);
+            t.backward(sum(mul(y1, t.constant(target))));
+            Tape u;
+            Var y2 = dense(u.constant(h.value()), u.param(W2), u.param(b2), act);
+            u.backward(sum(mul(y2, u.constant(target))));
+            // The input gradient by hand from the GEMM path's: dx = dpre Wᵀ, through the ReLU.
+            Mat dpre = target;
+            if (act == Act::Relu) dpre.array() *= (y2.value().array() > 0).cast<float>();
+            if (act == Act::Tanh) dpre.array() *= 1 - y2.value().array().square();
+            const Mat dx = ((dpre * W.transpose()).array() * (pre.array() > 0).cast<float>()).matrix();
+            if (lit > 0.5) {  // dense: the GEMM, the same bits as on a constant input
+                CHECK(y1.value() == y2.value());
+                CHECK(W1.grad == W2.grad);
+            }
+            CHECK((y1.value() - y2.value()).cwiseAbs().maxCoeff() < 1e-5);
+            CHECK((W1.grad - W2.grad).cwiseAbs().maxCoeff() < 1e-5);
+            CHECK((b1.grad - b2.grad).cwiseAbs().maxCoeff() < 1e-5);
+            CHECK((p1.grad - dx).cwiseAbs().maxCoeff() < 1e-5);
+            // Without a tape (target networks, acting): the bits the tape computed.
+            Mat out;
+            const bool took = sparse_dense_forward(h.value(), W, bias, out);
+            CHECK(took == (lit < 0.5));
+            if (took && act == Act::None) CHECK(out == y1.value());
+        }
+        check_gradient(lit < 0.5 ? "dense after a sparse relu" : "dense after a dense relu",
+                       [](Tape&, std::vector<Var>& v) { return dense(relu(v[0]), v[1], v[2], Act::Tanh); },
+                       {pre, randn(K, N, rng, 0.1f), bias});
+    }
+    // A conv net's forward without a tape gives the tape's bits (both take the sparse products on MinAtar frames).
+    const ConvShape image{10, 10, 4, 3, 1, 0};
+    Mlp net = Mlp::conv_net(image, 16, {128, 6}, Activation::Relu, 1.0f, rng);
+    net.convs[0].b.value.array() = -0.2f;  // negative conv biases: an empty patch gives 0 (as in trained nets)
+    Mat frames = Mat::Zero(8, image.in_dim());
+    for (int i = 0; i < frames.size(); ++i) frames.data()[i] = rng.uniform() < 0.03 ? 1.0f : 0.0f;
+    Tape t;
+    const Mat on_tape = net(t, t.constant(frames)).value();
+    Mat off_tape;
+    net.forward(frames, off_tape);
+    CHECK(on_tape == off_tape);
+    Mat conv_out;
+    net.convs[0].forward(frames, conv_out);
+    CHECK(((conv_out.array() > 0).count()) < conv_out.size() / 3);  // (so the sparse path was the one compared)
+}
+
 TEST_CASE("conv2d: equals a direct convolution; gradients (weights and input) match finite differences") {
     Rng rng(9);
     for (const ConvShape s : {ConvShape{5, 4, 2, 3, 1, 0}, ConvShape{5, 4, 2, 3, 1, 1}, ConvShape{6, 5, 3, 3, 2, 1},
@@ -229,7 +295,8 @@ TEST_CASE("conv2d: equals a direct convolution; gradients (weights and input) ma
         Mat x = Mat::Zero(3, s.in_dim());
         for (int i = 0; i < x.size(); ++i)
             if (rng.uniform() < 0.05) x.data()[i] = rng.uniform() < 0.5 ? 1.0f : float(normal(rng));
-        const Mat w = randn(s.k * s.k * s.C, 4, rng), bias = randn(1, 4, rng);
+        const int F = s.H == 10 ? 16 : 4;  // 16 filters (MinAtar's, a path of its own) and 4
+        const Mat w = randn(s.k * s.k * s.C, F, rng), bias = randn(1, F, rng);
         Tape ts;
         const Mat sparse = conv2d(ts.constant(x), ts.constant(w), s, ts.constant(bias)).value();
         Mat dense_x = x;

@@ -119,7 +119,10 @@ void Mlp::forward(const Mat& x, Mat& out) const {
     for (const Conv2d& c : convs) c.forward(*h, *next), activate(*next), advance();
     for (size_t i = 0; i < layers.size(); ++i) {
         if (i + 1 == layers.size()) next = &out;  // the last layer writes the result in place
-        layers[i].forward(*h, *next);
+        // After ReLU conv layers the input is mostly zeros: the sparse products, as dense() takes them on the tape
+        const bool sparse = i == 0 && !convs.empty() && act == Activation::Relu &&
+                            sparse_dense_forward(*h, layers[i].W.value, layers[i].b.value, *next);
+        if (!sparse) layers[i].forward(*h, *next);
         if (i + 1 < layers.size()) activate(*next), advance();
     }
     if (layers.empty()) out = *h;

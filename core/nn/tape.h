@@ -104,7 +104,13 @@ enum class Act { None, Relu, Tanh };
 // A dense layer in one node: act(x W + b), x: B × K, W: K × N, b: 1 × N. The same numbers as
 // act(add(matmul(x, W), b)) to the bit, without the two intermediate nodes, and its backward skips the gradients
 // nobody reads (a constant input's, a frozen layer's weights').
+// When x is the output of relu() (a conv layer's, on a sparse picture), at least 256 wide and at most 1 in 3 of
+// its entries nonzero, the products skip its zeros (sparse_dense_forward below): other rounding than the GEMM, in
+// a fixed order; and dx is written only where x > 0, as the ReLU passes no gradient anywhere else.
 Var dense(Var x, Var w, Var b, Act act);
+// out = x W + b by the sparse products when x is at least 256 wide and at most 1 in 3 of its entries are nonzero;
+// false (out untouched) otherwise. For an x that is a ReLU's output, it gives the bits dense() gives on the tape.
+bool sparse_dense_forward(const Mat& x, const Mat& w, const Mat& bias, Mat& out);
 Var tanh(Var a);
 Var relu(Var a);
 Var sigmoid(Var a);
