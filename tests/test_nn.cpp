@@ -242,6 +242,43 @@ TEST_CASE("dense after a sparse ReLU: the sparse products equal the GEMM's; grad
                        [](Tape&, std::vector<Var>& v) { return dense(relu(v[0]), v[1], v[2], Act::Tanh); },
                        {pre, randn(K, N, rng, 0.1f), bias});
     }
+    // Over a conv layer whose biases are partly positive, most entries equal max(bias, 0) (every empty patch): the
+    // products measure x from that baseline. Values and gradients (the conv's too) against the GEMM path, whose
+    // input is the same ReLU over a conv with the bias added afterwards (no baseline to find), and finite differences.
+    {
+        const ConvShape s{20, 20, 1, 3, 1, 0};  // a few lit pixels, as pixel CartPole's pictures
+        const int F = 4, P = s.out_h() * s.out_w(), N = 40;
+        Mat frames = Mat::Zero(4, s.in_dim());
+        for (int i = 0; i < frames.size(); ++i) frames.data()[i] = rng.uniform() < 0.015 ? 1.0f : 0.0f;
+        const Mat wc = randn(s.k * s.k * s.C, F, rng, 0.5f), W = randn(P * F, N, rng, 0.1f), target = randn(4, N, rng);
+        Mat bc = randn(1, F, rng, 0.5f);
+        for (int f = 0; f < F; ++f) bc(0, f) = (f % 2 ? -1.0f : 1.0f) * (0.2f + std::fabs(bc(0, f)));  // half positive, off the kink
+        Param wc1, bc1, W1, b1, wc2, bc2, W2, b2;
+        wc1.value = wc2.value = wc, bc1.value = bc2.value = bc, W1.value = W2.value = W, b1.value = b2.value = randn(1, N, rng);
+        Tape t;
+        Var h1 = relu(conv2d(t.constant(frames), t.param(wc1), s, t.param(bc1)));
+        Var y1 = dense(h1, t.param(W1), t.param(b1), Act::Tanh);
+        t.backward(sum(mul(y1, t.constant(target))));
+        Tape u;  // conv + 0: the same values, but relu's input is not a conv node: no baseline, the GEMM
+        Var h2 = relu(add_scalar(conv2d(u.constant(frames), u.param(wc2), s, u.param(bc2)), 0.0f));
+        Var y2 = dense(h2, u.param(W2), u.param(b2), Act::Tanh);
+        u.backward(sum(mul(y2, u.constant(target))));
+        REQUIRE(h1.value() == h2.value());
+        CHECK(((h1.value().array() > 0).count()) > h1.value().size() / 3);  // x itself too dense for the zeros alone
+        CHECK((y1.value() - y2.value()).cwiseAbs().maxCoeff() < 1e-5);
+        CHECK((W1.grad - W2.grad).cwiseAbs().maxCoeff() < 1e-5);
+        CHECK((b1.grad - b2.grad).cwiseAbs().maxCoeff() < 1e-5);
+        CHECK((wc1.grad - wc2.grad).cwiseAbs().maxCoeff() < 1e-4);
+        CHECK((bc1.grad - bc2.grad).cwiseAbs().maxCoeff() < 1e-4);
+        CHECK(y1.value() != y2.value());  // (the baseline path ran: its own rounding)
+        // Without a tape, given the conv's bias: the tape's bits.
+        Mat out;
+        REQUIRE(sparse_dense_forward(h1.value(), W, b1.value, out, &bc));
+        CHECK(Mat(out.array().tanh().matrix()) == y1.value());
+        check_gradient("dense after relu(conv) with positive biases",
+                       [s, frames](Tape& t, std::vector<Var>& v) { return dense(relu(conv2d(t.constant(frames), v[0], s, v[1])), v[2], v[3], Act::Tanh); },
+                       {wc, bc, randn(P * F, 8, rng, 0.1f), randn(1, 8, rng)});
+    }
     // A conv net's forward without a tape gives the tape's bits (both take the sparse products on MinAtar frames).
     const ConvShape image{10, 10, 4, 3, 1, 0};
     Mlp net = Mlp::conv_net(image, 16, {128, 6}, Activation::Relu, 1.0f, rng);

@@ -121,7 +121,7 @@ void Mlp::forward(const Mat& x, Mat& out) const {
         if (i + 1 == layers.size()) next = &out;  // the last layer writes the result in place
         // After ReLU conv layers the input is mostly zeros: the sparse products, as dense() takes them on the tape
         const bool sparse = i == 0 && !convs.empty() && act == Activation::Relu &&
-                            sparse_dense_forward(*h, layers[i].W.value, layers[i].b.value, *next);
+                            sparse_dense_forward(*h, layers[i].W.value, layers[i].b.value, *next, &convs.back().b.value);
         if (!sparse) layers[i].forward(*h, *next);
         if (i + 1 < layers.size()) activate(*next), advance();
     }

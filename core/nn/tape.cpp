@@ -232,8 +232,15 @@ Eigen::Map<const Lanes> lanes(const float* p) { return Eigen::Map<const Lanes>(p
 // 32 columns at a time become a bit mask (a vector compare) whose set bits are then read off: the zeros cost
 // nearly nothing and no branch depends on a single entry. nz keeps room for every entry, so a reused vector
 // never grows again.
-bool sparse_pattern(const Mat& x, std::vector<int32_t>& nz) {
+// With a baseline u (1 × K, see conv_baseline below) it lists the entries that differ from u instead.
+const float* zeros(Index K) {
+    thread_local std::vector<float> z;
+    if (Index(z.size()) < K) z.assign(size_t(K), 0.0f);
+    return z.data();
+}
+bool sparse_pattern(const Mat& x, std::vector<int32_t>& nz, const float* u = nullptr) {
     const Index B = x.rows(), K = x.cols(), budget = x.size() / 3;
+    if (!u) u = zeros(K);
     if (nz.size() < size_t(B + 1 + B * K)) nz.resize(size_t(B + 1 + B * K));
     int32_t* out = nz.data();
     int32_t end = int32_t(B + 1);
@@ -243,40 +250,49 @@ bool sparse_pattern(const Mat& x, std::vector<int32_t>& nz) {
         Index k0 = 0;
         for (; k0 + 32 <= K; k0 += 32) {
             uint32_t mask = 0;
-            for (int i = 0; i < 32; ++i) mask |= uint32_t(row[k0 + i] != 0.0f) << i;
+            for (int i = 0; i < 32; ++i) mask |= uint32_t(row[k0 + i] != u[k0 + i]) << i;
             for (; mask; mask &= mask - 1) out[end++] = int32_t(k0 + std::countr_zero(mask));
         }
         for (; k0 < K; ++k0)
-            if (row[k0] != 0.0f) out[end++] = int32_t(k0);
+            if (row[k0] != u[k0]) out[end++] = int32_t(k0);
         if (end - (B + 1) > budget) return false;
     }
     out[B] = end;
     return true;
 }
 
-// out[b, :] (= or +=) Σ_k x[b, k] W[k, :] over row b's nonzeros.
-void sparse_times(const Mat& x, const std::vector<int32_t>& nz, const Mat& w, Mat& out) {
+// out[b, :] = Σ_k (x[b, k] − u[k]) W[k, :] over row b's listed entries, then + uW (given as uw) if there is a baseline.
+void sparse_times(const Mat& x, const std::vector<int32_t>& nz, const Mat& w, Mat& out, const float* u = nullptr,
+                  const Mat* uw = nullptr) {
     const Index B = x.rows(), N = w.cols();
+    const float* base = u ? u : zeros(x.cols());
     for (Index b = 0; b < B; ++b) {
         const float* xr = x.row(b).data();
         float* o = out.row(b).data();
         const int32_t *k0 = nz.data() + nz[size_t(b)], *k1 = nz.data() + nz[size_t(b) + 1];
         Index j = 0;
-        auto block = [&]<int Width>() {  // columns j .. j + Width in registers while the row's nonzeros pass
+        auto block = [&]<int Width, bool Base>() {  // columns j .. j + Width in registers while the entries pass
             using Acc = Eigen::Array<float, Width, 1>;
             Acc acc = Acc::Zero();
-            for (const int32_t* k = k0; k != k1; ++k) acc += xr[*k] * Eigen::Map<const Acc>(w.row(*k).data() + j);
+            for (const int32_t* k = k0; k != k1; ++k)
+                acc += (Base ? xr[*k] - base[*k] : xr[*k]) * Eigen::Map<const Acc>(w.row(*k).data() + j);
             Eigen::Map<Acc>(o + j) = acc;
             j += Width;
         };
-        while (j + 2 * kLanes <= N) block.template operator()<2 * kLanes>();
-        if (j + kLanes <= N) block.template operator()<kLanes>();
+        if (u) {
+            while (j + 2 * kLanes <= N) block.template operator()<2 * kLanes, true>();
+            if (j + kLanes <= N) block.template operator()<kLanes, true>();
+        } else {
+            while (j + 2 * kLanes <= N) block.template operator()<2 * kLanes, false>();
+            if (j + kLanes <= N) block.template operator()<kLanes, false>();
+        }
         for (; j < N; ++j) {
             float acc = 0;
-            for (const int32_t* k = k0; k != k1; ++k) acc += xr[*k] * w(*k, j);
+            for (const int32_t* k = k0; k != k1; ++k) acc += (xr[*k] - base[*k]) * w(*k, j);
             o[j] = acc;
         }
     }
+    if (uw) out.rowwise() += uw->row(0);
 }
 
 // The same nonzeros listed by column (a counting sort): cols[k] .. cols[k + 1] are where column k's rows lie in
@@ -296,18 +312,20 @@ void by_columns(const std::vector<int32_t>& nz, Index B, Index K, std::vector<in
         for (int32_t e = nz[size_t(b)]; e < nz[size_t(b) + 1]; ++e) cols[size_t(fill[size_t(nz[size_t(e)])]++)] = int32_t(b);
 }
 
-// dW[k, :] += Σ_b x[b, k] g[b, :], the sum over b in order, for the columns k that have a nonzero.
-void sparse_times_grad_w(const Mat& x, const std::vector<int32_t>& cols, const Mat& g, Mat& dw) {
+// dW[k, :] += Σ_b (x[b, k] − u[k]) g[b, :], the sum over b in order, for the columns k with a listed entry; then
+// with a baseline + u[k] Σ_b g[b, :] on every row (xᵀg = (x − u)ᵀg + uᵀ(Σ_b g)).
+void sparse_times_grad_w(const Mat& x, const std::vector<int32_t>& cols, const Mat& g, Mat& dw, const float* u = nullptr) {
     const Index K = x.cols(), N = g.cols();
+    const float* base = u ? u : zeros(K);
     for (Index k = 0; k < K; ++k) {
         const int32_t *b0 = cols.data() + cols[size_t(k)], *b1 = cols.data() + cols[size_t(k) + 1];
         if (b0 == b1) continue;
         float* d = dw.row(k).data();
         Index j = 0;
-        auto block = [&]<int Width>() {  // columns j .. j + Width in registers while the column's nonzeros pass
+        auto block = [&]<int Width>() {  // columns j .. j + Width in registers while the column's entries pass
             using Acc = Eigen::Array<float, Width, 1>;
             Acc acc = Acc::Zero();
-            for (const int32_t* b = b0; b != b1; ++b) acc += x(*b, k) * Eigen::Map<const Acc>(g.row(*b).data() + j);
+            for (const int32_t* b = b0; b != b1; ++b) acc += (x(*b, k) - base[k]) * Eigen::Map<const Acc>(g.row(*b).data() + j);
             Eigen::Map<Acc>(d + j) += acc;
             j += Width;
         };
@@ -315,10 +333,14 @@ void sparse_times_grad_w(const Mat& x, const std::vector<int32_t>& cols, const M
         if (j + kLanes <= N) block.template operator()<kLanes>();
         for (; j < N; ++j) {
             float acc = 0;
-            for (const int32_t* b = b0; b != b1; ++b) acc += x(*b, k) * g(*b, j);
+            for (const int32_t* b = b0; b != b1; ++b) acc += (x(*b, k) - base[k]) * g(*b, j);
             d[j] += acc;
         }
     }
+    if (!u) return;
+    const Eigen::RowVectorXf gsum = g.colwise().sum();
+    for (Index k = 0; k < K; ++k)
+        if (u[k] != 0.0f) dw.row(k) += u[k] * gsum;
 }
 
 // dx[b, k] += g[b, :] · W[k, :] only where x[b, k] ≠ 0: 32 partial sums (four independent chains of additions),
@@ -340,22 +362,53 @@ void sparse_times_grad_x(const Mat& x, const std::vector<int32_t>& cols, const M
         }
     }
 }
+// The baseline of a ReLU over a conv layer with a bias: in every patch without a lit pixel the conv's output is its
+// bias exactly, and the ReLU's max(bias, 0); u[p·F + f] = max(bias_f, 0) over the K / F pixels. x − u is then as
+// sparse as the pictures whatever the biases' signs (a positive bias lights its whole channel: 30–60% of x nonzero
+// on MinAtar and pixel CartPole early in training), and x W = (x − u) W + u W exactly in real numbers. nullptr when
+// no bias is positive (u = 0: x itself is the sparse one).
+const float* conv_baseline(const Mat& conv_bias, Index K, std::vector<float>& u) {
+    const Index F = conv_bias.cols();
+    if (F == 0 || K % F != 0 || (conv_bias.array() <= 0.0f).all()) return nullptr;
+    u.resize(size_t(K));
+    for (Index p = 0; p < K; p += F)
+        for (Index f = 0; f < F; ++f) u[size_t(p + f)] = std::max(conv_bias(0, f), 0.0f);
+    return u.data();
+}
 }  // namespace
 
-bool sparse_dense_forward(const Mat& x, const Mat& w, const Mat& bias, Mat& out) {
+bool sparse_dense_forward(const Mat& x, const Mat& w, const Mat& bias, Mat& out, const Mat* conv_bias) {
     thread_local std::vector<int32_t> nz;
-    if (x.cols() < kSparseMinCols || !sparse_pattern(x, nz)) return false;
+    thread_local std::vector<float> ubuf;
+    thread_local Mat uw;
+    const float* u = conv_bias ? conv_baseline(*conv_bias, x.cols(), ubuf) : nullptr;
+    if (x.cols() < kSparseMinCols) return false;
+    if (!sparse_pattern(x, nz, u)) {
+        if (!u || !sparse_pattern(x, nz)) return false;
+        u = nullptr;  // x itself is the sparser (many lit patches with the positive-bias channels at 0)
+    }
+    if (u) uw.noalias() = Eigen::Map<const Mat>(u, 1, x.cols()) * w;
     out.resize(x.rows(), w.cols());
-    sparse_times(x, nz, w, out);
+    sparse_times(x, nz, w, out, u, u ? &uw : nullptr);
     out.rowwise() += bias.row(0);
     return true;
 }
 
 // [SECTION] dense: act(x W + b) in one node
 
-// relu's op (its forward and backward are with the elementwise ops below): dense asks whether its input is a ReLU's.
+// relu's and conv2d's ops (defined with them below): dense asks whether its input is a ReLU's, over a conv layer's.
 static void relu_backward(Tape& t, Tape::Node& n, const Mat& dout);
 static const OpDef k_relu{"relu", relu_backward};
+static void conv2d_backward(Tape& t, Tape::Node& n, const Mat& dout);
+static const OpDef kConv2d{"conv2d", conv2d_backward};
+
+// The bias of the conv layer under x's ReLU, if x is relu(conv2d(·, ·, bias)); else nullptr.
+static const Mat* conv_bias_under(const Tape& t, int x_id) {
+    const Tape::Node& r = t.node(x_id);
+    if (r.op != &k_relu) return nullptr;
+    const Tape::Node& c = t.node(r.a);
+    return c.op == &kConv2d && c.i0 >= 0 ? &t.value(c.i0) : nullptr;
+}
 
 // dpre = dout ⊙ act'(pre), written with the output y: relu' = [y > 0] (y > 0 exactly where pre > 0), tanh' = 1 − y².
 static void dense_backward(Tape& t, Tape::Node& n, const Mat& dout) {
@@ -374,13 +427,23 @@ static void dense_backward(Tape& t, Tape::Node& n, const Mat& dout) {
     }
     const bool sparse = n.k0 != 0;  // the forward took the sparse products (n.index: x's pattern)
     if (t.wants_grad(n.i0)) t.grad(n.i0) += g->colwise().sum();                       // db = Σ_rows dpre
-    if (sparse) {  // the same two products over x's nonzeros, column by column
-        thread_local std::vector<int32_t> cols;
+    if (sparse) {  // the same two products over the listed entries, column by column
+        thread_local std::vector<int32_t> cols, nz_x;
+        thread_local std::vector<float> ubuf;
         const Mat& x = t.value(n.a);
+        const Mat* conv_bias = n.k1 != 0 ? conv_bias_under(t, n.a) : nullptr;
+        const float* u = conv_bias ? conv_baseline(*conv_bias, x.cols(), ubuf) : nullptr;
         by_columns(n.index, x.rows(), x.cols(), cols);
-        if (t.wants_grad(n.a)) sparse_times_grad_x(x, cols, *g, t.value(n.b), t.grad(n.a));
-        if (t.wants_grad(n.b)) sparse_times_grad_w(x, cols, *g, t.grad(n.b));
-        return;
+        if (t.wants_grad(n.b)) sparse_times_grad_w(x, cols, *g, t.grad(n.b), u);
+        if (!t.wants_grad(n.a)) return;
+        // dx where x > 0: the listed entries when there is no baseline; else x's own nonzeros, if few enough
+        if (!u) return sparse_times_grad_x(x, cols, *g, t.value(n.b), t.grad(n.a));
+        if (!sparse_pattern(x, nz_x)) {
+            t.grad(n.a).noalias() += *g * t.value(n.b).transpose();
+            return;
+        }
+        by_columns(nz_x, x.rows(), x.cols(), cols);
+        return sparse_times_grad_x(x, cols, *g, t.value(n.b), t.grad(n.a));
     }
     if (t.wants_grad(n.a)) t.grad(n.a).noalias() += *g * t.value(n.b).transpose();  // dx = dpre Wᵀ
     if (t.wants_grad(n.b)) t.grad(n.b).noalias() += t.value(n.a).transpose() * *g;  // dW = xᵀ dpre
@@ -395,12 +458,19 @@ Var dense(Var x, Var w, Var b, Act act) {
     Var o = t.push(&kDense, x.id, w.id, x.rows(), w.cols());
     Tape::Node& n = t.node(o.id);
     n.i0 = b.id, n.i1 = int(act);
-    // A ReLU's output with few nonzeros: the sparse products (its zeros pass no gradient, so dx is written only
-    // where x > 0); n.k0 = 1 marks it for the backward pass, n.index holds the pattern.
+    // A ReLU's output with few entries off its baseline (0, or max(bias, 0) over a conv layer): the sparse products
+    // (its zeros pass no gradient, so dx is written only where x > 0). n.k0 = 1 marks them for the backward pass,
+    // n.k1 = 1 a baseline; n.index holds the pattern.
     const Mat& xv = t.value(x.id);
-    const bool sparse = t.node(x.id).op == &k_relu && xv.cols() >= kSparseMinCols && sparse_pattern(xv, n.index);
-    n.k0 = sparse;
-    if (sparse) sparse_times(xv, n.index, t.value(w.id), n.value);
+    thread_local std::vector<float> ubuf;
+    thread_local Mat uw;
+    const Mat* conv_bias = conv_bias_under(t, x.id);
+    const float* u = conv_bias ? conv_baseline(*conv_bias, xv.cols(), ubuf) : nullptr;
+    bool sparse = t.node(x.id).op == &k_relu && xv.cols() >= kSparseMinCols && sparse_pattern(xv, n.index, u);
+    if (!sparse && u && sparse_pattern(xv, n.index)) sparse = true, u = nullptr;  // x itself is the sparser
+    n.k0 = sparse, n.k1 = sparse && u;
+    if (sparse && u) uw.noalias() = Eigen::Map<const Mat>(u, 1, xv.cols()) * t.value(w.id);
+    if (sparse) sparse_times(xv, n.index, t.value(w.id), n.value, u, u ? &uw : nullptr);
     else n.value.noalias() = xv * t.value(w.id);
     n.value.rowwise() += t.value(b.id).row(0);
     if (act == Act::Relu) n.value = n.value.array().max(0.0f).matrix();
@@ -571,7 +641,6 @@ static void conv2d_backward(Tape& t, Tape::Node& n, const Mat& dout) {
     const Mat dcols = d * w.transpose();
     col2im_add(dcols, s, t.grad(n.a));
 }
-static const OpDef kConv2d{"conv2d", conv2d_backward};
 Var conv2d(Var x, Var w, const ConvShape& s, Var bias) {
     Tape& t = tape_of(x, w);
     if (s.k < 1 || s.stride < 1 || s.pad < 0 || s.out_h() < 1 || s.out_w() < 1)

@@ -110,7 +110,9 @@ enum class Act { None, Relu, Tanh };
 Var dense(Var x, Var w, Var b, Act act);
 // out = x W + b by the sparse products when x is at least 256 wide and at most 1 in 3 of its entries are nonzero;
 // false (out untouched) otherwise. For an x that is a ReLU's output, it gives the bits dense() gives on the tape.
-bool sparse_dense_forward(const Mat& x, const Mat& w, const Mat& bias, Mat& out);
+// conv_bias: x is relu(a conv layer's output + conv_bias), whose empty patches hold max(conv_bias, 0): the
+// products then skip the entries equal to that baseline instead of the zeros (what dense() does for such an x).
+bool sparse_dense_forward(const Mat& x, const Mat& w, const Mat& bias, Mat& out, const Mat* conv_bias = nullptr);
 Var tanh(Var a);
 Var relu(Var a);
 Var sigmoid(Var a);
