@@ -106,7 +106,9 @@ enum class Act { None, Relu, Tanh };
 // nobody reads (a constant input's, a frozen layer's weights').
 // When x is the output of relu() (a conv layer's, on a sparse picture), at least 256 wide and at most 1 in 3 of
 // its entries nonzero, the products skip its zeros (sparse_dense_forward below): other rounding than the GEMM, in
-// a fixed order; and dx is written only where x > 0, as the ReLU passes no gradient anywhere else.
+// a fixed order; and dx is written only where x > 0, as the ReLU passes no gradient anywhere else. Over a conv
+// layer with a bias, the entries equal to max(bias, 0) (empty patches) are skipped instead when they are fewer:
+// x W = (x − u) W + u W.
 Var dense(Var x, Var w, Var b, Act act);
 // out = x W + b by the sparse products when x is at least 256 wide and at most 1 in 3 of its entries are nonzero;
 // false (out untouched) otherwise. For an x that is a ReLU's output, it gives the bits dense() gives on the tape.
