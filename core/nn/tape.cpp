@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstdint>
 #include <cmath>
 #include <stdexcept>
 
@@ -226,20 +227,23 @@ constexpr Index kSparseMinCols = 256;  // narrower inputs take the GEMM (a hidde
 using Lanes = Eigen::Array<float, kLanes, 1>;
 Eigen::Map<const Lanes> lanes(const float* p) { return Eigen::Map<const Lanes>(p); }
 
-// The nonzeros of x, row by row: nz[b] .. nz[b + 1] are where row b's column list lies in nz (the lists start after
-// the B + 1 offsets). False when more than 1 in 3 entries are nonzero: the GEMM is faster then (measured at
-// 32 × 1,024 → 128, forward and backward, the two cost the same at ~40% nonzero, the sparse one 1/3 at 10%).
-// 32 columns at a time become a bit mask (a vector compare) whose set bits are then read off: the zeros cost
-// nearly nothing and no branch depends on a single entry. nz keeps room for every entry, so a reused vector
-// never grows again.
-// With a baseline u (1 × K, see conv_baseline below) it lists the entries that differ from u instead.
+// K zeros (the baseline of a plain ReLU).
 const float* zeros(Index K) {
     thread_local std::vector<float> z;
     if (Index(z.size()) < K) z.assign(size_t(K), 0.0f);
     return z.data();
 }
+
+// The nonzeros of x, row by row: nz[b] .. nz[b + 1] are where row b's column list lies in nz (the lists start after
+// the B + 1 offsets). False when more than 1 in 3 entries are nonzero: the GEMM is faster then (measured at
+// 32 × 1,024 → 128, forward and backward, the two cost the same at ~40% nonzero, the sparse one 1/3 at 10%).
+// 32 columns at a time become a bit mask (a vector compare) whose set bits are then read off: the zeros cost
+// nearly nothing and no branch depends on a single entry. nz keeps room for every entry, so a reused vector
+// never grows again. With a baseline u (1 × K, see conv_baseline below) it lists the entries that differ from u.
+// (More than 2^31 entries: false, the GEMM.)
 bool sparse_pattern(const Mat& x, std::vector<int32_t>& nz, const float* u = nullptr) {
     const Index B = x.rows(), K = x.cols(), budget = x.size() / 3;
+    if (B + 1 + B * K > Index(INT32_MAX)) return false;
     if (!u) u = zeros(K);
     if (nz.size() < size_t(B + 1 + B * K)) nz.resize(size_t(B + 1 + B * K));
     int32_t* out = nz.data();
