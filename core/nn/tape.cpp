@@ -234,12 +234,27 @@ const float* zeros(Index K) {
     return z.data();
 }
 
+// f(k) for each k < n where row[k] ≠ u[k], in increasing order; f returns false to stop (then so does this). 32
+// entries at a time become a bit mask (a vector compare) whose set bits are then read off: equal entries cost
+// nearly nothing and no branch depends on a single entry.
+template <class Fn>
+bool for_each_differing(const float* row, const float* u, Index n, Fn&& f) {
+    Index k0 = 0;
+    for (; k0 + 32 <= n; k0 += 32) {
+        uint32_t mask = 0;
+        for (int i = 0; i < 32; ++i) mask |= uint32_t(row[k0 + i] != u[k0 + i]) << i;
+        for (; mask; mask &= mask - 1)
+            if (!f(k0 + std::countr_zero(mask))) return false;
+    }
+    for (; k0 < n; ++k0)
+        if (row[k0] != u[k0] && !f(k0)) return false;
+    return true;
+}
+
 // The nonzeros of x, row by row: nz[b] .. nz[b + 1] are where row b's column list lies in nz (the lists start after
 // the B + 1 offsets). False when more than 1 in 3 entries are nonzero: the GEMM is faster then (measured at
 // 32 × 1,024 → 128, forward and backward, the two cost the same at ~40% nonzero, the sparse one 1/3 at 10%).
-// 32 columns at a time become a bit mask (a vector compare) whose set bits are then read off: the zeros cost
-// nearly nothing and no branch depends on a single entry. nz keeps room for every entry, so a reused vector
-// never grows again. With a baseline u (1 × K, see conv_baseline below) it lists the entries that differ from u.
+// nz keeps room for every entry, so a reused vector never grows again. With a baseline u (1 × K, see conv_baseline below) it lists the entries that differ from u.
 // (More than 2^31 entries: false, the GEMM.)
 bool sparse_pattern(const Mat& x, std::vector<int32_t>& nz, const float* u = nullptr) {
     const Index B = x.rows(), K = x.cols(), budget = x.size() / 3;
@@ -250,15 +265,7 @@ bool sparse_pattern(const Mat& x, std::vector<int32_t>& nz, const float* u = nul
     int32_t end = int32_t(B + 1);
     for (Index b = 0; b < B; ++b) {
         out[b] = end;
-        const float* row = x.row(b).data();
-        Index k0 = 0;
-        for (; k0 + 32 <= K; k0 += 32) {
-            uint32_t mask = 0;
-            for (int i = 0; i < 32; ++i) mask |= uint32_t(row[k0 + i] != u[k0 + i]) << i;
-            for (; mask; mask &= mask - 1) out[end++] = int32_t(k0 + std::countr_zero(mask));
-        }
-        for (; k0 < K; ++k0)
-            if (row[k0] != u[k0]) out[end++] = int32_t(k0);
+        for_each_differing(x.row(b).data(), u, K, [&](Index k) { return out[end++] = int32_t(k), true; });
         if (end - (B + 1) > budget) return false;
     }
     out[B] = end;
@@ -379,14 +386,16 @@ const float* conv_baseline(const Mat& conv_bias, Index K, std::vector<float>& u)
         for (Index f = 0; f < F; ++f) u[size_t(p + f)] = std::max(conv_bias(0, f), 0.0f);
     return u.data();
 }
-}  // namespace
 
-bool sparse_dense_forward(const Mat& x, const Mat& w, const Mat& bias, Mat& out, const Mat* conv_bias) {
-    thread_local std::vector<int32_t> nz;
+// out = x W (no bias) by the sparse products, measured from conv_bias's baseline when that leaves few enough
+// entries, else from 0; false (out untouched) when x is narrower than 256 or neither is sparse enough. nz: the
+// pattern; based: whether the baseline was used. The one forward of dense() and sparse_dense_forward().
+bool sparse_product(const Mat& x, const Mat& w, const Mat* conv_bias, std::vector<int32_t>& nz, Mat& out, bool& based) {
     thread_local std::vector<float> ubuf;
     thread_local Mat uw;
-    const float* u = conv_bias ? conv_baseline(*conv_bias, x.cols(), ubuf) : nullptr;
+    based = false;
     if (x.cols() < kSparseMinCols) return false;
+    const float* u = conv_bias ? conv_baseline(*conv_bias, x.cols(), ubuf) : nullptr;
     if (!sparse_pattern(x, nz, u)) {
         if (!u || !sparse_pattern(x, nz)) return false;
         u = nullptr;  // x itself is the sparser (many lit patches with the positive-bias channels at 0)
@@ -394,6 +403,15 @@ bool sparse_dense_forward(const Mat& x, const Mat& w, const Mat& bias, Mat& out,
     if (u) uw.noalias() = Eigen::Map<const Mat>(u, 1, x.cols()) * w;
     out.resize(x.rows(), w.cols());
     sparse_times(x, nz, w, out, u, u ? &uw : nullptr);
+    based = u != nullptr;
+    return true;
+}
+}  // namespace
+
+bool sparse_dense_forward(const Mat& x, const Mat& w, const Mat& bias, Mat& out, const Mat* conv_bias) {
+    thread_local std::vector<int32_t> nz;
+    bool based;
+    if (!sparse_product(x, w, conv_bias, nz, out, based)) return false;
     out.rowwise() += bias.row(0);
     return true;
 }
@@ -466,16 +484,11 @@ Var dense(Var x, Var w, Var b, Act act) {
     // (its zeros pass no gradient, so dx is written only where x > 0). n.k0 = 1 marks them for the backward pass,
     // n.k1 = 1 a baseline; n.index holds the pattern.
     const Mat& xv = t.value(x.id);
-    thread_local std::vector<float> ubuf;
-    thread_local Mat uw;
-    const Mat* conv_bias = conv_bias_under(t, x.id);
-    const float* u = conv_bias ? conv_baseline(*conv_bias, xv.cols(), ubuf) : nullptr;
-    bool sparse = t.node(x.id).op == &k_relu && xv.cols() >= kSparseMinCols && sparse_pattern(xv, n.index, u);
-    if (!sparse && u && sparse_pattern(xv, n.index)) sparse = true, u = nullptr;  // x itself is the sparser
-    n.k0 = sparse, n.k1 = sparse && u;
-    if (sparse && u) uw.noalias() = Eigen::Map<const Mat>(u, 1, xv.cols()) * t.value(w.id);
-    if (sparse) sparse_times(xv, n.index, t.value(w.id), n.value, u, u ? &uw : nullptr);
-    else n.value.noalias() = xv * t.value(w.id);
+    bool based = false;
+    const bool sparse = t.node(x.id).op == &k_relu &&
+                        sparse_product(xv, t.value(w.id), conv_bias_under(t, x.id), n.index, n.value, based);
+    n.k0 = sparse, n.k1 = based;
+    if (!sparse) n.value.noalias() = xv * t.value(w.id);
     n.value.rowwise() += t.value(b.id).row(0);
     if (act == Act::Relu) n.value = n.value.array().max(0.0f).matrix();
     else if (act == Act::Tanh) n.value = n.value.array().tanh().matrix();
@@ -541,18 +554,8 @@ void find_nonzeros(const Mat& x, const ConvShape& s, Index budget, std::vector<i
         nz.insert(nz.end(), {int32_t(b), int32_t(j), int32_t(iy << 16 | ix << 8 | c)});
         return true;
     };
-    for (Index b = 0; b < x.rows(); ++b) {
-        const float* row = x.row(b).data();
-        Index j0 = 0;
-        for (; j0 + 32 <= D; j0 += 32) {  // 32 entries at a time as a bit mask (see sparse_pattern)
-            uint32_t mask = 0;
-            for (int i = 0; i < 32; ++i) mask |= uint32_t(row[j0 + i] != 0.0f) << i;
-            for (; mask; mask &= mask - 1)
-                if (!add(b, j0 + std::countr_zero(mask))) return;
-        }
-        for (; j0 < D; ++j0)
-            if (row[j0] != 0.0f && !add(b, j0)) return;
-    }
+    for (Index b = 0; b < x.rows(); ++b)
+        if (!for_each_differing(x.row(b).data(), zeros(D), D, [&](Index j) { return add(b, j); })) return;
 }
 // f(b, value, weight row r, output pixel p) for every (nonzero input, kernel tap) pair that lands on the output.
 template <class Fn>
